@@ -1,0 +1,64 @@
+# Two commands: `make run` serves the demo on SQLite; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json frontend/*.scss 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: install assets run test lint check bench worker beat messages clean
+
+install: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# GOV.UK Frontend (without its crown and typeface) and axe-core come from npm, pinned in
+# package-lock.json, and are built into static/vendor/; nothing built is committed.
+$(ASSETS): package.json package-lock.json $(wildcard frontend/*.scss)
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/govuk static/vendor/axe static/vendor/htmx
+	npx sass --no-source-map --style=compressed --quiet-deps --silence-deprecation=import \
+		--load-path=node_modules frontend/app.scss static/vendor/govuk/app.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/vendor/govuk/images
+	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: install lint check
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/run.py
+
+worker: install
+	$(BIN)/celery -A consortium worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A consortium beat --loglevel=info
+
+messages: install
+	$(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=static
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor db.sqlite3

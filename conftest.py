@@ -1,0 +1,137 @@
+"""Root fixtures: the personas every test speaks of, and the real-service switches.
+
+The world: consortium "A" with two member co-ops (member_a's and member_b's), its coordinator
+and a board member; consortium "B" with its own coordinator and co-op; a reviewer of the
+tendering council (Cardiff) and a reviewer of another council (Gwynedd); an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from consortium.models import Role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+HAS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+HAS_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
+HAS_CHROMIUM = os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+PERSONAS = (
+    "coordinator",
+    "board",
+    "member_a",
+    "member_b",
+    "reviewer",
+    "reviewer_other",
+    "coordinator_other",
+    "anonymous",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests for real services run where the service is; in CI a missing service fails them."""
+    available = {"postgres": HAS_POSTGRES, "redis": HAS_REDIS, "browser": HAS_CHROMIUM}
+    for item in items:
+        for marker, present in available.items():
+            if item.get_closest_marker(marker) and not present:
+                if IN_CI:
+                    item.add_marker(
+                        pytest.mark.usefixtures("_fail_missing_" + marker)
+                    )
+                else:
+                    item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set it up or run in CI)"))
+
+
+@pytest.fixture
+def _fail_missing_postgres():
+    pytest.fail("This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.")
+
+
+@pytest.fixture
+def _fail_missing_redis():
+    pytest.fail("This test needs Redis: set CELERY_BROKER_URL to a redis:// URL.")
+
+
+@pytest.fixture
+def _fail_missing_browser():
+    pytest.fail("This test needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium).")
+
+
+@dataclass
+class World:
+    consortium: object
+    consortium_other: object
+    coop_a: object
+    coop_b: object
+    coop_other: object
+    council: object
+    council_other: object
+    users: dict
+
+    def user(self, persona: str):
+        return self.users.get(persona)
+
+
+@pytest.fixture
+def world(db) -> World:
+    from tests import factories as f
+
+    consortium = f.ConsortiumFactory(name="Consortiwm Gofal Cymru Test")
+    consortium_other = f.ConsortiumFactory(name="Other Valleys Consortium")
+    cardiff, gwynedd = f.council("GB-CRF"), f.council("GB-GWN")
+    coop_a = f.MemberCoopFactory(consortium=consortium, legal_name="Cydweithfa A Cyf",
+                                 trading_name="Gofal A", councils_served=[cardiff, gwynedd])
+    coop_b = f.MemberCoopFactory(consortium=consortium, legal_name="Cydweithfa B Cyf",
+                                 trading_name="Gofal B")
+    coop_other = f.MemberCoopFactory(consortium=consortium_other, legal_name="Other Co-op Ltd",
+                                     trading_name="Other Care")
+    users = {
+        "coordinator": f.UserFactory(username="coordinator", role=Role.COORDINATOR,
+                                     consortium=consortium),
+        "board": f.UserFactory(username="board", role=Role.BOARD_MEMBER, consortium=consortium),
+        "member_a": f.member_user(coop_a, username="member-a"),
+        "member_b": f.member_user(coop_b, username="member-b"),
+        "reviewer": f.UserFactory(username="reviewer", role=Role.COUNCIL_REVIEWER,
+                                  consortium=None, council=cardiff),
+        "reviewer_other": f.UserFactory(username="reviewer-other", role=Role.COUNCIL_REVIEWER,
+                                        consortium=None, council=gwynedd),
+        "coordinator_other": f.UserFactory(username="coordinator-other", role=Role.COORDINATOR,
+                                           consortium=consortium_other),
+        "anonymous": None,
+    }
+    return World(consortium, consortium_other, coop_a, coop_b, coop_other, cardiff, gwynedd,
+                 users)
+
+
+@pytest.fixture
+def client_for(client, world):
+    """A Django test client signed in as the named persona (anonymous: signed out)."""
+
+    def make(persona: str):
+        from django.test import Client
+
+        c = Client()
+        user = world.user(persona)
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for(world):
+    """A DRF APIClient authenticated as the named persona (anonymous: no credentials)."""
+    from rest_framework.test import APIClient
+
+    def make(persona: str):
+        c = APIClient()
+        user = world.user(persona)
+        if user is not None:
+            c.force_authenticate(user)
+        return c
+
+    return make

@@ -1,0 +1,11 @@
+"""Every API route under /api/v1/, each app contributing its own router."""
+
+from django.urls import include, path
+
+from consortium.api_views import ObtainTokenView, router
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+    path("", include("members.api.urls")),
+]

@@ -1,0 +1,385 @@
+"""Member co-ops: the register, stakeholder classes, compliance evidence, capacity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from consortium.models import Consortium, Council, ServiceType, TimeBand
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class LegalForm(models.TextChoices):
+    COOPERATIVE_SOCIETY = "coop_society", _("Co-operative society (2014 Act)")
+    CIC = "cic", _("Community interest company")
+    CLG = "clg", _("Company limited by guarantee")
+    OTHER = "other", _("Other")
+
+
+class CoopType(models.TextChoices):
+    WORKER = "worker", _("Worker co-op")
+    CONSUMER = "consumer", _("Consumer co-op")
+    MULTI_STAKEHOLDER = "multi_stakeholder", _("Multi-stakeholder co-op")
+    PRODUCER = "producer", _("Producer co-op")
+
+
+class SocialCoopType(models.TextChoices):
+    A = "A", _("Type A: care, health and education services")
+    B = "B", _("Type B: work integration")
+    NONE = "none", _("Not a social co-op")
+
+
+class WelshCapability(models.TextChoices):
+    NONE = "none", _("None")
+    SOME = "some", _("Some Welsh-speaking staff")
+    ACTIVE_OFFER = "active_offer", _("Full Active Offer in Welsh")
+
+
+class MembershipStatus(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The membership pipeline as data: status -> statuses it may move to.
+MEMBERSHIP_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    MembershipStatus.APPLICANT: (MembershipStatus.ACTIVE, MembershipStatus.WITHDRAWN),
+    MembershipStatus.ACTIVE: (MembershipStatus.SUSPENDED, MembershipStatus.WITHDRAWN),
+    MembershipStatus.SUSPENDED: (MembershipStatus.ACTIVE, MembershipStatus.WITHDRAWN),
+    MembershipStatus.WITHDRAWN: (),
+}
+
+
+class MemberCoop(models.Model):
+    consortium = models.ForeignKey(
+        Consortium, on_delete=models.PROTECT, related_name="members", verbose_name=_("consortium")
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    trading_name = models.CharField(_("trading name"), max_length=200, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    society_number = models.CharField(
+        _("society registration number (FCA)"), max_length=30, blank=True
+    )
+    company_number = models.CharField(_("company number"), max_length=30, blank=True)
+    charity_number = models.CharField(_("charity number"), max_length=30, blank=True)
+    coop_type = models.CharField(_("co-op type"), max_length=20, choices=CoopType.choices)
+    social_coop_type = models.CharField(
+        _("social co-op type"), max_length=10, choices=SocialCoopType.choices,
+        default=SocialCoopType.NONE,
+    )
+    welsh_language = models.CharField(
+        _("Welsh-language capability"), max_length=20, choices=WelshCapability.choices,
+        default=WelshCapability.NONE,
+    )
+    base_council = models.ForeignKey(
+        Council, on_delete=models.PROTECT, related_name="based_members",
+        verbose_name=_("based in"), null=True, blank=True,
+    )
+    councils_served = models.ManyToManyField(
+        Council, related_name="served_by", verbose_name=_("councils served"), blank=True
+    )
+    service_types = models.ManyToManyField(
+        ServiceType, related_name="offered_by", verbose_name=_("service types offered"), blank=True
+    )
+    total_workers = models.PositiveIntegerField(_("workers"), default=0)
+    disadvantaged_workers = models.PositiveIntegerField(
+        _("disadvantaged workers"), default=0,
+        help_text=_("For type B social co-ops: workers from disadvantaged groups."),
+    )
+    status = models.CharField(
+        _("membership status"), max_length=20, choices=MembershipStatus.choices,
+        default=MembershipStatus.APPLICANT, editable=False,
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[councils_served, service_types])
+
+    class Meta:
+        verbose_name = _("member co-op")
+        verbose_name_plural = _("member co-ops")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consortium", "legal_name"], name="member_legal_name_unique_in_consortium"
+            ),
+            models.CheckConstraint(
+                condition=Q(disadvantaged_workers__lte=F("total_workers")),
+                name="member_disadvantaged_workers_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.trading_name or self.legal_name
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def is_social_coop(self) -> bool:
+        return self.social_coop_type != SocialCoopType.NONE
+
+    @property
+    def disadvantaged_worker_share(self) -> Decimal | None:
+        if not self.total_workers:
+            return None
+        share = Decimal(self.disadvantaged_workers) * 100 / Decimal(self.total_workers)
+        return share.quantize(Decimal("0.1"))
+
+
+class MemberUser(models.Model):
+    """Links a member user to the co-op they act for (one co-op per user)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_link"
+    )
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="users")
+
+    class Meta:
+        verbose_name = _("member co-op user")
+        verbose_name_plural = _("member co-op users")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.coop}"
+
+
+class MembershipStatusChange(models.Model):
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=MembershipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=MembershipStatus.choices)
+    effective_on = models.DateField(_("effective on"))
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("membership status change")
+
+
+class Contact(models.Model):
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    speaks_welsh = models.BooleanField(_("speaks Welsh"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name = _("contact")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CIWRegistration(models.Model):
+    """A Care Inspectorate Wales registration for one service type."""
+
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="ciw_registrations")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
+    registration_number = models.CharField(_("CIW registration number"), max_length=50)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("CIW registration")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coop", "service_type"], name="ciw_registration_one_per_service"
+            )
+        ]
+
+
+class StakeholderKind(models.TextChoices):
+    SERVICE_USERS = "service_users", _("Service users")
+    WORKERS = "workers", _("Workers")
+    CARERS = "carers", _("Carers")
+    COMMUNITY_SUPPORTERS = "community_supporters", _("Community supporters")
+    VOLUNTEERS = "volunteers", _("Volunteers")
+    OTHER = "other", _("Other")
+
+
+class StakeholderClass(models.Model):
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="stakeholders")
+    kind = models.CharField(_("class"), max_length=30, choices=StakeholderKind.choices)
+    member_count = models.PositiveIntegerField(_("members"))
+    vote_share = models.DecimalField(
+        _("share of votes (%)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("stakeholder class")
+        verbose_name_plural = _("stakeholder classes")
+        constraints = [
+            models.UniqueConstraint(fields=["coop", "kind"], name="stakeholder_class_once_per_coop"),
+            models.CheckConstraint(
+                condition=Q(vote_share__gte=0) & Q(vote_share__lte=100),
+                name="stakeholder_vote_share_is_a_percentage",
+            ),
+        ]
+
+
+class DocumentType(models.TextChoices):
+    CIW_REGISTRATION = "ciw_registration", _("CIW registration certificate")
+    EMPLOYERS_LIABILITY = "employers_liability", _("Employer's liability insurance")
+    PUBLIC_LIABILITY = "public_liability", _("Public liability insurance")
+    PROFESSIONAL_INDEMNITY = "professional_indemnity", _("Professional indemnity insurance")
+    SAFEGUARDING_POLICY = "safeguarding_policy", _("Safeguarding policy")
+    WELSH_LANGUAGE_POLICY = "welsh_language_policy", _("Welsh language policy")
+    DBS_POLICY = "dbs_policy", _("DBS checking policy")
+    ACCOUNTS = "accounts", _("Annual accounts")
+    OTHER = "other", _("Other")
+
+
+class ComplianceDocument(models.Model):
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(_("document type"), max_length=40, choices=DocumentType.choices)
+    title = models.CharField(_("title"), max_length=200)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="compliance/%Y/", blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        verbose_name = _("compliance document")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=F("issued_on")),
+                name="compliance_document_expires_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ComplianceReminder(models.Model):
+    """One reminder sent for one document at one threshold: the row makes the task idempotent."""
+
+    document = models.ForeignKey(
+        ComplianceDocument, on_delete=models.CASCADE, related_name="reminders"
+    )
+    days_before = models.PositiveSmallIntegerField()
+    expires_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "days_before", "expires_on"],
+                name="compliance_reminder_once_per_threshold",
+            )
+        ]
+
+
+class CapacityDeclaration(models.Model):
+    """What a member can deliver, per service type x council area x time band.
+
+    A new declaration for the same scope supersedes the current one: rows are never
+    overwritten, and at most one row per scope is current (a partial unique index).
+    ``committed_volume`` is work already won; ``available_volume`` is what is left.
+    """
+
+    coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="capacity")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    declared_volume = models.DecimalField(
+        _("volume declared"), max_digits=9, decimal_places=2,
+        help_text=_("In the service's unit: hours per week, or places."),
+    )
+    committed_volume = models.DecimalField(
+        _("volume committed"), max_digits=9, decimal_places=2, default=Decimal("0")
+    )
+    staff_fte = models.DecimalField(_("staff (FTE)"), max_digits=7, decimal_places=2)
+    welsh_speaking_share = models.DecimalField(
+        _("Welsh-speaking share (%)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    min_package = models.DecimalField(
+        _("minimum package"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    max_package = models.DecimalField(
+        _("maximum package"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    is_current = models.BooleanField(default=True, editable=False)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="superseded_by",
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        editable=False,
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["coop_id", "service_type_id", "council_id", "time_band", "-declared_at"]
+        verbose_name = _("capacity declaration")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coop", "service_type", "council", "time_band"],
+                condition=Q(is_current=True),
+                name="capacity_one_current_per_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(declared_volume__gte=0), name="capacity_declared_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(committed_volume__gte=0)
+                & Q(committed_volume__lte=F("declared_volume")),
+                name="capacity_available_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(staff_fte__gte=0), name="capacity_staff_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(welsh_speaking_share__gte=0) & Q(welsh_speaking_share__lte=100),
+                name="capacity_welsh_share_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_package__isnull=True)
+                | Q(max_package__isnull=True)
+                | Q(min_package__lte=F("max_package")),
+                name="capacity_min_package_within_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="capacity_period_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["service_type", "council", "time_band"],
+                condition=Q(is_current=True),
+                name="capacity_current_scope_idx",
+            )
+        ]
+
+    @property
+    def available_volume(self) -> Decimal:
+        return self.declared_volume - self.committed_volume

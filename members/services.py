@@ -1,0 +1,408 @@
+"""Every write to the member register. Atomic, keyword-only, raising DomainError."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consortium.errors import DomainError
+from consortium.models import Consortium, Council, ServiceType, TimeBand, User
+
+from .models import (
+    MEMBERSHIP_TRANSITIONS,
+    CapacityDeclaration,
+    ComplianceDocument,
+    ComplianceReminder,
+    Contact,
+    MemberCoop,
+    MembershipStatus,
+    MembershipStatusChange,
+    StakeholderClass,
+)
+
+REMINDER_THRESHOLDS_DAYS = (30,)
+
+MEMBER_FIELDS = {
+    "legal_name", "trading_name", "legal_form", "society_number", "company_number",
+    "charity_number", "coop_type", "social_coop_type", "welsh_language", "base_council",
+    "total_workers", "disadvantaged_workers",
+}
+
+
+def _check_workers(total: int, disadvantaged: int) -> None:
+    if disadvantaged > total:
+        raise DomainError(
+            _("Disadvantaged workers (%(d)s) cannot be more than all workers (%(t)s).")
+            % {"d": disadvantaged, "t": total},
+            field="disadvantaged_workers",
+        )
+
+
+@transaction.atomic
+def member_create(
+    *,
+    consortium: Consortium,
+    by: User | None,
+    councils_served: list[Council] | None = None,
+    service_types: list[ServiceType] | None = None,
+    **fields: Any,
+) -> MemberCoop:
+    unknown = set(fields) - MEMBER_FIELDS
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    _check_workers(fields.get("total_workers", 0), fields.get("disadvantaged_workers", 0))
+    if MemberCoop.objects.filter(
+        consortium=consortium, legal_name__iexact=fields.get("legal_name", "")
+    ).exists():
+        raise DomainError(
+            _("A member co-op with this legal name is already in the consortium."),
+            field="legal_name",
+        )
+    coop = MemberCoop(consortium=consortium, **fields)
+    coop._history_user = by
+    coop.save()
+    if councils_served is not None:
+        coop.councils_served.set(councils_served)
+    if service_types is not None:
+        coop.service_types.set(service_types)
+    MembershipStatusChange.objects.create(
+        coop=coop,
+        from_status="",
+        to_status=MembershipStatus.APPLICANT,
+        effective_on=timezone.localdate(),
+        reason=_("Application recorded"),
+        changed_by=by,
+    )
+    return coop
+
+
+@transaction.atomic
+def member_update(
+    *,
+    coop: MemberCoop,
+    by: User | None,
+    councils_served: list[Council] | None = None,
+    service_types: list[ServiceType] | None = None,
+    **fields: Any,
+) -> MemberCoop:
+    unknown = set(fields) - MEMBER_FIELDS
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    coop = MemberCoop.objects.select_for_update().get(pk=coop.pk)
+    for name, value in fields.items():
+        setattr(coop, name, value)
+    _check_workers(coop.total_workers, coop.disadvantaged_workers)
+    if (
+        "legal_name" in fields
+        and MemberCoop.objects.filter(
+            consortium_id=coop.consortium_id, legal_name__iexact=coop.legal_name
+        )
+        .exclude(pk=coop.pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("A member co-op with this legal name is already in the consortium."),
+            field="legal_name",
+        )
+    coop._history_user = by
+    coop.save()
+    if councils_served is not None:
+        coop.councils_served.set(councils_served)
+    if service_types is not None:
+        coop.service_types.set(service_types)
+    return coop
+
+
+@transaction.atomic
+def member_set_status(
+    *,
+    coop: MemberCoop,
+    to_status: str,
+    reason: str,
+    by: User | None,
+    effective_on: dt.date | None = None,
+) -> MemberCoop:
+    """Move a co-op along applicant -> active -> suspended -> withdrawn, recording why."""
+    if to_status not in MembershipStatus.values:
+        raise DomainError(_("Unknown membership status."), field="to_status")
+    # Lock the row: two coordinators moving the same co-op must not both pass the check.
+    coop = MemberCoop.objects.select_for_update().get(pk=coop.pk)
+    if coop.status == to_status:
+        return coop
+    if to_status not in MEMBERSHIP_TRANSITIONS[coop.status]:
+        raise DomainError(
+            _("A co-op that is %(current)s cannot become %(target)s.")
+            % {
+                "current": MembershipStatus(coop.status).label.lower(),
+                "target": MembershipStatus(to_status).label.lower(),
+            },
+            field="to_status",
+        )
+    if not reason or not reason.strip():
+        raise DomainError(_("Give a reason for the change."), field="reason")
+    effective_on = effective_on or timezone.localdate()
+    MembershipStatusChange.objects.create(
+        coop=coop,
+        from_status=coop.status,
+        to_status=to_status,
+        effective_on=effective_on,
+        reason=reason.strip(),
+        changed_by=by,
+    )
+    coop.status = to_status
+    if to_status == MembershipStatus.ACTIVE and coop.joined_on is None:
+        coop.joined_on = effective_on
+    coop._history_user = by
+    coop.save(update_fields=["status", "joined_on"])
+    return coop
+
+
+@transaction.atomic
+def stakeholder_class_save(
+    *, coop: MemberCoop, kind: str, member_count: int, vote_share: Decimal, by: User | None
+) -> StakeholderClass:
+    """Add or change one stakeholder class; vote shares of a co-op add up to at most 100%."""
+    MemberCoop.objects.select_for_update().filter(pk=coop.pk).first()
+    others = (
+        StakeholderClass.objects.filter(coop=coop).exclude(kind=kind).aggregate(t=Sum("vote_share"))[
+            "t"
+        ]
+        or Decimal("0")
+    )
+    if others + vote_share > 100:
+        raise DomainError(
+            _("Vote shares would add up to %(total)s%%; they can add up to 100%% at most.")
+            % {"total": others + vote_share},
+            field="vote_share",
+        )
+    obj = StakeholderClass.objects.filter(coop=coop, kind=kind).first() or StakeholderClass(
+        coop=coop, kind=kind
+    )
+    obj.member_count = member_count
+    obj.vote_share = vote_share
+    obj._history_user = by
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def stakeholder_class_delete(*, stakeholder: StakeholderClass, by: User | None) -> None:
+    stakeholder._history_user = by
+    stakeholder.delete()
+
+
+@transaction.atomic
+def contact_save(*, coop: MemberCoop, by: User | None, contact: Contact | None = None,
+                 **fields: Any) -> Contact:
+    contact = contact or Contact(coop=coop)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact._history_user = by
+    contact.save()
+    if contact.is_primary:
+        Contact.objects.filter(coop=coop, is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False
+        )
+    return contact
+
+
+def _check_document_dates(issued_on: dt.date | None, expires_on: dt.date | None) -> None:
+    if issued_on and expires_on and expires_on < issued_on:
+        raise DomainError(_("The expiry date must be on or after the issue date."),
+                          field="expires_on")
+
+
+@transaction.atomic
+def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> ComplianceDocument:
+    _check_document_dates(fields.get("issued_on"), fields.get("expires_on"))
+    doc = ComplianceDocument(coop=coop, uploaded_by=by, **fields)
+    doc._history_user = by
+    doc.save()
+    return doc
+
+
+@transaction.atomic
+def document_update(*, document: ComplianceDocument, by: User | None,
+                    **fields: Any) -> ComplianceDocument:
+    doc = ComplianceDocument.objects.select_for_update().get(pk=document.pk)
+    for name, value in fields.items():
+        setattr(doc, name, value)
+    _check_document_dates(doc.issued_on, doc.expires_on)
+    doc._history_user = by
+    doc.save()
+    return doc
+
+
+@transaction.atomic
+def document_delete(*, document: ComplianceDocument, by: User | None) -> None:
+    document._history_user = by
+    document.delete()
+
+
+def _reminder_recipients(coop: MemberCoop) -> list[str]:
+    emails = [c.email for c in coop.contacts.all() if c.email]
+    emails += [link.user.email for link in coop.users.select_related("user") if link.user.email]
+    return sorted(set(emails))
+
+
+def compliance_reminders_send(*, today: dt.date | None = None) -> int:
+    """E-mail each member about documents expiring within the threshold, once per threshold.
+
+    Safe to run twice, and from two workers at once: the reminder row is claimed by a unique
+    constraint before the e-mail is queued, so only one run sends it.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    for days in REMINDER_THRESHOLDS_DAYS:
+        horizon = today + dt.timedelta(days=days)
+        due = (
+            ComplianceDocument.objects.filter(
+                expires_on__gte=today,
+                expires_on__lte=horizon,
+                coop__status__in=[MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED,
+                                  MembershipStatus.APPLICANT],
+            )
+            .exclude(
+                Exists(
+                    ComplianceReminder.objects.filter(
+                        document=OuterRef("pk"), days_before=days,
+                        expires_on=OuterRef("expires_on"),
+                    )
+                )
+            )
+            .select_related("coop")
+            .prefetch_related("coop__contacts")
+        )
+        for doc in due:
+            try:
+                with transaction.atomic():
+                    ComplianceReminder.objects.create(
+                        document=doc, days_before=days, expires_on=doc.expires_on
+                    )
+                    recipients = _reminder_recipients(doc.coop)
+                    subject = _("%(doc)s expires on %(date)s") % {
+                        "doc": doc.title, "date": doc.expires_on.strftime("%d/%m/%Y")
+                    }
+                    body = _(
+                        "%(coop)s: the compliance document \"%(doc)s\" expires on %(date)s. "
+                        "Please upload its renewal before then."
+                    ) % {"coop": doc.coop, "doc": doc.title,
+                         "date": doc.expires_on.strftime("%d/%m/%Y")}
+                    if recipients:
+                        transaction.on_commit(
+                            lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r)
+                        )
+            except IntegrityError:
+                continue  # another run claimed this reminder first
+            sent += 1
+    return sent
+
+
+def _check_capacity_values(
+    *, declared_volume: Decimal, staff_fte: Decimal, welsh_speaking_share: Decimal,
+    min_package: Decimal | None, max_package: Decimal | None,
+    valid_from: dt.date, valid_to: dt.date | None,
+) -> None:
+    if declared_volume < 0:
+        raise DomainError(_("Volume cannot be negative."), field="declared_volume")
+    if staff_fte < 0:
+        raise DomainError(_("Staff FTE cannot be negative."), field="staff_fte")
+    if not (0 <= welsh_speaking_share <= 100):
+        raise DomainError(_("Welsh-speaking share must be between 0 and 100."),
+                          field="welsh_speaking_share")
+    if min_package is not None and min_package < 0:
+        raise DomainError(_("Minimum package cannot be negative."), field="min_package")
+    if min_package is not None and max_package is not None and min_package > max_package:
+        raise DomainError(_("The minimum package cannot be larger than the maximum."),
+                          field="min_package")
+    if valid_to is not None and valid_to < valid_from:
+        raise DomainError(_("The end of the period must be on or after its start."),
+                          field="valid_to")
+
+
+def capacity_scope_check(*, coop: MemberCoop, service_type: ServiceType, council: Council) -> None:
+    if not coop.service_types.filter(pk=service_type.pk).exists():
+        raise DomainError(
+            _("%(coop)s does not offer %(service)s; add it to the co-op's services first.")
+            % {"coop": coop, "service": service_type},
+            field="service_type",
+        )
+    if not coop.councils_served.filter(pk=council.pk).exists():
+        raise DomainError(
+            _("%(coop)s does not serve %(council)s; add it to the co-op's areas first.")
+            % {"coop": coop, "council": council},
+            field="council",
+        )
+
+
+@transaction.atomic
+def capacity_declare(
+    *,
+    coop: MemberCoop,
+    by: User | None,
+    service_type: ServiceType,
+    council: Council,
+    time_band: str,
+    valid_from: dt.date,
+    declared_volume: Decimal,
+    staff_fte: Decimal,
+    welsh_speaking_share: Decimal,
+    valid_to: dt.date | None = None,
+    min_package: Decimal | None = None,
+    max_package: Decimal | None = None,
+) -> CapacityDeclaration:
+    """Declare capacity for one scope, superseding the current declaration if there is one.
+
+    Committed volume (work already won) carries over to the new version, so a member cannot
+    declare less than it has committed.
+    """
+    if time_band not in TimeBand.values:
+        raise DomainError(_("Unknown time band."), field="time_band")
+    _check_capacity_values(
+        declared_volume=declared_volume, staff_fte=staff_fte,
+        welsh_speaking_share=welsh_speaking_share, min_package=min_package,
+        max_package=max_package, valid_from=valid_from, valid_to=valid_to,
+    )
+    # Race: two declarations for one scope at once would each supersede the same current row
+    # and both insert. Locking the co-op row serialises every declaration of that co-op, even
+    # the first one of a scope, when there is no current row to lock yet.
+    coop = MemberCoop.objects.select_for_update().get(pk=coop.pk)
+    if coop.status == MembershipStatus.WITHDRAWN:
+        raise DomainError(_("A withdrawn co-op cannot declare capacity."))
+    capacity_scope_check(coop=coop, service_type=service_type, council=council)
+    current = CapacityDeclaration.objects.filter(
+        coop=coop, service_type=service_type, council=council, time_band=time_band,
+        is_current=True,
+    ).first()
+    committed = current.committed_volume if current else Decimal("0")
+    if declared_volume < committed:
+        raise DomainError(
+            _("%(committed)s is already committed to awarded work; declare at least that much.")
+            % {"committed": committed},
+            field="declared_volume",
+        )
+    if current is not None:
+        CapacityDeclaration.objects.filter(pk=current.pk).update(is_current=False)
+    return CapacityDeclaration.objects.create(
+        coop=coop,
+        service_type=service_type,
+        council=council,
+        time_band=time_band,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        declared_volume=declared_volume,
+        committed_volume=committed,
+        staff_fte=staff_fte,
+        welsh_speaking_share=welsh_speaking_share,
+        min_package=min_package,
+        max_package=max_package,
+        supersedes=current,
+        declared_by=by,
+    )
