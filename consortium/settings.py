@@ -23,7 +23,8 @@ ENVIRONMENT = env.str("DJANGO_ENV", default="development")
 PRODUCTION = ENVIRONMENT == "production"
 
 if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, default="")]
+    required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+    missing = [name for name in required if not env.str(name, default="")]
     if missing:
         raise ImproperlyConfigured(
             "Production settings need these environment variables: " + ", ".join(missing)

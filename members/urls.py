@@ -1,7 +1,5 @@
-from django.urls import path
+"""Web pages of the member register and capacity; each module lists its own routes."""
 
-from members import views
+from members.web import capacity, register
 
-urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-]
+urlpatterns = [*register.urlpatterns, *capacity.urlpatterns]

@@ -1,0 +1,3 @@
+"""Web pages: capacity declarations, bulk import, pooled capacity heat table."""
+
+urlpatterns: list = []
