@@ -1,5 +1,11 @@
-from rest_framework.routers import SimpleRouter
+"""API routes of the member register. Import routes come before the router's detail routes."""
 
-router = SimpleRouter()
+from django.urls import path
 
-urlpatterns = router.urls
+from members.api import imports, views
+
+urlpatterns = [
+    *imports.urlpatterns,
+    *views.router.urls,
+    *views.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""API: bulk import of capacity declarations and the template file."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Web pages: bulk import of capacity declarations from CSV or XLSX."""
+
+urlpatterns: list = []
