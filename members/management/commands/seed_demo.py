@@ -31,6 +31,15 @@ from members.models import (
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "gofal-demo-2026")
 CONSORTIUM_NAME = "Cwlwm Care Consortium"
+DEMO_LOGINS = [
+    ("coordinator", "consortium coordinator: register, all capacity, pooled heat table, import"),
+    ("board", "board member: register, indicators, pooled capacity (aggregates)"),
+    ("member-a", "member co-op user of Gofal Taf: own profile, compliance, capacity"),
+    ("member-b", "member co-op user of Bro Homecare (insurance expiring this month)"),
+    ("reviewer", "council reviewer, Cardiff"),
+    ("reviewer-other", "council reviewer, Swansea"),
+    ("admin", "staff admin: back office at /admin/"),
+]
 
 S = StakeholderKind
 # (legal name, trading name, legal form, co-op type, social type, welsh, base council, councils,
@@ -125,10 +134,14 @@ class Command(BaseCommand):
         self._member_user("member-a", "Alys", "Jones", coops[0])
         self._member_user("member-b", "Bryn", "Hughes", coops[1])
 
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {consortium.name}, {MemberCoop.objects.filter(consortium=consortium).count()}"
-            " member co-ops."
-        ))
+        count = MemberCoop.objects.filter(consortium=consortium).count()
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: {consortium.name}, {count} member co-ops."))
+        self.stdout.write("")
+        self.stdout.write("Sign in at http://127.0.0.1:8000/ with one of these demo logins:")
+        for username, what in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<16} {what}")
+        self.stdout.write(f"  password for all: {DEMO_PASSWORD}")
+        self.stdout.write("")
 
     def _user(self, username, role, first, last, *, consortium=None, council=None) -> User:
         user, created = User.objects.get_or_create(
