@@ -45,6 +45,15 @@ def pytest_collection_modifyitems(config, items):
                     item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set it up or run in CI)"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests hash a password for every persona; the production hasher would cost ~0.3 s each."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def _fail_missing_postgres():
     pytest.fail("This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.")

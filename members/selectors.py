@@ -247,3 +247,227 @@ def pooled_capacity_rows(
 
 
 TIME_BANDS = [band for band, _label in TimeBand.choices]
+
+
+# --- Helpers for the API (appended) ---------------------------------------------------------
+
+
+def can_edit_member(user: User, coop: MemberCoop) -> bool:
+    """The consortium's coordinators and the co-op's own users change its records."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.COORDINATOR:
+        return coop.consortium_id == user.consortium_id
+    if user.role == Role.MEMBER:
+        return user_coop_id(user) == coop.pk
+    return False
+
+
+def can_write_member_records(user: User) -> bool:
+    """Roles that may change some co-op's records at all (which co-op: ``can_edit_member``)."""
+    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER)
+
+
+def stakeholders_visible_to(user: User) -> QuerySet[StakeholderClass]:
+    """Stakeholder classes of the co-ops the user may see (part of the register)."""
+    return StakeholderClass.objects.select_related("coop").filter(
+        coop__in=members_visible_to(user).values("pk")
+    )
+
+
+def stakeholder_get_for_user(user: User, pk: int) -> StakeholderClass:
+    try:
+        return stakeholders_visible_to(user).get(pk=pk)
+    except (StakeholderClass.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Web register pages: role checks, expiry states, small scoped look-ups, history. ---
+
+
+def can_see_register(user: User) -> bool:
+    """The register's pages (list, co-op pages): the consortium's own roles only."""
+    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
+
+
+class ExpiryState:
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    VALID = "valid"
+    NO_EXPIRY = "no_expiry"
+
+
+def document_expiry_state(doc: ComplianceDocument, *, today=None) -> str:
+    """Expired, expiring within EXPIRY_WARNING_DAYS, valid, or with no expiry date."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    if doc.expires_on is None:
+        return ExpiryState.NO_EXPIRY
+    if doc.expires_on < today:
+        return ExpiryState.EXPIRED
+    if doc.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+        return ExpiryState.EXPIRING
+    return ExpiryState.VALID
+
+
+def documents_in_expiry_state(
+    qs: QuerySet[ComplianceDocument], state: str, *, today=None
+) -> QuerySet[ComplianceDocument]:
+    """Narrow a document queryset to one expiry state (see ``document_expiry_state``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    if state == ExpiryState.EXPIRED:
+        return qs.filter(expires_on__lt=today)
+    if state == ExpiryState.EXPIRING:
+        return qs.filter(expires_on__gte=today, expires_on__lte=horizon)
+    if state == ExpiryState.VALID:
+        return qs.filter(expires_on__gt=horizon)
+    if state == ExpiryState.NO_EXPIRY:
+        return qs.filter(expires_on__isnull=True)
+    return qs
+
+
+def document_expiry_counts(qs: QuerySet[ComplianceDocument], *, today=None) -> dict[str, int]:
+    """How many documents are expired and expiring soon, in one query."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    return qs.aggregate(
+        expired=Count("pk", filter=Q(expires_on__lt=today)),
+        expiring=Count("pk", filter=Q(expires_on__gte=today, expires_on__lte=horizon)),
+    )
+
+
+def member_status_counts(user: User) -> dict[str, int]:
+    """Co-ops visible to the user per membership status (every status present, zero or not)."""
+    rows = members_visible_to(user).order_by().values("status").annotate(n=Count("pk"))
+    counts = {status: 0 for status in MembershipStatus.values}
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def member_status_changes(coop: MemberCoop) -> QuerySet:
+    return coop.status_changes.select_related("changed_by").order_by("-effective_on", "-changed_at", "-id")
+
+
+def stakeholder_class_get(coop: MemberCoop, pk) -> StakeholderClass:
+    """One stakeholder class of a co-op the caller already fetched with its access helper."""
+    try:
+        return StakeholderClass.objects.get(coop=coop, pk=pk)
+    except (StakeholderClass.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def contact_get(coop: MemberCoop, pk):
+    """One contact of a co-op the caller already fetched with its access helper."""
+    from .models import Contact
+
+    try:
+        return Contact.objects.get(coop=coop, pk=pk)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: object
+    what: str
+    label: str
+    action: str
+    changes: tuple[HistoryChange, ...]
+
+
+def _history_display(model, field_name: str, value, names: dict) -> str:
+    from django.db.models import ForeignKey
+
+    if value is None or value == "":
+        return "—"
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = model._meta.get_field(field_name)
+    except FieldDoesNotExist:  # a field no longer on the model: show the raw value
+        return str(value)
+    if isinstance(value, list):  # many-to-many rows from simple-history
+        target = field.related_model._meta.model_name
+        labels = sorted(str(names.get((target, row.get(target)), row.get(target))) for row in value)
+        return ", ".join(labels) or "—"
+    if isinstance(field, ForeignKey):
+        return str(names.get((field.related_model._meta.model_name, value), value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        from django.utils.translation import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    return str(value)
+
+
+def member_history(coop: MemberCoop) -> list[HistoryEntry]:
+    """Every recorded change to the co-op and its classes, contacts, registrations and documents,
+    newest first: who, when, and what changed (each record diffed against the one before it)."""
+    from django.utils.translation import gettext
+
+    from .models import CIWRegistration, Contact
+
+    names = {("council", c.pk): c for c in Council.objects.all()}
+    names.update({("servicetype", s.pk): s for s in ServiceType.objects.all()})
+    names.update({("user", u.pk): u for u in User.objects.filter(consortium_id=coop.consortium_id)})
+    sources = [
+        (gettext("Co-op profile"), coop.history.all(), lambda r: str(r.trading_name or r.legal_name)),
+        (gettext("Stakeholder class"), StakeholderClass.history.filter(coop_id=coop.pk),
+         lambda r: str(StakeholderKind(r.kind).label) if r.kind in StakeholderKind.values else r.kind),
+        (gettext("Contact"), Contact.history.filter(coop_id=coop.pk), lambda r: r.name),
+        (gettext("CIW registration"), CIWRegistration.history.filter(coop_id=coop.pk),
+         lambda r: r.registration_number),
+        (gettext("Compliance document"), ComplianceDocument.history.filter(coop_id=coop.pk),
+         lambda r: r.title),
+    ]
+    actions = {"+": gettext("Created"), "~": gettext("Changed"), "-": gettext("Deleted")}
+    entries: list[HistoryEntry] = []
+    for what, records_qs, label in sources:
+        records = list(records_qs.select_related("history_user").order_by("id", "history_date",
+                                                                          "history_id"))
+        model = records_qs.model.instance_type if records else None
+        previous_by_id: dict = {}
+        for record in records:
+            previous = previous_by_id.get(record.id)
+            changes: list[HistoryChange] = []
+            if previous is not None and record.history_type == "~":
+                tracked = {f.name for f in record.tracked_fields if f.name not in ("id", "created_at")}
+                tracked |= {f.name for f in record._history_m2m_fields}
+                delta = record.diff_against(previous, included_fields=tracked)
+                for change in delta.changes:
+                    field = model._meta.get_field(change.field)
+                    changes.append(HistoryChange(
+                        field=str(getattr(field, "verbose_name", change.field)),
+                        old=_history_display(model, change.field, change.old, names),
+                        new=_history_display(model, change.field, change.new, names),
+                    ))
+            previous_by_id[record.id] = record
+            entries.append(HistoryEntry(
+                when=record.history_date, who=record.history_user, what=what, label=label(record),
+                action=actions.get(record.history_type, record.history_type),
+                changes=tuple(changes),
+            ))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

@@ -18,6 +18,7 @@ from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from .models import (
     MEMBERSHIP_TRANSITIONS,
     CapacityDeclaration,
+    CIWRegistration,
     ComplianceDocument,
     ComplianceReminder,
     Contact,
@@ -406,3 +407,35 @@ def capacity_declare(
         supersedes=current,
         declared_by=by,
     )
+
+
+@transaction.atomic
+def ciw_registration_save(
+    *,
+    coop: MemberCoop,
+    by: User | None,
+    service_type: ServiceType,
+    registration_number: str,
+    registered_on: dt.date | None = None,
+) -> CIWRegistration:
+    """Record the co-op's Care Inspectorate Wales registration for one service type."""
+    registration_number = (registration_number or "").strip()
+    if not registration_number:
+        raise DomainError(_("Enter the CIW registration number."), field="registration_number")
+    if registered_on is not None and registered_on > timezone.localdate():
+        raise DomainError(_("The registration date cannot be in the future."), field="registered_on")
+    # Lock the co-op: two people recording the same service at once must not both insert.
+    MemberCoop.objects.select_for_update().filter(pk=coop.pk).first()
+    if CIWRegistration.objects.filter(coop=coop, service_type=service_type).exists():
+        raise DomainError(
+            _("%(coop)s already has a CIW registration for %(service)s.")
+            % {"coop": coop, "service": service_type},
+            field="service_type",
+        )
+    registration = CIWRegistration(
+        coop=coop, service_type=service_type, registration_number=registration_number,
+        registered_on=registered_on,
+    )
+    registration._history_user = by
+    registration.save()
+    return registration
