@@ -31,18 +31,42 @@ PERSONAS = (
 )
 
 
+MISSING_SERVICE = {
+    "postgres": "This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.",
+    "redis": "This test needs Redis: set CELERY_BROKER_URL to a redis:// URL.",
+    "browser": "This test needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium).",
+}
+AVAILABLE = {"postgres": HAS_POSTGRES, "redis": HAS_REDIS, "browser": HAS_CHROMIUM}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests for real services run where the service is; in CI a missing service fails them."""
-    available = {"postgres": HAS_POSTGRES, "redis": HAS_REDIS, "browser": HAS_CHROMIUM}
+    """Tests for real services run where the service is; in CI a missing service fails them
+    (pytest_runtest_setup below), elsewhere it skips them.
+
+    Every transactional test (real threads, a worker process, a live server) restores the
+    database as migrations left it: its flush would otherwise take the reference data (the 22
+    councils, the service types) away from every test after it.
+    """
     for item in items:
-        for marker, present in available.items():
+        for marker, present in AVAILABLE.items():
+            if item.get_closest_marker(marker) and not present and not IN_CI:
+                item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set it up or run in CI)"))
+        db = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        if db is not None and db.kwargs.get("transaction") and "serialized_rollback" not in db.kwargs:
+            item.add_marker(pytest.mark.django_db(*db.args, **db.kwargs, serialized_rollback=True),
+                            append=False)
+        elif db is None and ("transactional_db" in fixtures or "live_server" in fixtures):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """In CI, a test whose service is missing fails before its fixtures start."""
+    if IN_CI:
+        for marker, present in AVAILABLE.items():
             if item.get_closest_marker(marker) and not present:
-                if IN_CI:
-                    item.add_marker(
-                        pytest.mark.usefixtures("_fail_missing_" + marker)
-                    )
-                else:
-                    item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set it up or run in CI)"))
+                pytest.fail(MISSING_SERVICE[marker], pytrace=False)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -54,19 +78,14 @@ def _fast_password_hashing():
         yield
 
 
-@pytest.fixture
-def _fail_missing_postgres():
-    pytest.fail("This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.")
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters (the token endpoint's 30 a minute) and the like do not leak between tests."""
+    from django.core.cache import cache
 
-
-@pytest.fixture
-def _fail_missing_redis():
-    pytest.fail("This test needs Redis: set CELERY_BROKER_URL to a redis:// URL.")
-
-
-@pytest.fixture
-def _fail_missing_browser():
-    pytest.fail("This test needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium).")
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass

@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
     path("", include("members.api.urls")),
+    path("", include("pricing.api_urls")),
 ]

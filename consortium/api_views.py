@@ -3,14 +3,54 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from consortium.models import Council, ServiceType
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+VALIDATION_ERRORS = {
+    "type": "object",
+    "description": _(
+        "Messages by input field; non_field_errors for the request as a whole; detail when "
+        "the body could not be read at all."
+    ),
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    400: _("The input was refused: see the messages by field. Nothing was changed."),
+    401: _("Not signed in: send a session cookie or \"Authorization: Token <key>\"."),
+    403: _("Your role may not do this."),
+    404: _("Not found, or not visible to you (or no such page of results)."),
+    429: _("Too many requests: wait and try again."),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error answers of an operation, for ``extend_schema(responses=...)``."""
+    return {
+        code: OpenApiResponse(
+            VALIDATION_ERRORS if code == 400 else ErrorDetailSerializer,
+            description=ERROR_DESCRIPTIONS[code],
+        )
+        for code in codes
+    }
+
+
+READ_LIST_ERRORS = error_responses(400, 401, 404)
+READ_DETAIL_ERRORS = error_responses(401, 404)
 
 
 class CouncilSerializer(serializers.ModelSerializer):
@@ -34,6 +74,10 @@ class CouncilFilter(django_filters.FilterSet):
         fields = ["code", "regional_partnership_board", "name"]
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CouncilSerializer(many=True), **error_responses(401, 404)}),
+    retrieve=extend_schema(responses={200: CouncilSerializer, **READ_DETAIL_ERRORS}),
+)
 class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
     """The 22 principal councils of Wales (reference data, readable by any signed-in user)."""
 
@@ -42,6 +86,10 @@ class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CouncilFilter
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: ServiceTypeSerializer(many=True), **READ_LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: ServiceTypeSerializer, **READ_DETAIL_ERRORS}),
+)
 class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ServiceType.objects.order_by("name_en")
     serializer_class = ServiceTypeSerializer
@@ -68,13 +116,17 @@ class ObtainTokenView(ObtainAuthToken):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            **error_responses(400, 403, 429),
+        },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
-router = DefaultRouter()
+# SimpleRouter: no browsable root view or format-suffix routes beside the documented operations.
+router = SimpleRouter()
 router.register("councils", CouncilViewSet, basename="council")
 router.register("service-types", ServiceTypeViewSet, basename="service-type")

@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("consortium.api_urls")),
     path("", include("members.urls")),
+    path("", include("pricing.urls")),
 ]

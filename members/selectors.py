@@ -453,9 +453,8 @@ def member_history(coop: MemberCoop) -> list[HistoryEntry]:
             previous = previous_by_id.get(record.id)
             changes: list[HistoryChange] = []
             if previous is not None and record.history_type == "~":
-                tracked = {f.name for f in record.tracked_fields if f.name not in ("id", "created_at")}
-                tracked |= {f.name for f in record._history_m2m_fields}
-                delta = record.diff_against(previous, included_fields=tracked)
+                # Editable fields only (status moves have their own table, with reasons).
+                delta = record.diff_against(previous)
                 for change in delta.changes:
                     field = model._meta.get_field(change.field)
                     changes.append(HistoryChange(
@@ -464,6 +463,8 @@ def member_history(coop: MemberCoop) -> list[HistoryEntry]:
                         new=_history_display(model, change.field, change.new, names),
                     ))
             previous_by_id[record.id] = record
+            if previous is not None and record.history_type == "~" and not changes:
+                continue  # a save that changed nothing people edit (e.g. before an m2m update)
             entries.append(HistoryEntry(
                 when=record.history_date, who=record.history_user, what=what, label=label(record),
                 action=actions.get(record.history_type, record.history_type),

@@ -320,6 +320,8 @@ def _check_capacity_values(
                           field="welsh_speaking_share")
     if min_package is not None and min_package < 0:
         raise DomainError(_("Minimum package cannot be negative."), field="min_package")
+    if max_package is not None and max_package < 0:
+        raise DomainError(_("Maximum package cannot be negative."), field="max_package")
     if min_package is not None and max_package is not None and min_package > max_package:
         raise DomainError(_("The minimum package cannot be larger than the maximum."),
                           field="min_package")

@@ -1,3 +1,167 @@
-"""API: bulk import of capacity declarations and the template file."""
+"""API: bulk import of capacity declarations and the template file.
 
-urlpatterns: list = []
+Both routes sit under /api/v1/capacity-declarations/ and are listed before the router's
+capacity-declaration routes, so "import" is never read as a declaration id.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consortium.api_views import error_responses
+from consortium.errors import DomainError
+from members.importing import (
+    CSV_CONTENT_TYPE,
+    MAX_ERRORS_SHOWN,
+    TEMPLATE_FORMATS,
+    XLSX_CONTENT_TYPE,
+    ImportRejected,
+    can_import_capacity,
+    capacity_import,
+    capacity_template,
+)
+
+
+class CanImportCapacity(BasePermission):
+    message = _("Only coordinators and member co-ops can import capacity declarations.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_import_capacity(request.user)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("A .csv (UTF-8) or .xlsx file with the template's columns and a header row.")
+    )
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text=_("Declarations created."))
+    superseded = serializers.IntegerField(help_text=_("Current declarations they replaced."))
+    rows = serializers.IntegerField(help_text=_("Rows of data read from the file."))
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Row in the spreadsheet (the header is row 1); null for the whole file."),
+    )
+    column = serializers.CharField(allow_null=True, help_text=_("Column name; null if none."))
+    message = serializers.CharField()
+
+
+class ImportErrorsSerializer(serializers.Serializer):
+    errors = ImportErrorSerializer(
+        many=True, help_text=_("The first %(n)s errors, by row.") % {"n": MAX_ERRORS_SHOWN}
+    )
+    error_count = serializers.IntegerField(help_text=_("All errors found, shown or not."))
+
+
+class TemplateQuerySerializer(serializers.Serializer):
+    file_format = serializers.ChoiceField(choices=TEMPLATE_FORMATS, default="csv", required=False)
+
+
+def _errors_response(errors: list[dict], count: int | None = None) -> Response:
+    return Response(
+        {"errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors) if count is None else count},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _field_errors(detail: dict) -> list[dict]:
+    return [
+        {"row": None, "column": name, "message": str(message)}
+        for name, messages in detail.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+
+
+class CapacityImportView(APIView):
+    permission_classes = [IsAuthenticated, CanImportCapacity]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="capacity_declarations_import",
+        tags=["capacity-declarations"],
+        summary=_("Import capacity declarations from CSV or XLSX"),
+        description=_(
+            "All or nothing: every row is validated and, if any is wrong, nothing changes and "
+            "every error is returned with its row (the header is row 1), column and reason. "
+            "Declarations replace the current declaration of the same co-op, service type, "
+            "council and time band; work already committed carries over."
+        ),
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={
+            201: ImportResultSerializer,
+            400: ImportErrorsSerializer,
+            **error_responses(401, 403),
+        },
+    )
+    def post(self, request):
+        upload = ImportUploadSerializer(data=request.data)
+        if not upload.is_valid():
+            return _errors_response(_field_errors(upload.errors))
+        file = upload.validated_data["file"]
+        try:
+            result = capacity_import(user=request.user, file=file, filename=file.name)
+        except ImportRejected as rejected:
+            return _errors_response([e.as_dict() for e in rejected.shown], len(rejected.errors))
+        except DomainError as error:
+            return _errors_response([{"row": None, "column": error.field, "message": str(error.message)}])
+        return Response(
+            ImportResultSerializer(result).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CapacityImportTemplateView(APIView):
+    permission_classes = [IsAuthenticated, CanImportCapacity]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file is an HttpResponse of its own type; only errors are rendered (as JSON), so a
+        # client asking for text/csv or the xlsx type must not be refused with a 406.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="capacity_declarations_import_template",
+        tags=["capacity-declarations"],
+        summary=_("Download the import template"),
+        description=_("A header row with the import's columns and one example row."),
+        parameters=[
+            OpenApiParameter(
+                "file_format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=list(TEMPLATE_FORMATS),
+                default="csv", description=_("csv or xlsx"),
+            )
+        ],
+        responses={
+            (200, CSV_CONTENT_TYPE.split(";")[0], XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            400: ImportErrorsSerializer,
+            **error_responses(401, 403),
+        },
+    )
+    def get(self, request):
+        query = TemplateQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            return _errors_response(_field_errors(query.errors))
+        content, content_type, filename = capacity_template(query.validated_data["file_format"])
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+urlpatterns = [
+    path("capacity-declarations/import/", CapacityImportView.as_view(), name="api-capacity-import"),
+    path(
+        "capacity-declarations/import-template/",
+        CapacityImportTemplateView.as_view(),
+        name="api-capacity-import-template",
+    ),
+]

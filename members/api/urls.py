@@ -1,6 +1,5 @@
 """API routes of the member register. Import routes come before the router's detail routes."""
 
-from django.urls import path
 
 from members.api import imports, views
 

@@ -1,3 +1,113 @@
 """Web pages: bulk import of capacity declarations from CSV or XLSX."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consortium.errors import DomainError
+from consortium.models import Role
+from members.importing import (
+    TEMPLATE_FORMATS,
+    ImportRejected,
+    can_import_capacity,
+    capacity_import,
+    capacity_template,
+)
+
+COLUMN_HELP = [
+    ("member", False, _("The co-op's society or company number, or its legal name. Member co-ops "
+                        "may leave it blank: the row is then for their own co-op.")),
+    ("service_type", True, _("The service type's code, for example domiciliary-support.")),
+    ("council", True, _("The council's code (for example GB-CRF) or its English or Welsh name.")),
+    ("time_band", True, _("One of: weekday_day, evening, night, weekend, bank_holiday.")),
+    ("valid_from", True, _("The first day the declaration applies, as YYYY-MM-DD.")),
+    ("valid_to", False, _("The last day, as YYYY-MM-DD; blank if open-ended.")),
+    ("declared_volume", True, _("Volume you can deliver, in the service's unit (hours per week or "
+                                "places), up to 2 decimal places.")),
+    ("staff_fte", True, _("Staff for this volume, in full-time equivalents.")),
+    ("welsh_speaking_share", True, _("The share of that staff who speak Welsh, from 0 to 100.")),
+    ("min_package", False, _("The smallest package you take on, in the same unit.")),
+    ("max_package", False, _("The largest package you take on; not less than min_package.")),
+]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Upload a file"),
+        help_text=_("A CSV file saved as UTF-8, or an Excel workbook (.xlsx), up to 25 MB."),
+        error_messages={
+            "required": _("Choose a CSV or XLSX file to import."),
+            "empty": _("The file is empty."),
+        },
+    )
+
+
+def _check_can_import(request) -> None:
+    if not can_import_capacity(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def capacity_import_page(request):
+    """Upload form; a rejected file re-renders it with every row error, and nothing changes."""
+    _check_can_import(request)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    rejected: ImportRejected | None = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = capacity_import(user=request.user, file=upload, filename=upload.name)
+        except ImportRejected as exc:
+            rejected = exc
+        except DomainError as exc:
+            form.add_error("file", str(exc.message))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(created)s declaration imported, %(superseded)s superseded.",
+                    "%(created)s declarations imported, %(superseded)s superseded.",
+                    result.created,
+                )
+                % {"created": result.created, "superseded": result.superseded},
+            )
+            return redirect("capacity-import")
+    return render(
+        request,
+        "members/imports/capacity_import.html",
+        {
+            "form": form,
+            "rejected": rejected,
+            "columns": COLUMN_HELP,
+            "is_member_user": request.user.role == Role.MEMBER,
+        },
+    )
+
+
+@login_required
+@require_GET
+def capacity_import_template(request):
+    _check_can_import(request)
+    file_format = request.GET.get("file_format", "csv")
+    if file_format not in TEMPLATE_FORMATS:
+        raise Http404
+    content, content_type, filename = capacity_template(file_format)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+urlpatterns = [
+    path("capacity/import/", capacity_import_page, name="capacity-import"),
+    path("capacity/import/template/", capacity_import_template, name="capacity-import-template"),
+]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,9 @@ PERSONAS = (
     "coordinator_other",
     "anonymous",
 )
+
+
+API_ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/\S*)$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,28 @@ class Policy:
         missing = set(PERSONAS) - set(self.expect)
         if missing:
             raise ValueError(f"{self.route}: no expectation for {sorted(missing)}")
+
+    @property
+    def is_api(self) -> bool:
+        """An API operation ("METHOD /api/v1/...") rather than a web page's URL name."""
+        return bool(API_ROUTE.match(self.route))
+
+    @property
+    def http_method(self) -> str:
+        """The method sent: the route's own for API operations, ``method`` for web pages."""
+        return self.route.split(" ", 1)[0] if self.is_api else self.method.upper()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What a policy covers; two policies with one key are an error."""
+        return (self.route, self.http_method)
+
+    @property
+    def label(self) -> str:
+        """Test id: the route, with the method for a web page's non-GET policy."""
+        if self.is_api or self.http_method == "GET":
+            return self.route
+        return f"{self.route} {self.http_method}"
 
 
 def personas(default: int, **overrides: int) -> dict[str, int]:

@@ -1,0 +1,744 @@
+"""Bulk import of capacity declarations from a CSV or XLSX file, read with pandas.
+
+Every row is validated (mostly column by column, with pandas, rather than row by row), every
+error is collected with the row number a person sees in their spreadsheet (the header is row 1),
+the column and a reason they can act on. Any error means nothing changes. A clean file is
+written in one transaction, superseding the current declaration of each scope it names exactly
+as ``services.capacity_declare`` does one at a time (committed volume carries over).
+
+Volumes are Decimal throughout, parsed from the text of each cell: pandas reads every cell as a
+string (``dtype=str``) and never as a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consortium.errors import DomainError
+from consortium.models import Council, Role, ServiceType, TimeBand, User
+
+from .models import CapacityDeclaration, MemberCoop, MembershipStatus
+from .selectors import members_editable_by
+
+COLUMNS = (
+    "member",
+    "service_type",
+    "council",
+    "time_band",
+    "valid_from",
+    "valid_to",
+    "declared_volume",
+    "staff_fte",
+    "welsh_speaking_share",
+    "min_package",
+    "max_package",
+)
+OPTIONAL_COLUMNS = {"member", "valid_to", "min_package", "max_package"}
+
+MAX_FILE_BYTES = 25 * 1024 * 1024
+MAX_UNCOMPRESSED_XLSX_BYTES = 250 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_ERRORS_SHOWN = 200
+BATCH_SIZE = 2_000
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+TEMPLATE_FORMATS = ("csv", "xlsx")
+
+# (largest number of digits before the decimal point, as the model's DecimalFields allow)
+INTEGER_DIGITS = {
+    "declared_volume": 7,
+    "staff_fte": 5,
+    "welsh_speaking_share": 3,
+    "min_package": 5,
+    "max_package": 5,
+}
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+ZERO = Decimal("0")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXCEL_MIDNIGHT = r"[ T]00:00:00(?:\.0+)?$"
+KEY_SHIFT = 1 << 21  # packs two ids into one int64 key for vectorised membership tests
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as in the spreadsheet: the header is row 1, the first data row is row 2
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    superseded: int
+    rows: int
+
+
+class ImportRejected(Exception):
+    """The file had row errors; nothing was changed. ``errors`` holds every one of them."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = sorted(errors, key=lambda e: (e.row, _column_order(e.column)))
+        super().__init__(f"{len(self.errors)} row errors")
+
+    @property
+    def shown(self) -> list[RowError]:
+        return self.errors[:MAX_ERRORS_SHOWN]
+
+    @property
+    def hidden_count(self) -> int:
+        return max(0, len(self.errors) - MAX_ERRORS_SHOWN)
+
+
+def _column_order(column: str) -> int:
+    return COLUMNS.index(column) if column in COLUMNS else len(COLUMNS)
+
+
+def can_import_capacity(user: User) -> bool:
+    """Coordinators import for any co-op of their consortium; member users for their own."""
+    return bool(user and user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the file
+
+
+def _file_error(message: str) -> DomainError:
+    return DomainError(message, field="file", code="invalid_file")
+
+
+def _read_bytes(file: Any) -> bytes:
+    if isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    else:
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(MAX_FILE_BYTES + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise _file_error(
+            _("The file is larger than %(mb)s MB; split it into smaller files.")
+            % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    return data
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _file_error(
+            _("The file is not UTF-8 text. In Excel, save it as \"CSV UTF-8 (comma delimited)\", "
+              "or upload the .xlsx workbook instead.")
+        ) from None
+    if "\x00" in text:
+        raise _file_error(_("The file does not look like a CSV text file."))
+    if not text.strip():
+        raise _file_error(_("The file is empty."))
+    try:
+        # header=None: the first row is read as data, so a row with more cells than the header
+        # is an error (with a header, pandas would silently turn the extra cells into an index).
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, na_filter=False, keep_default_na=False,
+            skip_blank_lines=False, header=None,
+        )
+    except pd.errors.EmptyDataError:
+        raise _file_error(_("The file is empty.")) from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            expected, line, saw = found.groups()
+            raise _file_error(
+                _("Row %(row)s has %(saw)s cells but the header row has %(expected)s. Remove the "
+                  "extra cells, or put text that contains commas in quotes.")
+                % {"row": line, "saw": saw, "expected": expected}
+            ) from None
+        raise _file_error(
+            _("The file could not be read as CSV. Check that it is saved as comma-separated "
+              "values with a header row.")
+        ) from None
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    not_xlsx = _file_error(
+        _("The file could not be read as an Excel workbook (.xlsx). Save it again from your "
+          "spreadsheet program as .xlsx or as CSV UTF-8.")
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_XLSX_BYTES:
+                raise _file_error(_("The workbook is too large; split it into smaller files."))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise not_xlsx from None
+    try:
+        return pd.read_excel(
+            io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl", header=None,
+            na_filter=False, keep_default_na=False,
+        )
+    except DomainError:
+        raise
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
+        raise not_xlsx from None
+
+
+def _read_frame(data: bytes, filename: str) -> pd.DataFrame:
+    if not data:
+        raise _file_error(_("The file is empty."))
+    extension = os.path.splitext(filename or "")[1].lower()
+    if extension == ".xlsx":
+        frame = _read_xlsx(data)
+    elif extension == ".csv":
+        if data[:4] == b"PK\x03\x04":
+            raise _file_error(
+                _("This file is an Excel workbook with a .csv name. Name it .xlsx, or save it "
+                  "from Excel as CSV UTF-8.")
+            )
+        frame = _read_csv(data)
+    else:
+        raise _file_error(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
+    if frame.empty:
+        raise _file_error(_("The file is empty."))
+    # Plain Python strings from here on (object arrays are much faster to walk than pandas'
+    # string arrays); the first row names the columns, and the index becomes the row number a
+    # spreadsheet shows (the header is row 1).
+    frame = frame.astype(object).fillna("")
+    header = [str(v) for v in frame.iloc[0].tolist()]
+    frame = frame.iloc[1:]
+    frame.columns = range(len(header))
+    frame.index = frame.index + 1
+    frame.attrs["header"] = header
+    return frame
+
+
+def _normalise_frame(frame: pd.DataFrame, *, member_required: bool) -> pd.DataFrame:
+    """Name the columns, check they are the expected ones, strip cells, drop blank rows."""
+    names = [re.sub(r"[\s\-]+", "_", name.strip().lower()) for name in frame.attrs["header"]]
+    stripped = {
+        i: np.array([str(v).strip() for v in frame[i].to_numpy()], dtype=object)
+        for i in range(len(names))
+    }
+    # Columns with neither a name nor any value (left over at the right of a sheet) are ignored.
+    keep = [i for i, name in enumerate(names) if name or (stripped[i] != "").any()]
+    names = [names[i] or _("(no name)") for i in keep]
+    seen: set[str] = set()
+    repeated = sorted({n for n in names if n in seen or seen.add(n)})
+    unknown = [n for n in names if n not in COLUMNS and n not in repeated]
+    required = [c for c in COLUMNS if c not in OPTIONAL_COLUMNS or (c == "member" and member_required)]
+    missing = [c for c in required if c not in names]
+    problems = []
+    if missing:
+        problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    if repeated:
+        problems.append(_("Columns named twice: %(columns)s.") % {"columns": ", ".join(repeated)})
+    if unknown:
+        problems.append(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
+    if problems:
+        problems.append(
+            _("The first row must name the columns: %(columns)s (download the template).")
+            % {"columns": ", ".join(COLUMNS)}
+        )
+        raise _file_error(" ".join(problems))
+    position = {name: i for name, i in zip(names, keep, strict=True)}
+    blank = np.full(len(frame), "", dtype=object)
+    columns = {c: stripped[position[c]] if c in position else blank for c in COLUMNS}
+    cleaned = pd.DataFrame(columns, index=frame.index)
+    cleaned = cleaned[(cleaned != "").to_numpy().any(axis=1)]
+    if cleaned.empty:
+        raise _file_error(_("The file has no rows of data below the header row."))
+    if len(cleaned) > MAX_ROWS:
+        raise _file_error(
+            _("The file has %(n)s rows; import at most %(max)s rows at a time.")
+            % {"n": len(cleaned), "max": MAX_ROWS}
+        )
+    return cleaned
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation. Each column is checked as a whole: a cell's text is parsed once per distinct
+# value (a 50,000-row file has a few hundred distinct codes and dates), then mapped back.
+
+
+def _key(value: str) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _number_key(value: str) -> str:
+    return "".join(str(value).split()).casefold()
+
+
+class _Errors:
+    """Collects row errors, with the spreadsheet's row numbers."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+        self.items: list[RowError] = []
+
+    def flag(self, mask: Any, column: str, message: str | list[str | None]) -> None:
+        """Flag the rows where ``mask`` is true; ``message`` is one text or one per row."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        positions = np.flatnonzero(mask).tolist()
+        if isinstance(message, str):
+            self.items.extend(RowError(int(self.rows[i]), column, message) for i in positions)
+        else:
+            self.items.extend(RowError(int(self.rows[i]), column, str(message[i])) for i in positions)
+
+
+def _by_value(cells: np.ndarray, parse) -> tuple[list, list]:
+    """(parsed values, problems): ``parse(text) -> (value, problem)`` once per distinct text."""
+    parsed = {text: parse(text) for text in pd.unique(cells).tolist()}
+    pairs = [parsed[text] for text in cells.tolist()]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _has(problems: list) -> np.ndarray:
+    return np.fromiter((p is not None for p in problems), dtype=bool, count=len(problems))
+
+
+def _reference_lookup(rows: Iterable[tuple]) -> dict[str, int]:
+    """Casefolded code, English and Welsh name -> id, from (pk, code, name_en, name_cy) rows."""
+    lookup: dict[str, int] = {}
+    for pk, *names in rows:
+        for name in names:
+            if name:
+                lookup.setdefault(_key(name), pk)
+    return lookup
+
+
+def _lookup_codes(
+    errors: _Errors, cells: np.ndarray, column: str, lookup: dict[str, int], unknown: Any,
+) -> np.ndarray:
+    """Map cells to ids through ``lookup``; flag blanks and values it does not know.
+
+    ``unknown(value)`` gives the message for a value that is not in the lookup."""
+
+    def parse(text: str) -> tuple[int, str | None]:
+        if text == "":
+            return 0, _("Fill in %(column)s.") % {"column": column}
+        found = lookup.get(_key(text), 0)
+        return found, None if found else unknown(text[:80])
+
+    ids, problems = _by_value(cells, parse)
+    errors.flag(_has(problems), column, problems)
+    return np.array(ids, dtype=np.int64)
+
+
+def _parse_decimal(text: str, column: str) -> tuple[Decimal | None, str | None]:
+    if text == "":
+        return None, None
+    cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("£", "")
+    if column == "welsh_speaking_share" and cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    try:
+        value = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        return None, _("\"%(value)s\" is not a number.") % {"value": text[:40]}
+    if not value.is_finite():
+        return None, _("\"%(value)s\" is not a number.") % {"value": text[:40]}
+    if value < 0:
+        return None, _("Cannot be negative.")
+    if value != 0 and value.adjusted() >= INTEGER_DIGITS[column]:
+        return None, _("Too large: use a number below %(limit)s.") % {
+            "limit": f"{10 ** INTEGER_DIGITS[column]:,}"
+        }
+    rounded = value.quantize(CENT)
+    if rounded != value:
+        return None, _("Use at most 2 decimal places.")
+    if column == "welsh_speaking_share" and rounded > HUNDRED:
+        return None, _("A share is between 0 and 100.")
+    return rounded, None
+
+
+def _decimal_column(errors: _Errors, cells: np.ndarray, column: str, *, required: bool) -> list:
+    """Decimal values, parsed from the cell's text (None where blank or wrong)."""
+
+    def parse(text: str) -> tuple[Decimal | None, str | None]:
+        if text == "" and required:
+            return None, _("Fill in %(column)s.") % {"column": column}
+        return _parse_decimal(text, column)
+
+    values, problems = _by_value(cells, parse)
+    errors.flag(_has(problems), column, problems)
+    return values
+
+
+def _date_column(errors: _Errors, cells: np.ndarray, column: str, *, required: bool) -> list:
+    """Dates written YYYY-MM-DD (or a date cell of a workbook, read as "YYYY-MM-DD 00:00:00")."""
+    wrong = _("Not a date: write it as YYYY-MM-DD, for example %(example)s.") % {
+        "example": timezone.localdate().replace(day=1).isoformat()
+    }
+
+    def parse(text: str) -> tuple[dt.date | None, str | None]:
+        if text == "":
+            return None, (_("Fill in %(column)s.") % {"column": column}) if required else None
+        text = re.sub(EXCEL_MIDNIGHT, "", text)
+        if not ISO_DATE.match(text):
+            return None, wrong
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            return None, wrong
+
+    values, problems = _by_value(cells, parse)
+    errors.flag(_has(problems), column, problems)
+    return values
+
+
+def _resolve_members(errors: _Errors, cells: np.ndarray, user: User, coops: list[dict]) -> np.ndarray:
+    """The co-op id each row names (0 where it names none the user may import for)."""
+    is_member_user = user.role == Role.MEMBER
+    by_number: dict[str, set[int]] = {}
+    by_name: dict[str, set[int]] = {}
+    for coop in coops:
+        for number in (coop["society_number"], coop["company_number"]):
+            if number:
+                by_number.setdefault(_number_key(number), set()).add(coop["pk"])
+        for name in (coop["legal_name"], coop["trading_name"]):
+            if name:
+                by_name.setdefault(_key(name), set()).add(coop["pk"])
+    own = coops[0] if is_member_user and coops else None
+
+    def parse(text: str) -> tuple[int, str | None]:
+        if is_member_user and own is None:
+            return 0, _("Your account is not linked to a member co-op.")
+        if text == "":
+            if own is not None:
+                return own["pk"], None
+            return 0, _("Fill in the co-op's society or company number, or its legal name.")
+        matches = by_number.get(_number_key(text)) or by_name.get(_key(text)) or set()
+        if own is not None and matches != {own["pk"]}:
+            return 0, _("You can only import capacity for your own co-op, %(coop)s: leave member "
+                        "blank or give its name or number.") % {
+                "coop": own["trading_name"] or own["legal_name"]}
+        if not matches:
+            return 0, _("No member co-op of your consortium has the number or name "
+                        "\"%(value)s\".") % {"value": text[:80]}
+        if len(matches) > 1:
+            return 0, _("More than one co-op matches \"%(value)s\"; use its society or company "
+                        "number.") % {"value": text[:80]}
+        return next(iter(matches)), None
+
+    ids, problems = _by_value(cells, parse)
+    errors.flag(_has(problems), "member", problems)
+    return np.array(ids, dtype=np.int64)
+
+
+def _pair_keys(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return left.astype(np.int64) * KEY_SHIFT + right.astype(np.int64)
+
+
+def _pair_array(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    array = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+    return _pair_keys(array[:, 0], array[:, 1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The service
+
+
+def capacity_import(*, user: User, file: Any, filename: str) -> ImportResult:
+    """Import every row of the file, or none of them.
+
+    Raises ``ImportRejected`` with every row error, or ``DomainError`` (field "file") when the
+    file itself cannot be used: wrong type, undecodable, empty, or missing columns.
+    """
+    if not can_import_capacity(user):
+        raise DomainError(_("Only coordinators and member co-ops can import capacity."),
+                          code="forbidden")
+    data = _read_bytes(file)
+    frame = _normalise_frame(_read_frame(data, filename), member_required=user.role != Role.MEMBER)
+    try:
+        with transaction.atomic():
+            return _import_frame(frame, user)
+    except IntegrityError:
+        raise _file_error(
+            _("Capacity changed while the file was being imported; nothing was saved. Try again.")
+        ) from None
+
+
+def _import_frame(frame: pd.DataFrame, user: User) -> ImportResult:
+    rows = frame.index.to_numpy()
+    errors = _Errors(rows)
+    n = len(frame)
+    cells = {column: frame[column].to_numpy() for column in COLUMNS}
+
+    # Reference data: service types, councils (code, English or Welsh name) and time bands.
+    services = _reference_lookup(ServiceType.objects.values_list("pk", "code", "name_en", "name_cy"))
+    service_codes = ", ".join(sorted(ServiceType.objects.values_list("code", flat=True)))
+    councils = _reference_lookup(Council.objects.values_list("pk", "code", "name_en", "name_cy"))
+    band_ids = {value: i + 1 for i, value in enumerate(TimeBand.values)}
+    band_of_id = {i: value for value, i in band_ids.items()}
+    bands = _reference_lookup((band_ids[value], value, str(label)) for value, label in TimeBand.choices)
+
+    service_ids = _lookup_codes(
+        errors, cells["service_type"], "service_type", services,
+        lambda value: _("Unknown service type \"%(value)s\". Use one of: %(codes)s.")
+        % {"value": value, "codes": service_codes},
+    )
+    council_ids = _lookup_codes(
+        errors, cells["council"], "council", councils,
+        lambda value: _("Unknown council \"%(value)s\". Use its code (for example GB-CRF) or its "
+                        "English or Welsh name.") % {"value": value},
+    )
+    band_codes = _lookup_codes(
+        errors, cells["time_band"], "time_band", bands,
+        lambda value: _("Unknown time band \"%(value)s\". Use one of: %(codes)s.")
+        % {"value": value, "codes": ", ".join(TimeBand.values)},
+    )
+
+    valid_from = _date_column(errors, cells["valid_from"], "valid_from", required=True)
+    valid_to = _date_column(errors, cells["valid_to"], "valid_to", required=False)
+    errors.flag(
+        [end is not None and start is not None and end < start
+         for start, end in zip(valid_from, valid_to, strict=True)],
+        "valid_to", _("The end date is before valid_from."),
+    )
+    declared = _decimal_column(errors, cells["declared_volume"], "declared_volume", required=True)
+    staff = _decimal_column(errors, cells["staff_fte"], "staff_fte", required=True)
+    welsh = _decimal_column(errors, cells["welsh_speaking_share"], "welsh_speaking_share",
+                            required=True)
+    min_package = _decimal_column(errors, cells["min_package"], "min_package", required=False)
+    max_package = _decimal_column(errors, cells["max_package"], "max_package", required=False)
+    errors.flag(
+        [lo is not None and hi is not None and lo > hi
+         for lo, hi in zip(min_package, max_package, strict=True)],
+        "min_package", _("The minimum package is larger than the maximum."),
+    )
+
+    # Co-ops the user may import for, resolved from the member column.
+    coops = list(
+        members_editable_by(user).order_by("pk").values(
+            "pk", "legal_name", "trading_name", "society_number", "company_number"
+        )
+    )
+    coop_ids = _resolve_members(errors, cells["member"], user, coops)
+    involved = sorted(int(pk) for pk in np.unique(coop_ids) if pk)
+
+    # Race: a single declaration (services.capacity_declare) locks its co-op row before reading
+    # the current declaration of its scope. Locking every co-op of the file the same way, in
+    # primary-key order (no deadlock between two imports), before reading the current rows
+    # means neither can supersede a row the other is replacing.
+    locked = dict(
+        MemberCoop.objects.select_for_update().filter(pk__in=involved).order_by("pk")
+        .values_list("pk", "status")
+    )
+    withdrawn = np.isin(coop_ids, [pk for pk, s in locked.items() if s == MembershipStatus.WITHDRAWN])
+    errors.flag(withdrawn, "member", _("This co-op has withdrawn and cannot declare capacity."))
+
+    offered = _pair_array(
+        MemberCoop.service_types.through.objects.filter(membercoop_id__in=involved)
+        .values_list("membercoop_id", "servicetype_id")
+    )
+    served = _pair_array(
+        MemberCoop.councils_served.through.objects.filter(membercoop_id__in=involved)
+        .values_list("membercoop_id", "council_id")
+    )
+    known = (coop_ids > 0) & ~withdrawn
+    not_offered = known & (service_ids > 0) & ~np.isin(_pair_keys(coop_ids, service_ids), offered)
+    errors.flag(not_offered, "service_type",
+                _("This co-op does not offer this service; add it to the co-op's services first."))
+    not_served = known & (council_ids > 0) & ~np.isin(_pair_keys(coop_ids, council_ids), served)
+    errors.flag(not_served, "council",
+                _("This co-op does not serve this council; add it to the co-op's areas first."))
+
+    # The same scope twice in the file: the later rows are errors, naming the first.
+    scope_columns = ["coop", "service", "council", "band"]
+    scope = pd.DataFrame(
+        {"coop": coop_ids, "service": service_ids, "council": council_ids, "band": band_codes,
+         "row": rows}
+    )
+    complete = ((coop_ids > 0) & (service_ids > 0) & (council_ids > 0) & (band_codes > 0))
+    scoped = scope[complete]
+    repeated = scoped.duplicated(scope_columns, keep="first").to_numpy()
+    if repeated.any():
+        first_row = np.zeros(n, dtype=np.int64)
+        first_row[complete] = scoped.groupby(scope_columns, sort=False)["row"].transform("first").to_numpy()
+        mask = np.zeros(n, dtype=bool)
+        mask[np.flatnonzero(complete)[repeated]] = True
+        errors.flag(mask, "time_band", [
+            _("Row %(row)s already declares this co-op, service, council and time band; keep one "
+              "of the two rows.") % {"row": r} for r in first_row.tolist()
+        ])
+
+    # The current declaration of each scope: superseded, its committed volume carried over.
+    current = pd.DataFrame(
+        list(
+            CapacityDeclaration.objects.filter(coop_id__in=involved, is_current=True).values_list(
+                "pk", "coop_id", "service_type_id", "council_id", "time_band", "committed_volume"
+            )
+        ),
+        columns=["current", "coop", "service", "council", "band", "committed"],
+    )
+    current["band"] = current["band"].map(band_ids).fillna(0)
+    current = current.astype({"current": np.int64, "coop": np.int64, "service": np.int64,
+                              "council": np.int64, "band": np.int64})
+    merged = scope.merge(current, how="left", on=scope_columns)
+    has_current = merged["current"].notna().to_numpy()
+    current_pks = [int(pk) if has else None
+                   for pk, has in zip(merged["current"].tolist(), has_current.tolist(), strict=True)]
+    committed = [c if has else ZERO
+                 for c, has in zip(merged["committed"].tolist(), has_current.tolist(), strict=True)]
+    too_little = [d is not None and d < c for d, c in zip(declared, committed, strict=True)]
+    if any(too_little):
+        errors.flag(too_little, "declared_volume", [
+            _("%(committed)s is already committed to awarded work for this scope; declare at "
+              "least that much.") % {"committed": c} if short else None
+            for c, short in zip(committed, too_little, strict=True)
+        ])
+
+    if errors.items:
+        raise ImportRejected(errors.items)
+
+    superseded = [pk for pk in current_pks if pk is not None]
+    _supersede(superseded)
+    _insert({
+        "coop": coop_ids.tolist(),
+        "service_type": service_ids.tolist(),
+        "council": council_ids.tolist(),
+        "time_band": [band_of_id[b] for b in band_codes.tolist()],
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "declared_volume": declared,
+        "committed_volume": committed,
+        "staff_fte": staff,
+        "welsh_speaking_share": welsh,
+        "min_package": min_package,
+        "max_package": max_package,
+        "is_current": [True] * n,
+        "supersedes": current_pks,
+        "declared_by": [user.pk] * n,
+        "declared_at": [timezone.now()] * n,
+    })
+    return ImportResult(created=n, superseded=len(superseded), rows=n)
+
+
+def _supersede(pks: list[int]) -> None:
+    """Mark the replaced declarations as no longer current: one UPDATE on PostgreSQL."""
+    if not pks:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(CapacityDeclaration._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET is_current = false WHERE id = ANY(%s)",  # noqa: S608
+                           [pks])
+        return
+    for start in range(0, len(pks), BATCH_SIZE):
+        CapacityDeclaration.objects.filter(pk__in=pks[start:start + BATCH_SIZE]).update(
+            is_current=False
+        )
+
+
+def _copy_text(values: list) -> list[str]:
+    """One column in COPY's text format. Every value here is validated: ids, codes, dates,
+    decimals and a timestamp, none of which contains a tab, newline or backslash."""
+    if not values:
+        return []
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, bool):
+        return ["\\N" if v is None else ("t" if v else "f") for v in values]
+    if isinstance(sample, dt.date):  # dates and the timestamp
+        return ["\\N" if v is None else v.isoformat() for v in values]
+    return ["\\N" if v is None else str(v) for v in values]
+
+
+def _insert(columns: dict[str, list]) -> None:
+    """On PostgreSQL, stream the rows with COPY; elsewhere, bulk_create in batches."""
+    fields = [CapacityDeclaration._meta.get_field(name) for name in columns]
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        table = quote(CapacityDeclaration._meta.db_table)
+        names = ", ".join(quote(f.column) for f in fields)
+        text_columns = [_copy_text(values) for values in columns.values()]
+        lines = ["\t".join(row) + "\n" for row in zip(*text_columns, strict=True)]
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for start in range(0, len(lines), 10_000):
+                copy.write("".join(lines[start:start + 10_000]))
+        return
+    attnames = [f.attname for f in fields]
+    objects = [
+        CapacityDeclaration(**dict(zip(attnames, row, strict=True)))
+        for row in zip(*columns.values(), strict=True)
+    ]
+    CapacityDeclaration.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+
+
+# ---------------------------------------------------------------------------------------------
+# The template
+
+
+def _example_row() -> list[Any]:
+    start = timezone.localdate().replace(day=1)
+    return ["", "domiciliary-support", "GB-CRF", TimeBand.WEEKDAY_DAY.value, start, None,
+            Decimal("120"), Decimal("4.5"), Decimal("25"), Decimal("2"), Decimal("20")]
+
+
+def capacity_template(fmt: str) -> tuple[bytes, str, str]:
+    """The import template: a header row and one example row, as CSV or XLSX."""
+    if fmt not in TEMPLATE_FORMATS:
+        raise DomainError(_("Choose csv or xlsx."), field="file_format")
+    example = _example_row()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerow(
+            ["" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v) for v in example]
+        )
+        return out.getvalue().encode("utf-8-sig"), CSV_CONTENT_TYPE, "capacity-template.csv"
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Capacity"
+    sheet.append(list(COLUMNS))
+    sheet.append([float(v) if isinstance(v, Decimal) else v for v in example])
+    sheet.cell(row=2, column=COLUMNS.index("valid_from") + 1).number_format = "yyyy-mm-dd"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(14, len(name) + 4)
+    sheet.freeze_panes = "A2"
+    codes = workbook.create_sheet("Codes")
+    codes.append(["service_type", "service (English)", "service (Welsh)", "unit"])
+    for code, name_en, name_cy, unit in ServiceType.objects.order_by("code").values_list(
+        "code", "name_en", "name_cy", "unit"
+    ):
+        codes.append([code, name_en, name_cy, unit])
+    codes.append([])
+    codes.append(["council", "council (English)", "council (Welsh)"])
+    for code, name_en, name_cy in Council.objects.order_by("code").values_list(
+        "code", "name_en", "name_cy"
+    ):
+        codes.append([code, name_en, name_cy])
+    codes.append([])
+    codes.append(["time_band", "time band"])
+    for value, label in TimeBand.choices:
+        codes.append([value, str(label)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), XLSX_CONTENT_TYPE, "capacity-template.xlsx"
+

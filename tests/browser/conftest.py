@@ -1,0 +1,120 @@
+"""Browser tests: Playwright drives Debian's Chromium (never a downloaded browser) against
+pytest-django's live server, and every page visited is scanned with axe-core.
+
+One browser per session; each test gets fresh browser contexts (cookies, storage).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM (used by the fixtures
+# in the same thread) would otherwise refuse to run "in an async context".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def _serialized_db_contents(django_db_setup, django_db_blocker) -> dict:
+    """The test database's reference data (councils, service types), as serialized when it was
+    created, taken before Playwright starts its event loop (see ``browser``)."""
+    from django.db import connections
+
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+@pytest.fixture(scope="session")
+def browser(_serialized_db_contents):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_reference_data_after_flush(browser, _serialized_db_contents):
+    """Once Playwright's loop runs, Django hands this thread new connection objects, which lack
+    the serialized contents that ``serialized_rollback`` reloads after each transactional
+    test's flush. Give them the contents taken before the loop started (autouse: this runs
+    before the ``db`` fixture)."""
+    from django.db import connections
+
+    for alias, contents in _serialized_db_contents.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a fresh context (a separate person signing in): new_page()."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"axe found {len(violations)} serious or critical violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}")
+            summary = (node.get("failureSummary") or "").replace("\n", "\n      ")
+            lines.append(f"      {summary}")
+            lines.append(f"      html: {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page) -> None:
+    """Inject axe-core into the page and fail on any serious or critical WCAG violation."""
+    assert AXE_JS.is_file(), f"{AXE_JS} is missing: build the vendored assets (make install)"
+    page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS
+    )
+    blocking = [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    assert not blocking, format_violations(page.url, blocking)
+
+
+def sign_in(page, username: str) -> None:
+    """Sign in through the real login form, as a person would (keyboard: type, Enter)."""
+    from tests.factories import PASSWORD
+
+    page.goto("/accounts/login/")
+    assert_accessible(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -1,0 +1,140 @@
+"""API fuzzing: schemathesis generates requests from our own OpenAPI document (/api/schema/) for
+every operation, signed in with a token as each role and as a visitor. No request may give a
+5xx, and every response must match what the document says of it.
+
+Two runs, kept bounded (about a minute on two cores for the API of issue 2):
+- random requests (valid and invalid) for every operation as each role and as a visitor;
+- schemathesis' coverage phase (boundary values, wrong types, missing fields, malformed
+  bodies) for every operation as the coordinator, the role that passes the permission checks
+  and so reaches validation, and for the token endpoint as a visitor (lockout switched off,
+  so fuzzed logins lock no one).
+The token endpoint is fuzzed as a visitor only: signed in, it is the same endpoint.
+
+The app is called in-process through its WSGI handler, in the test's thread and so inside the
+test's transaction: the world's rows are visible and every write is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.cache import cache
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as fuzz_settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+TOKEN_PATH = "/api/v1/auth/token/"
+SIGNED_IN = ("coordinator", "board", "member_a", "reviewer")
+EXAMPLES_PER_OPERATION = 12
+
+
+def _load(phases: dict):
+    config = schemathesis.Config.from_dict({"phases": phases})
+    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=config)
+
+
+schema = _load({"coverage": {"enabled": False}})
+edges = _load({
+    "examples": {"enabled": False},
+    "fuzzing": {"enabled": False},
+    # Wrong methods are the matrix's business (405); here, inputs.
+    "coverage": {"enabled": True, "unexpected-methods": []},
+})
+
+bounded = fuzz_settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    # No shrinking: a failure is reported as found (with its curl line), keeping the run bounded.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
+
+
+def success_status_is_documented(ctx, response, case):
+    """A success status must be one the document lists. Error statuses (401, 404, 400 ...) are
+    shared by every operation and left undocumented per operation."""
+    if response.status_code < 400:
+        return status_code_conformance(ctx, response, case)
+    return None
+
+
+def success_content_type_is_documented(ctx, response, case):
+    """A success answers in the documented media type (an unroutable URL's 404 is Django's)."""
+    if response.status_code < 400:
+        return content_type_conformance(ctx, response, case)
+    return None
+
+
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    success_status_is_documented,
+    success_content_type_is_documented,
+]
+
+
+@pytest.fixture
+def fuzz_world(world, settings):
+    """Tokens of the world's users, keyed by persona."""
+    # Fuzzed logins must not lock the world's accounts, nor use up the login throttle of
+    # the tests that follow.
+    settings.AXES_ENABLED = False
+    cache.clear()
+    # Called through the WSGI handler (not Django's test client), a request would close the
+    # connection at its end, being inside the test's transaction, and with it the world.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield {p: Token.objects.create(user=world.user(p)).key for p in SIGNED_IN}
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        cache.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", SIGNED_IN)
+@schema.exclude(path=TOKEN_PATH).parametrize()
+@bounded
+def test_api_as_each_role_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
+    case.call_and_validate(headers={"Authorization": f"Token {fuzz_world[persona]}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous"])
+@schema.parametrize()
+@bounded
+def test_api_as_a_visitor_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
+    case.call_and_validate(checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["coordinator"])
+@edges.exclude(path=TOKEN_PATH).parametrize()
+@bounded
+def test_api_edge_inputs_give_no_5xx_and_keep_its_schema(case, persona, fuzz_world):
+    case.call_and_validate(headers={"Authorization": f"Token {fuzz_world[persona]}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous"])
+@edges.include(path=TOKEN_PATH).parametrize()
+@bounded
+def test_token_endpoint_edge_inputs_give_no_5xx_and_keep_its_schema(case, persona, fuzz_world):
+    case.call_and_validate(checks=CHECKS)

@@ -1,0 +1,335 @@
+"""The permission matrix: every route, web and API, against every persona.
+
+Routes come from the URL resolver (web pages, by URL name) and from the OpenAPI document (API
+operations, "METHOD /api/v1/path/"), so a route added later is covered automatically: a route
+with no policy in tests/policies/ fails ``test_every_*_has_a_policy``.
+
+Each policy is one test: the world is built once and every persona is tried in turn, each
+inside a savepoint that is rolled back, so an allowed write by one persona cannot change what
+the next one sees. A refused write (400/401/403/404/405, or a visitor sent to the login page)
+must leave every table of the project exactly as it was. Every mismatch of the policy is listed
+in one assertion message, as "route[persona]: expected X, got Y".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from tests.policies import PERSONAS, Policy, all_policies, personas
+
+API_PREFIX = "api/v1/"
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+REFUSED = {400, 401, 403, 404, 405}
+SNAPSHOT_APPS = ("consortium", "members", "pricing", "contracts", "authtoken")
+STATIC_VIEWS = ("django.views.static", "django.contrib.staticfiles.views")
+
+
+# --- what exists --------------------------------------------------------------------------------
+
+def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespaces + ((entry.namespace,) if entry.namespace else ())
+            yield from _walk(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = ":".join(namespaces + (entry.name,)) if entry.name else None
+            yield name, prefix + str(entry.pattern), entry, namespaces
+
+
+@cache
+def url_patterns() -> tuple[tuple[str | None, str, str], ...]:
+    """(URL name, pattern text, view module) of every pattern the resolver knows, but the admin
+    site's own pages other than its index (the admin is Django's, and staff-only:
+    ``test_admin_sends_every_persona_to_its_login`` checks that)."""
+    return tuple(
+        (name, path, getattr(entry.callback, "__module__", ""))
+        for name, path, entry, namespaces in _walk(get_resolver())
+        if "admin" not in namespaces or name == "admin:index"
+    )
+
+
+@cache
+def web_routes() -> dict[str, str]:
+    """URL name -> pattern of every web page the matrix must cover.
+
+    Left out: the API under /api/v1/ (covered by its OpenAPI operations) and static and media
+    serving.
+    """
+    routes = {}
+    for name, path, module in url_patterns():
+        if path.lstrip("^").startswith(API_PREFIX) or module.startswith(STATIC_VIEWS):
+            continue
+        routes[name or f"<unnamed: /{path}>"] = path
+    return routes
+
+
+@cache
+def openapi_document() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@cache
+def api_operations() -> frozenset[str]:
+    """Every operation of the OpenAPI document, as "METHOD /api/v1/path/{param}/"."""
+    return frozenset(
+        f"{method.upper()} {path}"
+        for path, item in openapi_document()["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    )
+
+
+def _shape(path: str) -> str:
+    """A pattern or an OpenAPI path with every parameter replaced by {}, for comparison."""
+    path = path.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "{}", path)
+    path = re.sub(r"<(?:\w+:)?\w+>", "{}", path)
+    path = re.sub(r"\{\w+\}", "{}", path)
+    return "/" + path.lstrip("/")
+
+
+POLICIES = all_policies()
+WEB_POLICIES = [p for p in POLICIES if not p.is_api]
+API_POLICIES = [p for p in POLICIES if p.is_api]
+
+
+# --- coverage of the registry -------------------------------------------------------------------
+
+def test_every_web_route_has_a_policy():
+    covered = {p.route for p in WEB_POLICIES}
+    missing = sorted(set(web_routes()) - covered)
+    assert not missing, "Web routes with no policy in tests/policies/:\n" + "\n".join(
+        f"  {name}  (/{web_routes()[name].lstrip('^')})" for name in missing
+    )
+
+
+def test_every_api_operation_has_a_policy():
+    covered = {p.route for p in API_POLICIES}
+    missing = sorted(api_operations() - covered)
+    assert not missing, "API operations with no policy in tests/policies/:\n" + "\n".join(
+        f"  {op}" for op in missing
+    )
+
+
+def test_every_api_route_is_in_the_openapi_document():
+    """An API view left out of the schema would escape the matrix and the fuzzer; such a route
+    is accepted only if a policy names it by its URL name."""
+    documented = {_shape(path) for path in openapi_document()["paths"]}
+    named = {p.route for p in WEB_POLICIES}
+    hidden = sorted(
+        f"{name}  (/{path})"
+        for name, path, module in url_patterns()
+        if path.lstrip("^").startswith(API_PREFIX)
+        and "format" not in path  # DRF's ".json" suffix twins of documented routes
+        and name != "api-root"  # the router's index of links
+        and _shape(path) not in documented
+        and name not in named
+    )
+    assert not hidden, "API routes missing from the OpenAPI document:\n" + "\n".join(
+        f"  {route}" for route in hidden
+    )
+
+
+def test_every_policy_names_a_route_that_exists():
+    api_names = {name for name, path, _ in url_patterns() if path.lstrip("^").startswith(API_PREFIX)}
+    stale = sorted(
+        p.label for p in POLICIES
+        if (p.is_api and p.route not in api_operations())
+        or (not p.is_api and p.route not in web_routes() and p.route not in api_names)
+    )
+    assert not stale, "Policies for routes that do not exist (renamed or mistyped?):\n" + "\n".join(
+        f"  {label}" for label in stale
+    )
+
+
+def test_no_route_has_two_policies():
+    counts = Counter(p.key for p in POLICIES)
+    twice = sorted(f"  {route} {method}" for (route, method), n in counts.items() if n > 1)
+    assert not twice, "Routes with more than one policy (keep one per route and method):\n" + "\n".join(
+        twice
+    )
+
+
+def test_api_policy_method_agrees_with_its_route():
+    wrong = sorted(
+        p.route for p in API_POLICIES if p.method.upper() not in ("GET", p.http_method)
+    )
+    assert not wrong, f"API policies whose method disagrees with the route: {wrong}"
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+def _project_models():
+    return [
+        model for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in SNAPSHOT_APPS and model._meta.managed and not model._meta.proxy
+    ]
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of every table of the project (the test world is small)."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in _project_models()
+    }
+
+
+def _diff(before: dict[str, list], after: dict[str, list]) -> list[str]:
+    return [
+        f"{label} ({len(before[label])} -> {len(after[label])} rows)"
+        for label in before
+        if before[label] != after[label]
+    ]
+
+
+def _fill(path: str, kwargs: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in kwargs:
+            raise KeyError(f"the policy's kwargs give no value for {{{name}}}")
+        return str(kwargs[name])
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+def _url(policy: Policy, kwargs: dict) -> str:
+    if policy.is_api:
+        url = _fill(policy.route.split(" ", 1)[1], kwargs)
+    else:
+        url = reverse(policy.route, kwargs=kwargs or None)
+    if policy.query:
+        url += "?" + policy.query.lstrip("?")
+    return url
+
+
+def _client(policy: Policy, url: str, user):
+    if policy.is_api or url.startswith("/" + API_PREFIX):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+    else:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+    return client
+
+
+def _send(client, policy: Policy, url: str, data):
+    method = policy.http_method.lower()
+    if isinstance(client, APIClient):
+        if method in ("get", "head", "options"):
+            return getattr(client, method)(url)
+        return getattr(client, method)(url, data or {}, format=policy.extra.get("format", "json"))
+    if method in ("get", "head", "options"):
+        return getattr(client, method)(url)
+    if method == "post":
+        return client.post(url, data or {})
+    return getattr(client, method)(url, data or "")
+
+
+def _is_refusal(response) -> bool:
+    if response.status_code in REFUSED:
+        return True
+    # A visitor sent to the login page was refused too.
+    return response.status_code == 302 and response.get("Location", "").startswith(reverse("login"))
+
+
+def check_policy(policy: Policy, world) -> list[str]:
+    """Try every persona against one policy; return the mismatches."""
+    problems: list[str] = []
+    kwargs = policy.kwargs(world) if policy.kwargs else {}
+    try:
+        url = _url(policy, kwargs)
+    except (KeyError, NoReverseMatch) as exc:
+        return [f"{policy.label}: cannot build its URL from the policy's kwargs {kwargs}: {exc}"]
+    write = policy.http_method in WRITE_METHODS
+    for persona in PERSONAS:
+        where = f"{policy.label}[{persona}]"
+        expected = policy.expect[persona]
+        with transaction.atomic():
+            client = _client(policy, url, world.user(persona))
+            data = policy.data(world) if policy.data else None  # fresh: a file is read once
+            before = _snapshot() if write else None
+            try:
+                response = _send(client, policy, url, data)
+            except Exception as exc:  # a crash is a mismatch to report, not the end of the row
+                problems.append(f"{where}: expected {expected}, raised {type(exc).__name__}: {exc}")
+                transaction.set_rollback(True)
+                continue
+            if response.status_code != expected:
+                problems.append(f"{where}: expected {expected}, got {response.status_code} ({url})")
+            if write and _is_refusal(response):
+                changed = _diff(before, _snapshot())
+                if changed:
+                    problems.append(
+                        f"{where}: refused with {response.status_code} but changed "
+                        + ", ".join(changed)
+                    )
+            transaction.set_rollback(True)
+    return problems
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=[p.label for p in POLICIES])
+def test_policy(policy, world):
+    problems = check_policy(policy, world)
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_reports_a_persona_that_gets_another_status(world):
+    wrong = Policy("dashboard", personas(200))  # a visitor is really sent to the login page
+    assert check_policy(wrong, world) == [
+        f"dashboard[anonymous]: expected 200, got 302 ({reverse('dashboard')})"
+    ]
+
+
+def test_matrix_reports_a_refused_write_that_changed_the_database(world, monkeypatch):
+    from rest_framework.response import Response
+
+    from consortium.api_views import ObtainTokenView
+    from tests.factories import ConsortiumFactory
+
+    def leaky_refusal(self, request, *args, **kwargs):
+        ConsortiumFactory()
+        return Response(status=403)
+
+    monkeypatch.setattr(ObtainTokenView, "post", leaky_refusal)
+    problems = check_policy(Policy("POST /api/v1/auth/token/", personas(403)), world)
+    assert len(problems) == len(PERSONAS)
+    assert all("refused with 403 but changed consortium.Consortium (2 -> 3 rows)" in p for p in problems)
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+def test_admin_sends_every_persona_to_its_login(world):
+    """The admin is Django's own and staff-only: none of the personas is staff."""
+    admin_login = reverse("admin:login")
+    for persona in PERSONAS:
+        client = Client()
+        if world.user(persona) is not None:
+            client.force_login(world.user(persona))
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 302, persona
+        assert response["Location"].startswith(admin_login), persona
+
+
+def test_admin_opens_for_staff(db):
+    from consortium.models import Role
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="staff-admin", role=Role.STAFF_ADMIN, consortium=None,
+                        is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200

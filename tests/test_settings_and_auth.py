@@ -1,0 +1,149 @@
+"""Production settings refuse to start half-configured; sign-in is locked after repeated failures,
+rotates the session and signs out only by POST."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+
+
+def _production_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in REQUIRED and not k.startswith("DJANGO")}
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SETTINGS_MODULE="consortium.settings",
+        ENV_FILE=str(BASE_DIR / "no-such.env"),  # a developer's .env must not fill the gaps
+        SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(60)),
+        ALLOWED_HOSTS="consortium.example.org",
+        # check never connects, so no server is needed behind this URL.
+        DATABASE_URL="postgres://consortium@127.0.0.1:5432/consortium",
+    )
+    env.update(overrides)
+    return env
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_production_refuses_to_start_without(missing):
+    env = _production_env()
+    del env[missing]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_production_refuses_an_empty_secret_key():
+    result = _manage("check", env=_production_env(SECRET_KEY=""))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+def _sign_in(client, username: str, password: str):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_lockout_is_at_most_100_tries_an_hour():
+    limit, cooloff = settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME
+    assert settings.AXES_ENABLED
+    assert 1 < limit <= 100
+    assert cooloff >= timedelta(hours=1)
+    assert settings.AXES_LOCKOUT_PARAMETERS == ["username"]
+
+
+def test_account_is_locked_after_the_failure_limit_and_others_still_sign_in(client, world):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _sign_in(client, "member-a", "not-the-password")
+        assert response.status_code == 200  # the form again, with its error
+        assert b"govuk-error-summary" in response.content
+    last_try = _sign_in(client, "member-a", "not-the-password")
+    assert last_try.status_code == 429  # the failure that reaches the limit locks the account
+
+    locked = _sign_in(client, "member-a", PASSWORD)
+    assert locked.status_code == 429
+    assert b"This account is locked" in locked.content
+    assert "_auth_user_id" not in client.session
+
+    # Per account: a colleague at the same address signs in as usual.
+    other = _sign_in(client, "member-b", PASSWORD)
+    assert other.status_code == 302
+    assert other["Location"] == reverse("dashboard")
+    assert int(client.session["_auth_user_id"]) == world.user("member_b").pk
+
+
+def test_right_password_before_the_limit_signs_in(client, world):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _sign_in(client, "member-a", "not-the-password")
+    response = _sign_in(client, "member-a", PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == world.user("member_a").pk
+
+
+def test_failed_token_requests_count_towards_the_same_lockout(client, world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.post("/api/v1/auth/token/", {"username": "member-a", "password": "nope"}, format="json")
+    refused = api.post("/api/v1/auth/token/", {"username": "member-a", "password": PASSWORD},
+                       format="json")
+    assert refused.status_code != 200
+    assert "token" not in (refused.json() if refused.get("Content-Type", "").startswith(
+        "application/json") else {})
+    assert _sign_in(client, "member-a", PASSWORD).status_code == 429
+
+
+def test_session_key_changes_at_sign_in(client, world):
+    planted = SessionStore()
+    planted["planted"] = True
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    response = _sign_in(client, "coordinator", PASSWORD)
+
+    assert response.status_code == 302
+    new_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert new_key != planted.session_key
+    assert not SessionStore().exists(planted.session_key)
+    assert int(SessionStore(session_key=new_key)["_auth_user_id"]) == world.user("coordinator").pk
+
+
+def test_logout_is_post_only(client_for):
+    client = client_for("coordinator")
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get(reverse("dashboard")).status_code == 200  # still signed in
+
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert client.get(reverse("dashboard")).status_code == 302
