@@ -45,7 +45,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: install lint check
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) benchmarks/run.py
