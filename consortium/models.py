@@ -60,6 +60,16 @@ class Consortium(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Italian Law 381/1991 uses 70%."),
     )
+    board_quorum_percent = models.DecimalField(
+        _("board quorum (%)"), max_digits=5, decimal_places=2, default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Share of board members who must vote for a decision to count."),
+    )
+    board_majority_percent = models.DecimalField(
+        _("board majority (%)"), max_digits=5, decimal_places=2, default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99.99"))],
+        help_text=_("A motion carries when votes for are more than this share of votes for and against."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,7 +93,17 @@ class Council(BilingualName):
 
     code = models.CharField(_("ISO 3166-2 code"), max_length=10, unique=True)
     regional_partnership_board = models.CharField(_("Regional Partnership Board"), max_length=100)
+    regional_partnership_board_cy = models.CharField(
+        _("Regional Partnership Board (Welsh)"), max_length=100, blank=True
+    )
     health_board = models.CharField(_("health board"), max_length=100)
+
+    @property
+    def region(self) -> str:
+        """The Regional Partnership Board's name in the language of the request."""
+        if (get_language() or "en").startswith("cy") and self.regional_partnership_board_cy:
+            return self.regional_partnership_board_cy
+        return self.regional_partnership_board
 
     class Meta:
         verbose_name = _("council")

@@ -383,3 +383,69 @@ class CapacityDeclaration(models.Model):
     @property
     def available_volume(self) -> Decimal:
         return self.declared_volume - self.committed_volume
+
+
+class BallotStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CARRIED = "carried", _("Carried")
+    DEFEATED = "defeated", _("Defeated")
+    NO_QUORUM = "no_quorum", _("Not quorate")
+
+
+class VoteChoice(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class Ballot(models.Model):
+    """A board decision: one board member, one vote, with a quorum and a majority.
+
+    ``electorate`` is the number of board members entitled to vote when the ballot opened.
+    The quorum counts every vote cast (abstentions too) against the electorate; the motion is
+    carried when the votes for are more than ``majority_percent`` of the votes for and against.
+    """
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="ballots")
+    subject = models.CharField(_("motion"), max_length=300)
+    quorum_percent = models.DecimalField(_("quorum (%)"), max_digits=5, decimal_places=2,
+                                         default=Decimal("50"), validators=PERCENT)
+    majority_percent = models.DecimalField(_("majority (% of votes for and against)"),
+                                           max_digits=5, decimal_places=2, default=Decimal("50"),
+                                           validators=PERCENT)
+    electorate = models.PositiveIntegerField(_("board members entitled to vote"))
+    status = models.CharField(_("status"), max_length=20, choices=BallotStatus.choices,
+                              default=BallotStatus.OPEN, editable=False)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quorum_percent__gte=0) & Q(quorum_percent__lte=100),
+                                   name="ballot_quorum_is_a_percentage"),
+            models.CheckConstraint(
+                condition=Q(majority_percent__gte=0) & Q(majority_percent__lt=100),
+                name="ballot_majority_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Vote(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=10, choices=VoteChoice.choices)
+    cast_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ballot_id", "cast_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "voter"], name="vote_one_per_board_member"),
+        ]

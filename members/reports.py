@@ -153,10 +153,10 @@ def pooled_heat_table(
                 step=heat_step(values["available"], maxima[s.pk]),
             ))
         row = Row(council=council, cells=cells)
-        if groups and groups[-1].board == council.regional_partnership_board:
+        if groups and groups[-1].board == council.region:
             groups[-1].rows.append(row)
         else:
-            groups.append(Group(board=council.regional_partnership_board, rows=[row]))
+            groups.append(Group(board=council.region, rows=[row]))
 
     totals = _service_totals(services, groups)
     return HeatTable(time_band=time_band, service_types=services, groups=groups, totals=totals,

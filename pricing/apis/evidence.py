@@ -1,0 +1,3 @@
+"""API: evidence."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: negotiations."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: rate_cards."""
+
+urlpatterns: list = []

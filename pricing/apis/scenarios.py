@@ -1,0 +1,3 @@
+"""API: scenarios."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: submissions."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Every scoped read of pricing, one module per area. Import from the module."""

@@ -1,0 +1,3 @@
+"""Web pages: evidence."""
+
+urlpatterns: list = []

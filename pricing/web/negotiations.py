@@ -1,0 +1,3 @@
+"""Web pages: negotiations."""
+
+urlpatterns: list = []

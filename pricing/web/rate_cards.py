@@ -1,0 +1,3 @@
+"""Web pages: rate_cards."""
+
+urlpatterns: list = []

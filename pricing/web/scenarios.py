@@ -1,0 +1,3 @@
+"""Web pages: scenarios."""
+
+urlpatterns: list = []

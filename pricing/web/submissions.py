@@ -1,0 +1,3 @@
+"""Web pages: submissions."""
+
+urlpatterns: list = []
