@@ -16,3 +16,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("pricing.urls")),
 ]
+
+handler404 = "consortium.views.not_found"

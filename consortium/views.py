@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 
 def home(request):
@@ -17,3 +19,10 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """Logout is a POST (a form button), so a link from another site cannot sign anyone out."""
+
+
+def not_found(request, exception=None):
+    """404 for people as a page; for API clients as JSON, like every other API answer."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)

@@ -14,3 +14,13 @@ def test_login_page_renders(client, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert b"Sign in" in response.content
+
+
+def test_unknown_api_path_answers_json_404_and_pages_answer_html(client, db):
+    response = client.get("/api/v1/councils/0.5/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert b"Page not found" in page.content
