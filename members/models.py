@@ -304,8 +304,11 @@ class CapacityDeclaration(models.Model):
     """
 
     coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="capacity")
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
-    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on the reference-data foreign keys: the scope indexes below lead
+    # with them for the reads that matter, and each extra index slows every bulk import.
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+", db_index=False)
     time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -333,7 +336,7 @@ class CapacityDeclaration(models.Model):
     )
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
-        editable=False,
+        editable=False, db_index=False,
     )
     declared_at = models.DateTimeField(auto_now_add=True)
 
