@@ -4,6 +4,10 @@
    PostgreSQL's own COPY of the same CSV into a plain table of the same columns.
 2. The pooled capacity summary (members.selectors.pooled_capacity_rows) over 1,000 members and
    50,000 declarations against the bare SQL aggregate, run with a raw cursor.
+3. Cost-of-care statistics (pricing.statistics) over 1,000 members x 8 service types x 5 years
+   against the bare pandas groupby quantile (benchmarks/pricing_stats.py; in memory, no database).
+4. The API list of 10,000 rate cards: queries per page against 100 cards, first and last page,
+   and the time per page (benchmarks/pricing_rate_cards.py; in this throwaway database).
 
 Needs DATABASE_URL pointing at PostgreSQL. The benchmark works in a throwaway database
 (``<name>_bench``) that it creates, migrates and drops; the database named in DATABASE_URL is
@@ -69,6 +73,10 @@ def main() -> int:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
         sys.path.insert(0, str(ROOT))
         run_benchmarks()
+        # 4. The rate card API list, in the same throwaway database; it catches its own errors.
+        from pricing_rate_cards import run as pricing_rate_cards
+
+        pricing_rate_cards()
     except Exception:  # noqa: BLE001 - a benchmark reports and exits 0
         say("The benchmark stopped with an error (this does not fail the build):")
         traceback.print_exc(file=sys.stdout)
@@ -326,4 +334,10 @@ def best(function) -> float:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # 3. Cost-of-care statistics (benchmarks/pricing_stats.py): pandas in memory, no database, so
+    # it runs with or without PostgreSQL; it prints and never fails the build either.
+    from pricing_stats import run as pricing_stats
+
+    pricing_stats()
+    sys.exit(status)

@@ -1,5 +1,5 @@
 """Web pages of the member register and capacity; each module lists its own routes."""
 
-from members.web import capacity, imports, register
+from members.web import ballots, capacity, imports, register
 
-urlpatterns = [*register.urlpatterns, *capacity.urlpatterns, *imports.urlpatterns]
+urlpatterns = [*register.urlpatterns, *capacity.urlpatterns, *imports.urlpatterns, *ballots.urlpatterns]

@@ -103,6 +103,16 @@ class CalculatorForm(forms.Form):
     def pair(self, name: str) -> tuple[forms.BoundField, forms.BoundField]:
         return self[name], self[f"{name}_basis"]
 
+    def pay_and_travel(self):
+        return [self[name] for name in ("hourly_pay", "travel_minutes_per_hour")]
+
+    def visits(self):
+        return [self[name] for name in ("visit_minutes", "travel_minutes_per_visit")]
+
+    def time_band_field(self):
+        """The band to price, where the form prices one band (the calculator) and not all."""
+        return self["time_band"] if "time_band" in self.fields else None
+
     def wage_on_costs(self):
         return [self.pair(name) for name in self.PAIRS]
 

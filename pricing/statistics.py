@@ -1,0 +1,121 @@
+"""Cost-of-care statistics: a pure computation over a pandas DataFrame (no database, no clock).
+
+The frame has one row per latest cost submission and region the submitting member serves:
+``coop``, ``service_type``, ``financial_year``, ``region`` (a Regional Partnership Board; null
+for a member that serves no council) and every line of the build-up plus the total, in integer
+pence (int64). :func:`submissions_frame` builds it from database rows; :func:`by_region` counts
+each member once in every region it serves and once in "all Wales"; :func:`cost_statistics`
+computes, per service type, year and region, the number of members and the minimum, lower
+quartile, median, upper quartile and maximum of every line and of the total, the sum of the
+line medians, and the difference between the median of totals and that sum.
+
+Money stays exact. Amounts come in as ``Decimal`` pounds with two places and are turned into
+whole pence (``int64``) before pandas sees them, so no pound figure is ever a float. Quartiles use
+pandas' default method, linear interpolation between the two nearest ranks (the method of
+numpy's ``quantile`` and of a spreadsheet's QUARTILE.INC / PERCENTILE.INC): for n values sorted
+ascending, the q-quantile sits at position (n - 1) x q. With q a quarter, a half or three
+quarters that position's fraction is 0, 0.25, 0.5 or 0.75, so every quartile is a whole number of
+quarter-pence, which a float64 holds exactly (pence totals are far below 2**53). Each statistic is
+then rounded to the penny once, half up (12.5p -> 13p), and only then turned back into
+``Decimal`` pounds (:func:`pounds`). The sum of line medians adds the line medians as rounded
+(as shown), so the figures on a page add up.
+
+Why both totals: the median of totals is the middle member's whole price; the sum of the line
+medians adds middles taken line by line from different members, which is generally not any
+member's price (England's 2022 Fair Cost of Care exercise reported both, and they differed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from pricing.models import LINE_FIELDS
+
+KEYS = ("service_type", "financial_year", "region")
+VALUES = (*LINE_FIELDS, "total")
+FRAME_COLUMNS = ("coop", "service_type", "financial_year", "region", *VALUES)
+ALL_WALES = ""  # the region key of the whole of Wales (every member once)
+
+# The quantiles computed, named; the 0 and 1 quantiles are the minimum and maximum.
+QUANTILES = {0.0: "minimum", 0.25: "lower_quartile", 0.5: "median", 0.75: "upper_quartile",
+             1.0: "maximum"}
+STATISTICS = tuple(QUANTILES.values())
+MEMBERS = "members"
+SUM_OF_LINE_MEDIANS = "sum_of_line_medians"
+DIFFERENCE = "difference"  # median of totals less the sum of line medians
+
+
+def pence(amount: Decimal) -> int:
+    """Whole pence of a Decimal amount in pounds with at most two places (exact)."""
+    value = Decimal(amount).scaleb(2)
+    if value != value.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of pence")
+    return int(value)
+
+
+def pounds(amount_in_pence) -> Decimal:
+    """Decimal pounds, two places, from whole pence."""
+    return Decimal(int(amount_in_pence)).scaleb(-2)
+
+
+def empty_frame() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype="int64") for column in FRAME_COLUMNS})
+    frame["region"] = frame["region"].astype(object)
+    return frame
+
+
+def submissions_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """The frame from rows of (coop, service type, year, *line amounts, total, region), amounts
+    as Decimal pounds (the shape of the selector's ``values_list``)."""
+    records = [
+        (row[0], row[1], row[2], row[-1], *(pence(amount) for amount in row[3:-1]))
+        for row in rows
+    ]
+    if not records:
+        return empty_frame()
+    frame = pd.DataFrame.from_records(records, columns=list(FRAME_COLUMNS))
+    return frame.astype({column: "int64" for column in FRAME_COLUMNS if column != "region"})
+
+
+def by_region(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each submission once per region its member serves (a member serving two councils of one
+    board counts once there), and once more in "all Wales" (``ALL_WALES``)."""
+    scope = ["coop", "service_type", "financial_year"]
+    regional = frame.dropna(subset=["region"]).drop_duplicates([*scope, "region"])
+    national = frame.drop_duplicates(scope).assign(region=ALL_WALES)
+    return pd.concat([national, regional], ignore_index=True)
+
+
+def cost_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (service type, financial year, region): members and every statistic, in pence.
+
+    Returns a frame indexed by ``KEYS`` with two-level columns: (line or "total", statistic)
+    for each statistic of ``STATISTICS``, ("members", "count"), ("sum_of_line_medians",
+    "median") and ("difference", "median"). All values are int64 (pence, rounded half up once).
+    Groups with no rows do not appear.
+    """
+    grouped = frame.groupby(list(KEYS), sort=True)
+    quantiles = grouped[list(VALUES)].quantile(list(QUANTILES))
+    if quantiles.empty:
+        columns = pd.MultiIndex.from_tuples(
+            [(v, s) for v in VALUES for s in STATISTICS]
+            + [(MEMBERS, "count"), (SUM_OF_LINE_MEDIANS, "median"), (DIFFERENCE, "median")]
+        )
+        index = pd.MultiIndex.from_tuples([], names=list(KEYS))
+        return pd.DataFrame(index=index, columns=columns, dtype="int64")
+    # Whole quarter-pence, held exactly: half up to the penny, once.
+    rounded = np.floor(quantiles.to_numpy() + 0.5).astype("int64")
+    quantiles = pd.DataFrame(rounded, index=quantiles.index, columns=quantiles.columns)
+    table = quantiles.unstack(level=-1)
+    table.columns = pd.MultiIndex.from_tuples(
+        [(value, QUANTILES[q]) for value, q in table.columns]
+    )
+    medians = table.xs("median", axis=1, level=1)
+    table[(MEMBERS, "count")] = grouped.size().astype("int64")
+    table[(SUM_OF_LINE_MEDIANS, "median")] = medians[list(LINE_FIELDS)].sum(axis=1)
+    table[(DIFFERENCE, "median")] = medians["total"] - table[(SUM_OF_LINE_MEDIANS, "median")]
+    return table
