@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("members.api.urls")),
     path("", include("pricing.api_urls")),
+    path("", include("contracts.api_urls")),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("consortium.api_urls")),
     path("", include("members.urls")),
     path("", include("pricing.urls")),
+    path("", include("contracts.urls")),
 ]
 
 handler404 = "consortium.views.not_found"

@@ -1,0 +1,3 @@
+"""Placeholder: routes are added by the allocation work."""
+
+urlpatterns: list = []
