@@ -34,7 +34,13 @@ from schemathesis.specs.openapi.checks import (
 
 TOKEN_PATH = "/api/v1/auth/token/"
 SIGNED_IN = ("coordinator", "board", "member_a", "reviewer")
+# The coordinator passes the permission checks on most operations and so reaches validation and
+# the services: it gets the most examples. The other roles mostly meet 403/404 early, and a
+# visitor 401 at once; fewer examples find the same answers there (the permission matrix checks
+# each of them exactly). This keeps the run bounded as the API grows.
 EXAMPLES_PER_OPERATION = 12
+EXAMPLES_OTHER_ROLES = 5
+EXAMPLES_VISITOR = 3
 
 
 def _load(phases: dict):
@@ -109,17 +115,25 @@ def fuzz_world(world, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("persona", SIGNED_IN)
+@pytest.mark.parametrize("persona", ["coordinator"])
 @schema.exclude(path=TOKEN_PATH).parametrize()
 @bounded
-def test_api_as_each_role_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
+def test_api_as_the_coordinator_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
+    case.call_and_validate(headers={"Authorization": f"Token {fuzz_world[persona]}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [p for p in SIGNED_IN if p != "coordinator"])
+@schema.exclude(path=TOKEN_PATH).parametrize()
+@fuzz_settings(bounded, max_examples=EXAMPLES_OTHER_ROLES)
+def test_api_as_each_other_role_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
     case.call_and_validate(headers={"Authorization": f"Token {fuzz_world[persona]}"}, checks=CHECKS)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["anonymous"])
 @schema.parametrize()
-@bounded
+@fuzz_settings(bounded, max_examples=EXAMPLES_VISITOR)
 def test_api_as_a_visitor_gives_no_5xx_and_keeps_its_schema(case, persona, fuzz_world):
     case.call_and_validate(checks=CHECKS)
 

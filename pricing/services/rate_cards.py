@@ -334,7 +334,7 @@ def rate_card_draft_uplift(
     if year > LAST_YEAR:
         raise DomainError(_("There is no financial year after %(year)s to uplift to.")
                           % {"year": financial_year_label(card.financial_year)}, field="financial_year")
-    notes = _("Uplifted from the %(year)s card by the rule \u201c%(rule)s\u201d: %(share)s%% of each rate is "
+    notes = _("Uplifted from the %(year)s card by the rule “%(rule)s”: %(share)s%% of each rate is "
               "pay, raised by %(pay)s%%; the rest raised by %(other)s%%.") % {
         "year": financial_year_label(card.financial_year), "rule": rule.name, "share": rule.pay_share,
         "pay": rule.pay_uplift, "other": rule.other_uplift,

@@ -70,6 +70,8 @@ class OfferForm(forms.Form):
     rationale = forms.CharField(
         label=gettext_lazy("Rationale"), widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("Shared with the other side, with the offer."),
+        error_messages={"required": gettext_lazy(
+            "Explain the offer: the rationale is shared with the other side.")},
     )
 
     def __init__(self, *args, bands: list[str], required: set[str], initial_rates: dict | None = None,

@@ -491,7 +491,7 @@ def rate_card_uplift(request, pk: int):
                     form.add_domain_error(error)
                     preview = None
                 else:
-                    message = _("Draft rate card for %(year)s made by the rule \u201c%(rule)s\u201d.") % {
+                    message = _("Draft rate card for %(year)s made by the rule “%(rule)s”.") % {
                         "year": financial_year_label(draft.financial_year), "rule": rule.name}
                     messages.success(request, message)
                     return redirect("rate-card-detail", pk=draft.pk)
@@ -513,7 +513,7 @@ def uplift_rules(request):
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, _("Uplift rule \u201c%(name)s\u201d added.") % {"name": rule.name})
+            messages.success(request, _("Uplift rule “%(name)s” added.") % {"name": rule.name})
             return redirect("uplift-rules")
     return render(request, "pricing/rate_cards/uplift_rules.html", {
         "rules": selectors.uplift_rules_visible_to(user), "form": form,
