@@ -1,0 +1,1009 @@
+"""The allocation engine for joint bids: a pure computation (no models, no database, no clock).
+
+For each lot and time band it decides how many hours a week each opted-in member delivers, in
+which council area, by solving a linear programme with HiGHS (``scipy.optimize.milp``).
+
+Hard constraints (never broken):
+
+- a lot and time band never gets more than its demand;
+- a member never gets more than its available capacity (declared minus committed minus reserved
+  by other bids) for one service, area and time band, summed over every lot that draws on it;
+- a member's share of one lot (all bands) is at most the lot's cap on one provider's share
+  (a percentage of the lot's total weekly volume) and at most its maximum package;
+- a member's minimum package is all or nothing: a member with any hours in a lot has at least
+  its minimum package there. Only then is the model mixed-integer (one binary per member and lot
+  whose minimum package is reachable); without minimum packages it is a plain LP.
+
+The solve is lexicographic, in up to three phases over the same constraints:
+
+1. maximise coverage (the hours allocated, each lot and band capped by its demand);
+2. if any lot asks for Welsh-language hours: with coverage held at its optimum (less a tiny
+   tolerance), minimise the Welsh shortfall. The Welsh share is a *soft* constraint: the
+   Welsh-capable hours of a lot (each member's hours x its Welsh-speaking share) plus a slack must
+   reach the lot's Welsh share of its allocated hours. Coverage comes first, so a lot that cannot
+   have both gets its hours and a reported Welsh shortfall (the slack);
+3. with coverage and Welsh shortfall held, minimise the coordinator's strategy: LOWEST_COST
+   (floor rate x hours; a member without a floor counts as dearer than every member with one),
+   FAIR_SHARE (absolute deviation from each member's share of each lot and band in proportion to
+   its declared capacity, linearised with two non-negative deviation variables) or LOCAL_FIRST (a
+   penalty on hours from members not based in the area), plus a tiny tie-break by member and area
+   id (lower ids first).
+
+Every input is sorted into a canonical order before the model is built, so the same input in any
+order gives the same model and the same answer.
+
+Volumes come in as ``Decimal`` and go back as ``Decimal`` with two places. The solver's floats
+are rounded down to the hundredth, then each lot and band gets back the hundredths that rounding
+took (largest remainder first, members short of their minimum package before others), only where
+demand, capacity, caps and packages leave room; a last pass moves hundredths within a band towards
+Welsh speakers if rounding alone opened a Welsh gap. So no rounded share set ever exceeds a
+demand, a capacity, a cap or a package.
+
+:func:`check_shares` checks a hand-adjusted set of shares against the same constraints and says,
+in sentences a coordinator can act on, every one it breaks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+import numpy as np
+from django.utils.translation import gettext as _
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+
+# The time bands of consortium.models.TimeBand (kept here so that this module needs no models;
+# tests/test_allocation.py checks that the two agree).
+BANDS = ("weekday_day", "evening", "night", "weekend", "bank_holiday")
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+TIE_BREAK = 1e-3  # the largest tie-break cost per hour: below any floor difference (1p)
+EPS = 1e-9
+
+
+class Strategy(StrEnum):
+    LOWEST_COST = "lowest_cost"
+    FAIR_SHARE = "fair_share"
+    LOCAL_FIRST = "local_first"
+
+
+@dataclass(frozen=True)
+class LotDemand:
+    """One lot: its service, areas and weekly volume per time band.
+
+    ``welsh_share`` is the percentage of the allocated hours that must be Welsh-capable;
+    ``max_member_share`` caps any one member's hours in the lot at that percentage of the lot's
+    total weekly volume. ``members``, when given, are the members taking part in this lot (opted
+    in); ``None`` lets every supplied member take part.
+    """
+
+    lot: int
+    areas: frozenset[int]
+    service: int
+    volumes: Mapping[str, Decimal]
+    welsh_share: Decimal = ZERO
+    max_member_share: Decimal | None = None
+    members: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class MemberSupply:
+    """What a member can still take on for one service, area and time band (hours a week)."""
+
+    member: int
+    area: int
+    service: int
+    time_band: str
+    available: Decimal
+    declared: Decimal
+    welsh_share: Decimal = ZERO  # percentage of these hours deliverable in Welsh
+    floor: Decimal | None = None  # the member's floor rate per hour in this band
+    local: bool = False  # the member is based in this area
+
+
+@dataclass(frozen=True)
+class MemberTerms:
+    """A member's package limits for any one lot (total weekly volume across bands)."""
+
+    member: int
+    min_package: Decimal | None = None
+    max_package: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    lot: int
+    member: int
+    area: int
+    time_band: str
+    volume: Decimal
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    lot: int
+    time_band: str
+    volume: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    shares: tuple[Share, ...]
+    shortfalls: tuple[Shortfall, ...]
+    welsh_shortfalls: dict[int, Decimal]
+    explanations: dict[int, list[str]]
+    coverage: dict[tuple[int, str], Decimal]
+    demand: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    strategy: Strategy = Strategy.LOWEST_COST
+
+    def volume(self, member: int, lot: int | None = None) -> Decimal:
+        """A member's allocated hours, in one lot or in all."""
+        return sum((s.volume for s in self.shares if s.member == member and lot in (None, s.lot)), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.coverage.values(), ZERO)
+
+
+# ------------------------------------------------------------------------------------------------
+# Input checking
+
+
+def _decimal(value, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValueError(f"{what} must be a Decimal, not {value!r}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{what} must be a finite number, not {value}")
+    if value < 0:
+        raise ValueError(f"{what} must not be negative ({value})")
+    return value
+
+
+def _percent(value, what: str) -> Decimal:
+    value = _decimal(value, what)
+    if value > HUNDRED:
+        raise ValueError(f"{what} is a percentage and must be at most 100 ({value})")
+    return value
+
+
+def _band(band, what: str) -> str:
+    if band not in BANDS:
+        raise ValueError(f"{what}: unknown time band {band!r} (known: {', '.join(BANDS)})")
+    return band
+
+
+@dataclass
+class _Lot:
+    lot: int
+    areas: frozenset[int]
+    service: int
+    volumes: dict[str, Decimal]
+    welsh: Decimal
+    cap: Decimal | None  # hours
+    cap_percent: Decimal | None
+    members: frozenset[int] | None
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.volumes.values(), ZERO)
+
+
+@dataclass
+class _Terms:
+    min_package: Decimal | None
+    max_package: Decimal | None
+
+
+def _clean_lots(lots: Iterable[LotDemand]) -> list[_Lot]:
+    cleaned: dict[int, _Lot] = {}
+    for lot in lots:
+        if lot.lot in cleaned:
+            raise ValueError(f"lot {lot.lot} is given twice")
+        volumes = {}
+        for band, volume in lot.volumes.items():
+            volumes[_band(band, f"lot {lot.lot}")] = _decimal(volume, f"lot {lot.lot} volume in {band}")
+        if not lot.areas:
+            raise ValueError(f"lot {lot.lot} has no areas")
+        welsh = _percent(lot.welsh_share, f"lot {lot.lot} Welsh share")
+        cap_percent = cap = None
+        if lot.max_member_share is not None:
+            cap_percent = _percent(lot.max_member_share, f"lot {lot.lot} cap on one member's share")
+            if cap_percent == 0:
+                raise ValueError(f"lot {lot.lot}: a cap on one member's share of 0% leaves nobody any work")
+            cap = cap_percent * sum(volumes.values(), ZERO) / HUNDRED
+        cleaned[lot.lot] = _Lot(lot.lot, frozenset(lot.areas), lot.service, dict(sorted(volumes.items())),
+                                welsh, cap, cap_percent,
+                                None if lot.members is None else frozenset(lot.members))
+    return [cleaned[key] for key in sorted(cleaned)]
+
+
+def _supply_key(supply: MemberSupply) -> tuple:
+    return (supply.member, supply.area, supply.service, supply.time_band)
+
+
+def _clean_supplies(supplies: Iterable[MemberSupply]) -> list[MemberSupply]:
+    seen: dict[tuple, MemberSupply] = {}
+    for supply in supplies:
+        key = _supply_key(supply)
+        where = f"member {supply.member}, area {supply.area}, service {supply.service}, {supply.time_band}"
+        _band(supply.time_band, where)
+        if key in seen:
+            raise ValueError(f"capacity for {where} is given twice")
+        available = _decimal(supply.available, f"available capacity of {where}")
+        declared = _decimal(supply.declared, f"declared capacity of {where}")
+        welsh = _percent(supply.welsh_share, f"Welsh-speaking share of {where}")
+        floor = None if supply.floor is None else _decimal(supply.floor, f"floor rate of {where}")
+        seen[key] = MemberSupply(supply.member, supply.area, supply.service, supply.time_band,
+                                 available, declared, welsh, floor, bool(supply.local))
+    return [seen[key] for key in sorted(seen)]
+
+
+def _clean_terms(terms: Iterable[MemberTerms]) -> dict[int, _Terms]:
+    cleaned: dict[int, _Terms] = {}
+    for term in terms:
+        if term.member in cleaned:
+            raise ValueError(f"package terms of member {term.member} are given twice")
+        low, high = term.min_package, term.max_package
+        low = None if low is None else _decimal(low, f"minimum package of member {term.member}")
+        high = None if high is None else _decimal(high, f"maximum package of member {term.member}")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"member {term.member}: minimum package {low} is above maximum package {high}")
+        cleaned[term.member] = _Terms(low or None, high)
+    return cleaned
+
+
+def _band_order(key: tuple[int, str]) -> tuple[int, int]:
+    return key[0], BANDS.index(key[1])
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.quantize(CENT, ROUND_HALF_UP)}"
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _money(value: Decimal) -> str:
+    return f"£{value.quantize(CENT, ROUND_HALF_UP)}"
+
+
+class _Names:
+    def __init__(self, areas: Mapping[int, str] | None, bands: Mapping[str, str] | None):
+        self.areas = areas or {}
+        self.bands = bands or {}
+
+    def area(self, area: int) -> str:
+        return str(self.areas.get(area) or _("area %(id)s") % {"id": area})
+
+    def band(self, band: str) -> str:
+        return str(self.bands.get(band) or band.replace("_", " "))
+
+
+# ------------------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass
+class _Var:
+    lot: int  # index into lots
+    supply: int  # index into supplies
+    fixed: Decimal | None = None
+
+
+class _Rows:
+    """A sparse constraint matrix built row by row."""
+
+    def __init__(self):
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.data: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, cols: Sequence[int], coefs: Sequence[float], lo: float, hi: float) -> None:
+        row = len(self.lo)
+        self.rows.extend([row] * len(cols))
+        self.cols.extend(cols)
+        self.data.extend(coefs)
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+    def constraint(self, n: int) -> LinearConstraint:
+        matrix = coo_array((self.data, (self.rows, self.cols)), shape=(len(self.lo), n)).tocsr()
+        return LinearConstraint(matrix, np.array(self.lo), np.array(self.hi))
+
+
+@dataclass
+class _Pair:
+    """One member in one lot."""
+
+    lot: int
+    member: int
+    vars: list[int]
+    bound: float | None  # min(lot cap, max package)
+    reach: Decimal  # the most it could get from its capacity alone
+    fixed: Decimal
+    binary: int | None = None  # column of its binary, when its minimum package is reachable
+    unreachable: bool = False
+
+
+class _Infeasible(Exception):
+    """Only kept shares can make the model infeasible (all zero is otherwise a solution)."""
+
+
+class _Problem:
+    def __init__(self, lots, supplies, terms, strategy, excluded, fixed):
+        self.lots: list[_Lot] = lots
+        self.supplies: list[MemberSupply] = supplies
+        self.terms: dict[int, _Terms] = terms
+        self.strategy = Strategy(strategy)
+        self.excluded = frozenset(excluded)
+        self.vars: list[_Var] = []
+        supply_index = {_supply_key(s): i for i, s in enumerate(supplies)}
+        lot_index = {lot.lot: i for i, lot in enumerate(lots)}
+        fixed_map: dict[tuple, Decimal] = {}
+        for share in fixed:
+            key = (share.lot, share.member, share.area, share.time_band)
+            volume = _decimal(share.volume, f"kept share {key}")
+            if key in fixed_map:
+                raise ValueError(f"kept share of lot {share.lot}, member {share.member}, area {share.area}, "
+                                 f"{share.time_band} is given twice")
+            if share.member in self.excluded:
+                raise ValueError(f"member {share.member} is left out but has a kept share in lot {share.lot}")
+            if share.lot not in lot_index:
+                raise ValueError(f"kept share for unknown lot {share.lot}")
+            fixed_map[key] = volume
+        for li, lot in enumerate(lots):
+            for si, supply in enumerate(supplies):
+                if not self._eligible(lot, supply):
+                    continue
+                key = (lot.lot, supply.member, supply.area, supply.time_band)
+                kept = fixed_map.pop(key, None)
+                if kept is None and supply.available <= 0:
+                    continue
+                self.vars.append(_Var(li, si, kept))
+        if fixed_map:
+            lot, member, area, band = sorted(fixed_map)[0]
+            raise ValueError(f"kept share of member {member} in lot {lot}, area {area}, {band} matches no "
+                             f"capacity the member has for that lot")
+        self.supply_index = supply_index
+        self._pairs()
+
+    def _eligible(self, lot: _Lot, supply: MemberSupply) -> bool:
+        return (supply.service == lot.service and supply.area in lot.areas
+                and lot.volumes.get(supply.time_band, ZERO) > 0 and supply.member not in self.excluded
+                and (lot.members is None or supply.member in lot.members))
+
+    def _pairs(self) -> None:
+        grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for k, var in enumerate(self.vars):
+            grouped[(var.lot, self.supplies[var.supply].member)].append(k)
+        self.pairs: list[_Pair] = []
+        for (li, member), ks in sorted(grouped.items()):
+            lot = self.lots[li]
+            terms = self.terms.get(member, _Terms(None, None))
+            bounds = [b for b in (lot.cap, terms.max_package) if b is not None]
+            reach = sum((self.supplies[self.vars[k].supply].available if self.vars[k].fixed is None
+                         else self.vars[k].fixed for k in ks), ZERO)
+            fixed = sum((self.vars[k].fixed for k in ks if self.vars[k].fixed is not None), ZERO)
+            self.pairs.append(_Pair(li, member, ks, float(min(bounds)) if bounds else None,
+                                    min([reach, *bounds]), fixed))
+
+    # -- building -------------------------------------------------------------------------------
+
+    def build(self):
+        """Columns: shares, then binaries, then Welsh slacks, then fair-share deviations."""
+        n = len(self.vars)
+        lower = [float(v.fixed) if v.fixed is not None else 0.0 for v in self.vars]
+        upper = [float(v.fixed) if v.fixed is not None else float(self.supplies[v.supply].available)
+                 for v in self.vars]
+        integrality = [0] * n
+        rows = _Rows()
+        self.demand_rows: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for k, var in enumerate(self.vars):
+            self.demand_rows[(var.lot, self.supplies[var.supply].time_band)].append(k)
+        for (li, band), ks in sorted(self.demand_rows.items()):
+            rows.add(ks, [1.0] * len(ks), 0.0, float(self.lots[li].volumes[band]))
+        self.capacity_rows: dict[int, list[int]] = defaultdict(list)
+        for k, var in enumerate(self.vars):
+            self.capacity_rows[var.supply].append(k)
+        for si, ks in sorted(self.capacity_rows.items()):
+            if len(ks) > 1 or self.vars[ks[0]].fixed is not None:  # else its column bounds it
+                rows.add(ks, [1.0] * len(ks), 0.0, float(self.supplies[si].available))
+        for pair in self.pairs:
+            low = self.terms.get(pair.member, _Terms(None, None)).min_package
+            ones = [1.0] * len(pair.vars)
+            if low is not None and pair.fixed > 0:  # kept shares: the member is in; honour its minimum
+                rows.add(pair.vars, ones, float(low), math.inf if pair.bound is None else pair.bound)
+            elif low is not None and pair.reach < low:
+                pair.unreachable = True
+                for k in pair.vars:
+                    upper[k] = 0.0
+            elif low is not None:
+                pair.binary = len(lower)
+                lower.append(0.0)
+                upper.append(1.0)
+                integrality.append(1)
+                rows.add([*pair.vars, pair.binary], [*ones, -float(low)], 0.0, math.inf)
+                rows.add([*pair.vars, pair.binary], [*ones, -float(pair.reach)], -math.inf, 0.0)
+            elif pair.bound is not None:
+                rows.add(pair.vars, ones, 0.0, pair.bound)
+        self.slacks: dict[int, int] = {}
+        for li, lot in enumerate(self.lots):
+            ks = [k for k, v in enumerate(self.vars) if v.lot == li]
+            if lot.welsh <= 0 or not ks:
+                continue
+            self.slacks[li] = len(lower)
+            lower.append(0.0)
+            upper.append(math.inf)
+            integrality.append(0)
+            coefs = [float(self.supplies[self.vars[k].supply].welsh_share - lot.welsh) / 100 for k in ks]
+            rows.add([*ks, self.slacks[li]], [*coefs, 1.0], 0.0, math.inf)
+        self.deviations: list[tuple[int, int, float]] = []  # (plus column, minus column, weight)
+        if self.strategy is Strategy.FAIR_SHARE:
+            self._fair_share_rows(rows, lower, upper, integrality)
+        self.one = len(lower)  # a column fixed at 1: a constant in an objective
+        lower.append(1.0)
+        upper.append(1.0)
+        integrality.append(0)
+        self.width = len(lower)
+        self.bounds = Bounds(np.array(lower), np.array(upper))
+        self.integrality = np.array(integrality)
+        self.rows = rows
+        self.is_mip = any(integrality)
+
+    def _fair_share_rows(self, rows: _Rows, lower, upper, integrality) -> None:
+        """Each member's target in a lot and band: the band's demand in proportion to the
+        capacity it declared for the lot's areas in that band."""
+        self.targets: dict[tuple[int, int, str], tuple[Decimal, Decimal, Decimal]] = {}
+        by_band: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        out_of_reach = {k for pair in self.pairs if pair.unreachable for k in pair.vars}
+        pair_deviations: dict[tuple[int, int], list[int]] = defaultdict(list)
+        pair_targets: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+        for k, var in enumerate(self.vars):
+            supply = self.supplies[var.supply]
+            if k not in out_of_reach:
+                by_band[(var.lot, supply.time_band)][supply.member].append(k)
+        for (li, band), members in sorted(by_band.items()):
+            declared = {m: sum((self.supplies[self.vars[k].supply].declared for k in ks), ZERO)
+                        for m, ks in members.items()}
+            whole = sum(declared.values(), ZERO)
+            demand = self.lots[li].volumes[band]
+            for member, ks in sorted(members.items()):
+                target = demand * declared[member] / whole if whole > 0 else ZERO
+                self.targets[(li, member, band)] = (target, declared[member], whole)
+                plus, minus = len(lower), len(lower) + 1
+                lower.extend([0.0, 0.0])
+                upper.extend([math.inf, math.inf])
+                integrality.extend([0, 0])
+                rows.add([*ks, plus, minus], [1.0] * len(ks) + [-1.0, 1.0], float(target), float(target))
+                self.deviations.append((plus, minus, 1.0))
+                pair_deviations[(li, member)] += [plus, minus]
+                pair_targets[(li, member)] += target
+        # A member with a minimum package gets nothing or at least that package, so its total
+        # deviation from a target T below the package is at least the line through (0, T) and
+        # (package, package - T), which holds for every such total. Without this cut the LP
+        # relaxation sees no deviation at all and branch and bound stalls.
+        for pair in self.pairs:
+            low = self.terms.get(pair.member, _Terms(None, None)).min_package
+            target = pair_targets.get((pair.lot, pair.member), ZERO)
+            if pair.binary is None or low is None or target >= low:
+                continue
+            slope = float(1 - 2 * target / low)
+            columns = pair_deviations[(pair.lot, pair.member)]
+            rows.add([*columns, *pair.vars], [1.0] * len(columns) + [-slope] * len(pair.vars),
+                     float(target), math.inf)
+
+    def strategy_costs(self) -> np.ndarray:
+        c = np.zeros(self.width)
+        floors = [s.floor for s in self.supplies if s.floor is not None]
+        dearest = float(max(floors)) + 1.0 if floors else 1.0
+        ranks = sorted({(self.supplies[v.supply].member, self.supplies[v.supply].area) for v in self.vars})
+        rank = {key: (i + 1) / len(ranks) for i, key in enumerate(ranks)}
+        for k, var in enumerate(self.vars):
+            supply = self.supplies[var.supply]
+            if self.strategy is Strategy.LOWEST_COST:
+                c[k] = dearest if supply.floor is None else float(supply.floor)
+            elif self.strategy is Strategy.LOCAL_FIRST:
+                c[k] = 0.0 if supply.local else 1.0
+            c[k] += TIE_BREAK * rank[(supply.member, supply.area)]
+        for plus, minus, weight in self.deviations:
+            c[plus] = c[minus] = weight
+        return c
+
+    # -- solving --------------------------------------------------------------------------------
+
+    def _solve(self, c: np.ndarray, extra: _Rows | None, gap: float):
+        constraints = [self.rows.constraint(self.width)] if self.rows.lo else []
+        if extra is not None and extra.lo:
+            constraints.append(extra.constraint(self.width))
+        options = {"presolve": True}
+        if self.is_mip:
+            options["mip_rel_gap"] = gap
+        result = milp(c, integrality=self.integrality if self.is_mip else None, bounds=self.bounds,
+                      constraints=constraints, options=options)
+        if result.status == 2:
+            raise _Infeasible
+        if result.x is None or result.status not in (0,):
+            raise RuntimeError(f"the allocation solver stopped without an answer: {result.message}")
+        return result
+
+    def solve(self) -> np.ndarray:
+        self.build()
+        n = len(self.vars)
+        if n == 0:
+            return np.zeros(self.width)
+        coverage = np.zeros(self.width)
+        coverage[:n] = -1.0
+        first = self._solve(coverage, None, 1e-9)
+        best = -first.fun
+        extra = _Rows()
+        extra.add(list(range(n)), [1.0] * n, best - 1e-6 * max(1.0, best), math.inf)
+        if self.slacks:
+            welsh = np.zeros(self.width)
+            slack_cols = list(self.slacks.values())
+            welsh[slack_cols] = 1.0
+            second = self._solve(welsh, extra, 1e-9)
+            extra.add(slack_cols, [1.0] * len(slack_cols), 0.0, second.fun + 1e-6 * max(1.0, second.fun))
+        costs = self.strategy_costs()
+        if self.is_mip:
+            # With binaries, a model whose coverage (and Welsh shortfall) rows are pinned at their
+            # optimum is hard for HiGHS' heuristics to find any solution of. The same optimum is
+            # first sought with those two held by penalties large enough to be exact (every
+            # solution is feasible then); only if it falls short are the rows pinned.
+            heavy = 100.0 * (float(np.abs(costs).max()) + 2.0)
+            penalised = costs.copy()
+            penalised[:n] -= heavy * 100.0
+            penalised[self.one] = heavy * 100.0 * best  # so the optimum is near the strategy's cost,
+            if self.slacks:  # and the relative gap means what it says
+                penalised[slack_cols] += heavy
+                penalised[self.one] -= heavy * second.fun
+            soft = self._solve(penalised, None, 1e-6)
+            covered = float(soft.x[:n].sum())
+            short = float(soft.x[slack_cols].sum()) if self.slacks else 0.0
+            if covered >= extra.lo[0] and (not self.slacks or short <= extra.hi[1]):
+                return soft.x
+        third = self._solve(costs, extra, 1e-6)
+        return third.x
+
+
+# ------------------------------------------------------------------------------------------------
+# Rounding the solver's floats to hundredths without breaking a constraint
+
+
+class _Rounder:
+    def __init__(self, problem: _Problem, x: np.ndarray):
+        self.p = problem
+        self.x = x
+        n = len(problem.vars)
+        self.q: list[Decimal] = []
+        self.rest: list[float] = []
+        for k in range(n):
+            var = problem.vars[k]
+            if var.fixed is not None:
+                self.q.append(var.fixed)
+                self.rest.append(0.0)
+                continue
+            value = max(0.0, float(x[k]))
+            hundredths = math.floor(value * 100 + 1e-5)
+            self.q.append(Decimal(hundredths) / 100)
+            self.rest.append(max(0.0, value - hundredths / 100))
+        self.pair_of: dict[int, _Pair] = {}
+        for pair in problem.pairs:
+            for k in pair.vars:
+                self.pair_of[k] = pair
+        self.used: dict[int, Decimal] = defaultdict(lambda: ZERO)  # per supply
+        self.pair_total: dict[int, Decimal] = defaultdict(lambda: ZERO)  # per id(pair)
+        self.pair_float: dict[int, float] = defaultdict(float)
+        for pair in problem.pairs:
+            self.pair_float[id(pair)] = float(sum(x[k] for k in pair.vars))
+        for k, var in enumerate(problem.vars):
+            self.used[var.supply] += self.q[k]
+            self.pair_total[id(self.pair_of[k])] += self.q[k]
+
+    def _min(self, pair: _Pair) -> Decimal | None:
+        return self.p.terms.get(pair.member, _Terms(None, None)).min_package
+
+    def _pair_bound(self, pair: _Pair) -> Decimal | None:
+        lot = self.p.lots[pair.lot]
+        terms = self.p.terms.get(pair.member, _Terms(None, None))
+        bounds = [b for b in (lot.cap, terms.max_package) if b is not None]
+        return min(bounds) if bounds else None
+
+    def _room(self, k: int) -> bool:
+        var = self.p.vars[k]
+        if var.fixed is not None:
+            return False
+        supply = self.p.supplies[var.supply]
+        if self.used[var.supply] + CENT > supply.available:
+            return False
+        pair = self.pair_of[k]
+        bound = self._pair_bound(pair)
+        return bound is None or self.pair_total[id(pair)] + CENT <= bound
+
+    def _move(self, k: int, delta: Decimal) -> None:
+        self.q[k] += delta
+        self.used[self.p.vars[k].supply] += delta
+        self.pair_total[id(self.pair_of[k])] += delta
+
+    def _in_use(self, k: int) -> bool:
+        """Adding to a member with a minimum package that the solver left out would break it."""
+        pair = self.pair_of[k]
+        return self._min(pair) is None or self.pair_float[id(pair)] > 1e-6
+
+    def run(self) -> list[Decimal]:
+        for (li, band), ks in sorted(self.p.demand_rows.items()):
+            demand = self.p.lots[li].volumes[band]
+            solved = Decimal(repr(float(sum(self.x[k] for k in ks))))
+            target = min(demand, solved.quantize(CENT, ROUND_HALF_UP))
+            units = int((target - sum((self.q[k] for k in ks), ZERO)) / CENT)
+
+            def short(k):
+                low = self._min(self.pair_of[k])
+                return low is not None and 0 < self.pair_total[id(self.pair_of[k])] < low
+
+            first = sorted((k for k in ks if self.rest[k] > EPS),
+                           key=lambda k: (not short(k), -self.rest[k], self._order(k)))
+            second = sorted((k for k in ks if self.q[k] > 0 or self.rest[k] > EPS), key=self._order)
+            for candidates in (first, second):
+                for k in candidates:
+                    if units <= 0:
+                        break
+                    if self._room(k) and self._in_use(k):
+                        self._move(k, CENT)
+                        units -= 1
+        self._minimums()
+        self._welsh()
+        return self.q
+
+    def _minimums(self) -> None:
+        """Top up a member that rounding left just below its minimum package in a lot: from its
+        band's spare demand, else from another member's hundredths in the same band."""
+        band_total: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+        for (li, band), ks in self.p.demand_rows.items():
+            band_total[(li, band)] = sum((self.q[k] for k in ks), ZERO)
+        for pair in self.p.pairs:
+            low = self._min(pair)
+            if low is None:
+                continue
+            for k in pair.vars:
+                band = (pair.lot, self.p.supplies[self.p.vars[k].supply].time_band)
+                while 0 < self.pair_total[id(pair)] < low and self._room(k):
+                    if band_total[band] + CENT <= self.p.lots[pair.lot].volumes[band[1]]:
+                        band_total[band] += CENT
+                    else:
+                        donors = [d for d in self.p.demand_rows[band]
+                                  if self.pair_of[d] is not pair and self.p.vars[d].fixed is None
+                                  and self.q[d] >= CENT and self._may_lose(d)]
+                        if not donors:
+                            break
+                        self._move(max(donors, key=lambda d: (self.q[d], self._order(d))), -CENT)
+                    self._move(k, CENT)
+
+    def _order(self, k: int) -> tuple:
+        supply = self.p.supplies[self.p.vars[k].supply]
+        return (supply.member, supply.area)
+
+    def _welsh(self) -> None:
+        """Move hundredths within a band from less to more Welsh-capable members where rounding
+        alone left the lot short of its Welsh share."""
+        for li, lot in enumerate(self.p.lots):
+            if lot.welsh <= 0:
+                continue
+            ks = [k for k, v in enumerate(self.p.vars) if v.lot == li]
+            for _round in range(10 * len(ks) + 10):
+                shares = [(self.q[k], self.p.supplies[self.p.vars[k].supply].welsh_share) for k in ks]
+                if welsh_gap(shares, lot.welsh) <= 0:
+                    break
+                if not self._welsh_step(ks):
+                    break
+
+    def _welsh_step(self, ks: list[int]) -> bool:
+        best = None
+        bands = defaultdict(list)
+        for k in ks:
+            bands[self.p.supplies[self.p.vars[k].supply].time_band].append(k)
+        for _band_code, members in sorted(bands.items()):
+            donors = [k for k in members if self.p.vars[k].fixed is None and self.q[k] >= CENT
+                      and self._may_lose(k)]
+            takers = [k for k in members if self._room(k) and self.q[k] > 0]
+            if not donors or not takers:
+                continue
+            welsh = lambda k: self.p.supplies[self.p.vars[k].supply].welsh_share  # noqa: E731
+            donor = min(donors, key=lambda k: (welsh(k), self._order(k)))
+            taker = max(takers, key=lambda k: (welsh(k), tuple(-i for i in self._order(k))))
+            gain = welsh(taker) - welsh(donor)
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (gain, donor, taker)
+        if best is None:
+            return False
+        self._move(best[1], -CENT)
+        self._move(best[2], CENT)
+        return True
+
+    def _may_lose(self, k: int) -> bool:
+        pair = self.pair_of[k]
+        low = self._min(pair)
+        return low is None or self.pair_total[id(pair)] - CENT >= low
+
+
+def welsh_gap(shares: Iterable[tuple[Decimal, Decimal]], percent: Decimal) -> Decimal:
+    """Hours short of a Welsh share: ``shares`` are (hours, Welsh-speaking percentage) pairs; the
+    gap is the lot's required Welsh-capable hours less the hours it has, to the hundredth (zero
+    when met)."""
+    shares = list(shares)
+    total = sum((hours for hours, _w in shares), ZERO)
+    capable = sum((hours * welsh for hours, welsh in shares), ZERO) / HUNDRED
+    gap = (total * percent / HUNDRED - capable).quantize(CENT, ROUND_HALF_UP)
+    return max(gap, ZERO)
+
+
+# ------------------------------------------------------------------------------------------------
+# The entry points
+
+
+def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
+             terms: Iterable[MemberTerms] = (), strategy: Strategy | str,
+             excluded_members: Iterable[int] = frozenset(),
+             fixed: Sequence[Share] = (), area_names: Mapping[int, str] | None = None,
+             band_names: Mapping[str, str] | None = None) -> AllocationResult:
+    """Allocate each lot's weekly volume per time band to members (see the module's docstring).
+
+    ``fixed`` shares are kept exactly as they are (accepted shares when re-running after a
+    decline): they use capacity and count towards coverage, caps, packages and Welsh hours; the
+    rest is re-optimised. ``excluded_members`` get nothing. ``area_names`` and ``band_names``
+    only name things in the explanations. Raises ``ValueError`` for malformed input and for kept
+    shares that cannot all be honoured.
+    """
+    try:
+        strategy = Strategy(strategy)
+    except ValueError:
+        raise ValueError(f"unknown strategy {strategy!r}") from None
+    lots, supplies, terms, fixed = list(lots), list(supplies), list(terms), list(fixed)
+    problem = _Problem(_clean_lots(lots), _clean_supplies(supplies), _clean_terms(terms), strategy,
+                       excluded_members, fixed)
+    try:
+        x = problem.solve()
+    except _Infeasible:
+        reasons = check_shares(lots=lots, supplies=supplies, terms=terms, shares=fixed,
+                               area_names=area_names, band_names=band_names)
+        raise ValueError("the kept shares cannot all be honoured with the capacity, caps and packages "
+                         "given: " + (" ".join(reasons) or "together they leave no way to meet the "
+                                      "minimum packages")) from None
+    volumes = _Rounder(problem, x).run() if problem.vars else []
+    shares = []
+    coverage: dict[tuple[int, str], Decimal] = {}
+    demand: dict[tuple[int, str], Decimal] = {}
+    for lot in problem.lots:
+        for band, volume in lot.volumes.items():
+            coverage[(lot.lot, band)] = ZERO
+            demand[(lot.lot, band)] = volume
+    for k, var in enumerate(problem.vars):
+        if volumes[k] <= 0:
+            continue
+        supply = problem.supplies[var.supply]
+        lot = problem.lots[var.lot]
+        shares.append(Share(lot.lot, supply.member, supply.area, supply.time_band, volumes[k].quantize(CENT)))
+        coverage[(lot.lot, supply.time_band)] += volumes[k]
+    shares.sort(key=lambda s: (s.lot, s.member, s.area, BANDS.index(s.time_band)))
+    coverage = {key: coverage[key].quantize(CENT) for key in sorted(coverage, key=_band_order)}
+    shortfalls = tuple(Shortfall(lot, band, (demand[(lot, band)] - covered).quantize(CENT))
+                       for (lot, band), covered in coverage.items() if demand[(lot, band)] > covered)
+    welsh = {}
+    by_supply = {_supply_key(s): s for s in problem.supplies}
+    for lot in problem.lots:
+        mine = [(s.volume, by_supply[(s.member, s.area, lot.service, s.time_band)].welsh_share)
+                for s in shares if s.lot == lot.lot]
+        gap = welsh_gap(mine, lot.welsh)
+        if gap > 0:
+            welsh[lot.lot] = gap
+    explanations = _explain(problem, volumes, _Names(area_names, band_names))
+    return AllocationResult(tuple(shares), shortfalls, welsh, explanations, coverage, demand, strategy)
+
+
+def _explain(problem: _Problem, volumes: list[Decimal], names: _Names) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    used: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    lots_of_supply: dict[int, set[int]] = defaultdict(set)
+    for k, var in enumerate(problem.vars):
+        used[var.supply] += volumes[k]
+        lots_of_supply[var.supply].add(problem.lots[var.lot].lot)
+    for member in sorted({s.member for s in problem.supplies} & problem.excluded):
+        out[member].append(_("Left out of this allocation (declined or withdrawn)."))
+    lowest: dict[tuple[int, str], Decimal] = {}
+    for var in problem.vars:
+        supply = problem.supplies[var.supply]
+        if supply.floor is not None:
+            key = (var.lot, supply.time_band)
+            lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
+    for pair in problem.pairs:
+        lot = problem.lots[pair.lot]
+        terms = problem.terms.get(pair.member, _Terms(None, None))
+        lines = out[pair.member]
+        prefix = _("Lot %(lot)s") % {"lot": lot.lot}
+        total = sum((volumes[k] for k in pair.vars), ZERO)
+
+        def say(text: str, lines=lines, prefix=prefix) -> None:
+            lines.append(f"{prefix}: {text}")
+
+        if total > 0:
+            say(_("%(hours)s h a week allocated.") % {"hours": _hours(total)})
+        else:
+            say(_("nothing allocated."))
+        if pair.fixed > 0:
+            say(_("%(hours)s h kept as already accepted.") % {"hours": _hours(pair.fixed)})
+        low = terms.min_package
+        if low is not None and pair.unreachable:
+            say(_("minimum package %(min)s h not reachable (at most %(most)s h available to this lot).")
+                % {"min": _hours(low), "most": _hours(pair.reach)})
+        elif low is not None and total > 0:
+            say(_("minimum package %(min)s h met.") % {"min": _hours(low)})
+        elif low is not None:
+            say(_("minimum package %(min)s h not given: the work left did not leave room for it beside "
+                  "members the strategy prefers.") % {"min": _hours(low)})
+        if lot.cap is not None and total > 0 and total + CENT > lot.cap:
+            say(_("lot cap %(percent)s%% (%(hours)s h) reached.")
+                % {"percent": _pct(lot.cap_percent), "hours": _hours(lot.cap)})
+        if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
+            say(_("maximum package %(hours)s h reached.") % {"hours": _hours(terms.max_package)})
+        for k in pair.vars:
+            var = problem.vars[k]
+            supply = problem.supplies[var.supply]
+            where = {"area": names.area(supply.area), "band": names.band(supply.time_band)}
+            if var.fixed is None and supply.available > 0 and used[var.supply] + CENT > supply.available:
+                text = _("capped by available capacity %(hours)s h in %(area)s %(band)s") % {
+                    "hours": _hours(supply.available), **where}
+                others = sorted(lots_of_supply[var.supply] - {lot.lot})
+                if others:
+                    text += _(" (shared with lot %(lots)s)") % {"lots": ", ".join(map(str, others))}
+                say(text + ".")
+            if problem.strategy is Strategy.LOWEST_COST:
+                best = lowest.get((var.lot, supply.time_band))
+                if supply.floor is None:
+                    say(_("no floor rate in %(area)s %(band)s, so counted as the most expensive.") % where)
+                elif supply.floor == best:
+                    say(_("lowest floor %(floor)s in %(area)s %(band)s.")
+                        % {"floor": _money(supply.floor), **where})
+                else:
+                    say(_("floor %(floor)s in %(area)s %(band)s; the lowest is %(best)s.")
+                        % {"floor": _money(supply.floor), "best": _money(best), **where})
+            elif problem.strategy is Strategy.LOCAL_FIRST:
+                if supply.local:
+                    say(_("based in %(area)s: local members come first (%(band)s).") % where)
+                else:
+                    say(_("not based in %(area)s: local members come first (%(band)s).") % where)
+        if problem.strategy is Strategy.FAIR_SHARE:
+            for band in lot.volumes:
+                target = problem.targets.get((pair.lot, pair.member, band))
+                if target is None:
+                    continue
+                say(_("fair share of %(band)s %(target)s h (declared %(declared)s h of %(whole)s h).")
+                    % {"band": names.band(band), "target": _hours(target[0]), "declared": _hours(target[1]),
+                       "whole": _hours(target[2])})
+    return dict(out)
+
+
+def check_shares(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
+                 terms: Iterable[MemberTerms] = (), shares: Iterable[Share],
+                 area_names: Mapping[int, str] | None = None,
+                 band_names: Mapping[str, str] | None = None) -> list[str]:
+    """Every constraint a (hand-adjusted) set of shares breaks, as sentences a coordinator can act
+    on; an empty list means the shares are valid. Coverage below demand is not a breach."""
+    lots = _clean_lots(lots)
+    by_lot = {lot.lot: lot for lot in lots}
+    supply_by_key = {_supply_key(s): s for s in _clean_supplies(supplies)}
+    terms = _clean_terms(terms)
+    names = _Names(area_names, band_names)
+    problems: list[str] = []
+    seen: set[tuple] = set()
+    valid: list[tuple[_Lot, Share, MemberSupply]] = []
+    for share in sorted(shares, key=lambda s: (s.lot, s.member, s.area, str(s.time_band))):
+        lot = by_lot.get(share.lot)
+        what = {"member": share.member, "lot": share.lot, "area": names.area(share.area),
+                "band": names.band(str(share.time_band))}
+        volume = share.volume
+        if (isinstance(volume, bool) or not isinstance(volume, Decimal | int)
+                or not Decimal(volume).is_finite()):
+            problems.append(_("Member %(member)s in lot %(lot)s, %(area)s %(band)s: the volume is not a "
+                              "number.") % what)
+            continue
+        volume = Decimal(volume)
+        if volume < 0:
+            problems.append(_("Member %(member)s in lot %(lot)s, %(area)s %(band)s: the volume cannot be "
+                              "negative.") % what)
+            continue
+        if volume != volume.quantize(CENT, ROUND_FLOOR):
+            problems.append(_("Member %(member)s in lot %(lot)s, %(area)s %(band)s: give the volume to the "
+                              "hundredth of an hour at most.") % what)
+            continue
+        key = (share.lot, share.member, share.area, share.time_band)
+        if key in seen:
+            problems.append(_("Member %(member)s in lot %(lot)s, %(area)s %(band)s is given twice.") % what)
+            continue
+        seen.add(key)
+        if lot is None:
+            problems.append(_("Lot %(lot)s is not in this bid.") % what)
+            continue
+        if share.time_band not in lot.volumes or lot.volumes[share.time_band] <= 0:
+            problems.append(_("Lot %(lot)s asks for nothing in %(band)s.") % what)
+            continue
+        if share.area not in lot.areas:
+            problems.append(_("Lot %(lot)s does not cover %(area)s.") % what)
+            continue
+        if lot.members is not None and share.member not in lot.members:
+            problems.append(_("Member %(member)s is not taking part in lot %(lot)s.") % what)
+            continue
+        supply = supply_by_key.get((share.member, share.area, lot.service, share.time_band))
+        if supply is None:
+            problems.append(_("Member %(member)s has no capacity for lot %(lot)s's service in %(area)s "
+                              "%(band)s.") % what)
+            continue
+        if volume > 0:
+            valid.append((lot, share, supply))
+    problems += _check_totals(lots, valid, terms, names)
+    return problems
+
+
+def _check_totals(lots: list[_Lot], valid, terms: dict[int, _Terms], names: _Names) -> list[str]:
+    problems: list[str] = []
+    per_band: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    per_supply: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    supply_lots: dict[tuple, set[int]] = defaultdict(set)
+    per_pair: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    welsh: dict[int, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    supplies: dict[tuple, MemberSupply] = {}
+    for lot, share, supply in valid:
+        per_band[(lot.lot, share.time_band)] += share.volume
+        per_supply[_supply_key(supply)] += share.volume
+        supply_lots[_supply_key(supply)].add(lot.lot)
+        supplies[_supply_key(supply)] = supply
+        per_pair[(lot.lot, share.member)] += share.volume
+        welsh[lot.lot].append((share.volume, supply.welsh_share))
+    by_lot = {lot.lot: lot for lot in lots}
+    for (lot, band), total in sorted(per_band.items(), key=lambda item: _band_order(item[0])):
+        demand = by_lot[lot].volumes[band]
+        if total > demand:
+            problems.append(_("Lot %(lot)s, %(band)s: %(total)s h allocated but only %(demand)s h asked "
+                              "for; remove %(over)s h.")
+                            % {"lot": lot, "band": names.band(band), "total": _hours(total),
+                               "demand": _hours(demand), "over": _hours(total - demand)})
+    for key, total in sorted(per_supply.items()):
+        supply = supplies[key]
+        if total > supply.available:
+            lots_text = ", ".join(str(lot) for lot in sorted(supply_lots[key]))
+            problems.append(_("Member %(member)s, %(area)s %(band)s: %(total)s h allocated (lots %(lots)s) "
+                              "but only %(available)s h available; remove %(over)s h.")
+                            % {"member": supply.member, "area": names.area(supply.area),
+                               "band": names.band(supply.time_band), "total": _hours(total),
+                               "lots": lots_text, "available": _hours(supply.available),
+                               "over": _hours(total - supply.available)})
+    for (lot_id, member), total in sorted(per_pair.items()):
+        lot = by_lot[lot_id]
+        term = terms.get(member, _Terms(None, None))
+        what = {"member": member, "lot": lot_id, "total": _hours(total)}
+        if lot.cap is not None and total > lot.cap:
+            problems.append(_("Member %(member)s has %(total)s h in lot %(lot)s, above the lot cap of "
+                              "%(percent)s%% (%(cap)s h).")
+                            % {**what, "percent": _pct(lot.cap_percent), "cap": _hours(lot.cap)})
+        if term.max_package is not None and total > term.max_package:
+            problems.append(_("Member %(member)s has %(total)s h in lot %(lot)s, above its maximum package "
+                              "of %(max)s h.") % {**what, "max": _hours(term.max_package)})
+        if term.min_package is not None and 0 < total < term.min_package:
+            problems.append(_("Member %(member)s has %(total)s h in lot %(lot)s, below its minimum package "
+                              "of %(min)s h: give it at least that or nothing.")
+                            % {**what, "min": _hours(term.min_package)})
+    for lot in lots:
+        gap = welsh_gap(welsh.get(lot.lot, []), lot.welsh)
+        if gap > 0:
+            problems.append(_("Lot %(lot)s needs %(percent)s%% of its hours Welsh-capable; it is %(gap)s h "
+                              "short.")
+                            % {"lot": lot.lot, "percent": _pct(lot.welsh), "gap": _hours(gap)})
+    return problems
