@@ -196,7 +196,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "TenderStatusEnum": "contracts.models.TenderStatus",
+        "LotStatusEnum": "contracts.models.LotStatus",
+    },
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -212,6 +215,14 @@ CELERY_BEAT_SCHEDULE = {
     "compliance-expiry-reminders": {
         "task": "members.tasks.send_compliance_reminders",
         "schedule": timedelta(hours=6),
+    },
+    "bid-response-reminders": {
+        "task": "contracts.tasks.send_response_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    "close-tenders-past-deadline": {
+        "task": "contracts.tasks.close_tenders_past_deadline",
+        "schedule": timedelta(minutes=5),
     },
 }
 

@@ -1,0 +1,477 @@
+"""Scoped reads of joint bids: the bids themselves, their lots, invitations, members' responses
+and the price of each lot and time band.
+
+Who sees what:
+- coordinators: every bid of their consortium, with each allocated member's floor and margin;
+- board members: their consortium's bids, rates and totals, never a member's floor or margin;
+- member users: the bids their co-op is invited to, and of those only their own co-op's
+  invitations, allocations, response and the rate it would be paid;
+- council reviewers and everyone else: nothing, not even that a bid exists (404). Issue 5
+  opens the submitted bids to the council after the deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from consortium.models import Role, TimeBand, User
+from contracts.models import (
+    Allocation,
+    AllocationStatus,
+    Bid,
+    BidLot,
+    BidPrice,
+    BidStatus,
+    BidSubmission,
+    Invitation,
+    LotVolume,
+    MemberResponse,
+    QualityAnswer,
+    QualityQuestion,
+    ResponseStatus,
+    SocialValueCommitment,
+    Tender,
+    TenderStatus,
+)
+from members.models import MemberCoop
+from members.selectors import user_coop_id
+from pricing.models import financial_year_label
+from pricing.selectors.submissions import floors_for_members
+
+PENNY = Decimal("0.01")
+HUNDRED = Decimal(100)
+BANDS = list(TimeBand)
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+def can_manage_bids(user: User) -> bool:
+    """Coordinators open and run their consortium's bids."""
+    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+
+
+def can_see_bids(user: User) -> bool:
+    return bool(
+        user.is_authenticated and user.consortium_id
+        and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
+    )
+
+
+def sees_floors(user: User) -> bool:
+    """Members' floors and margins: coordinators only."""
+    return can_manage_bids(user)
+
+
+def is_board(user: User) -> bool:
+    return bool(user.is_authenticated and user.role == Role.BOARD_MEMBER and user.consortium_id)
+
+
+# --- bids ---------------------------------------------------------------------------------------
+
+def bids_visible_to(user: User) -> QuerySet[Bid]:
+    qs = Bid.objects.select_related("tender", "tender__council", "consortium", "ballot")
+    if not can_see_bids(user):
+        return qs.none()
+    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+        return qs.filter(consortium_id=user.consortium_id)
+    coop_id = user_coop_id(user)
+    if coop_id is None:
+        return qs.none()
+    invited = Invitation.objects.filter(coop_id=coop_id).values("bid_lot__bid_id")
+    responded = MemberResponse.objects.filter(coop_id=coop_id).values("bid_id")
+    return qs.filter(consortium_id=user.consortium_id).filter(Q(pk__in=invited) | Q(pk__in=responded))
+
+
+def bid_get_for_user(user: User, pk, *, for_write: bool = False) -> Bid:
+    """A bid the user may see, or 404; with ``for_write``, 403 for one they may see but not run."""
+    try:
+        bid = bids_visible_to(user).get(pk=pk)
+    except (Bid.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if for_write and not can_manage_bids(user):
+        raise PermissionDenied
+    return bid
+
+
+def bid_lot_get(bid: Bid, pk) -> BidLot:
+    try:
+        return BidLot.objects.select_related("lot", "lot__service_type").get(bid=bid, pk=pk)
+    except (BidLot.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def bid_lots(bid: Bid) -> list[BidLot]:
+    """The bid's lots with everything the workspace shows of them, in a fixed number of queries."""
+    return list(
+        BidLot.objects.filter(bid=bid).select_related("lot", "lot__service_type").prefetch_related(
+            "lot__areas",
+            Prefetch("lot__volumes", queryset=LotVolume.objects.order_by("time_band")),
+            Prefetch("lot__questions", queryset=QualityQuestion.objects.order_by("number")),
+            Prefetch("invitations", queryset=Invitation.objects.select_related("coop", "responded_by")),
+            Prefetch("allocations", queryset=Allocation.objects.select_related("coop", "council")),
+            Prefetch("prices", queryset=BidPrice.objects.order_by("time_band")),
+            Prefetch("answers", queryset=QualityAnswer.objects.select_related("question")),
+        ).order_by("lot__number")
+    )
+
+
+def tenders_open_for_bids(user: User) -> QuerySet[Tender]:
+    """Published tenders before their deadline that the user's consortium has not bid for."""
+    from django.utils import timezone
+
+    if not can_manage_bids(user):
+        return Tender.objects.none()
+    return (
+        Tender.objects.filter(status=TenderStatus.PUBLISHED, submission_deadline__gt=timezone.now())
+        .exclude(bids__consortium_id=user.consortium_id)
+        .select_related("council").order_by("submission_deadline", "pk")
+    )
+
+
+def responses_of(bid: Bid) -> list[MemberResponse]:
+    return list(MemberResponse.objects.filter(bid=bid).select_related("coop", "responded_by"))
+
+
+def social_value_of(bid: Bid) -> list[SocialValueCommitment]:
+    return list(SocialValueCommitment.objects.filter(bid=bid).order_by("heading", "pk"))
+
+
+def social_value_get(bid: Bid, pk) -> SocialValueCommitment:
+    try:
+        return SocialValueCommitment.objects.get(bid=bid, pk=pk)
+    except (SocialValueCommitment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def submissions_of(bid: Bid) -> list[BidSubmission]:
+    return list(BidSubmission.objects.filter(bid=bid).select_related("submitted_by").order_by("-version"))
+
+
+def standing_submission(bid: Bid) -> BidSubmission | None:
+    return BidSubmission.objects.filter(bid=bid, withdrawn_at__isnull=True).first()
+
+
+# --- members' own view ----------------------------------------------------------------------------
+
+def invitations_for_member(user: User) -> QuerySet[Invitation]:
+    coop_id = user_coop_id(user)
+    if coop_id is None:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(coop_id=coop_id, bid_lot__bid__consortium_id=user.consortium_id)
+        .select_related("bid_lot__lot__service_type", "bid_lot__bid__tender__council", "coop")
+        .order_by("-bid_lot__bid__opened_at", "bid_lot__lot__number")
+    )
+
+
+def invitation_get_for_member(user: User, pk) -> Invitation:
+    try:
+        return invitations_for_member(user).get(pk=pk)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def responses_for_member(user: User) -> QuerySet[MemberResponse]:
+    coop_id = user_coop_id(user)
+    if coop_id is None:
+        return MemberResponse.objects.none()
+    return (
+        MemberResponse.objects.filter(coop_id=coop_id, bid__consortium_id=user.consortium_id)
+        .select_related("bid__tender__council", "coop").order_by("respond_by", "pk")
+    )
+
+
+def response_get_for_member(user: User, bid: Bid) -> MemberResponse:
+    """The user's co-op's response in this bid, or 404."""
+    found = responses_for_member(user).filter(bid=bid).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def allocations_of_coop(bid: Bid, coop_id: int) -> list[Allocation]:
+    return list(
+        Allocation.objects.filter(bid_lot__bid=bid, coop_id=coop_id)
+        .select_related("bid_lot__lot", "council").order_by("bid_lot__lot__number", "council__name_en",
+                                                             "time_band")
+    )
+
+
+# --- price ----------------------------------------------------------------------------------------
+
+def financial_year_of(day: dt.date) -> int:
+    """The financial year (by the calendar year it starts in) a date falls in: April to March."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def ceil_penny(value: Decimal) -> Decimal:
+    return value.quantize(PENNY, rounding=ROUND_CEILING)
+
+
+def fee_of(rate: Decimal, fee_percent: Decimal) -> Decimal:
+    """The consortium's management fee out of a rate: never more than its percentage (rounded
+    down to the penny), so the member's share is never less than the rate less that percentage."""
+    return (rate * fee_percent / HUNDRED).quantize(PENNY, rounding=ROUND_DOWN)
+
+
+def net_rate(rate: Decimal, fee_percent: Decimal) -> Decimal:
+    """What a member is paid per unit: the bid's rate less the management fee."""
+    return rate - fee_of(rate, fee_percent)
+
+
+def required_rate(floor: Decimal, fee_percent: Decimal) -> Decimal:
+    """The lowest rate (in pence) whose net (``net_rate``) covers ``floor``: floor / (1 - fee)
+    rounded up to the penny, less the odd penny the fee's rounding down gives back."""
+    rate = ceil_penny(floor * HUNDRED / (HUNDRED - fee_percent))
+    while rate > PENNY and net_rate(rate - PENNY, fee_percent) >= floor:
+        rate -= PENNY
+    return rate
+
+
+@dataclass
+class MemberPrice:
+    coop: MemberCoop
+    volume: Decimal
+    floor: Decimal | None
+    required: Decimal | None
+    net: Decimal | None = None  # at the rate set (or required, when none is set)
+    margin: Decimal | None = None
+    ceiling_net: Decimal | None = None
+    over_ceiling_by: Decimal | None = None  # floor - ceiling net, when the ceiling cannot pay it
+
+
+@dataclass
+class PriceLine:
+    """One lot and time band: its volume, the allocated members, the rate needed and set."""
+
+    bid_lot: BidLot
+    time_band: str
+    volume: Decimal
+    allocated: Decimal
+    ceiling: Decimal
+    members: list[MemberPrice] = field(default_factory=list)
+    required: Decimal | None = None
+    rate: Decimal | None = None  # the rate set on the bid (BidPrice), if any
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def band_label(self) -> str:
+        return str(TimeBand(self.time_band).label)
+
+    @property
+    def weekly_value(self) -> Decimal | None:
+        return (self.rate * self.volume).quantize(PENNY) if self.rate is not None else None
+
+    @property
+    def breaches_ceiling(self) -> bool:
+        return any(m.over_ceiling_by is not None for m in self.members)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def price_lines(bid: Bid, lots: list[BidLot] | None = None) -> list[PriceLine]:
+    """Per lot and time band (of the lot's volumes): the rate each allocated member needs for
+    its net to cover its floor (floor / (1 - fee), up to the penny), the highest of them, and
+    whatever stops the line being priced: no member allocated, a floor missing, the ceiling too
+    low to pay a member's floor (which members, by how much), a rate set outside
+    [required, ceiling]. Floors come from each member's latest cost submission for the service
+    and the financial year the contract starts in."""
+    lots = lots if lots is not None else bid_lots(bid)
+    fee = bid.management_fee_percent
+    year = financial_year_of(bid.tender.contract_start)
+    floors_by_service: dict[int, dict[int, dict[str, Decimal]]] = {}
+    lines: list[PriceLine] = []
+    for bid_lot in lots:
+        lot = bid_lot.lot
+        service_id = lot.service_type_id
+        if service_id not in floors_by_service:
+            floors_by_service[service_id] = floors_for_members(
+                consortium=bid.consortium_id, service_type=service_id, financial_year=year)
+        floors = floors_by_service[service_id]
+        rates = {p.time_band: p.rate for p in bid_lot.prices.all()}
+        allocations = [a for a in bid_lot.allocations.all() if a.status != AllocationStatus.DECLINED]
+        ceiling_net = net_rate(lot.ceiling_rate, fee)
+        for volume in lot.volumes.all():
+            band = volume.time_band
+            by_coop: dict[int, MemberPrice] = {}
+            for a in allocations:
+                if a.time_band != band:
+                    continue
+                entry = by_coop.get(a.coop_id)
+                if entry is None:
+                    floor = floors.get(a.coop_id, {}).get(band)
+                    entry = by_coop[a.coop_id] = MemberPrice(
+                        coop=a.coop, volume=Decimal(0), floor=floor,
+                        required=required_rate(floor, fee) if floor is not None else None,
+                        ceiling_net=ceiling_net,
+                    )
+                entry.volume += a.volume
+            members = sorted(by_coop.values(), key=lambda m: m.coop.legal_name)
+            line = PriceLine(bid_lot=bid_lot, time_band=band, volume=volume.volume,
+                             allocated=sum((m.volume for m in members), Decimal(0)),
+                             ceiling=lot.ceiling_rate, members=members, rate=rates.get(band))
+            known = [m.required for m in members if m.required is not None]
+            line.required = max(known) if known else None
+            label = {"lot": lot.number, "band": line.band_label}
+            if not members:
+                line.problems.append(_("Lot %(lot)s, %(band)s: no member is allocated yet.") % label)
+            for m in members:
+                if m.floor is None:
+                    line.problems.append(
+                        _("Lot %(lot)s, %(band)s: %(coop)s has no cost floor for %(year)s; ask it to "
+                          "submit its costs.") % {**label, "coop": m.coop.legal_name,
+                                                  "year": financial_year_label(year)})
+                elif m.floor > ceiling_net:
+                    m.over_ceiling_by = m.floor - ceiling_net
+                    line.problems.append(
+                        _("Lot %(lot)s, %(band)s: %(coop)s's floor is £%(floor)s but the ceiling of "
+                          "£%(ceiling)s pays a member at most £%(net)s, £%(gap)s short.")
+                        % {**label, "coop": m.coop.legal_name, "floor": m.floor, "ceiling": lot.ceiling_rate,
+                           "net": ceiling_net, "gap": m.over_ceiling_by})
+            shown = line.rate if line.rate is not None else line.required
+            if shown is not None:
+                for m in members:
+                    m.net = net_rate(shown, fee)
+                    m.margin = m.net - m.floor if m.floor is not None else None
+            if members and not line.problems:
+                if line.rate is None:
+                    line.problems.append(_("Lot %(lot)s, %(band)s: no rate is set yet.") % label)
+                elif line.required is not None and line.rate < line.required:
+                    line.problems.append(
+                        _("Lot %(lot)s, %(band)s: the rate £%(rate)s is below the £%(required)s the "
+                          "allocated members' floors need.") % {**label, "rate": line.rate,
+                                                                "required": line.required})
+                elif line.rate > lot.ceiling_rate:
+                    line.problems.append(
+                        _("Lot %(lot)s, %(band)s: the rate £%(rate)s is above the ceiling of £%(ceiling)s.")
+                        % {**label, "rate": line.rate, "ceiling": lot.ceiling_rate})
+            lines.append(line)
+    return lines
+
+
+def readiness(bid: Bid, lots: list[BidLot] | None = None,
+              lines: list[PriceLine] | None = None) -> list[str]:
+    """What stops the bid going to the board (or being submitted): empty when nothing does."""
+    lots = lots if lots is not None else bid_lots(bid)
+    problems: list[str] = []
+    if not lots:
+        problems.append(_("Choose at least one lot to bid for."))
+    lines = lines if lines is not None else price_lines(bid, lots)
+    for line in lines:
+        problems.extend(line.problems)
+    allocated = {a.coop_id: a.coop for bl in lots for a in bl.allocations.all()
+                 if a.status != AllocationStatus.DECLINED}
+    answers = {coop_id: status for coop_id, status in
+               MemberResponse.objects.filter(bid=bid).values_list("coop_id", "status")}
+    for coop_id, coop in sorted(allocated.items(), key=lambda kv: kv[1].legal_name):
+        if answers.get(coop_id) != ResponseStatus.ACCEPTED:
+            problems.append(_("%(coop)s has not accepted its share of the work yet.")
+                            % {"coop": coop.legal_name})
+    return problems
+
+
+def board_totals(lines: list[PriceLine]) -> dict:
+    """What the board sees of the price: the weekly value of the bid, not anyone's floor."""
+    priced = [line.weekly_value for line in lines if line.weekly_value is not None]
+    return {"weekly_value": sum(priced, Decimal(0)), "lines_priced": len(priced), "lines": len(lines)}
+
+
+def member_rates(bid: Bid, coop_id: int, allocations: list[Allocation]) -> list[dict]:
+    """For a member's own allocations: the bid's rate (if set) and what the member would be paid."""
+    prices = {(p.bid_lot_id, p.time_band): p.rate
+              for p in BidPrice.objects.filter(bid_lot__bid=bid)}
+    rows = []
+    for a in allocations:
+        rate = prices.get((a.bid_lot_id, a.time_band))
+        rows.append({"allocation": a, "rate": rate,
+                     "paid": net_rate(rate, bid.management_fee_percent) if rate is not None else None})
+    return rows
+
+
+def bid_status_label(bid: Bid) -> str:
+    return str(BidStatus(bid.status).label)
+
+
+# --- the workspace, as each role may see it ---------------------------------------------------------
+
+@dataclass
+class MemberView:
+    """A member user's own part of a bid."""
+
+    coop_id: int
+    invitations: list[Invitation]
+    allocations: list[dict]  # {"allocation", "rate", "paid"}
+    response: MemberResponse | None
+
+
+@dataclass
+class Workspace:
+    bid: Bid
+    role: str  # "coordinator", "board" or "member"
+    lots: list[BidLot]
+    lines: list[PriceLine]
+    problems: list[str]
+    responses: list[MemberResponse]
+    social_value: list[SocialValueCommitment]
+    submissions: list[BidSubmission]
+    totals: dict
+    mine: MemberView | None = None
+
+    @property
+    def sees_floors(self) -> bool:
+        return self.role == "coordinator"
+
+
+def _aggregate_line(line: PriceLine) -> PriceLine:
+    """A line as the board sees it: rates and volumes, no member's floor, need or margin."""
+    problems = [] if line.ok else [
+        _("Lot %(lot)s, %(band)s cannot be priced yet.") % {"lot": line.bid_lot.lot.number,
+                                                             "band": line.band_label}]
+    return PriceLine(bid_lot=line.bid_lot, time_band=line.time_band, volume=line.volume,
+                     allocated=line.allocated, ceiling=line.ceiling, members=[], required=None,
+                     rate=line.rate, problems=problems)
+
+
+def bid_workspace(user: User, bid: Bid) -> Workspace:
+    """Everything of the bid the user may see (the bid itself comes from ``bid_get_for_user``)."""
+    lots = bid_lots(bid)
+    submissions = submissions_of(bid)
+    if can_manage_bids(user) or is_board(user):
+        lines = price_lines(bid, lots)
+        problems = readiness(bid, lots, lines)
+        social = social_value_of(bid)
+        responses = responses_of(bid)
+        if can_manage_bids(user):
+            return Workspace(bid, "coordinator", lots, lines, problems, responses, social, submissions,
+                             board_totals(lines))
+        board_lines = [_aggregate_line(line) for line in lines]
+        board_problems = [p for line in board_lines for p in line.problems] + [
+            p for p in problems if not any(p in line.problems for line in lines)]
+        return Workspace(bid, "board", lots, board_lines, board_problems, responses, social, submissions,
+                         board_totals(lines))
+    coop_id = user_coop_id(user)
+    own_lots = []
+    for bl in lots:
+        invitations = [i for i in bl.invitations.all() if i.coop_id == coop_id]
+        allocations = [a for a in bl.allocations.all() if a.coop_id == coop_id]
+        if invitations or allocations:
+            # Only the member's own rows are left on the lot it sees.
+            bl._prefetched_objects_cache["invitations"] = invitations
+            bl._prefetched_objects_cache["allocations"] = allocations
+            bl._prefetched_objects_cache["prices"] = []
+            bl._prefetched_objects_cache["answers"] = []
+            own_lots.append(bl)
+    allocations = allocations_of_coop(bid, coop_id) if coop_id else []
+    response = MemberResponse.objects.filter(bid=bid, coop_id=coop_id).first() if coop_id else None
+    mine = MemberView(coop_id=coop_id, invitations=[i for bl in own_lots for i in bl.invitations.all()],
+                      allocations=member_rates(bid, coop_id, allocations), response=response)
+    return Workspace(bid, "member", own_lots, [], [], [response] if response else [], [], [], {}, mine)

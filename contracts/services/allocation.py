@@ -1,0 +1,632 @@
+"""Writes of a joint bid's allocation: which opted-in member delivers how much of each lot, per
+council area and time band.
+
+The optimiser (``contracts.allocation``, HiGHS through scipy) decides; this module feeds it from
+the database and stores what it decided.
+
+Capacity is shared: a member's hours in two lots, or in two bids, count against the same
+capacity declaration. What is left of a declaration for this bid is its declared volume, less
+what is committed to awarded work, less what the live allocations of *other* bids reserve
+(proposed or accepted shares of bids in ``LIVE_BID_STATUSES``; a declined share reserves
+nothing).
+
+Race: two bids (or two coordinators on one bid) allocating the same member at once would each
+read the same free capacity and both reserve it. Every write here therefore takes, in one
+transaction: the bid's row (so two writers of one bid queue), then the involved capacity
+declarations' rows with ``select_for_update`` in primary-key order (so two bids queue on a
+shared member, and cannot deadlock), and only then reads what is reserved and checks the new
+shares against it. The solve itself may run before the locks; its result is checked under them
+and, if someone took the capacity meanwhile, solved again once under the locks.
+
+Every row written records its user in the audit history (django-simple-history).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consortium.errors import DomainError
+from consortium.models import TimeBand, User
+from contracts import allocation as engine
+from contracts.models import (
+    Allocation,
+    AllocationStatus,
+    Bid,
+    BidLot,
+    BidStatus,
+    InvitationStatus,
+    LotVolume,
+    MemberResponse,
+    ResponseStatus,
+)
+from contracts.selectors.allocation import current_declarations, reserved_elsewhere
+from contracts.selectors.bids import financial_year_of
+from members.models import CapacityDeclaration, MemberCoop
+from pricing.selectors.submissions import floors_for_members
+
+ZERO = Decimal("0")
+PENNY = Decimal("0.01")
+MAX_VOLUME = Decimal("9999999.99")  # the column holds 9 digits, 2 after the point
+
+Strategy = engine.Strategy
+
+# (coop, council, service type, time band): one capacity declaration's scope.
+Scope = tuple[int, int, int, str]
+# (lot number, coop, council, time band): one cell of the allocation. Inside one bid (one
+# tender) a lot's number is unique, and it is what people call the lot, so the optimiser's
+# explanations and refusals ("Lot 2: ...") read right.
+Cell = tuple[int, int, int, str]
+MEMBER_ID = re.compile(r"\b(Member|member) (\d+)\b")
+
+
+
+# --- what the optimiser is fed ------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """A bid's allocation problem as read from the database at one moment (lots by number)."""
+
+    bid_lots: dict[int, BidLot]  # lot number -> the bid's BidLot
+    numbers: dict[int, int]  # lot id -> lot number
+    lots: list[engine.LotDemand]
+    supplies: list[engine.MemberSupply]
+    terms: list[engine.MemberTerms]
+    declarations: dict[Scope, CapacityDeclaration]  # the current declaration per scope
+    opted_in: dict[int, frozenset[int]]  # lot number -> co-ops taking part
+    services: dict[int, int]  # lot number -> service type id
+    coops: dict[int, MemberCoop]
+    area_names: dict[int, str]
+
+    def name(self, text: str) -> str:
+        """The optimiser's sentences name members by id: put their names in."""
+        def named(match: re.Match) -> str:
+            coop = self.coops.get(int(match.group(2)))
+            return str(coop) if coop is not None else match.group(0)
+        return MEMBER_ID.sub(named, str(text))
+
+
+def _bid_lots(bid: Bid) -> list[BidLot]:
+    return list(
+        BidLot.objects.filter(bid=bid)
+        .select_related("lot", "lot__service_type")
+        .prefetch_related(
+            Prefetch("lot__volumes", queryset=LotVolume.objects.order_by("time_band")),
+            "lot__areas",
+            "invitations",
+        )
+        .order_by("lot__number")
+    )
+
+
+def _floors(*, consortium: int, services: set[int], year: int) -> dict[tuple[int, int, str], Decimal]:
+    """Each member's floor per (service, band) from its latest cost submission for the financial
+    year the contract starts in (as the bid's pricing reads them); one query per service."""
+    floors: dict[tuple[int, int, str], Decimal] = {}
+    for service in sorted(services):
+        for coop, by_band in floors_for_members(consortium=consortium, service_type=service,
+                                                financial_year=year).items():
+            for band, rate in by_band.items():
+                floors[(coop, service, band)] = rate
+    return floors
+
+
+def gather_inputs(bid: Bid, *, lock: bool = False, floors: bool = True) -> Inputs:
+    """The bid's lots and what their opted-in members can still give them.
+
+    With ``lock`` (inside a transaction) the capacity declarations involved are locked first,
+    in primary-key order, and only then is what other bids reserve read: it cannot change
+    until this transaction ends, since every writer of allocations takes the same locks.
+    """
+    bid_lots = _bid_lots(bid)
+    start = bid.tender.contract_start
+    lots: list[engine.LotDemand] = []
+    opted_in: dict[int, frozenset[int]] = {}
+    services: dict[int, int] = {}
+    wanted: set[Scope] = set()
+    area_names: dict[int, str] = {}
+    for bl in bid_lots:
+        lot = bl.lot
+        members = frozenset(inv.coop_id for inv in bl.invitations.all()
+                            if inv.status == InvitationStatus.OPTED_IN)
+        areas = {area.pk: area for area in lot.areas.all()}
+        area_names.update({pk: str(area) for pk, area in areas.items()})
+        volumes = {v.time_band: v.volume for v in lot.volumes.all()}
+        opted_in[lot.number] = members
+        services[lot.number] = lot.service_type_id
+        lots.append(engine.LotDemand(
+            lot=lot.number, areas=frozenset(areas), service=lot.service_type_id, volumes=volumes,
+            welsh_share=lot.welsh_share_percent, max_member_share=lot.max_provider_share_percent,
+            members=members,
+        ))
+        wanted |= {(coop, area, lot.service_type_id, band)
+                   for coop in members for area in areas for band in volumes}
+    declarations: dict[Scope, CapacityDeclaration] = {}
+    if wanted:
+        for row in current_declarations(coops={s[0] for s in wanted}, services={s[2] for s in wanted},
+                                        councils={s[1] for s in wanted}, on=start, lock=lock):
+            scope = (row.coop_id, row.council_id, row.service_type_id, row.time_band)
+            if scope in wanted:
+                declarations[scope] = row
+    reserved = reserved_elsewhere(bid=bid, scopes=declarations)
+    coops = {c.pk: c for c in MemberCoop.objects.filter(pk__in={s[0] for s in wanted})} if wanted else {}
+    floor_rates = (_floors(consortium=bid.consortium_id, services=set(services.values()),
+                           year=financial_year_of(start)) if floors and declarations else {})
+    supplies = []
+    by_coop: dict[int, list[CapacityDeclaration]] = defaultdict(list)
+    for scope in sorted(declarations):
+        coop, council, service, band = scope
+        row = declarations[scope]
+        by_coop[coop].append(row)
+        supplies.append(engine.MemberSupply(
+            member=coop, area=council, service=service, time_band=band,
+            available=max(ZERO, row.declared_volume - row.committed_volume - reserved.get(scope, ZERO)),
+            declared=row.declared_volume, welsh_share=row.welsh_speaking_share,
+            floor=floor_rates.get((coop, service, band)), local=coops[coop].base_council_id == council,
+        ))
+    terms = []
+    for coop in sorted(by_coop):
+        # One package per member for any lot: its strictest declared limits.
+        mins = [r.min_package for r in by_coop[coop] if r.min_package is not None]
+        maxes = [r.max_package for r in by_coop[coop] if r.max_package is not None]
+        if mins or maxes:
+            terms.append(engine.MemberTerms(member=coop, min_package=max(mins) if mins else None,
+                                            max_package=min(maxes) if maxes else None))
+    return Inputs(
+        bid_lots={bl.lot.number: bl for bl in bid_lots},
+        numbers={bl.lot_id: bl.lot.number for bl in bid_lots},
+        lots=lots, supplies=supplies, terms=terms, declarations=declarations, opted_in=opted_in,
+        services=services, coops=coops, area_names=area_names,
+    )
+
+
+def _band_names() -> dict[str, str]:
+    return {band.value: str(band.label) for band in TimeBand}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def _check_open(bid: Bid) -> None:
+    if bid.status != BidStatus.DRAFT:
+        raise DomainError(_("Only a draft bid's allocation can change: this bid is %(status)s.")
+                          % {"status": BidStatus(bid.status).label})
+    if bid.tender.submission_deadline <= timezone.now():
+        raise DomainError(_("The tender's submission deadline has passed: the allocation can no "
+                            "longer change."))
+
+
+def _lock_bid(bid: Bid) -> Bid:
+    # Race: two coordinators running or adjusting one bid's allocation at once would each
+    # replace the other's rows; the bid's row makes them queue. Taken before any capacity lock.
+    return Bid.objects.select_for_update(of=("self",)).select_related("tender").get(pk=bid.pk)
+
+
+def _check_strategy(strategy: Any) -> engine.Strategy:
+    try:
+        return engine.Strategy(strategy)
+    except ValueError:
+        raise DomainError(_("Choose a strategy: lowest cost, fair share or local first."),
+                          field="strategy") from None
+
+
+def _over_capacity(inputs: Inputs, shares: Iterable[engine.Share]) -> list[engine.MemberSupply]:
+    """The supplies that ``shares`` (every live share of the bid) would overdraw."""
+    used: dict[Scope, Decimal] = defaultdict(Decimal)
+    for share in shares:
+        used[(share.member, share.area, inputs.services[share.lot], share.time_band)] += share.volume
+    return [s for s in inputs.supplies
+            if used.get((s.member, s.area, s.service, s.time_band), ZERO) > s.available] + [
+        engine.MemberSupply(member=scope[0], area=scope[1], service=scope[2], time_band=scope[3],
+                            available=ZERO, declared=ZERO)
+        for scope, volume in used.items() if volume > 0 and scope not in inputs.declarations
+    ]
+
+
+# --- the bid's rows -----------------------------------------------------------------------------
+
+
+def _live_rows(bid: Bid) -> list[Allocation]:
+    return list(Allocation.objects.filter(bid_lot__bid=bid).exclude(status=AllocationStatus.DECLINED)
+                .select_related("bid_lot__lot").order_by("pk"))
+
+
+def _cell(row: Allocation) -> Cell:
+    return (row.bid_lot.lot.number, row.coop_id, row.council_id, row.time_band)
+
+
+def _declined_coops(bid: Bid) -> set[int]:
+    declined = set(MemberResponse.objects.filter(bid=bid, status=ResponseStatus.DECLINED)
+                   .values_list("coop_id", flat=True))
+    declined |= set(Allocation.objects.filter(bid_lot__bid=bid, status=AllocationStatus.DECLINED)
+                    .values_list("coop_id", flat=True))
+    return declined
+
+
+def _save(obj, by: User | None, **kwargs) -> None:
+    obj._history_user = by
+    obj.save(**kwargs)
+
+
+def _delete(obj, by: User | None) -> None:
+    obj._history_user = by
+    obj.delete()
+
+
+def _sync_responses(*, bid: Bid, by: User | None, keep: Iterable[int] = ()) -> None:
+    """Every member with live work in the bid has a response (pending until it answers, due by
+    the bid's response date); a pending response of a member left with no work goes."""
+    keep = set(keep)
+    allocated = set(Allocation.objects.filter(bid_lot__bid=bid)
+                    .exclude(status=AllocationStatus.DECLINED).values_list("coop_id", flat=True))
+    existing = {r.coop_id: r for r in MemberResponse.objects.filter(bid=bid).order_by("pk")}
+    for coop in sorted(allocated):
+        response = existing.get(coop)
+        if response is None:
+            _save(MemberResponse(bid=bid, coop_id=coop, respond_by=bid.response_deadline), by)
+        elif response.status == ResponseStatus.PENDING and response.respond_by != bid.response_deadline:
+            response.respond_by = bid.response_deadline
+            _save(response, by, update_fields=["respond_by"])
+    for coop, response in existing.items():
+        if coop not in allocated and coop not in keep and response.status == ResponseStatus.PENDING:
+            _delete(response, by)
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    lot: int  # the lot's number
+    time_band: str
+    volume: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationSummary:
+    """What a run achieved: the share of the bid's volume covered (0 to 1), the volume missing
+    per lot (by number) and band, and the Welsh-capable hours missing per lot (by number)."""
+
+    strategy: str
+    coverage: Decimal
+    shortfalls: tuple[Shortfall, ...]
+    welsh_shortfalls: dict[int, Decimal]
+    members: int
+    solved_again_under_lock: bool = False
+
+
+def _accepted(rows: list[Allocation]) -> list[engine.Share]:
+    return [
+        engine.Share(lot=row.bid_lot.lot.number, member=row.coop_id, area=row.council_id,
+                     time_band=row.time_band, volume=row.volume)
+        for row in rows if row.status == AllocationStatus.ACCEPTED
+    ]
+
+
+def _solve(inputs: Inputs, *, strategy: engine.Strategy, excluded: set[int],
+           fixed: list[engine.Share]) -> engine.AllocationResult:
+    """Solve, keeping accepted shares exactly: a member that accepted keeps what it accepted and
+    gets nothing more (more would need its answer again)."""
+    kept: dict[Scope, Decimal] = defaultdict(Decimal)
+    for share in fixed:
+        kept[(share.member, share.area, inputs.services[share.lot], share.time_band)] += share.volume
+    accepted = {share.member for share in fixed}
+    supplies = [
+        dataclasses.replace(s, available=min(s.available, kept.get((s.member, s.area, s.service, s.time_band),
+                                                                   ZERO)))
+        if s.member in accepted else s
+        for s in inputs.supplies
+    ]
+    try:
+        return engine.allocate(
+            lots=inputs.lots, supplies=supplies, terms=inputs.terms, strategy=strategy,
+            excluded_members=frozenset(excluded - accepted), fixed=tuple(fixed),
+            area_names=inputs.area_names, band_names=_band_names(),
+        )
+    except ValueError:
+        raise DomainError(_("The shares members have accepted no longer fit the capacity they have "
+                            "declared, the lots' caps or their packages. Check the accepted shares "
+                            "before running the allocation again.")) from None
+
+
+def _write_run(*, inputs: Inputs, result: engine.AllocationResult, rows: list[Allocation],
+               by: User | None) -> None:
+    """Make the bid's proposed rows exactly the result's new shares (accepted rows stay)."""
+    accepted = {_cell(r) for r in rows if r.status == AllocationStatus.ACCEPTED}
+    proposed = {_cell(r): r for r in rows if r.status == AllocationStatus.PROPOSED}
+    wanted: dict[Cell, Decimal] = {}
+    for share in result.shares:
+        cell = (share.lot, share.member, share.area, share.time_band)
+        if cell not in accepted and share.volume > 0:
+            wanted[cell] = share.volume
+    explanations = {member: "\n".join(inputs.name(line) for line in lines)
+                    for member, lines in result.explanations.items()}
+    for cell, row in proposed.items():
+        volume = wanted.get(cell)
+        if volume is None:
+            _delete(row, by)
+            continue
+        explanation = explanations.get(cell[1], "")
+        if row.volume != volume or row.explanation != explanation or row.adjusted_by_hand:
+            row.volume, row.explanation, row.adjusted_by_hand = volume, explanation, False
+            _save(row, by, update_fields=["volume", "explanation", "adjusted_by_hand"])
+    for cell in sorted(set(wanted) - set(proposed)):
+        lot, coop, council, band = cell
+        _save(Allocation(bid_lot=inputs.bid_lots[lot], coop_id=coop, council_id=council, time_band=band,
+                         capacity=inputs.declarations[(coop, council, inputs.services[lot], band)],
+                         volume=wanted[cell], explanation=explanations.get(coop, "")), by)
+    for row in rows:  # accepted shares keep their volume; their explanation is brought up to date
+        if row.status == AllocationStatus.ACCEPTED and row.explanation != explanations.get(row.coop_id, ""):
+            row.explanation = explanations.get(row.coop_id, "")
+            _save(row, by, update_fields=["explanation"])
+
+
+def _summary(strategy: engine.Strategy, result: engine.AllocationResult, *, again: bool) -> AllocationSummary:
+    demand = sum(result.demand.values(), ZERO)
+    covered = sum((min(v, result.demand.get(k, v)) for k, v in result.coverage.items()), ZERO)
+    return AllocationSummary(
+        strategy=str(strategy),
+        coverage=(covered / demand).quantize(Decimal("0.0001")) if demand else Decimal(1),
+        shortfalls=tuple(Shortfall(lot=s.lot, time_band=s.time_band, volume=s.volume)
+                         for s in result.shortfalls),
+        welsh_shortfalls=dict(result.welsh_shortfalls),
+        members=len({s.member for s in result.shares}),
+        solved_again_under_lock=again,
+    )
+
+
+def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[int],
+         keep_responses: Iterable[int] = ()) -> AllocationSummary:
+    # Solved first without locks: usually nobody else moved meanwhile, and the locks are then
+    # held only for the check and the writes.
+    rows = _live_rows(bid)
+    excluded = _declined_coops(bid) | exclude
+    fixed = _accepted(rows)
+    inputs = gather_inputs(bid)
+    result = _solve(inputs, strategy=strategy, excluded=excluded, fixed=fixed)
+    with transaction.atomic():
+        bid = _lock_bid(bid)
+        _check_open(bid)
+        locked = gather_inputs(bid, lock=True)
+        rows_now = _live_rows(bid)
+        excluded_now = _declined_coops(bid) | exclude
+        fixed_now = _accepted(rows_now)
+        again = False
+        if (locked.lots != inputs.lots or locked.supplies != inputs.supplies or locked.terms != inputs.terms
+                or excluded_now != excluded or fixed_now != fixed or _over_capacity(locked, result.shares)):
+            # Someone reserved capacity, answered or changed the bid between the solve and the
+            # locks: solve again, now that nothing this allocation reads can move.
+            result = _solve(locked, strategy=strategy, excluded=excluded_now, fixed=fixed_now)
+            again = True
+            if _over_capacity(locked, result.shares):
+                raise DomainError(_("Members' capacity changed while the allocation was being made. "
+                                    "Run it again."))
+        _write_run(inputs=locked, result=result, rows=rows_now, by=by)
+        if bid.strategy != strategy:
+            bid.strategy = str(strategy)
+            _save(bid, by, update_fields=["strategy"])
+        _sync_responses(bid=bid, by=by, keep=keep_responses)
+    return _summary(strategy, result, again=again)
+
+
+def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSummary:
+    """Allocate the bid's lots among the members who opted in to each, by ``strategy``
+    (lowest cost, fair share or local first).
+
+    Accepted shares stay exactly as they are; members who declined get nothing; every proposed
+    share is replaced (hand adjustments too). Each allocated member gets a pending response due
+    by the bid's response date; a pending response of a member left with nothing goes. Refused
+    unless the bid is a draft before the tender's deadline.
+    """
+    strategy = _check_strategy(strategy)
+    _check_open(Bid.objects.select_related("tender").get(pk=bid.pk))
+    return _run(bid=bid, strategy=strategy, by=by, exclude=set())
+
+
+def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
+                                   by: User | None) -> AllocationSummary | None:
+    """Allocate again, among the other members, what ``coop`` leaves by declining; accepted
+    shares stay, by the bid's strategy (lowest cost if none was chosen).
+
+    Quiet (returns None) when the bid can no longer change (not a draft, or past its deadline):
+    the decline stands and the coordinator sees the shortfall.
+    """
+    fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
+    try:
+        _check_open(fresh)
+    except DomainError:
+        return None
+    strategy = _check_strategy(fresh.strategy or engine.Strategy.LOWEST_COST)
+    return _run(bid=fresh, strategy=strategy, by=by, exclude={coop.pk}, keep_responses=[coop.pk])
+
+
+# --- adjust by hand -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One cell set by hand: ``lot`` is the Lot's id; volume 0 removes the cell."""
+
+    lot: int
+    coop: int
+    council: int
+    time_band: str
+    volume: Decimal
+
+
+def cell_field(*, lot: int, coop: int, council: int, time_band: str) -> str:
+    """The input name of one cell (``lot`` by id); a DomainError about a cell names it."""
+    return f"cell-{lot}-{coop}-{council}-{time_band}"
+
+
+def _field(change: Change) -> str:
+    return cell_field(lot=change.lot, coop=change.coop, council=change.council, time_band=change.time_band)
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise DomainError(_("Each change needs a %(what)s id.") % {"what": what}, field="changes")
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError(_("Each change needs a %(what)s id.") % {"what": what}, field="changes") from None
+
+
+def _clean_changes(changes: Iterable[Mapping[str, Any] | Change]) -> list[Change]:
+    cleaned: dict[tuple, Change] = {}
+    for raw in changes:
+        if isinstance(raw, Change):
+            change = raw
+        elif isinstance(raw, Mapping):
+            band = raw.get("time_band")
+            if band not in TimeBand.values:
+                raise DomainError(_("%(band)s is not a time band.") % {"band": band}, field="changes")
+            volume = raw.get("volume")
+            if not isinstance(volume, Decimal):
+                try:
+                    volume = Decimal(str(volume)) if isinstance(volume, int | str) \
+                        and not isinstance(volume, bool) else None
+                except InvalidOperation:
+                    volume = None
+            change = Change(lot=_int(raw.get("lot"), _("lot")), coop=_int(raw.get("coop"), _("member")),
+                            council=_int(raw.get("council"), _("council")), time_band=band,
+                            volume=volume)  # type: ignore[arg-type]
+        else:
+            raise DomainError(_("Each change names a lot, a member, a council, a time band and a volume."),
+                              field="changes")
+        where = _field(change)
+        volume = change.volume
+        if not isinstance(volume, Decimal) or not volume.is_finite():
+            raise DomainError(_("Enter the volume as a number, like 12.5"), field=where)
+        if volume < 0:
+            raise DomainError(_("The volume cannot be negative."), field=where)
+        if volume != volume.quantize(PENNY):
+            raise DomainError(_("Enter the volume to at most 2 decimal places."), field=where)
+        if volume > MAX_VOLUME:
+            raise DomainError(_("The volume is too large."), field=where)
+        cleaned[(change.lot, change.coop, change.council, change.time_band)] = change
+    if not cleaned:
+        raise DomainError(_("Change at least one volume."), field="changes")
+    return list(cleaned.values())
+
+
+def _welsh_gaps(inputs: Inputs, shares: Iterable[engine.Share]) -> dict[int, Decimal]:
+    by_scope = {(s.member, s.area, s.service, s.time_band): s for s in inputs.supplies}
+    per_lot: dict[int, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for share in shares:
+        supply = by_scope.get((share.member, share.area, inputs.services[share.lot], share.time_band))
+        per_lot[share.lot].append((share.volume, supply.welsh_share if supply else ZERO))
+    return {lot.lot: engine.welsh_gap(per_lot.get(lot.lot, []), lot.welsh_share) for lot in inputs.lots}
+
+
+def _problems(inputs: Inputs, before: list[engine.Share], after: list[engine.Share]) -> list[str]:
+    """What ``after`` breaks. The Welsh share is the optimiser's soft rule: a change may leave a
+    Welsh gap the allocation already had, but not widen it."""
+    lots = [dataclasses.replace(lot, welsh_share=ZERO) for lot in inputs.lots]
+    problems = [inputs.name(p) for p in engine.check_shares(
+        lots=lots, supplies=inputs.supplies, terms=inputs.terms, shares=after,
+        area_names=inputs.area_names, band_names=_band_names())]
+    was, now = _welsh_gaps(inputs, before), _welsh_gaps(inputs, after)
+    for lot in inputs.lots:
+        if now[lot.lot] > was[lot.lot]:
+            problems.append(_("Lot %(lot)s needs %(percent)s%% of its hours Welsh-capable: the change "
+                              "would leave it %(gap)s hours short (%(was)s before).")
+                            % {"lot": lot.lot, "percent": lot.welsh_share.normalize(), "gap": now[lot.lot],
+                               "was": was[lot.lot]})
+    return problems
+
+
+def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change], by: User | None) -> int:
+    """Set the volumes of some cells (lot id, member, council, band) by hand; 0 removes a cell.
+
+    The bid's whole allocation after the change must keep the optimiser's rules: within each
+    member's capacity left (declared, less committed, less what other bids reserve, read under
+    the capacity locks), the lot's volume per band, the lot's cap on one member, each member's
+    packages, and no wider Welsh-language gap. Only members who opted in to the lot, have not
+    declined and have not yet accepted may be changed. A change that breaks a rule is refused
+    with the reasons and nothing is written. Returns the number of cells changed.
+    """
+    cleaned = _clean_changes(changes)
+    with transaction.atomic():
+        bid = _lock_bid(bid)
+        _check_open(bid)
+        inputs = gather_inputs(bid, lock=True, floors=False)
+        rows = _live_rows(bid)
+        declined = _declined_coops(bid)
+        accepted = {r.coop_id for r in rows if r.status == AllocationStatus.ACCEPTED}
+        by_cell = {_cell(r): r for r in rows}
+        cells: list[tuple[Cell, Change]] = []
+        for change in cleaned:
+            cell = _check_cell(inputs, change, declined=declined, accepted=accepted)
+            cells.append((cell, change))
+        volumes = {cell: row.volume for cell, row in by_cell.items()}
+        before = [engine.Share(lot=c[0], member=c[1], area=c[2], time_band=c[3], volume=v)
+                  for c, v in sorted(volumes.items())]
+        for cell, change in cells:
+            volumes[cell] = change.volume
+        after = [engine.Share(lot=c[0], member=c[1], area=c[2], time_band=c[3], volume=v)
+                 for c, v in sorted(volumes.items()) if v > 0]
+        problems = _problems(inputs, before, after)
+        if problems:
+            raise DomainError(_("That change cannot be made. %(problems)s")
+                              % {"problems": " ".join(problems)}, field="changes")
+        changed = 0
+        for cell, change in cells:
+            row = by_cell.get(cell)
+            if row is None and change.volume > 0:
+                lot, coop, council, band = cell
+                _save(Allocation(
+                    bid_lot=inputs.bid_lots[lot], coop_id=coop, council_id=council, time_band=band,
+                    capacity=inputs.declarations[(coop, council, inputs.services[lot], band)],
+                    volume=change.volume, adjusted_by_hand=True,
+                    explanation=_("Lot %(lot)s: set by hand by the coordinator.") % {"lot": lot},
+                ), by)
+            elif row is not None and change.volume == 0:
+                _delete(row, by)
+            elif row is not None and row.volume != change.volume:
+                row.volume, row.adjusted_by_hand = change.volume, True
+                _save(row, by, update_fields=["volume", "adjusted_by_hand"])
+            else:
+                continue
+            changed += 1
+        _sync_responses(bid=bid, by=by)
+    return changed
+
+
+def _check_cell(inputs: Inputs, change: Change, *, declined: set[int], accepted: set[int]) -> Cell:
+    where = _field(change)
+    number = inputs.numbers.get(change.lot)
+    if number is None:
+        raise DomainError(_("That lot is not part of this bid."), field=where)
+    name = str(inputs.coops.get(change.coop) or MemberCoop.objects.filter(pk=change.coop).first()
+               or _("That member"))
+    if change.coop in declined:
+        raise DomainError(_("%(member)s declined its share of this bid: it cannot be given work.")
+                          % {"member": name}, field=where)
+    if change.coop not in inputs.opted_in[number]:
+        raise DomainError(_("%(member)s has not opted in to lot %(lot)s.") % {"member": name, "lot": number},
+                          field=where)
+    if change.coop in accepted:
+        raise DomainError(_("%(member)s has accepted its share of this bid: its work cannot be changed by "
+                            "hand.") % {"member": name}, field=where)
+    lot = next(lot for lot in inputs.lots if lot.lot == number)
+    if change.council not in lot.areas:
+        raise DomainError(_("That council is not one of lot %(lot)s's areas.") % {"lot": number}, field=where)
+    if change.time_band not in lot.volumes:
+        raise DomainError(_("Lot %(lot)s has no volume in that time band.") % {"lot": number}, field=where)
+    scope = (change.coop, change.council, inputs.services[number], change.time_band)
+    if change.volume > 0 and scope not in inputs.declarations:
+        raise DomainError(_("%(member)s has declared no capacity for this service, area and time band for "
+                            "the contract's start.") % {"member": name}, field=where)
+    return (number, change.coop, change.council, change.time_band)

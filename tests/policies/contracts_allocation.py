@@ -1,0 +1,62 @@
+"""Policies of a joint bid's allocation (contracts/web/allocation.py, contracts/apis/allocation.py).
+
+The lots x members matrix shows every member's work, floor and margin, so:
+- coordinators of the bid's consortium see it and run or adjust the allocation;
+- board members see it read only (no floors or margins): a write answers 403;
+- member users (who see their own work on the bid's member page), council reviewers and the
+  other consortium's coordinator do not know it exists (404).
+The object is a draft bid of consortium A for a published Cardiff tender, coop A opted in with
+declared capacity, so a coordinator's valid run would succeed.
+"""
+
+from __future__ import annotations
+
+from tests.policies import Policy, personas
+
+API = "/api/v1"
+
+
+def _bid(world):
+    import datetime as dt
+    from decimal import Decimal
+
+    from contracts.models import Bid, Invitation, InvitationStatus
+    from tests import contracts_factories as cf
+    from tests import factories as f
+
+    bid = Bid.objects.filter(consortium=world.consortium, tender__reference__startswith="ALLOC-").first()
+    if bid is not None:
+        return bid
+    tender = cf.tender(world.council, reference="ALLOC-1")
+    cf.lot(tender)
+    bid = cf.bid(world.consortium, tender, by=world.user("coordinator"))
+    for bid_lot in bid.bid_lots.all():
+        Invitation.objects.create(bid_lot=bid_lot, coop=world.coop_a, status=InvitationStatus.OPTED_IN)
+    f.CapacityDeclarationFactory(coop=world.coop_a, council=world.council, declared_volume=Decimal(50),
+                                 valid_from=dt.date(2026, 1, 1))
+    return bid
+
+
+def bid_pk(world) -> dict:
+    return {"pk": _bid(world).pk}
+
+
+def bid_id(world) -> dict:
+    return {"id": _bid(world).pk}
+
+
+SEES = dict(coordinator=200, board=200)
+
+POLICIES = [
+    # --- web page ---
+    Policy("bid-allocation", personas(404, anonymous=302, **SEES), kwargs=bid_pk,
+           note="members see their own work on the bid's member page, never the matrix"),
+    Policy("bid-allocation", personas(404, anonymous=302, coordinator=200, board=403), kwargs=bid_pk,
+           method="POST", note="empty form: shown again with its error, nothing run"),
+    # --- API ---
+    Policy(f"GET {API}/bids/{{id}}/allocation/", personas(404, anonymous=401, **SEES), kwargs=bid_id),
+    Policy(f"POST {API}/bids/{{id}}/allocation/", personas(404, anonymous=401, coordinator=400, board=403),
+           kwargs=bid_id, note="empty payload: no strategy chosen"),
+    Policy(f"PATCH {API}/bids/{{id}}/allocation/", personas(404, anonymous=401, coordinator=400, board=403),
+           kwargs=bid_id, data=lambda w: {"changes": []}),
+]

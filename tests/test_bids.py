@@ -1,0 +1,432 @@
+"""Joint bids: opening, lots, invitations (independence), members' responses, price from the
+floors (never below a floor, never above the ceiling), quality answers, social value, the
+board's approval, reminders, and who sees what (council reviewers: nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from consortium.errors import DomainError
+from consortium.models import Role, TimeBand
+from contracts.models import (
+    Allocation,
+    AllocationStatus,
+    Bid,
+    BidPrice,
+    BidStatus,
+    InvitationStatus,
+    MemberResponse,
+    ResponseStatus,
+    SocialValueCommitment,
+    TenderStatus,
+)
+from contracts.selectors import bids as selectors
+from contracts.services import bids as services
+from members import governance
+from members.models import BallotStatus, VoteChoice
+from tests import contracts_factories as cf
+from tests.factories import CapacityDeclarationFactory, UserFactory
+from tests.pricing_factories import cost_submission
+
+WEEKDAY = TimeBand.WEEKDAY_DAY
+FLOOR_A = Decimal("32.21")  # the example inputs' weekday floor (tests/pricing_factories.py)
+
+
+def allocate(bid: Bid, coop, volume: str, *, band: str = WEEKDAY, status=AllocationStatus.PROPOSED):
+    """Work allocated to a member as the allocation service would store it, with its response."""
+    bid_lot = bid.bid_lots.first()
+    capacity = CapacityDeclarationFactory(coop=coop, service_type=bid_lot.lot.service_type,
+                                          council=bid.tender.council, time_band=band)
+    Allocation.objects.create(bid_lot=bid_lot, coop=coop, council=bid.tender.council, time_band=band,
+                              capacity=capacity, volume=Decimal(volume), status=status)
+    MemberResponse.objects.get_or_create(bid=bid, coop=coop, defaults={"respond_by": bid.response_deadline})
+
+
+@pytest.fixture
+def tender(world):
+    t = cf.tender(world.council)
+    cf.lot(t, volumes={WEEKDAY: "100"}, ceiling_rate=Decimal("45.00"), questions=1)
+    return t
+
+
+@pytest.fixture
+def bid(world, tender):
+    b = cf.bid(world.consortium, tender, by=world.user("coordinator"),
+               response_deadline=timezone.now() + dt.timedelta(days=3))
+    return b
+
+
+@pytest.fixture
+def allocated(world, bid):
+    """Coop A 60 h and coop B 40 h of the weekday volume; both have floors for 2027."""
+    cost_submission(world.coop_a, financial_year=2027)
+    cost_submission(world.coop_b, financial_year=2027, surplus={"value": "10", "basis": "percent"})
+    allocate(bid, world.coop_a, "60")
+    allocate(bid, world.coop_b, "40")
+    return bid
+
+
+def _accept_all(bid, world):
+    for persona in ("member_a", "member_b"):
+        user = world.user(persona)
+        response = MemberResponse.objects.get(bid=bid, coop=user.member_link.coop)
+        services.response_accept(response=response, by=user)
+
+
+def _ready(bid, world):
+    _accept_all(bid, world)
+    services.bid_prices_calculate(bid=bid, by=world.user("coordinator"))
+    return Bid.objects.get(pk=bid.pk)
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+def test_coordinator_opens_one_bid_per_tender(world, tender):
+    coordinator = world.user("coordinator")
+    bid = services.bid_open(tender=tender, by=coordinator)
+    assert bid.bid_lots.count() == 1
+    assert bid.history.first().history_user == coordinator
+    with pytest.raises(DomainError, match="already has a bid"):
+        services.bid_open(tender=tender, by=coordinator)
+    other = services.bid_open(tender=tender, by=world.user("coordinator_other"))
+    assert other.consortium == world.consortium_other
+
+
+def test_bid_refused_for_draft_tender_or_after_deadline(world):
+    draft = cf.tender(world.council, status=TenderStatus.DRAFT)
+    cf.lot(draft)
+    with pytest.raises(DomainError, match="published"):
+        services.bid_open(tender=draft, by=world.user("coordinator"))
+    late = cf.tender(world.council, deadline=timezone.now() - dt.timedelta(minutes=1))
+    cf.lot(late)
+    with pytest.raises(DomainError, match="deadline"):
+        services.bid_open(tender=late, by=world.user("coordinator"))
+
+
+def test_only_coordinators_open_bids(world, tender):
+    for persona in ("board", "member_a", "reviewer"):
+        with pytest.raises(DomainError):
+            services.bid_open(tender=tender, by=world.user(persona))
+
+
+def test_lots_added_and_removed_while_draft(world, bid, tender):
+    coordinator = world.user("coordinator")
+    second = cf.lot(tender, number=2)
+    bid_lot = services.bid_lot_add(bid=bid, lot=second, by=coordinator)
+    with pytest.raises(DomainError, match="already answers"):
+        services.bid_lot_add(bid=bid, lot=second, by=coordinator)
+    services.bid_lot_remove(bid_lot=bid_lot, by=coordinator)
+    assert bid.bid_lots.count() == 1
+    with pytest.raises(DomainError, match="at least one lot"):
+        services.bid_lot_remove(bid_lot=bid.bid_lots.get(), by=coordinator)
+
+
+# --- invitations: independence ------------------------------------------------------------------
+
+def test_default_invitations_go_to_members_offering_the_service_in_the_area(world, bid):
+    made = services.invitations_send(bid_lot=bid.bid_lots.get(), by=world.user("coordinator"))
+    assert {i.coop for i in made} == {world.coop_a, world.coop_b}
+    assert all(i.status == InvitationStatus.INVITED for i in made)
+    again = services.invitations_send(bid_lot=bid.bid_lots.get(), by=world.user("coordinator"))
+    assert again == []
+
+
+def test_each_member_answers_only_for_its_own_coop(world, bid):
+    services.invitations_send(bid_lot=bid.bid_lots.get(), by=world.user("coordinator"))
+    invitation_a = bid.bid_lots.get().invitations.get(coop=world.coop_a)
+    with pytest.raises(DomainError):
+        services.invitation_respond(invitation=invitation_a, by=world.user("member_b"), take_part=True)
+    with pytest.raises(DomainError):
+        services.invitation_respond(invitation=invitation_a, by=world.user("coordinator"), take_part=True)
+    services.invitation_respond(invitation=invitation_a, by=world.user("member_a"), take_part=True)
+    invitation_a.refresh_from_db()
+    assert invitation_a.status == InvitationStatus.OPTED_IN
+    assert invitation_a.responded_by == world.user("member_a")
+    assert invitation_a.history.first().history_user == world.user("member_a")
+
+
+def test_member_work_page_lists_own_invitations_and_lets_it_opt_out(world, bid, client_for):
+    services.invitations_send(bid_lot=bid.bid_lots.get(), by=world.user("coordinator"))
+    invitation_b = bid.bid_lots.get().invitations.get(coop=world.coop_b)
+    page = client_for("member_a").get(reverse("member-bid-work"))
+    assert page.status_code == 200
+    assert bid.tender.reference in page.content.decode()
+    # member A cannot answer B's invitation: it does not exist for A
+    assert client_for("member_a").post(reverse("bid-invitation-respond", args=[invitation_b.pk]),
+                                       {"take_part": "yes"}).status_code == 404
+    assert client_for("member_b").post(reverse("bid-invitation-respond", args=[invitation_b.pk]),
+                                       {"take_part": "no"}).status_code == 302
+    invitation_b.refresh_from_db()
+    assert invitation_b.status == InvitationStatus.OPTED_OUT
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+def test_accept_marks_own_allocations_accepted(world, allocated):
+    response = MemberResponse.objects.get(bid=allocated, coop=world.coop_a)
+    services.response_accept(response=response, by=world.user("member_a"))
+    assert set(Allocation.objects.filter(coop=world.coop_a).values_list("status", flat=True)) == {
+        AllocationStatus.ACCEPTED}
+    assert set(Allocation.objects.filter(coop=world.coop_b).values_list("status", flat=True)) == {
+        AllocationStatus.PROPOSED}
+    allocation = Allocation.objects.get(coop=world.coop_a)
+    assert allocation.history.first().history_user == world.user("member_a")
+
+
+def test_decline_needs_a_reason_and_reruns_the_allocation(world, allocated, monkeypatch):
+    calls = []
+    import contracts.services.allocation as allocation_service
+
+    monkeypatch.setattr(allocation_service, "allocation_rerun_after_decline",
+                        lambda **kwargs: calls.append(kwargs))
+    response = MemberResponse.objects.get(bid=allocated, coop=world.coop_b)
+    with pytest.raises(DomainError, match="why"):
+        services.response_decline(response=response, by=world.user("member_b"), reason="  ")
+    services.response_decline(response=response, by=world.user("member_b"), reason="Staff shortage")
+    response.refresh_from_db()
+    assert response.status == ResponseStatus.DECLINED and response.reason == "Staff shortage"
+    assert set(Allocation.objects.filter(coop=world.coop_b).values_list("status", flat=True)) == {
+        AllocationStatus.DECLINED}
+    assert calls == [{"bid": Bid.objects.get(pk=allocated.pk), "coop": world.coop_b,
+                      "by": world.user("member_b")}]
+
+
+def test_answer_refused_after_the_response_date(world, allocated):
+    MemberResponse.objects.filter(bid=allocated).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    response = MemberResponse.objects.get(bid=allocated, coop=world.coop_a)
+    with pytest.raises(DomainError, match="passed"):
+        services.response_accept(response=response, by=world.user("member_a"))
+
+
+def test_member_page_shows_own_rate_net_of_fee_and_never_others_floors(world, allocated, client_for):
+    _ready(allocated, world)
+    # a rate above what the floors need, so no net figure coincides with a floor
+    services.bid_price_set(bid_lot=allocated.bid_lots.get(), time_band=WEEKDAY, rate=Decimal("40.00"),
+                           by=world.user("coordinator"))
+    rate = BidPrice.objects.get(bid_lot__bid=allocated).rate
+    page = client_for("member_a").get(reverse("member-bid-work")).content.decode()
+    assert f"£{rate}" in page
+    assert f"£{selectors.net_rate(rate, allocated.management_fee_percent)}" in page
+    detail = client_for("member_a").get(reverse("bid-detail", args=[allocated.pk])).content.decode()
+    floor_b = selectors.price_lines(allocated)[0].members[1].floor
+    assert floor_b != FLOOR_A
+    for text in (f"£{floor_b}", "Cydweithfa B Cyf", "Margin"):
+        assert text not in page
+        assert text not in detail
+
+
+# --- price --------------------------------------------------------------------------------------
+
+def test_rate_covers_every_allocated_floor_after_the_fee(world, allocated):
+    line = selectors.price_lines(allocated)[0]
+    fee = allocated.management_fee_percent
+    floors = [m.floor for m in line.members]
+    assert line.required == max(selectors.required_rate(f, fee) for f in floors)
+    for member in line.members:
+        assert selectors.net_rate(line.required, fee) >= member.floor
+    # a penny less would leave the highest floor unpaid
+    assert selectors.net_rate(line.required - Decimal("0.01"), fee) < max(floors)
+
+
+def test_ceiling_breach_names_the_members_and_blocks_approval(world, allocated):
+    lot = allocated.bid_lots.get().lot
+    lot.ceiling_rate = Decimal("30.00")
+    lot.save()
+    line = selectors.price_lines(allocated)[0]
+    assert line.breaches_ceiling
+    breach = next(m for m in line.members if m.coop == world.coop_a)
+    ceiling_net = selectors.net_rate(Decimal("30.00"), allocated.management_fee_percent)
+    assert breach.over_ceiling_by == FLOOR_A - ceiling_net
+    assert any("Cydweithfa A Cyf" in p and "short" in p for p in line.problems)
+    _accept_all(allocated, world)
+    services.bid_prices_calculate(bid=allocated, by=world.user("coordinator"))
+    assert not BidPrice.objects.filter(bid_lot__bid=allocated).exists()
+    with pytest.raises(DomainError, match="not ready"):
+        services.bid_send_for_approval(bid=allocated, by=world.user("coordinator"))
+
+
+def test_hand_rate_within_required_and_ceiling(world, allocated):
+    coordinator = world.user("coordinator")
+    bid_lot = allocated.bid_lots.get()
+    required = selectors.price_lines(allocated)[0].required
+    with pytest.raises(DomainError, match="at least"):
+        services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate=required - Decimal("0.01"),
+                               by=coordinator)
+    with pytest.raises(DomainError, match="ceiling"):
+        services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate=Decimal("45.01"), by=coordinator)
+    price = services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate=Decimal("40.00"), by=coordinator)
+    assert price.rate == Decimal("40.00")
+    line = selectors.price_lines(allocated)[0]
+    margin_a = next(m for m in line.members if m.coop == world.coop_a).margin
+    assert margin_a == selectors.net_rate(Decimal("40.00"), allocated.management_fee_percent) - FLOOR_A
+
+
+def test_board_sees_rates_and_totals_but_no_floor_or_margin(world, allocated, client_for):
+    _ready(allocated, world)
+    ws = selectors.bid_workspace(world.user("board"), allocated)
+    assert ws.role == "board" and all(line.members == [] and line.required is None for line in ws.lines)
+    assert ws.totals["weekly_value"] > 0
+    page = client_for("board").get(reverse("bid-detail", args=[allocated.pk])).content.decode()
+    assert str(FLOOR_A) not in page
+    assert client_for("board").get(reverse("bid-prices", args=[allocated.pk])).status_code == 403
+    coordinator_page = client_for("coordinator").get(reverse("bid-prices", args=[allocated.pk]))
+    assert str(FLOOR_A) in coordinator_page.content.decode()
+
+
+def test_api_detail_hides_floors_from_board_and_members(world, allocated, api_for):
+    _ready(allocated, world)
+    url = f"/api/v1/bids/{allocated.pk}/"
+    coordinator = api_for("coordinator").get(url).json()
+    assert any(m["floor"] for line in coordinator["price_lines"] for m in line["members"])
+    board = api_for("board").get(url).json()
+    assert all(line["members"] == [] for line in board["price_lines"])
+    member = api_for("member_a").get(url).json()
+    assert member["price_lines"] == [] and member["my_work"]
+    assert {a["coop"]["id"] for lot in member["lots"] for a in lot["allocations"]} == {world.coop_a.pk}
+
+
+# --- answers and social value -------------------------------------------------------------------
+
+def test_quality_answers_and_social_value_while_draft(world, bid):
+    coordinator = world.user("coordinator")
+    bid_lot = bid.bid_lots.get()
+    question = bid_lot.lot.questions.get()
+    services.quality_answer_save(bid_lot=bid_lot, question=question, answer="We will.", by=coordinator)
+    services.quality_answer_save(bid_lot=bid_lot, question=question, answer="We will, together.",
+                                 by=coordinator)
+    assert bid_lot.answers.get().answer == "We will, together."
+    row = services.social_value_add(bid=bid, by=coordinator, heading="communities",
+                                    measure="Local apprenticeships", unit="people", quantity="4")
+    with pytest.raises(DomainError):
+        services.social_value_add(bid=bid, by=coordinator, heading="nonsense", measure="x", unit="y",
+                                  quantity="1")
+    services.social_value_update(commitment=row, by=coordinator, quantity="6")
+    row.refresh_from_db()
+    assert row.quantity == Decimal("6")
+    row_id = row.pk
+    services.social_value_delete(commitment=row, by=coordinator)
+    assert not SocialValueCommitment.objects.filter(bid=bid).exists()
+    assert SocialValueCommitment.history.filter(id=row_id, history_type="-").get().history_user == coordinator
+
+
+def test_social_value_form_shows_field_errors(world, bid, client_for):
+    response = client_for("coordinator").post(reverse("bid-social-value-add", args=[bid.pk]),
+                                              {"heading": "communities", "measure": "", "unit": "people",
+                                               "quantity": "-3"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Describe the measure" in body and "more than 0" in body
+
+
+# --- board approval -----------------------------------------------------------------------------
+
+def test_send_for_approval_requires_prices_and_acceptance(world, allocated):
+    with pytest.raises(DomainError, match="has not accepted"):
+        services.bid_send_for_approval(bid=allocated, by=world.user("coordinator"))
+
+
+def test_carried_ballot_approves_and_defeated_returns_to_draft(world, allocated):
+    bid = _ready(allocated, world)
+    bid = services.bid_send_for_approval(bid=bid, by=world.user("coordinator"))
+    assert bid.status == BidStatus.AWAITING_APPROVAL and bid.ballot is not None
+    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
+    bid.refresh_from_db()
+    assert bid.ballot.status == BallotStatus.CARRIED and bid.status == BidStatus.APPROVED
+
+    services.bid_reopen(bid=bid, by=world.user("coordinator"))
+    bid = services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=world.user("coordinator"))
+    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.AGAINST)
+    bid.refresh_from_db()
+    assert bid.status == BidStatus.DRAFT
+
+
+def test_changes_refused_while_before_the_board(world, allocated):
+    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=world.user("coordinator"))
+    with pytest.raises(DomainError, match="before the board"):
+        services.social_value_add(bid=bid, by=world.user("coordinator"), heading="communities",
+                                  measure="x", unit="y", quantity="1")
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+def test_reminders_go_once_a_day_to_members_due_within_48_hours(world, allocated):
+    now = timezone.now()
+    responses = MemberResponse.objects.filter(bid=allocated)
+    responses.filter(coop=world.coop_a).update(respond_by=now + dt.timedelta(hours=30))
+    responses.filter(coop=world.coop_b).update(respond_by=now + dt.timedelta(days=5))
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert services.response_reminders_send(now=now) == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.user("member_a").email]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert services.response_reminders_send(now=now + dt.timedelta(hours=2)) == 0
+    assert MemberResponse.objects.get(bid=allocated, coop=world.coop_a).reminded_at == now
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert services.response_reminders_send(now=now + dt.timedelta(hours=25)) == 1
+
+
+def test_reminder_task_runs_the_service(world, allocated):
+    from contracts.tasks import send_response_reminders
+
+    assert send_response_reminders() == 0
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+def test_council_reviewers_never_see_a_bid(world, allocated, client_for, api_for):
+    for persona in ("reviewer", "reviewer_other"):
+        assert client_for(persona).get(reverse("bid-detail", args=[allocated.pk])).status_code == 404
+        assert client_for(persona).get(reverse("bid-list")).status_code == 403
+        assert api_for(persona).get(f"/api/v1/bids/{allocated.pk}/").status_code == 404
+        assert api_for(persona).get("/api/v1/bids/").json()["results"] == []
+        assert not selectors.bids_visible_to(world.user(persona)).exists()
+
+
+def test_member_sees_only_bids_its_coop_is_in(world, bid, client_for):
+    assert client_for("member_a").get(reverse("bid-detail", args=[bid.pk])).status_code == 404
+    services.invitations_send(bid_lot=bid.bid_lots.get(), by=world.user("coordinator"),
+                              coops=[world.coop_a])
+    assert client_for("member_a").get(reverse("bid-detail", args=[bid.pk])).status_code == 200
+    assert client_for("member_b").get(reverse("bid-detail", args=[bid.pk])).status_code == 404
+    assert client_for("coordinator_other").get(reverse("bid-detail", args=[bid.pk])).status_code == 404
+
+
+def test_bid_list_costs_a_fixed_number_of_queries(world, client_for, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("bid-list")).status_code == 200
+        return len(ctx)
+
+    t = cf.tender(world.council)
+    cf.lot(t)
+    cf.bid(world.consortium, t)
+    one = count()
+    for _ in range(4):
+        t = cf.tender(world.council)
+        cf.lot(t)
+        cf.bid(world.consortium, t)
+    assert count() == one
+
+
+def test_workspace_renders_for_coordinator_with_allocation_link_when_present(world, allocated, client_for):
+    page = client_for("coordinator").get(reverse("bid-detail", args=[allocated.pk]))
+    assert page.status_code == 200
+    assert "Cydweithfa B Cyf" in page.content.decode()
+
+
+def test_inactive_board_user_is_not_a_reviewer(world):
+    # guard for the fixtures: the reviewer persona has no consortium, so no bid is theirs
+    reviewer = UserFactory(role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
+    assert not selectors.can_see_bids(reviewer)
