@@ -88,6 +88,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request in Welsh leaves Welsh active in its thread (the locale middleware activates it
+    and nothing deactivates it), so each test starts in the site's default language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class World:
     consortium: object
