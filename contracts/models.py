@@ -12,12 +12,14 @@ allowed-transitions table beside it.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -413,6 +415,97 @@ class Allocation(models.Model):
         ]
 
 
+class AllocationJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+ALLOCATION_JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    AllocationJobStatus.QUEUED: (AllocationJobStatus.RUNNING, AllocationJobStatus.FAILED),
+    AllocationJobStatus.RUNNING: (AllocationJobStatus.DONE, AllocationJobStatus.FAILED),
+    AllocationJobStatus.DONE: (),
+    AllocationJobStatus.FAILED: (),
+}
+
+# A job in one of these blocks another run of its bid's allocation (one live job per bid).
+LIVE_ALLOCATION_JOB_STATUSES = (AllocationJobStatus.QUEUED, AllocationJobStatus.RUNNING)
+
+
+class AllocationJobStage(models.TextChoices):
+    """What a job is doing: the optimiser's own stages (``contracts.allocation.allocate``)
+    between reading the bid and saving its result."""
+
+    QUEUED = "queued", _("Waiting for a worker to start it")
+    READING = "reading", _("Reading the lots and the members' capacity")
+    BUILD = "build", _("Building the model")
+    COVERAGE = "coverage", _("Covering as much of the volume as possible")
+    WELSH = "welsh", _("Meeting the lots' Welsh-language share")
+    STRATEGY = "strategy", _("Sharing the work by the chosen strategy")
+    ROUNDING = "rounding", _("Rounding the volumes to hundredths")
+    EXPLAIN = "explain", _("Writing why each member got its share")
+    SAVING = "saving", _("Checking members' capacity and saving")
+    DONE = "done", _("Finished")
+
+
+class AllocationJob(models.Model):
+    """A run of a bid's allocation too large to make inside a web request: queued, then run by a
+    Celery worker (``contracts.tasks.run_allocation_job``), which writes its progress here.
+
+    At most one job of a bid is live (queued or running) at a time. ``language`` is the language
+    of the request that asked for it: the run's explanations and its error are written in it.
+    ``summary`` is what the run achieved (coverage, members, shortfalls), once done; ``error``
+    why it failed, in words the coordinator can act on. ``progress`` and ``stage`` are written
+    by plain UPDATEs while the run solves, so they stay out of the audit history.
+    """
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="allocation_jobs")
+    strategy = models.CharField(_("allocation strategy"), max_length=20)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     related_name="+", editable=False)
+    language = models.CharField(max_length=10, default="en", editable=False)
+    cells = models.PositiveIntegerField(_("cells to fill"), default=0, editable=False,
+                                        help_text=_("Lots x members' capacity by area and time band."))
+    status = models.CharField(_("status"), max_length=20, choices=AllocationJobStatus.choices,
+                              default=AllocationJobStatus.QUEUED, editable=False)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False,
+                                                validators=[MaxValueValidator(100)])
+    stage = models.CharField(_("stage"), max_length=20, choices=AllocationJobStage.choices,
+                             default=AllocationJobStage.QUEUED, editable=False)
+    error = models.TextField(_("why it failed"), blank=True, editable=False)
+    summary = models.JSONField(_("summary"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["progress", "stage"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("allocation job")
+        constraints = [
+            models.UniqueConstraint(fields=["bid"], condition=Q(status__in=LIVE_ALLOCATION_JOB_STATUSES),
+                                    name="allocation_job_one_live_per_bid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="allocation_job_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bid}: {self.get_status_display()} ({self.progress}%)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_ALLOCATION_JOB_STATUSES
+
+    @property
+    def is_stale(self) -> bool:
+        """Live for longer than ``ALLOCATION_JOB_STALE_AFTER`` seconds (queued since it was
+        asked for, or running since it started): its worker is taken to have stopped."""
+        if not self.is_live:
+            return False
+        since = self.started_at or self.created_at
+        return since < timezone.now() - dt.timedelta(seconds=settings.ALLOCATION_JOB_STALE_AFTER)
+
+
 class ResponseStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for an answer")
     ACCEPTED = "accepted", _("Accepted")
@@ -525,4 +618,362 @@ class BidSubmission(models.Model):
             models.UniqueConstraint(fields=["bid", "version"], name="bid_submission_version_unique"),
             models.UniqueConstraint(fields=["bid"], condition=Q(withdrawn_at__isnull=True),
                                     name="bid_submission_one_standing"),
+        ]
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+#
+# After the submission deadline the tendering council's reviewers evaluate every bid to the
+# tender, lot by lot: the consortia's submitted snapshots and bids from outside the system (single
+# providers) recorded by a reviewer, so that the comparison is complete. Each competing bid for a
+# lot is an ``Entry``. Reviewers on the panel mark each quality question independently (a
+# ``MarkSheet`` per reviewer and lot, sealed when submitted); the lead reviewer moderates each
+# question to an agreed mark and sets the social value score, both with a reason. Prices, scores,
+# totals and ranks are computed from these rows (contracts/evaluation.py), never typed in.
+
+
+class ExternalBid(models.Model):
+    """A bid from outside the system (a single provider, or a consortium not using it), recorded
+    by a reviewer of the tendering council after the deadline."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="external_bids")
+    bidder_name = models.CharField(_("bidder's name"), max_length=300)
+    bidder_identifier = models.CharField(
+        _("registration number"), max_length=80, blank=True,
+        help_text=_("Companies House or Mutuals Public Register number, where it has one."),
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    related_name="+", editable=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tender_id", "bidder_name", "pk"]
+        verbose_name = _("bid from outside the system")
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "bidder_name"], name="external_bid_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.bidder_name
+
+
+class Entry(models.Model):
+    """One competing bid for one lot: a consortium's submitted snapshot or a bid from outside the
+    system. Entries are made when evaluation opens (and when an outside bid is recorded)."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="entries")
+    submission = models.ForeignKey(BidSubmission, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="entries")
+    external_bid = models.ForeignKey(ExternalBid, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="entries")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lot_id", "pk"]
+        verbose_name = _("bid for a lot")
+        verbose_name_plural = _("bids for a lot")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(submission__isnull=False, external_bid__isnull=True)
+                | Q(submission__isnull=True, external_bid__isnull=False),
+                name="entry_one_source",
+            ),
+            models.UniqueConstraint(fields=["lot", "submission"], condition=Q(submission__isnull=False),
+                                    name="entry_submission_once_per_lot"),
+            models.UniqueConstraint(fields=["lot", "external_bid"], condition=Q(external_bid__isnull=False),
+                                    name="entry_external_once_per_lot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot}: {self.bidder_name}"
+
+    @property
+    def bidder_name(self) -> str:
+        if self.external_bid_id:
+            return self.external_bid.bidder_name
+        return self.submission.bid.consortium.name
+
+
+class EntryRate(models.Model):
+    """The rate an entry offers per time band: copied from the submitted snapshot, or typed in
+    from an outside bid."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="rates")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    rate = models.DecimalField(_("rate (£ per unit)"), max_digits=9, decimal_places=2,
+                               validators=[MinValueValidator(Decimal("0.01"))])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["entry_id", "time_band"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "time_band"], name="entry_rate_once_per_band"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="entry_rate_positive"),
+        ]
+
+
+class PanelMember(models.Model):
+    """A reviewer of the tendering council on the tender's evaluation panel; one is the lead."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="panel")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_lead = models.BooleanField(_("lead reviewer"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tender_id", "-is_lead", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "reviewer"], name="panel_member_once"),
+            models.UniqueConstraint(fields=["tender"], condition=Q(is_lead=True), name="panel_one_lead"),
+        ]
+
+
+class MarkSheet(models.Model):
+    """One reviewer's quality marks for one lot. Until it is submitted its marks are the
+    reviewer's alone; once submitted it is sealed and the reviewer may see the others'."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="mark_sheets")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lot_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "reviewer"], name="mark_sheet_once_per_reviewer"),
+        ]
+
+
+class QualityMark(models.Model):
+    sheet = models.ForeignKey(MarkSheet, on_delete=models.CASCADE, related_name="marks")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="marks")
+    question = models.ForeignKey(QualityQuestion, on_delete=models.PROTECT, related_name="marks")
+    mark = models.PositiveSmallIntegerField(_("mark"))
+    comment = models.TextField(_("comment"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sheet_id", "entry_id", "question__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "entry", "question"], name="quality_mark_once"),
+        ]
+
+
+class ModeratedMark(models.Model):
+    """The agreed mark for one question of one entry, set by the lead reviewer with a reason."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="moderated_marks")
+    question = models.ForeignKey(QualityQuestion, on_delete=models.PROTECT, related_name="+")
+    mark = models.PositiveSmallIntegerField(_("agreed mark"))
+    reason = models.TextField(_("reason"))
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     related_name="+", editable=False)
+    moderated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["entry_id", "question__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "question"], name="moderated_mark_once"),
+        ]
+
+
+class SocialValueScore(models.Model):
+    """The lead reviewer's score for an entry's social value commitments, as a percentage of the
+    lot's social value weight, with a reason."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="social_value_score")
+    percent = models.DecimalField(_("social value score (%)"), max_digits=5, decimal_places=2,
+                                  validators=PERCENT)
+    reason = models.TextField(_("reason"))
+    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  related_name="+", editable=False)
+    scored_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__gte=0) & Q(percent__lte=100),
+                                   name="social_value_score_percent"),
+        ]
+
+
+# --- award ---------------------------------------------------------------------------------------
+
+
+class AwardStatus(models.TextChoices):
+    STANDSTILL = "standstill", _("In standstill")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+AWARD_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    AwardStatus.STANDSTILL: (AwardStatus.CONFIRMED, AwardStatus.CANCELLED),
+    AwardStatus.CONFIRMED: (),
+    AwardStatus.CANCELLED: (),
+}
+
+
+class Award(models.Model):
+    """The award decision for a lot: the winning entry, the scores as they stood (a frozen copy of
+    the evaluation, so what bidders are told never changes), and the standstill period before the
+    contract."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="awards")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="awards")
+    status = models.CharField(_("status"), max_length=20, choices=AwardStatus.choices,
+                              default=AwardStatus.STANDSTILL, editable=False)
+    scores = models.JSONField(editable=False)
+    reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   related_name="+", editable=False)
+    decided_at = models.DateTimeField(editable=False)
+    standstill_ends = models.DateField(_("standstill ends"), editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lot_id", "-decided_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot"], condition=~Q(status="cancelled"),
+                                    name="award_one_standing_per_lot"),
+        ]
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+
+class ContractStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    EXPIRED = "expired", _("Expired")
+
+
+CONTRACT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ContractStatus.PENDING: (ContractStatus.ACTIVE, ContractStatus.TERMINATED),
+    ContractStatus.ACTIVE: (ContractStatus.SUSPENDED, ContractStatus.TERMINATED, ContractStatus.EXPIRED),
+    ContractStatus.SUSPENDED: (ContractStatus.ACTIVE, ContractStatus.TERMINATED, ContractStatus.EXPIRED),
+    ContractStatus.TERMINATED: (),
+    ContractStatus.EXPIRED: (),
+}
+
+# Contracts whose sub-contracts hold members' committed capacity.
+LIVE_CONTRACT_STATUSES = (ContractStatus.PENDING, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+
+
+class Contract(models.Model):
+    """A contract between the council and the consortium, made by a confirmed award of a joint
+    bid. Its terms (dates, rates, volumes, value) are those of its latest version; a variation
+    adds a version and never overwrites one."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="contracts")
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="contracts")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="contracts")
+    status = models.CharField(_("status"), max_length=20, choices=ContractStatus.choices,
+                              default=ContractStatus.PENDING, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    value = models.DecimalField(_("value (£)"), max_digits=14, decimal_places=2)
+    management_fee_percent = models.DecimalField(_("management fee (% of the price)"), max_digits=5,
+                                                 decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start", "-pk"]
+        verbose_name = _("contract")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="contract_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot.tender.reference} lot {self.lot.number}"
+
+
+class ContractVersion(models.Model):
+    """The terms of a contract from one version on: the original award, or a variation (volume,
+    rate, dates). ``terms`` holds the rate and weekly volume per time band."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Original award")
+        VOLUME = "volume", _("Volume variation")
+        RATE = "rate", _("Rate variation")
+        DATES = "dates", _("Dates variation")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    terms = models.JSONField()
+    value = models.DecimalField(_("value (£)"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contract_version_unique"),
+        ]
+
+
+class ContractRate(models.Model):
+    """The current rate and weekly volume per time band (of the contract's latest version)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="rates")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    rate = models.DecimalField(_("rate (£ per unit)"), max_digits=9, decimal_places=2)
+    volume = models.DecimalField(_("volume per week"), max_digits=9, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract_id", "time_band"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "time_band"], name="contract_rate_once_per_band"),
+        ]
+
+
+class SubContract(models.Model):
+    """The consortium's sub-contract with one member for its allocated share of a contract, at
+    the contract's rates less the management fee."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="subcontracts")
+    coop = models.ForeignKey(MemberCoop, on_delete=models.PROTECT, related_name="subcontracts")
+    value = models.DecimalField(_("value (£)"), max_digits=14, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract_id", "coop__trading_name", "pk"]
+        verbose_name = _("sub-contract")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "coop"], name="subcontract_once_per_member"),
+        ]
+
+
+class SubContractLine(models.Model):
+    """Hours a week one member delivers in one area and time band under a contract, at its rate;
+    while the contract is live, ``volume`` is counted in the capacity row's committed volume."""
+
+    subcontract = models.ForeignKey(SubContract, on_delete=models.CASCADE, related_name="lines")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    capacity = models.ForeignKey(CapacityDeclaration, on_delete=models.PROTECT, related_name="commitments")
+    volume = models.DecimalField(_("volume per week"), max_digits=9, decimal_places=2)
+    rate = models.DecimalField(_("rate (£ per unit)"), max_digits=9, decimal_places=2)
+    committed = models.BooleanField(default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subcontract_id", "council_id", "time_band"]
+        constraints = [
+            models.UniqueConstraint(fields=["subcontract", "council", "time_band"],
+                                    name="subcontract_line_once"),
+            models.CheckConstraint(condition=Q(volume__gt=0), name="subcontract_line_positive"),
         ]
