@@ -199,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TenderStatusEnum": "contracts.models.TenderStatus",
         "LotStatusEnum": "contracts.models.LotStatus",
+        "AwardStatusEnum": "contracts.models.AwardStatus",
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "ContractVersionKindEnum": "contracts.models.ContractVersion.Kind",
+        "StakeholderKindEnum": "members.models.StakeholderKind",
     },
 }
 
@@ -224,10 +228,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.close_tenders_past_deadline",
         "schedule": timedelta(minutes=5),
     },
+    "confirm-awards-after-standstill": {
+        "task": "contracts.tasks.confirm_awards_after_standstill",
+        "schedule": timedelta(hours=1),
+    },
+    "update-contract-statuses": {
+        "task": "contracts.tasks.update_contract_statuses",
+        "schedule": timedelta(hours=1),
+    },
 }
+
+# Award standstill: the working days (Monday to Friday, less bank holidays in Wales) after an
+# award decision before the award can be confirmed and the contract made.
+AWARD_STANDSTILL_WORKING_DAYS = env.int("AWARD_STANDSTILL_WORKING_DAYS", default=8)
+
+# A joint bid's allocation with more cells to fill than this (lots x opted-in members' capacity
+# by council area and time band) runs in the background as a Celery job, with its progress on
+# the page; smaller ones (the usual few lots and tens of members) run inside the request. With
+# minimum packages a fair-share solve of ~1,300 cells took about 5 s, of ~2,000 over a minute.
+# A queued or running job older than ALLOCATION_JOB_STALE_AFTER seconds counts as stopped.
+ALLOCATION_INLINE_MAX_CELLS = env.int("ALLOCATION_INLINE_MAX_CELLS", default=1000)
+ALLOCATION_JOB_STALE_AFTER = env.int("ALLOCATION_JOB_STALE_AFTER", default=60 * 60)
 
 # Consortium-wide policy figures, overridable per consortium in the database.
 SOCIAL_COOP_SHARE_THRESHOLD_DEFAULT = 70  # percent; Italian Law 381/1991, art. 8
+
+# Open Contracting Data Standard export (contracts/ocds.py). "ocds-xxxxxx" is a placeholder:
+# register your own prefix with the Open Contracting Partnership before publishing anything.
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-xxxxxx")
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="Care consortium")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8

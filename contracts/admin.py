@@ -1,10 +1,19 @@
 """Back office for staff: tenders, lots, documents and clarifications (read mostly; statuses
-move only through the services, so status fields are read-only here)."""
+move only through the services, so status fields are read-only here), and the background
+allocation runs (read only: a worker writes them)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from contracts.models import Clarification, Lot, LotVolume, QualityQuestion, Tender, TenderDocument
+from contracts.models import (
+    AllocationJob,
+    Clarification,
+    Lot,
+    LotVolume,
+    QualityQuestion,
+    Tender,
+    TenderDocument,
+)
 
 
 class LotInline(admin.TabularInline):
@@ -77,3 +86,25 @@ class TenderDocumentAdmin(admin.ModelAdmin):
 class ClarificationAdmin(SimpleHistoryAdmin):
     list_display = ["tender", "consortium", "asked_at", "answered_at"]
     readonly_fields = ["asked_by", "asked_at", "answered_by", "answered_at"]
+
+
+@admin.register(AllocationJob)
+class AllocationJobAdmin(SimpleHistoryAdmin):
+    """Read only: to find why a run failed or what it did, never to change one."""
+
+    list_display = ["bid", "strategy", "status", "progress", "stage", "requested_by", "created_at",
+                    "finished_at"]
+    list_filter = ["status", "strategy"]
+    list_select_related = ["bid__tender", "requested_by"]
+    search_fields = ["bid__tender__reference", "bid__tender__title"]
+    readonly_fields = ["bid", "strategy", "requested_by", "language", "cells", "status", "progress", "stage",
+                       "error", "summary", "created_at", "started_at", "finished_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -21,7 +21,10 @@ The solve is lexicographic, in up to three phases over the same constraints:
    tolerance), minimise the Welsh shortfall. The Welsh share is a *soft* constraint: the
    Welsh-capable hours of a lot (each member's hours x its Welsh-speaking share) plus a slack must
    reach the lot's Welsh share of its allocated hours. Coverage comes first, so a lot that cannot
-   have both gets its hours and a reported Welsh shortfall (the slack);
+   have both gets its hours and a reported Welsh shortfall (the slack). Nothing is solved when
+   phase 1's answer already leaves no lot short; otherwise coverage is first held by a heavy
+   penalty rather than a pinned row (much faster at scale), and pinned only if that answer
+   falls short of the optimum;
 3. with coverage and Welsh shortfall held, minimise the coordinator's strategy: LOWEST_COST
    (floor rate x hours; a member without a floor counts as dearer than every member with one),
    FAIR_SHARE (absolute deviation from each member's share of each lot and band in proportion to
@@ -46,8 +49,9 @@ in sentences a coordinator can act on, every one it breaks.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -65,6 +69,7 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 TIE_BREAK = 1e-3  # the largest tie-break cost per hour: below any floor difference (1p)
 EPS = 1e-9
+COVERAGE_WEIGHT = 100.0  # hours of Welsh shortfall an hour of coverage outweighs (see _welsh_phase)
 
 
 class Strategy(StrEnum):
@@ -141,6 +146,9 @@ class AllocationResult:
     coverage: dict[tuple[int, str], Decimal]
     demand: dict[tuple[int, str], Decimal] = field(default_factory=dict)
     strategy: Strategy = Strategy.LOWEST_COST
+    # Wall time spent inside HiGHS (the milp calls), summed over the phases; a measurement, so it
+    # takes no part in comparing two results.
+    solver_seconds: float = field(default=0.0, compare=False)
 
     def volume(self, member: int, lot: int | None = None) -> Decimal:
         """A member's allocated hours, in one lot or in all."""
@@ -279,9 +287,12 @@ class _Names:
     def __init__(self, areas: Mapping[int, str] | None, bands: Mapping[str, str] | None):
         self.areas = areas or {}
         self.bands = bands or {}
+        self.known: dict[int, str] = {}
 
     def area(self, area: int) -> str:
-        return str(self.areas.get(area) or _("area %(id)s") % {"id": area})
+        if area not in self.known:
+            self.known[area] = str(self.areas.get(area) or _("area %(id)s") % {"id": area})
+        return self.known[area]
 
     def band(self, band: str) -> str:
         return str(self.bands.get(band) or band.replace("_", " "))
@@ -346,8 +357,9 @@ class _Problem:
         self.terms: dict[int, _Terms] = terms
         self.strategy = Strategy(strategy)
         self.excluded = frozenset(excluded)
+        self.solver_seconds = 0.0
+        self.progress: Callable[[float, str], None] = _no_progress
         self.vars: list[_Var] = []
-        supply_index = {_supply_key(s): i for i, s in enumerate(supplies)}
         lot_index = {lot.lot: i for i, lot in enumerate(lots)}
         fixed_map: dict[tuple, Decimal] = {}
         for share in fixed:
@@ -361,26 +373,33 @@ class _Problem:
             if share.lot not in lot_index:
                 raise ValueError(f"kept share for unknown lot {share.lot}")
             fixed_map[key] = volume
+        # Supplies indexed by (service, area, band): each lot looks only at those it can draw on,
+        # in supply order, so the columns come out as a scan of every lot and supply would give.
+        by_place: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+        for si, supply in enumerate(supplies):
+            by_place[(supply.service, supply.area, supply.time_band)].append(si)
+        self.lot_vars: list[list[int]] = []  # the columns of each lot, in order
         for li, lot in enumerate(lots):
-            for si, supply in enumerate(supplies):
-                if not self._eligible(lot, supply):
+            candidates = sorted(si for area in lot.areas for band, volume in lot.volumes.items() if volume > 0
+                                for si in by_place.get((lot.service, area, band), ()))
+            mine = []
+            for si in candidates:
+                supply = supplies[si]
+                if supply.member in self.excluded or (lot.members is not None
+                                                      and supply.member not in lot.members):
                     continue
-                key = (lot.lot, supply.member, supply.area, supply.time_band)
-                kept = fixed_map.pop(key, None)
+                kept = fixed_map.pop((lot.lot, supply.member, supply.area, supply.time_band), None) \
+                    if fixed_map else None
                 if kept is None and supply.available <= 0:
                     continue
+                mine.append(len(self.vars))
                 self.vars.append(_Var(li, si, kept))
+            self.lot_vars.append(mine)
         if fixed_map:
             lot, member, area, band = sorted(fixed_map)[0]
             raise ValueError(f"kept share of member {member} in lot {lot}, area {area}, {band} matches no "
                              f"capacity the member has for that lot")
-        self.supply_index = supply_index
         self._pairs()
-
-    def _eligible(self, lot: _Lot, supply: MemberSupply) -> bool:
-        return (supply.service == lot.service and supply.area in lot.areas
-                and lot.volumes.get(supply.time_band, ZERO) > 0 and supply.member not in self.excluded
-                and (lot.members is None or supply.member in lot.members))
 
     def _pairs(self) -> None:
         grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -402,19 +421,24 @@ class _Problem:
     def build(self):
         """Columns: shares, then binaries, then Welsh slacks, then fair-share deviations."""
         n = len(self.vars)
-        lower = [float(v.fixed) if v.fixed is not None else 0.0 for v in self.vars]
-        upper = [float(v.fixed) if v.fixed is not None else float(self.supplies[v.supply].available)
-                 for v in self.vars]
+        available = [float(supply.available) for supply in self.supplies]
+        lower = [0.0] * n
+        upper = [0.0] * n
         integrality = [0] * n
         rows = _Rows()
         self.demand_rows: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.capacity_rows: dict[int, list[int]] = defaultdict(list)
+        supplies = self.supplies
         for k, var in enumerate(self.vars):
-            self.demand_rows[(var.lot, self.supplies[var.supply].time_band)].append(k)
+            si = var.supply
+            if var.fixed is None:
+                upper[k] = available[si]
+            else:
+                lower[k] = upper[k] = float(var.fixed)
+            self.demand_rows[(var.lot, supplies[si].time_band)].append(k)
+            self.capacity_rows[si].append(k)
         for (li, band), ks in sorted(self.demand_rows.items()):
             rows.add(ks, [1.0] * len(ks), 0.0, float(self.lots[li].volumes[band]))
-        self.capacity_rows: dict[int, list[int]] = defaultdict(list)
-        for k, var in enumerate(self.vars):
-            self.capacity_rows[var.supply].append(k)
         for si, ks in sorted(self.capacity_rows.items()):
             if len(ks) > 1 or self.vars[ks[0]].fixed is not None:  # else its column bounds it
                 rows.add(ks, [1.0] * len(ks), 0.0, float(self.supplies[si].available))
@@ -437,16 +461,21 @@ class _Problem:
             elif pair.bound is not None:
                 rows.add(pair.vars, ones, 0.0, pair.bound)
         self.slacks: dict[int, int] = {}
+        self.welsh_rows: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, coefficients) by lot
         for li, lot in enumerate(self.lots):
-            ks = [k for k, v in enumerate(self.vars) if v.lot == li]
+            ks = self.lot_vars[li]
             if lot.welsh <= 0 or not ks:
                 continue
             self.slacks[li] = len(lower)
             lower.append(0.0)
             upper.append(math.inf)
             integrality.append(0)
-            coefs = [float(self.supplies[self.vars[k].supply].welsh_share - lot.welsh) / 100 for k in ks]
+            coef: dict[Decimal, float] = {}  # a few distinct Welsh shares: each difference once
+            for share in {supplies[self.vars[k].supply].welsh_share for k in ks}:
+                coef[share] = float(share - lot.welsh) / 100
+            coefs = [coef[supplies[self.vars[k].supply].welsh_share] for k in ks]
             rows.add([*ks, self.slacks[li]], [*coefs, 1.0], 0.0, math.inf)
+            self.welsh_rows.append((np.array(ks), np.array(coefs)))
         self.deviations: list[tuple[int, int, float]] = []  # (plus column, minus column, weight)
         if self.strategy is Strategy.FAIR_SHARE:
             self._fair_share_rows(rows, lower, upper, integrality)
@@ -458,6 +487,7 @@ class _Problem:
         self.bounds = Bounds(np.array(lower), np.array(upper))
         self.integrality = np.array(integrality)
         self.rows = rows
+        self.matrix: LinearConstraint | None = None
         self.is_mip = any(integrality)
 
     def _fair_share_rows(self, rows: _Rows, lower, upper, integrality) -> None:
@@ -506,15 +536,21 @@ class _Problem:
         c = np.zeros(self.width)
         floors = [s.floor for s in self.supplies if s.floor is not None]
         dearest = float(max(floors)) + 1.0 if floors else 1.0
-        ranks = sorted({(self.supplies[v.supply].member, self.supplies[v.supply].area) for v in self.vars})
+        # Worked out once per supply, then spread over the columns drawing on it.
+        used = sorted({var.supply for var in self.vars})
+        ranks = sorted({(self.supplies[si].member, self.supplies[si].area) for si in used})
         rank = {key: (i + 1) / len(ranks) for i, key in enumerate(ranks)}
-        for k, var in enumerate(self.vars):
-            supply = self.supplies[var.supply]
+        per_supply = np.zeros(len(self.supplies))
+        for si in used:
+            supply = self.supplies[si]
+            cost = 0.0
             if self.strategy is Strategy.LOWEST_COST:
-                c[k] = dearest if supply.floor is None else float(supply.floor)
+                cost = dearest if supply.floor is None else float(supply.floor)
             elif self.strategy is Strategy.LOCAL_FIRST:
-                c[k] = 0.0 if supply.local else 1.0
-            c[k] += TIE_BREAK * rank[(supply.member, supply.area)]
+                cost = 0.0 if supply.local else 1.0
+            per_supply[si] = cost + TIE_BREAK * rank[(supply.member, supply.area)]
+        n = len(self.vars)
+        c[:n] = per_supply[np.fromiter((var.supply for var in self.vars), dtype=np.intp, count=n)]
         for plus, minus, weight in self.deviations:
             c[plus] = c[minus] = weight
         return c
@@ -522,37 +558,69 @@ class _Problem:
     # -- solving --------------------------------------------------------------------------------
 
     def _solve(self, c: np.ndarray, extra: _Rows | None, gap: float):
-        constraints = [self.rows.constraint(self.width)] if self.rows.lo else []
+        if self.matrix is None and self.rows.lo:
+            self.matrix = self.rows.constraint(self.width)  # built once, shared by the phases
+        constraints = [self.matrix] if self.matrix is not None else []
         if extra is not None and extra.lo:
             constraints.append(extra.constraint(self.width))
         options = {"presolve": True}
         if self.is_mip:
             options["mip_rel_gap"] = gap
+        start = time.perf_counter()
         result = milp(c, integrality=self.integrality if self.is_mip else None, bounds=self.bounds,
                       constraints=constraints, options=options)
+        self.solver_seconds += time.perf_counter() - start
         if result.status == 2:
             raise _Infeasible
         if result.x is None or result.status not in (0,):
             raise RuntimeError(f"the allocation solver stopped without an answer: {result.message}")
         return result
 
+    def _welsh_phase(self, n: int, best: float, extra: _Rows, slack_cols: list[int],
+                     covering: np.ndarray) -> float:
+        """The least Welsh shortfall with coverage held at its optimum (less the tolerance in
+        ``extra``). Pinning coverage with a row over every share makes a highly degenerate model
+        that HiGHS is slow to solve (ten times the coverage phase on 100 lots x 1,000 members), so
+        coverage is first held by a penalty: each hour short of the optimum costs COVERAGE_WEIGHT
+        hours of Welsh shortfall. If the answer keeps coverage within the tolerance it is an
+        answer of the pinned model too (it is feasible there, and no point of the pinned model
+        does better on the penalised objective); otherwise the row is pinned after all.
+
+        When the coverage phase's answer ``covering`` already leaves no lot short of Welsh hours,
+        the least shortfall is nil and nothing needs solving."""
+        short = sum(max(0.0, -float(coefs @ covering[ks])) for ks, coefs in self.welsh_rows)
+        if short <= EPS:
+            return short
+        welsh = np.zeros(self.width)
+        welsh[slack_cols] = 1.0
+        penalised = welsh.copy()
+        penalised[:n] -= COVERAGE_WEIGHT
+        penalised[self.one] = COVERAGE_WEIGHT * best  # the objective is then about the shortfall itself
+        soft = self._solve(penalised, None, 1e-9)
+        if float(soft.x[:n].sum()) >= extra.lo[0]:
+            return float(soft.x[slack_cols].sum())
+        return float(self._solve(welsh, extra, 1e-9).fun)
+
     def solve(self) -> np.ndarray:
         self.build()
         n = len(self.vars)
-        if n == 0:
+        if n == 0:  # nothing to solve; the stages are still reported, in order
+            for fraction, stage in ((0.15, "coverage"), (0.4, "welsh"), (0.55, "strategy")):
+                self.progress(fraction, stage)
             return np.zeros(self.width)
         coverage = np.zeros(self.width)
         coverage[:n] = -1.0
+        self.progress(0.15, "coverage")
         first = self._solve(coverage, None, 1e-9)
         best = -first.fun
         extra = _Rows()
         extra.add(list(range(n)), [1.0] * n, best - 1e-6 * max(1.0, best), math.inf)
+        self.progress(0.4, "welsh")
         if self.slacks:
-            welsh = np.zeros(self.width)
             slack_cols = list(self.slacks.values())
-            welsh[slack_cols] = 1.0
-            second = self._solve(welsh, extra, 1e-9)
-            extra.add(slack_cols, [1.0] * len(slack_cols), 0.0, second.fun + 1e-6 * max(1.0, second.fun))
+            shortfall = self._welsh_phase(n, best, extra, slack_cols, first.x)
+            extra.add(slack_cols, [1.0] * len(slack_cols), 0.0, shortfall + 1e-6 * max(1.0, shortfall))
+        self.progress(0.55, "strategy")
         costs = self.strategy_costs()
         if self.is_mip:
             # With binaries, a model whose coverage (and Welsh shortfall) rows are pinned at their
@@ -565,7 +633,7 @@ class _Problem:
             penalised[self.one] = heavy * 100.0 * best  # so the optimum is near the strategy's cost,
             if self.slacks:  # and the relative gap means what it says
                 penalised[slack_cols] += heavy
-                penalised[self.one] -= heavy * second.fun
+                penalised[self.one] -= heavy * shortfall
             soft = self._solve(penalised, None, 1e-6)
             covered = float(soft.x[:n].sum())
             short = float(soft.x[slack_cols].sum()) if self.slacks else 0.0
@@ -582,17 +650,16 @@ class _Problem:
 class _Rounder:
     def __init__(self, problem: _Problem, x: np.ndarray):
         self.p = problem
+        x = x.tolist()  # Python floats: the same values, read far faster one by one
         self.x = x
-        n = len(problem.vars)
         self.q: list[Decimal] = []
         self.rest: list[float] = []
-        for k in range(n):
-            var = problem.vars[k]
+        for k, var in enumerate(problem.vars):
             if var.fixed is not None:
                 self.q.append(var.fixed)
                 self.rest.append(0.0)
                 continue
-            value = max(0.0, float(x[k]))
+            value = max(0.0, x[k])
             hundredths = math.floor(value * 100 + 1e-5)
             self.q.append(Decimal(hundredths) / 100)
             self.rest.append(max(0.0, value - hundredths / 100))
@@ -603,8 +670,10 @@ class _Rounder:
         self.used: dict[int, Decimal] = defaultdict(lambda: ZERO)  # per supply
         self.pair_total: dict[int, Decimal] = defaultdict(lambda: ZERO)  # per id(pair)
         self.pair_float: dict[int, float] = defaultdict(float)
+        self.bound: dict[int, Decimal | None] = {}  # per id(pair): min(lot cap, maximum package)
         for pair in problem.pairs:
             self.pair_float[id(pair)] = float(sum(x[k] for k in pair.vars))
+            self.bound[id(pair)] = self._pair_bound(pair)
         for k, var in enumerate(problem.vars):
             self.used[var.supply] += self.q[k]
             self.pair_total[id(self.pair_of[k])] += self.q[k]
@@ -626,7 +695,7 @@ class _Rounder:
         if self.used[var.supply] + CENT > supply.available:
             return False
         pair = self.pair_of[k]
-        bound = self._pair_bound(pair)
+        bound = self.bound[id(pair)]
         return bound is None or self.pair_total[id(pair)] + CENT <= bound
 
     def _move(self, k: int, delta: Decimal) -> None:
@@ -698,7 +767,7 @@ class _Rounder:
         for li, lot in enumerate(self.p.lots):
             if lot.welsh <= 0:
                 continue
-            ks = [k for k, v in enumerate(self.p.vars) if v.lot == li]
+            ks = self.p.lot_vars[li]
             for _round in range(10 * len(ks) + 10):
                 shares = [(self.q[k], self.p.supplies[self.p.vars[k].supply].welsh_share) for k in ks]
                 if welsh_gap(shares, lot.welsh) <= 0:
@@ -754,7 +823,8 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
              terms: Iterable[MemberTerms] = (), strategy: Strategy | str,
              excluded_members: Iterable[int] = frozenset(),
              fixed: Sequence[Share] = (), area_names: Mapping[int, str] | None = None,
-             band_names: Mapping[str, str] | None = None) -> AllocationResult:
+             band_names: Mapping[str, str] | None = None,
+             progress: Callable[[float, str], None] | None = None) -> AllocationResult:
     """Allocate each lot's weekly volume per time band to members (see the module's docstring).
 
     ``fixed`` shares are kept exactly as they are (accepted shares when re-running after a
@@ -762,14 +832,26 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     rest is re-optimised. ``excluded_members`` get nothing. ``area_names`` and ``band_names``
     only name things in the explanations. Raises ``ValueError`` for malformed input and for kept
     shares that cannot all be honoured.
+
+    ``progress``, when given, is called as ``progress(fraction, stage)`` at the start of each
+    stage and once more with ``(1.0, "done")`` at the end: ``fraction`` is a rough share of the
+    work done, from 0 to 1 and never decreasing; ``stage`` is one of ``"build"`` (checking the
+    input and building the model), ``"coverage"``, ``"welsh"`` and ``"strategy"`` (the three
+    solver phases; ``"welsh"`` is reported even when no lot asks for Welsh hours and the phase
+    is skipped), ``"rounding"``, ``"explain"`` and ``"done"``. The callback runs in the caller's
+    thread; an exception it raises stops the allocation and propagates. The result's
+    ``solver_seconds`` is the wall time spent inside HiGHS, summed over the phases.
     """
     try:
         strategy = Strategy(strategy)
     except ValueError:
         raise ValueError(f"unknown strategy {strategy!r}") from None
+    report = progress or _no_progress
+    report(0.0, "build")
     lots, supplies, terms, fixed = list(lots), list(supplies), list(terms), list(fixed)
     problem = _Problem(_clean_lots(lots), _clean_supplies(supplies), _clean_terms(terms), strategy,
                        excluded_members, fixed)
+    problem.progress = report
     try:
         x = problem.solve()
     except _Infeasible:
@@ -778,6 +860,7 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
         raise ValueError("the kept shares cannot all be honoured with the capacity, caps and packages "
                          "given: " + (" ".join(reasons) or "together they leave no way to meet the "
                                       "minimum packages")) from None
+    report(0.85, "rounding")
     volumes = _Rounder(problem, x).run() if problem.vars else []
     shares = []
     coverage: dict[tuple[int, str], Decimal] = {}
@@ -799,17 +882,56 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
                        for (lot, band), covered in coverage.items() if demand[(lot, band)] > covered)
     welsh = {}
     by_supply = {_supply_key(s): s for s in problem.supplies}
+    by_lot: dict[int, list[Share]] = defaultdict(list)
+    for share in shares:
+        by_lot[share.lot].append(share)
     for lot in problem.lots:
         mine = [(s.volume, by_supply[(s.member, s.area, lot.service, s.time_band)].welsh_share)
-                for s in shares if s.lot == lot.lot]
+                for s in by_lot[lot.lot]]
         gap = welsh_gap(mine, lot.welsh)
         if gap > 0:
             welsh[lot.lot] = gap
+    report(0.95, "explain")
     explanations = _explain(problem, volumes, _Names(area_names, band_names))
-    return AllocationResult(tuple(shares), shortfalls, welsh, explanations, coverage, demand, strategy)
+    result = AllocationResult(tuple(shares), shortfalls, welsh, explanations, coverage, demand, strategy,
+                              problem.solver_seconds)
+    report(1.0, "done")
+    return result
+
+
+def _no_progress(fraction: float, stage: str) -> None:
+    """The progress callback when none is given."""
+
+
+def _sentences() -> dict[str, str]:
+    """The explanations' sentences in the active language: translated once per allocation rather
+    than once per line (tens of thousands of lines on a large bid)."""
+    return {
+        "left_out": _("Left out of this allocation (declined or withdrawn)."),
+        "lot": _("Lot %(lot)s"),
+        "allocated": _("%(hours)s h a week allocated."),
+        "nothing": _("nothing allocated."),
+        "kept": _("%(hours)s h kept as already accepted."),
+        "min_unreachable": _("minimum package %(min)s h not reachable (at most %(most)s h available to "
+                             "this lot)."),
+        "min_met": _("minimum package %(min)s h met."),
+        "min_not_given": _("minimum package %(min)s h not given: the work left did not leave room for it "
+                           "beside members the strategy prefers."),
+        "cap": _("lot cap %(percent)s%% (%(hours)s h) reached."),
+        "max": _("maximum package %(hours)s h reached."),
+        "capacity": _("capped by available capacity %(hours)s h in %(area)s %(band)s"),
+        "shared": _(" (shared with lot %(lots)s)"),
+        "no_floor": _("no floor rate in %(area)s %(band)s, so counted as the most expensive."),
+        "lowest_floor": _("lowest floor %(floor)s in %(area)s %(band)s."),
+        "floor": _("floor %(floor)s in %(area)s %(band)s; the lowest is %(best)s."),
+        "local": _("based in %(area)s: local members come first (%(band)s)."),
+        "not_local": _("not based in %(area)s: local members come first (%(band)s)."),
+        "fair": _("fair share of %(band)s %(target)s h (declared %(declared)s h of %(whole)s h)."),
+    }
 
 
 def _explain(problem: _Problem, volumes: list[Decimal], names: _Names) -> dict[int, list[str]]:
+    text = _sentences()
     out: dict[int, list[str]] = defaultdict(list)
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     lots_of_supply: dict[int, set[int]] = defaultdict(set)
@@ -817,77 +939,82 @@ def _explain(problem: _Problem, volumes: list[Decimal], names: _Names) -> dict[i
         used[var.supply] += volumes[k]
         lots_of_supply[var.supply].add(problem.lots[var.lot].lot)
     for member in sorted({s.member for s in problem.supplies} & problem.excluded):
-        out[member].append(_("Left out of this allocation (declined or withdrawn)."))
+        out[member].append(text["left_out"])
     lowest: dict[tuple[int, str], Decimal] = {}
     for var in problem.vars:
         supply = problem.supplies[var.supply]
         if supply.floor is not None:
             key = (var.lot, supply.time_band)
             lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
+    # What each supply's lines say about it, worked out once however many lots draw on it.
+    where_of: dict[int, dict[str, str]] = {}
+    money: dict[Decimal, str] = {}
+
+    def where(si: int) -> dict[str, str]:
+        if si not in where_of:
+            supply = problem.supplies[si]
+            where_of[si] = {"area": names.area(supply.area), "band": names.band(supply.time_band)}
+        return where_of[si]
+
+    def pounds(value: Decimal) -> str:
+        if value not in money:
+            money[value] = _money(value)
+        return money[value]
+
+    strategy = problem.strategy
+    no_terms = _Terms(None, None)
     for pair in problem.pairs:
         lot = problem.lots[pair.lot]
-        terms = problem.terms.get(pair.member, _Terms(None, None))
+        terms = problem.terms.get(pair.member, no_terms)
         lines = out[pair.member]
-        prefix = _("Lot %(lot)s") % {"lot": lot.lot}
+        prefix = text["lot"] % {"lot": lot.lot} + ": "
         total = sum((volumes[k] for k in pair.vars), ZERO)
-
-        def say(text: str, lines=lines, prefix=prefix) -> None:
-            lines.append(f"{prefix}: {text}")
-
         if total > 0:
-            say(_("%(hours)s h a week allocated.") % {"hours": _hours(total)})
+            lines.append(prefix + text["allocated"] % {"hours": _hours(total)})
         else:
-            say(_("nothing allocated."))
+            lines.append(prefix + text["nothing"])
         if pair.fixed > 0:
-            say(_("%(hours)s h kept as already accepted.") % {"hours": _hours(pair.fixed)})
+            lines.append(prefix + text["kept"] % {"hours": _hours(pair.fixed)})
         low = terms.min_package
         if low is not None and pair.unreachable:
-            say(_("minimum package %(min)s h not reachable (at most %(most)s h available to this lot).")
-                % {"min": _hours(low), "most": _hours(pair.reach)})
+            lines.append(prefix + text["min_unreachable"] % {"min": _hours(low), "most": _hours(pair.reach)})
         elif low is not None and total > 0:
-            say(_("minimum package %(min)s h met.") % {"min": _hours(low)})
+            lines.append(prefix + text["min_met"] % {"min": _hours(low)})
         elif low is not None:
-            say(_("minimum package %(min)s h not given: the work left did not leave room for it beside "
-                  "members the strategy prefers.") % {"min": _hours(low)})
+            lines.append(prefix + text["min_not_given"] % {"min": _hours(low)})
         if lot.cap is not None and total > 0 and total + CENT > lot.cap:
-            say(_("lot cap %(percent)s%% (%(hours)s h) reached.")
-                % {"percent": _pct(lot.cap_percent), "hours": _hours(lot.cap)})
+            lines.append(prefix + text["cap"] % {"percent": _pct(lot.cap_percent), "hours": _hours(lot.cap)})
         if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
-            say(_("maximum package %(hours)s h reached.") % {"hours": _hours(terms.max_package)})
+            lines.append(prefix + text["max"] % {"hours": _hours(terms.max_package)})
         for k in pair.vars:
             var = problem.vars[k]
-            supply = problem.supplies[var.supply]
-            where = {"area": names.area(supply.area), "band": names.band(supply.time_band)}
-            if var.fixed is None and supply.available > 0 and used[var.supply] + CENT > supply.available:
-                text = _("capped by available capacity %(hours)s h in %(area)s %(band)s") % {
-                    "hours": _hours(supply.available), **where}
-                others = sorted(lots_of_supply[var.supply] - {lot.lot})
+            si = var.supply
+            supply = problem.supplies[si]
+            if var.fixed is None and supply.available > 0 and used[si] + CENT > supply.available:
+                line = text["capacity"] % {"hours": _hours(supply.available), **where(si)}
+                others = sorted(lots_of_supply[si] - {lot.lot})
                 if others:
-                    text += _(" (shared with lot %(lots)s)") % {"lots": ", ".join(map(str, others))}
-                say(text + ".")
-            if problem.strategy is Strategy.LOWEST_COST:
+                    line += text["shared"] % {"lots": ", ".join(map(str, others))}
+                lines.append(prefix + line + ".")
+            if strategy is Strategy.LOWEST_COST:
                 best = lowest.get((var.lot, supply.time_band))
                 if supply.floor is None:
-                    say(_("no floor rate in %(area)s %(band)s, so counted as the most expensive.") % where)
+                    lines.append(prefix + text["no_floor"] % where(si))
                 elif supply.floor == best:
-                    say(_("lowest floor %(floor)s in %(area)s %(band)s.")
-                        % {"floor": _money(supply.floor), **where})
+                    lines.append(prefix + text["lowest_floor"] % {"floor": pounds(supply.floor), **where(si)})
                 else:
-                    say(_("floor %(floor)s in %(area)s %(band)s; the lowest is %(best)s.")
-                        % {"floor": _money(supply.floor), "best": _money(best), **where})
-            elif problem.strategy is Strategy.LOCAL_FIRST:
-                if supply.local:
-                    say(_("based in %(area)s: local members come first (%(band)s).") % where)
-                else:
-                    say(_("not based in %(area)s: local members come first (%(band)s).") % where)
-        if problem.strategy is Strategy.FAIR_SHARE:
+                    lines.append(prefix + text["floor"] % {
+                        "floor": pounds(supply.floor), "best": pounds(best), **where(si)})
+            elif strategy is Strategy.LOCAL_FIRST:
+                lines.append(prefix + text["local" if supply.local else "not_local"] % where(si))
+        if strategy is Strategy.FAIR_SHARE:
             for band in lot.volumes:
                 target = problem.targets.get((pair.lot, pair.member, band))
                 if target is None:
                     continue
-                say(_("fair share of %(band)s %(target)s h (declared %(declared)s h of %(whole)s h).")
-                    % {"band": names.band(band), "target": _hours(target[0]), "declared": _hours(target[1]),
-                       "whole": _hours(target[2])})
+                lines.append(prefix + text["fair"] % {"band": names.band(band), "target": _hours(target[0]),
+                                                      "declared": _hours(target[1]),
+                                                      "whole": _hours(target[2])})
     return dict(out)
 
 

@@ -109,8 +109,8 @@ class SocialValueForm(DomainErrorForm):
     heading = forms.ChoiceField(label=_("Heading"), choices=SocialValueHeading.choices,
                                 error_messages={"required": _("Choose a heading")})
     measure = forms.CharField(label=_("Measure"), max_length=300,
-                              help_text=_("What you commit to, like \u201capprenticeships for local young "
-                                          "people\u201d."),
+                              help_text=_("What you commit to, like “apprenticeships for local young "
+                                          "people”."),
                               error_messages={"required": _("Describe the measure")})
     unit = forms.CharField(label=_("Unit"), max_length=60, help_text=_("Like hours, people or events."),
                            widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),

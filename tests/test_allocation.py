@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from consortium.models import TimeBand
+from contracts import allocation
 from contracts.allocation import (
     BANDS,
     LotDemand,
@@ -166,6 +167,51 @@ def test_welsh_shortfall_reported_when_it_cannot_be_met_and_coverage_comes_first
     assert result.coverage[(1, DAY)] == D("100.00")
     assert hours(result, 2) == D("10.00")
     assert result.welsh_shortfalls == {1: D("20.00")}
+
+
+def count_solves(monkeypatch) -> list[int]:
+    calls = []
+    real = allocation.milp
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(allocation, "milp", counted)
+    return calls
+
+
+def test_no_welsh_solve_when_the_coverage_answer_already_meets_every_welsh_share(monkeypatch):
+    calls = count_solves(monkeypatch)
+    result = run([lot(welsh="30")],
+                 [supply(1, "60", floor="15", welsh="100"), supply(2, "60", floor="25", welsh="100")])
+    assert result.welsh_shortfalls == {}
+    assert hours(result, 1) == D("60.00") and hours(result, 2) == D("40.00")
+    assert len(calls) == 2  # coverage, then the strategy: no Welsh phase was needed
+
+
+def test_coverage_still_comes_first_when_its_penalty_is_too_light_to_hold_it(monkeypatch):
+    lots = [lot(welsh="50")]
+    supplies = [supply(1, "100", floor="15"), supply(2, "20", floor="25", welsh="100")]
+    expected = run(lots, supplies)
+    assert expected.coverage == {(1, DAY): D("100.00")} and expected.welsh_shortfalls == {1: D("30.00")}
+    calls = count_solves(monkeypatch)
+    # Dropping an hour of member 1 saves half an hour of Welsh shortfall: far more than this
+    # penalty, so the penalised answer gives up coverage and the engine pins coverage instead.
+    monkeypatch.setattr(allocation, "COVERAGE_WEIGHT", 1e-3)
+    assert run(lots, supplies) == expected
+    assert len(calls) == 4  # coverage, the penalised Welsh phase, the pinned one, the strategy
+
+
+def test_only_capacity_for_the_lots_service_areas_and_bands_is_used():
+    lots = [LotDemand(1, frozenset({CARDIFF}), HOMECARE, {DAY: D("100"), WEEKEND: D("0")})]
+    supplies = [supply(1, "30", floor="15"), supply(2, "50", floor="20"),
+                # another service, another area, a band the lot asks nothing of:
+                MemberSupply(3, CARDIFF, HOMECARE + 1, DAY, D("100"), D("100"), floor=D("1")),
+                supply(4, "100", area=NEWPORT, floor="1"), supply(5, "100", band=WEEKEND, floor="1")]
+    result = run(lots, supplies)
+    assert {share.member for share in result.shares} == {1, 2}
+    assert result.shortfalls == (Shortfall(1, DAY, D("20.00")),)
 
 
 # -- strategies ----------------------------------------------------------------------------------------
@@ -358,6 +404,36 @@ def test_same_input_in_any_order_gives_the_same_result(strategy):
         again = allocate(lots=lots, supplies=supplies, terms=member_terms, strategy=strategy)
         assert again == first
 
+
+STAGES = ("build", "coverage", "welsh", "strategy", "rounding", "explain", "done")
+
+
+@pytest.mark.parametrize(("welsh", "with_minimums"), [("0", False), ("20", True)])
+def test_progress_is_reported_stage_by_stage_and_ends_done(welsh, with_minimums):
+    lots, supplies, member_terms = instance(4, with_minimums=with_minimums)
+    lots = [LotDemand(lt.lot, lt.areas, lt.service, lt.volumes, D(welsh), lt.max_member_share) for lt in lots]
+    seen = []
+    result = allocate(lots=lots, supplies=supplies, terms=member_terms, strategy=Strategy.FAIR_SHARE,
+                      progress=lambda fraction, stage: seen.append((fraction, stage)))
+    fractions = [fraction for fraction, _stage in seen]
+    assert fractions == sorted(fractions)
+    assert all(0.0 <= fraction <= 1.0 for fraction in fractions)
+    assert seen[0] == (0.0, "build")
+    assert seen[-1] == (1.0, "done")
+    assert [stage for _f, stage in seen] == list(STAGES)  # every stage, in order, each once
+    assert result.solver_seconds > 0
+    # The callback changes nothing, and the time measured takes no part in equality.
+    assert allocate(lots=lots, supplies=supplies, terms=member_terms, strategy=Strategy.FAIR_SHARE) == result
+
+
+def test_progress_is_reported_even_with_nothing_to_allocate():
+    seen = []
+    result = allocate(lots=[lot()], supplies=[], strategy=Strategy.LOWEST_COST,
+                      progress=lambda fraction, stage: seen.append((fraction, stage)))
+    assert result.shares == ()
+    assert [stage for _f, stage in seen] == list(STAGES)
+    assert seen[-1] == (1.0, "done")
+    assert result.solver_seconds == 0.0
 
 # -- property test against an independent coverage LP ---------------------------------------------------
 

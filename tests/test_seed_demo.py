@@ -6,8 +6,23 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from consortium.models import Role, User
+from contracts.models import (
+    Allocation,
+    AllocationStatus,
+    Bid,
+    BidStatus,
+    Invitation,
+    InvitationStatus,
+    MemberResponse,
+    ResponseStatus,
+    Tender,
+    TenderStatus,
+)
+from contracts.selectors.bids import bids_visible_to
+from contracts.selectors.tenders import tenders_visible_to
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators
+from pricing.models import CostSubmission
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +35,12 @@ def _counts():
         CapacityDeclaration.objects.count(),
         ComplianceDocument.objects.count(),
         User.objects.count(),
+        Tender.objects.count(),
+        Bid.objects.count(),
+        Invitation.objects.count(),
+        Allocation.objects.count(),
+        MemberResponse.objects.count(),
+        CostSubmission.objects.count(),
     )
 
 
@@ -50,3 +71,44 @@ def test_seed_demo_builds_a_realistic_welsh_consortium():
     assert ComplianceDocument.objects.filter(expires_on__lte=soon).count() == 1
     reviewers = User.objects.filter(role=Role.COUNCIL_REVIEWER)
     assert reviewers.values("council").distinct().count() == 2
+
+
+def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    tender = Tender.objects.get()
+    assert (tender.council.code, tender.status, tender.recorded_by_consortium) == (
+        "GB-CRF", TenderStatus.PUBLISHED, None)
+    assert timezone.now() + dt.timedelta(days=14) < tender.submission_deadline < (
+        timezone.now() + dt.timedelta(days=42))
+    assert sorted(tender.lots.values_list("number", "service_type__code")) == [
+        (1, "domiciliary-support"), (2, "supported-living")]
+
+    bid = Bid.objects.get()
+    assert (bid.tender, bid.status, bid.consortium.name, bid.strategy) == (
+        tender, BidStatus.DRAFT, "Cwlwm Care Consortium", "lowest_cost")
+    answers = {(i.bid_lot.lot.number, i.coop.trading_name): i.status
+               for i in Invitation.objects.filter(bid_lot__bid=bid).select_related("bid_lot__lot", "coop")}
+    assert answers == {
+        (1, "Gofal Taf"): InvitationStatus.OPTED_IN, (1, "Bro Homecare"): InvitationStatus.OPTED_IN,
+        (2, "Gofal Taf"): InvitationStatus.OPTED_IN, (2, "Llais"): InvitationStatus.INVITED}
+    allocated = set(Allocation.objects.filter(bid_lot__bid=bid, status=AllocationStatus.PROPOSED)
+                    .values_list("bid_lot__lot__number", "coop__trading_name"))
+    assert allocated == {(1, "Gofal Taf"), (1, "Bro Homecare"), (2, "Gofal Taf")}
+    assert set(MemberResponse.objects.filter(bid=bid).values_list("coop__trading_name", "status")) == {
+        ("Gofal Taf", ResponseStatus.PENDING), ("Bro Homecare", ResponseStatus.PENDING)}
+
+    # Each login sees its part: the coordinator the matrix, the member its work, the reviewer
+    # the tender and no bid.
+    client.force_login(User.objects.get(username="coordinator"))
+    page = client.get(f"/bids/{bid.pk}/allocation/")
+    assert page.status_code == 200 and "Gofal Taf" in page.content.decode()
+    client.force_login(User.objects.get(username="member-a"))
+    page = client.get("/bids/work/").content.decode()
+    assert tender.reference in page and "Accept this work" in page and "Bro Homecare" not in page
+    reviewer = User.objects.get(username="reviewer")
+    assert list(tenders_visible_to(reviewer)) == [tender]
+    assert not bids_visible_to(reviewer).exists()
+    client.force_login(reviewer)
+    assert client.get(f"/tenders/{tender.pk}/").status_code == 200
+    assert client.get(f"/bids/{bid.pk}/").status_code == 404
+    assert client.get("/bids/").status_code == 403

@@ -242,8 +242,8 @@ def test_beat_task_closes_tenders_past_their_deadline_once(world):
         cf.lot(tender)
     future = cf.tender(world.council)
     draft = cf.tender(world.council, status=TenderStatus.DRAFT, deadline=past)
-    assert close_tenders_past_deadline.delay().get() == 2
-    assert close_tenders_past_deadline.delay().get() == 0
+    assert close_tenders_past_deadline.apply().get() == 2
+    assert close_tenders_past_deadline.apply().get() == 0
     statuses = dict(Tender.objects.values_list("pk", "status"))
     assert [statuses[t.pk] for t in due] == [TenderStatus.CLOSED, TenderStatus.CLOSED]
     assert statuses[future.pk] == TenderStatus.PUBLISHED and statuses[draft.pk] == TenderStatus.DRAFT

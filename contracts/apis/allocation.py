@@ -1,8 +1,12 @@
 """API: a joint bid's allocation (``/api/v1/bids/{id}/allocation/``).
 
 - GET: the lots x members matrix (coordinators and board members of the bid's consortium; the
-  board without floors or margins);
-- POST: run the optimiser by a strategy (coordinators);
+  board without floors or margins), with the bid's latest background run (``job``);
+- POST: run the optimiser by a strategy (coordinators): 200 with the result when the allocation
+  is small enough to make at once; a large one (more cells than
+  ``settings.ALLOCATION_INLINE_MAX_CELLS``) answers 202 with a background job and its URL in
+  ``Location``: ``GET /api/v1/bids/{id}/allocation/jobs/{job_id}/`` shows its status, progress
+  and, once done, its summary (same readers as the matrix);
 - PATCH: set cells by hand (coordinators); a change that breaks a rule answers 400 with the
   reasons and changes nothing.
 Member users, council reviewers and other consortia get 404: they may not know the matrix exists.
@@ -14,10 +18,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +30,7 @@ from rest_framework.views import APIView
 
 from consortium.api_views import error_responses
 from consortium.models import TimeBand
+from contracts.models import AllocationJob, AllocationJobStage, AllocationJobStatus
 from contracts.selectors import allocation as selectors
 from contracts.services import allocation as services
 
@@ -90,6 +96,42 @@ class SummarySerializer(serializers.Serializer):
     members = serializers.IntegerField()
 
 
+class AllocationJobSerializer(serializers.Serializer):
+    """A background run of a bid's allocation."""
+
+    id = serializers.IntegerField()
+    bid = serializers.IntegerField(source="bid_id")
+    strategy = serializers.CharField()
+    status = serializers.ChoiceField(choices=AllocationJobStatus.choices)
+    stale = serializers.BooleanField(source="is_stale", help_text=_(
+        "Queued or running for so long that its worker is taken to have stopped: the next run "
+        "marks it failed."))
+    progress = serializers.IntegerField(min_value=0, max_value=100, help_text=_("Percent done."))
+    stage = serializers.ChoiceField(choices=AllocationJobStage.choices)
+    stage_label = serializers.CharField(source="get_stage_display")
+    cells = serializers.IntegerField(help_text=_("Cells to fill: why it runs in the background."))
+    error = serializers.CharField(help_text=_("Why it failed (empty unless failed)."))
+    summary = SummarySerializer(allow_null=True, help_text=_("What it achieved, once done."))
+    requested_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_requested_by(self, job: AllocationJob) -> str:
+        user = job.requested_by
+        return (user.get_full_name() or user.username) if user else ""
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, job: AllocationJob) -> str:
+        return job_url(job)
+
+
+def job_url(job: AllocationJob) -> str:
+    return reverse("bid-allocation-job-api", kwargs={"id": job.bid_id, "job_id": job.pk})
+
+
 class MatrixSerializer(serializers.Serializer):
     bid = serializers.IntegerField(source="bid.pk")
     strategy = serializers.CharField(source="bid.strategy")
@@ -97,6 +139,9 @@ class MatrixSerializer(serializers.Serializer):
     columns = ColumnSerializer(many=True)
     members = MemberRowSerializer(many=True, source="rows")
     welsh = WelshSerializer(many=True)
+    job = AllocationJobSerializer(allow_null=True, help_text=_(
+        "The bid's latest background run, if any: while it is queued or running the allocation "
+        "cannot be run again or changed by hand."))
 
 
 class RunResultSerializer(MatrixSerializer):
@@ -138,12 +183,23 @@ class BidAllocationView(APIView):
         bid = selectors.allocation_bid_get_for_user(request.user, id)
         return Response(self._matrix(bid))
 
-    @extend_schema(summary=_("Run the allocation by a strategy (coordinators)"), request=RunInputSerializer,
-                   responses={200: RunResultSerializer, **error_responses(400, 401, 403, 404)})
+    @extend_schema(
+        summary=_("Run the allocation by a strategy (coordinators)"), request=RunInputSerializer,
+        responses={
+            200: RunResultSerializer,
+            202: OpenApiResponse(AllocationJobSerializer, description=_(
+                "A large allocation: queued to run in the background. Follow the job's URL (also in "
+                "the Location header) for its progress.")),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
     def post(self, request: Request, id: int) -> Response:
         bid = selectors.allocation_bid_get_for_user(request.user, id, for_write=True)
         data = _valid(RunInputSerializer, request.data)
-        summary = services.allocation_run(bid=bid, strategy=data["strategy"], by=request.user)
+        summary = services.allocation_request(bid=bid, strategy=data["strategy"], by=request.user)
+        if isinstance(summary, AllocationJob):
+            return Response(AllocationJobSerializer(summary).data, status=status.HTTP_202_ACCEPTED,
+                            headers={"Location": request.build_absolute_uri(job_url(summary))})
         body = self._matrix(bid)
         body["summary"] = SummarySerializer(summary).data
         return Response(body)
@@ -158,6 +214,18 @@ class BidAllocationView(APIView):
         return Response(self._matrix(bid))
 
 
+class BidAllocationJobView(APIView):
+    """One background run of a bid's allocation."""
+
+    @extend_schema(summary=_("A background allocation run: status, progress and, once done, its summary"),
+                   responses={200: AllocationJobSerializer, **error_responses(401, 404)})
+    def get(self, request: Request, id: int, job_id: int) -> Response:
+        job = selectors.allocation_job_get_for_user(request.user, id, job_id)
+        return Response(AllocationJobSerializer(job).data)
+
+
 urlpatterns = [
     path("bids/<int:id>/allocation/", BidAllocationView.as_view(), name="bid-allocation-api"),
+    path("bids/<int:id>/allocation/jobs/<int:job_id>/", BidAllocationJobView.as_view(),
+         name="bid-allocation-job-api"),
 ]

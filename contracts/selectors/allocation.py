@@ -8,6 +8,9 @@ Who sees what:
   matrix of every member: 404 here, as for council reviewers and other consortia.
 
 The matrix costs a fixed number of queries whatever the number of lots and members.
+
+A large allocation runs in the background (``AllocationJob``): its latest job, and its progress,
+are seen by whoever sees the matrix.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from consortium.models import Role, TimeBand, User
 from contracts.models import (
     LIVE_BID_STATUSES,
     Allocation,
+    AllocationJob,
     AllocationStatus,
     Bid,
     BidLot,
@@ -66,6 +70,23 @@ def allocation_bid_get_for_user(user: User, pk, *, for_write: bool = False) -> B
     if not can_see_allocation(user):
         raise Http404
     return bid_get_for_user(user, pk, for_write=for_write)
+
+
+# --- background runs ----------------------------------------------------------------------------
+
+def allocation_job_latest(bid: Bid) -> AllocationJob | None:
+    """The bid's most recent background run, whatever its status (one query)."""
+    return (AllocationJob.objects.filter(bid=bid).select_related("requested_by")
+            .order_by("-created_at", "-pk").first())
+
+
+def allocation_job_get_for_user(user: User, bid_pk, job_pk) -> AllocationJob:
+    """One background run of a bid whose allocation the user may see, or 404."""
+    bid = allocation_bid_get_for_user(user, bid_pk)
+    try:
+        return AllocationJob.objects.select_related("requested_by", "bid").get(bid=bid, pk=job_pk)
+    except (AllocationJob.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 # --- capacity -----------------------------------------------------------------------------------
@@ -227,6 +248,13 @@ class Matrix:
     editable: list[EditableCell]
     sees_margins: bool
     can_edit: bool
+    job: AllocationJob | None = None  # the latest background run
+
+    @property
+    def job_live(self) -> bool:
+        """A background run is queued or running (and has not stopped answering): the
+        allocation cannot be run or changed by hand until it ends."""
+        return bool(self.job and self.job.is_live and not self.job.is_stale)
 
     @property
     def demand(self) -> Decimal:
@@ -330,7 +358,7 @@ def allocation_matrix(bid: Bid, user: User) -> Matrix:
     editable = (_editable_cells(bid, bid_lots, columns, index, coops, opted_in, allocations)
                 if can_edit else [])
     return Matrix(bid=bid, columns=columns, rows=rows, welsh=welsh, editable=editable,
-                  sees_margins=sees_margins, can_edit=can_edit)
+                  sees_margins=sees_margins, can_edit=can_edit, job=allocation_job_latest(bid))
 
 
 def _add_margins(bid: Bid, rows: list[MemberRow], bid_lots: list[BidLot],

@@ -19,11 +19,22 @@ shares against it. The solve itself may run before the locks; its result is chec
 and, if someone took the capacity meanwhile, solved again once under the locks.
 
 Every row written records its user in the audit history (django-simple-history).
+
+Large allocations (more cells to fill than ``settings.ALLOCATION_INLINE_MAX_CELLS``) run in the
+background: ``allocation_request`` queues an ``AllocationJob`` and, once that commits, the
+Celery task ``contracts.tasks.run_allocation_job``, which calls ``allocation_job_run``. The job
+solves outside any transaction, writing its progress to its row in short UPDATEs that other
+requests see at once, then saves exactly as an inline run does, under the same locks (the bid,
+then the job, then the capacity declarations in primary-key order), and is marked done in that
+same transaction. One job of a bid is live (queued or running) at a time, and while it is, the
+allocation can be neither run again nor changed by hand.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -31,16 +42,22 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Prefetch
-from django.utils import timezone
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand, User
 from contracts import allocation as engine
 from contracts.models import (
+    ALLOCATION_JOB_TRANSITIONS,
+    LIVE_ALLOCATION_JOB_STATUSES,
     Allocation,
+    AllocationJob,
+    AllocationJobStage,
+    AllocationJobStatus,
     AllocationStatus,
     Bid,
     BidLot,
@@ -55,6 +72,8 @@ from contracts.selectors.bids import financial_year_of
 from members.models import CapacityDeclaration, MemberCoop
 from pricing.selectors.submissions import floors_for_members
 
+logger = logging.getLogger(__name__)
+
 ZERO = Decimal("0")
 PENNY = Decimal("0.01")
 MAX_VOLUME = Decimal("9999999.99")  # the column holds 9 digits, 2 after the point
@@ -68,7 +87,6 @@ Scope = tuple[int, int, int, str]
 # explanations and refusals ("Lot 2: ...") read right.
 Cell = tuple[int, int, int, str]
 MEMBER_ID = re.compile(r"\b(Member|member) (\d+)\b")
-
 
 
 # --- what the optimiser is fed ------------------------------------------------------------------
@@ -305,6 +323,19 @@ class AllocationSummary:
     members: int
     solved_again_under_lock: bool = False
 
+    def as_json(self) -> dict[str, Any]:
+        """For a job's ``summary``: decimals as strings, lots by number."""
+        return {
+            "strategy": self.strategy,
+            "coverage": str(self.coverage),
+            "members": self.members,
+            "shortfalls": [{"lot": s.lot, "time_band": s.time_band, "volume": str(s.volume)}
+                           for s in self.shortfalls],
+            "welsh_shortfalls": {str(lot): str(volume)
+                                 for lot, volume in sorted(self.welsh_shortfalls.items())},
+            "solved_again_under_lock": self.solved_again_under_lock,
+        }
+
 
 def _accepted(rows: list[Allocation]) -> list[engine.Share]:
     return [
@@ -315,7 +346,7 @@ def _accepted(rows: list[Allocation]) -> list[engine.Share]:
 
 
 def _solve(inputs: Inputs, *, strategy: engine.Strategy, excluded: set[int],
-           fixed: list[engine.Share]) -> engine.AllocationResult:
+           fixed: list[engine.Share], progress: _Progress | None = None) -> engine.AllocationResult:
     """Solve, keeping accepted shares exactly: a member that accepted keeps what it accepted and
     gets nothing more (more would need its answer again)."""
     kept: dict[Scope, Decimal] = defaultdict(Decimal)
@@ -332,7 +363,7 @@ def _solve(inputs: Inputs, *, strategy: engine.Strategy, excluded: set[int],
         return engine.allocate(
             lots=inputs.lots, supplies=supplies, terms=inputs.terms, strategy=strategy,
             excluded_members=frozenset(excluded - accepted), fixed=tuple(fixed),
-            area_names=inputs.area_names, band_names=_band_names(),
+            area_names=inputs.area_names, band_names=_band_names(), progress=progress,
         )
     except ValueError:
         raise DomainError(_("The shares members have accepted no longer fit the capacity they have "
@@ -387,16 +418,23 @@ def _summary(strategy: engine.Strategy, result: engine.AllocationResult, *, agai
 
 
 def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[int],
-         keep_responses: Iterable[int] = ()) -> AllocationSummary:
+         keep_responses: Iterable[int] = (), job: AllocationJob | None = None,
+         progress: _Progress | None = None) -> AllocationSummary:
+    """Solve and save; with ``job``, as that background job (which must still be running when
+    the result is saved, and is marked done in the same transaction)."""
     # Solved first without locks: usually nobody else moved meanwhile, and the locks are then
     # held only for the check and the writes.
     rows = _live_rows(bid)
     excluded = _declined_coops(bid) | exclude
     fixed = _accepted(rows)
     inputs = gather_inputs(bid)
-    result = _solve(inputs, strategy=strategy, excluded=excluded, fixed=fixed)
+    result = _solve(inputs, strategy=strategy, excluded=excluded, fixed=fixed, progress=progress)
     with transaction.atomic():
         bid = _lock_bid(bid)
+        if job is not None:
+            _lock_running_job(job)
+        else:
+            _check_no_live_job(bid)
         _check_open(bid)
         locked = gather_inputs(bid, lock=True)
         rows_now = _live_rows(bid)
@@ -417,7 +455,11 @@ def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[i
             bid.strategy = str(strategy)
             _save(bid, by, update_fields=["strategy"])
         _sync_responses(bid=bid, by=by, keep=keep_responses)
-    return _summary(strategy, result, again=again)
+        summary = _summary(strategy, result, again=again)
+        if job is not None:
+            _job_move(job_id=job.pk, to=AllocationJobStatus.DONE, by=by, progress=100,
+                      stage=AllocationJobStage.DONE, summary=summary.as_json(), finished_at=timezone.now())
+    return summary
 
 
 def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSummary:
@@ -430,8 +472,26 @@ def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSum
     unless the bid is a draft before the tender's deadline.
     """
     strategy = _check_strategy(strategy)
-    _check_open(Bid.objects.select_related("tender").get(pk=bid.pk))
-    return _run(bid=bid, strategy=strategy, by=by, exclude=set())
+    fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
+    _check_open(fresh)
+    _check_no_live_job(fresh)  # checked again under the bid's lock; this saves a solve for nothing
+    return _run(bid=fresh, strategy=strategy, by=by, exclude=set())
+
+
+def allocation_request(*, bid: Bid, strategy: str, by: User | None) -> AllocationSummary | AllocationJob:
+    """Run the allocation as ``allocation_run`` does when it is small enough to make inside the
+    request (at most ``settings.ALLOCATION_INLINE_MAX_CELLS`` cells to fill, see
+    ``allocation_cells``): returns what it achieved. A larger one is queued as a background job
+    and returned at once. Refused while another run of the bid is queued or running.
+    """
+    strategy = _check_strategy(strategy)
+    fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
+    _check_open(fresh)
+    _check_no_live_job(fresh)
+    cells = allocation_cells(gather_inputs(fresh, floors=False), excluded=_declined_coops(fresh))
+    if cells <= settings.ALLOCATION_INLINE_MAX_CELLS:
+        return _run(bid=fresh, strategy=strategy, by=by, exclude=set())
+    return allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells)
 
 
 def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
@@ -440,15 +500,209 @@ def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
     shares stay, by the bid's strategy (lowest cost if none was chosen).
 
     Quiet (returns None) when the bid can no longer change (not a draft, or past its deadline):
-    the decline stands and the coordinator sees the shortfall.
+    the decline stands and the coordinator sees the shortfall. Also None when a background run
+    is live (it reads the decline when it saves, under the bid's lock, and solves again) or
+    when the allocation is large: a background run is then queued for it.
     """
     fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
     try:
         _check_open(fresh)
     except DomainError:
         return None
+    if _live_job(fresh) is not None:
+        return None
     strategy = _check_strategy(fresh.strategy or engine.Strategy.LOWEST_COST)
+    cells = allocation_cells(gather_inputs(fresh, floors=False), excluded=_declined_coops(fresh) | {coop.pk})
+    if cells > settings.ALLOCATION_INLINE_MAX_CELLS:
+        # The decliner's answer and shares are declined already: the job leaves it out.
+        allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells)
+        return None
     return _run(bid=fresh, strategy=strategy, by=by, exclude={coop.pk}, keep_responses=[coop.pk])
+
+
+# --- large runs in the background ---------------------------------------------------------------
+
+
+def allocation_cells(inputs: Inputs, *, excluded: Iterable[int] = ()) -> int:
+    """The size of the allocation: the cells the optimiser may fill, one per lot and capacity
+    declaration of a member opted in to it (not excluded) in one of its areas and bands."""
+    excluded = set(excluded)
+    members: dict[tuple[int, int, str], set[int]] = defaultdict(set)
+    for supply in inputs.supplies:
+        members[(supply.service, supply.area, supply.time_band)].add(supply.member)
+    count = 0
+    for lot in inputs.lots:
+        taking_part = set(lot.members or ()) - excluded
+        for area in lot.areas:
+            for band, volume in lot.volumes.items():
+                if volume > 0:
+                    count += len(members.get((lot.service, area, band), set()) & taking_part)
+    return count
+
+
+class _JobGone(Exception):
+    """The job is no longer running (it was taken for stopped meanwhile): its result is dropped."""
+
+
+def _job_move(*, job_id: int, to: str, by: User | None = None,
+              when: Any = None, **fields: Any) -> AllocationJob | None:
+    """The one place a job's status moves: lock its row; do nothing when it is already there,
+    when the transitions table does not allow the move, or when ``when(job)`` says no; else
+    set ``fields`` with the status and save it with its audit row. Returns the job moved."""
+    with transaction.atomic():
+        job = AllocationJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status == to or to not in ALLOCATION_JOB_TRANSITIONS[job.status]:
+            return None
+        if when is not None and not when(job):
+            return None
+        job.status = to
+        for name, value in fields.items():
+            setattr(job, name, value)
+        _save(job, by, update_fields=["status", *fields])
+    return job
+
+
+def allocation_jobs_expire_stale(*, bid: Bid | None = None) -> int:
+    """Mark failed every live job (of ``bid``, or of any bid) queued or running for longer than
+    ``settings.ALLOCATION_JOB_STALE_AFTER`` seconds: its worker is taken to have stopped. A
+    worker that still finishes later finds its job failed and drops its result. Returns how
+    many jobs were marked."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.ALLOCATION_JOB_STALE_AFTER)
+    stale = AllocationJob.objects.filter(
+        Q(status=AllocationJobStatus.QUEUED, created_at__lt=cutoff)
+        | Q(status=AllocationJobStatus.RUNNING, started_at__lt=cutoff)
+    )
+    if bid is not None:
+        stale = stale.filter(bid=bid)
+    marked = 0
+    for job_id, language in stale.order_by("pk").values_list("pk", "language"):
+        with translation.override(language):
+            error = _("The allocation run stopped before it finished (the background worker may have been "
+                      "restarted). Nothing was changed: run the allocation again.")
+        if _job_move(job_id=job_id, to=AllocationJobStatus.FAILED, when=lambda job: job.is_stale,
+                     error=error, finished_at=timezone.now()):
+            marked += 1
+    return marked
+
+
+def _live_job(bid: Bid) -> AllocationJob | None:
+    """The bid's queued or running job, once stale ones are marked failed."""
+    allocation_jobs_expire_stale(bid=bid)
+    return AllocationJob.objects.filter(bid=bid, status__in=LIVE_ALLOCATION_JOB_STATUSES).first()
+
+
+def _check_no_live_job(bid: Bid) -> None:
+    job = _live_job(bid)
+    if job is not None:
+        raise DomainError(_("The allocation is already being worked out in the background (%(percent)s%% "
+                            "done). Wait for it to finish before running or changing the allocation.")
+                          % {"percent": job.progress}, code="busy")
+
+
+def _lock_running_job(job: AllocationJob) -> None:
+    # Race: the job may have been taken for stopped while it solved (and another run asked
+    # for); its row lock, taken after the bid's, settles which of the two saves.
+    running = AllocationJob.objects.select_for_update().filter(pk=job.pk, status=AllocationJobStatus.RUNNING)
+    if running.first() is None:
+        raise _JobGone
+
+
+def allocation_job_create(*, bid: Bid, strategy: str, by: User | None, cells: int = 0) -> AllocationJob:
+    """Queue a background run of the bid's allocation by ``strategy``; the Celery task starts
+    once this commits. Refused unless the bid is a draft before its deadline, and while
+    another run of the bid is queued or running."""
+    strategy = _check_strategy(strategy)
+    with transaction.atomic():
+        bid = _lock_bid(bid)
+        _check_open(bid)
+        _check_no_live_job(bid)
+        job = AllocationJob(bid=bid, strategy=str(strategy), requested_by=by, cells=cells,
+                            language=translation.get_language() or settings.LANGUAGE_CODE)
+        try:
+            with transaction.atomic():
+                _save(job, by)
+        except IntegrityError:  # the conditional unique constraint: one live job per bid
+            raise DomainError(_("The allocation is already being worked out in the background. Wait for "
+                                "it to finish before running it again."), code="busy") from None
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue_job(job_id))
+    return job
+
+
+def _enqueue_job(job_id: int) -> None:
+    from contracts.tasks import run_allocation_job  # the task module imports this one
+
+    try:
+        run_allocation_job.delay(job_id)
+    except Exception:  # the broker is down: say so rather than leave the job queued for ever
+        logger.exception("Allocation job %s could not be queued", job_id)
+        job = AllocationJob.objects.filter(pk=job_id).first()
+        with translation.override(job.language if job else None):
+            error = _("The allocation could not be started: the background worker cannot be reached. "
+                      "Try again in a few minutes.")
+        _job_move(job_id=job_id, to=AllocationJobStatus.FAILED, error=error, finished_at=timezone.now())
+
+
+class _Progress:
+    """Writes a running job's progress and stage as the optimiser reports them, each in its own
+    short UPDATE outside any transaction, so other requests see it while the solve runs (and
+    only when the whole percent or the stage changes). The optimiser's fraction (0 to 1) maps
+    to 5-90%: reading the bid comes before, checking and saving after."""
+
+    SOLVE_FROM, SOLVE_TO = 5, 90
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.last: tuple[int, str] | None = None
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if stage == "done":
+            stage = AllocationJobStage.SAVING
+        elif stage not in AllocationJobStage.values:
+            stage = self.last[1] if self.last else AllocationJobStage.BUILD
+        share = min(1.0, max(0.0, float(fraction)))
+        self.write(self.SOLVE_FROM + round(share * (self.SOLVE_TO - self.SOLVE_FROM)), stage)
+
+    def write(self, percent: int, stage: str) -> None:
+        if self.last is not None:
+            percent = max(percent, self.last[0])  # never backwards
+        if (percent, stage) == self.last:
+            return
+        self.last = (percent, stage)
+        AllocationJob.objects.filter(pk=self.job_id, status=AllocationJobStatus.RUNNING).update(
+            progress=percent, stage=stage)
+
+
+def allocation_job_run(*, job_id: int) -> str | None:
+    """Run one queued job (what the Celery task calls): mark it running, solve writing its
+    progress, save under the locks and mark it done; or mark it failed with why (a domain
+    error's message, or a general one after logging an unexpected error). Safe to call twice:
+    a job that is not queued is left as it is. Returns the job's status (None: no such job)."""
+    job = _job_move(job_id=job_id, to=AllocationJobStatus.RUNNING, started_at=timezone.now(),
+                    progress=0, stage=AllocationJobStage.READING)
+    if job is None:
+        return AllocationJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+    with translation.override(job.language):
+        try:
+            bid = Bid.objects.select_related("tender").get(pk=job.bid_id)
+            _check_open(bid)
+            _run(bid=bid, strategy=_check_strategy(job.strategy), by=job.requested_by, exclude=set(),
+                 job=job, progress=_Progress(job.pk))
+        except _JobGone:
+            pass
+        except DomainError as error:
+            _job_fail(job, str(error.message))
+        except Exception:
+            logger.exception("Allocation job %s of bid %s failed", job.pk, job.bid_id)
+            _job_fail(job, _("The allocation could not be made because of an unexpected error, which has "
+                             "been recorded. Nothing was changed: run it again, and if it fails again, "
+                             "tell the system's administrators."))
+    return AllocationJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+
+
+def _job_fail(job: AllocationJob, error: str) -> None:
+    _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, by=job.requested_by, error=error,
+              finished_at=timezone.now())
 
 
 # --- adjust by hand -----------------------------------------------------------------------------
@@ -561,6 +815,7 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
     with transaction.atomic():
         bid = _lock_bid(bid)
         _check_open(bid)
+        _check_no_live_job(bid)
         inputs = gather_inputs(bid, lock=True, floors=False)
         rows = _live_rows(bid)
         declined = _declined_coops(bid)

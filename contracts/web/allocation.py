@@ -7,6 +7,11 @@ Who may use it (``contracts.selectors.allocation`` decides):
 - board members: the same page read only, with no floor or margin; a POST answers 403;
 - member users, council reviewers and other consortia: 404 (a member sees its own work on the
   bid's member page).
+
+A large allocation runs in the background (``AllocationJob``): while it is queued or running the
+page shows its progress, polling ``/bids/<pk>/allocation/progress/`` with htmx (a fragment; when
+the run has ended it answers ``HX-Refresh`` so the whole page reloads with the result), and the
+run and hand-adjust forms are disabled. Without JavaScript a "Refresh" link does the same.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
+from contracts.models import AllocationJob
 from contracts.selectors import allocation as selectors
 from contracts.services import allocation as services
 
@@ -100,12 +108,16 @@ def bid_allocation(request, pk):
             run_form = RunForm(request.POST)
             if run_form.is_valid():
                 try:
-                    summary = services.allocation_run(bid=bid, strategy=run_form.cleaned_data["strategy"],
-                                                      by=user)
+                    summary = services.allocation_request(bid=bid, strategy=run_form.cleaned_data["strategy"],
+                                                          by=user)
                 except DomainError as error:
                     run_form.add_error(error.field if error.field in run_form.fields else None,
                                        str(error.message))
                 else:
+                    if isinstance(summary, AllocationJob):
+                        messages.info(request, _("This allocation is large, so it is being worked out in the "
+                                                 "background. This page shows its progress."))
+                        return redirect("bid-allocation", pk=bid.pk)
                     messages.success(request, _(
                         "The allocation was made: %(coverage)s%% of the volume is covered, by %(members)s "
                         "members.") % {"coverage": (summary.coverage * 100).quantize(Decimal("0.1")),
@@ -137,9 +149,47 @@ def bid_allocation(request, pk):
         "run_form": run_form,
         "adjust_form": adjust_form,
         "strategy_label": dict(STRATEGY_CHOICES).get(bid.strategy, ""),
+        **_job_context(matrix.job),
     })
+
+
+def _job_context(job: AllocationJob | None) -> dict:
+    """What contracts/allocation/job.html shows of the bid's latest background run."""
+    coverage = None
+    if job is not None and job.summary:
+        coverage = (Decimal(job.summary["coverage"]) * 100).quantize(Decimal("0.1"))
+    return {
+        "job": job,
+        "job_live": bool(job and job.is_live and not job.is_stale),
+        "job_strategy_label": dict(STRATEGY_CHOICES).get(job.strategy, "") if job else "",
+        "job_coverage_percent": coverage,
+    }
+
+
+@login_required
+@require_GET
+def bid_allocation_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of the bid's background run, as a fragment of the allocation page.
+
+    htmx polls it while the run is live, sending the stage it shows (``?stage=``); the stage line
+    (a polite live region) is swapped out of band only when the stage has changed, so a screen
+    reader hears each stage once. Once the run has ended the answer tells htmx to reload the page.
+    """
+    bid = selectors.allocation_bid_get_for_user(request.user, pk)
+    job = selectors.allocation_job_latest(bid)
+    live = bool(job and job.is_live and not job.is_stale)
+    response = render(request, "contracts/allocation/progress.html", {
+        "bid": bid,
+        "job": job,
+        "job_live": live,
+        "announce": live and request.GET.get("stage") != job.stage,
+    })
+    if not live and request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 urlpatterns = [
     path("bids/<int:pk>/allocation/", bid_allocation, name="bid-allocation"),
+    path("bids/<int:pk>/allocation/progress/", bid_allocation_progress, name="bid-allocation-progress"),
 ]

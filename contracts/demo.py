@@ -1,0 +1,167 @@
+"""The tenders and joint bids part of the demo, built on the member register part
+(``members.demo``) through the services, as people would make it:
+
+- Cardiff's reviewer records a tender with two lots (home care; supported living) and publishes
+  it, its deadline four weeks ahead;
+- the members offering each lot's service in Cardiff have submitted their costs for the year
+  the contract starts in (the floors the bid is priced from);
+- the coordinator opens the consortium's bid, sets the date members answer by and invites the
+  members; Gofal Taf (``member-a``) takes part in both lots, Bro Homecare (``member-b``) in the
+  first, Llais has not answered yet; the allocation is run (lowest cost).
+
+So the coordinator finds a bid with its matrix, each member the work proposed to it, waiting for
+its answer, and Cardiff's reviewer the tender but no sign of the bid. Loaded once: a tender
+already there (by council and reference) is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from consortium.models import Council, ServiceType, TimeBand
+from contracts.models import Bid, Invitation, Procedure, Tender, TenderStatus
+from contracts.selectors.bids import financial_year_of
+from contracts.services import allocation as allocation_services
+from contracts.services import bids as bid_services
+from contracts.services import tenders as tender_services
+from members.demo import MembersDemo
+from pricing.models import CostSubmission, SubmissionWindow
+from pricing.services.submissions import cost_submit, submission_window_set
+
+COUNCIL = "GB-CRF"
+REFERENCE = "CDF-ASC-2026-017"
+TITLE = "Care and support at home and supported living, Cardiff"
+DESCRIPTION = (
+    "Cardiff Council seeks providers of domiciliary care and supported living for adults across "
+    "the city, under the light-touch regime, for three years from the start date. Care is to be "
+    "offered in Welsh without the person having to ask (the Active Offer); bids from consortia of "
+    "social enterprises and co-operatives are welcome (Social Services and Well-being (Wales) Act "
+    "2014, section 16)."
+)
+LOTS = [
+    {
+        "number": 1, "title": "Care and support at home", "service": "domiciliary-support",
+        "ceiling_rate": Decimal("38.50"), "welsh_share_percent": Decimal("10"),
+        "volumes": {TimeBand.WEEKDAY_DAY: Decimal("50"), TimeBand.EVENING: Decimal("12")},
+        "questions": [
+            ("How will you make the Active Offer of care in Welsh to every person you support?", 20),
+            ("How will people who draw on care and their families shape how their support is given?", 20),
+        ],
+    },
+    {
+        "number": 2, "title": "Supported living", "service": "supported-living",
+        "ceiling_rate": Decimal("32.00"), "welsh_share_percent": Decimal("20"),
+        "volumes": {TimeBand.WEEKDAY_DAY: Decimal("30"), TimeBand.EVENING: Decimal("8")},
+        "questions": [
+            ("How will tenants choose who supports them and how their home is run?", 20),
+        ],
+    },
+]
+# Who takes part: (trading name, lot number, demo user answering for the co-op).
+OPT_INS = [("Gofal Taf", 1, "member-a"), ("Gofal Taf", 2, "member-a"), ("Bro Homecare", 1, "member-b")]
+# Open-book costs for the contract's first year: (trading name, service, hourly pay, minutes per
+# visit, travel minutes per visit). Supported living has long visits and little travel.
+COSTS = [
+    ("Gofal Taf", "domiciliary-support", "12.60", "30", "8"),
+    ("Gofal Taf", "supported-living", "12.60", "60", "3"),
+    ("Bro Homecare", "domiciliary-support", "12.85", "30", "8"),
+]
+
+
+def _percent(value: str) -> dict:
+    return {"value": value, "basis": "percent"}
+
+
+def cost_inputs(hourly_pay: str, visit_minutes: str, travel_minutes: str) -> dict:
+    """A Welsh build-up on the Real Living Wage (illustrative, not a published rate)."""
+    return {
+        "hourly_pay": hourly_pay, "visit_minutes": visit_minutes, "travel_minutes_per_visit": travel_minutes,
+        "national_insurance": _percent("9.5"), "pension": _percent("3"), "holiday": _percent("12.07"),
+        "training": _percent("2"), "sick_pay": _percent("1.5"), "notice": _percent("0.5"),
+        "miles_per_hour": "4.5", "pence_per_mile": "45",
+        "evening_premium": "10", "night_premium": "15", "weekend_premium": "20",
+        "bank_holiday_premium": "100",
+        "running_costs": _percent("27"), "surplus": _percent("3"),
+    }
+
+
+def dates(now: dt.datetime) -> dict:
+    """The deadline four weeks ahead at noon; the contract from the first of a month at least
+    eight weeks after it, for three years."""
+    deadline = (timezone.localtime(now) + dt.timedelta(weeks=4)).replace(hour=12, minute=0, second=0,
+                                                                         microsecond=0)
+    earliest = deadline.date() + dt.timedelta(weeks=8)
+    start = (earliest.replace(day=1) + dt.timedelta(days=32)).replace(day=1) if earliest.day > 1 else earliest
+    return {
+        "submission_deadline": deadline,
+        "clarification_deadline": deadline - dt.timedelta(days=10),
+        "expected_award_date": deadline.date() + dt.timedelta(weeks=5),
+        "contract_start": start,
+        "contract_end": start.replace(year=start.year + 3) - dt.timedelta(days=1),
+    }
+
+
+def seed(demo: MembersDemo) -> Bid | None:
+    """Add the tender and the bid once (call inside a transaction); returns the bid."""
+    council = Council.objects.get(code=COUNCIL)
+    if Tender.objects.filter(council=council, reference__iexact=REFERENCE).exists():
+        return Bid.objects.filter(consortium=demo.consortium, tender__council=council,
+                                  tender__reference__iexact=REFERENCE).first()
+    now = timezone.now()
+    tender = _tender(council, demo.users["reviewer"], now)
+    _costs(demo, financial_year_of(tender.contract_start), now)
+    return _bid(demo, tender, now)
+
+
+def _tender(council: Council, reviewer, now: dt.datetime) -> Tender:
+    tender = tender_services.tender_create(
+        council=council, by=reviewer, reference=REFERENCE, title=TITLE, description=DESCRIPTION,
+        procedure=Procedure.LIGHT_TOUCH, **dates(now),
+    )
+    services = {s.code: s for s in ServiceType.objects.filter(code__in={lot["service"] for lot in LOTS})}
+    for lot in LOTS:
+        tender_services.lot_create(
+            tender=tender, by=reviewer, number=lot["number"], title=lot["title"],
+            service_type=services[lot["service"]], areas=[council], duration_weeks=156,
+            ceiling_rate=lot["ceiling_rate"], welsh_share_percent=lot["welsh_share_percent"],
+            max_provider_share_percent=None, price_weight=50, quality_weight=40, social_value_weight=10,
+            volumes=lot["volumes"],
+            questions=[{"text": text, "max_marks": marks} for text, marks in lot["questions"]],
+        )
+    return tender_services.tender_transition(tender=tender, to=TenderStatus.PUBLISHED, by=reviewer)
+
+
+def _costs(demo: MembersDemo, year: int, now: dt.datetime) -> None:
+    coordinator = demo.users["coordinator"]
+    if not SubmissionWindow.objects.filter(consortium=demo.consortium, financial_year=year).exists():
+        submission_window_set(consortium=demo.consortium, financial_year=year,
+                              opens_at=now - dt.timedelta(days=14), closes_at=now + dt.timedelta(weeks=8),
+                              by=coordinator)
+    services = {s.code: s for s in ServiceType.objects.filter(code__in={c[1] for c in COSTS})}
+    for trading_name, service, pay, visit, travel in COSTS:
+        coop = demo.coops[trading_name]
+        if CostSubmission.objects.filter(coop=coop, service_type=services[service],
+                                         financial_year=year).exists():
+            continue
+        cost_submit(coop=coop, service_type=services[service], financial_year=year,
+                    inputs=cost_inputs(pay, visit, travel), by=coordinator,
+                    evidence_notes="Payroll report and rota analysis of visit lengths, last quarter.")
+
+
+def _bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
+    coordinator = demo.users["coordinator"]
+    bid = bid_services.bid_open(tender=tender, by=coordinator)
+    answer_by = tender.submission_deadline - dt.timedelta(days=14)
+    bid = bid_services.bid_update_settings(bid=bid, by=coordinator, response_deadline=answer_by)
+    bid_lots = {bl.lot.number: bl for bl in bid.bid_lots.select_related("lot")}
+    for bid_lot in bid_lots.values():
+        bid_services.invitations_send(bid_lot=bid_lot, by=coordinator)
+    for trading_name, number, username in OPT_INS:
+        invitation = Invitation.objects.get(bid_lot=bid_lots[number], coop=demo.coops[trading_name])
+        bid_services.invitation_respond(invitation=invitation, by=demo.users[username], take_part=True)
+    allocation_services.allocation_run(bid=bid, strategy=allocation_services.Strategy.LOWEST_COST.value,
+                                       by=coordinator)
+    return bid

@@ -1,0 +1,44 @@
+"""Load the demo (idempotent): the member register part (``members.demo``), then tenders and a
+joint bid (``contracts.demo``). The command lives in contracts, the top app, because it is the
+one app that may use all the others."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from contracts import demo as contracts_demo
+from members import demo as members_demo
+from members.models import MemberCoop
+
+DEMO_LOGINS = [
+    ("coordinator", "consortium coordinator: register, capacity, pricing; the joint bid for "
+                    "Cardiff with its allocation matrix"),
+    ("board", "board member: register, indicators, pooled capacity, bids (no member's costs); votes"),
+    ("member-a", "member co-op user of Gofal Taf: own profile, capacity, costs; work proposed "
+                 "in the Cardiff bid"),
+    ("member-b", "member co-op user of Bro Homecare (insurance expiring this month); work proposed"),
+    ("reviewer", "council reviewer, Cardiff: its published tender, no sight of the bid"),
+    ("reviewer-other", "council reviewer, Swansea"),
+    ("admin", "staff admin: back office at /admin/"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo consortium, a council tender and a joint bid in progress (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        demo = members_demo.seed()
+        bid = contracts_demo.seed(demo)
+
+        count = MemberCoop.objects.filter(consortium=demo.consortium).count()
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))
+        if bid is not None:
+            self.stdout.write(f"Joint bid in progress: {bid.tender} (/bids/{bid.pk}/).")
+        self.stdout.write("")
+        self.stdout.write("Sign in at http://127.0.0.1:8000/ with one of these demo logins:")
+        for username, what in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<16} {what}")
+        self.stdout.write(f"  password for all: {members_demo.DEMO_PASSWORD}")
+        self.stdout.write("")

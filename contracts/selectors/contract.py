@@ -1,0 +1,171 @@
+"""Scoped reads of contracts and members' sub-contracts.
+
+Who sees what:
+- coordinators and board members: every contract of their consortium, with every member's
+  sub-contract (lines, the rate each member is paid, values); coordinators move a contract's
+  status and record variations (board members: 403 on those);
+- council reviewers: their council's contracts, with the member breakdown (who delivers how
+  much, where, in which time band) but never a member's rate or sub-contract value: the rate less
+  the management fee is internal to the consortium;
+- member users: the contracts their co-op has a sub-contract in, and of those only their own
+  sub-contract;
+- everyone else: nothing (404 for a contract).
+Pages and API lists cost a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from consortium.models import Role, TimeBand, User
+from contracts.models import (
+    CONTRACT_TRANSITIONS,
+    LIVE_CONTRACT_STATUSES,
+    Contract,
+    ContractRate,
+    ContractStatus,
+    ContractVersion,
+    SubContract,
+    SubContractLine,
+)
+from members.selectors import user_coop_id
+
+CONSORTIUM = "consortium"
+COUNCIL = "council"
+MEMBER = "member"
+
+
+def viewer(user: User) -> str | None:
+    """How the user sees contracts: "consortium", "council", "member", or None (not at all)."""
+    if not user.is_authenticated:
+        return None
+    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER) and user.consortium_id:
+        return CONSORTIUM
+    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+        return COUNCIL
+    if user.role == Role.MEMBER and user_coop_id(user) is not None:
+        return MEMBER
+    return None
+
+
+def can_see_contracts(user: User) -> bool:
+    return viewer(user) is not None
+
+
+def can_run_contracts(user: User) -> bool:
+    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    qs = Contract.objects.select_related("council", "consortium", "lot", "lot__tender", "lot__service_type")
+    seen_as = viewer(user)
+    if seen_as == CONSORTIUM:
+        return qs.filter(consortium_id=user.consortium_id)
+    if seen_as == COUNCIL:
+        return qs.filter(council_id=user.council_id)
+    if seen_as == MEMBER:
+        return qs.filter(pk__in=SubContract.objects.filter(coop_id=user_coop_id(user)).values("contract_id"))
+    return qs.none()
+
+
+def contract_get_for_user(user: User, pk, *, for_write: bool = False) -> Contract:
+    """A contract the user may see, or 404; with ``for_write``, 403 unless they run it."""
+    try:
+        contract = contracts_visible_to(user).get(pk=pk)
+    except (Contract.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if for_write and not can_run_contracts(user):
+        raise PermissionDenied
+    return contract
+
+
+@dataclass
+class ContractView:
+    contract: Contract
+    seen_as: str
+    rates: list[ContractRate]
+    versions: list[ContractVersion]
+    subcontracts: list[SubContract]  # with ``lines`` prefetched; a member's own only
+    can_run: bool
+
+    @property
+    def shows_member_rates(self) -> bool:
+        """Members' rates and sub-contract values: the consortium and the member itself."""
+        return self.seen_as != COUNCIL
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return [(s, str(ContractStatus(s).label)) for s in CONTRACT_TRANSITIONS[self.contract.status]]
+
+    @property
+    def is_live(self) -> bool:
+        return self.contract.status in LIVE_CONTRACT_STATUSES
+
+    @property
+    def version_rows(self) -> list[tuple[ContractVersion, list[tuple[str, str, str]]]]:
+        """Each version with its terms as (time band's name, rate, weekly volume) rows."""
+        return [
+            (version, [(str(TimeBand(band).label) if band in TimeBand.values else band, t.get("rate"),
+                        t.get("volume")) for band, t in sorted(version.terms.items())])
+            for version in self.versions
+        ]
+
+
+def _subcontracts(contract: Contract) -> QuerySet[SubContract]:
+    return SubContract.objects.filter(contract=contract).select_related("coop").prefetch_related(
+        Prefetch("lines", queryset=SubContractLine.objects.select_related("council").order_by(
+            "council__name_en", "time_band")),
+    ).order_by("coop__legal_name", "pk")
+
+
+def contract_view(user: User, contract: Contract) -> ContractView:
+    """What of the contract the user may see (the contract comes from ``contract_get_for_user``)."""
+    seen_as = viewer(user)
+    if seen_as is None:
+        raise Http404
+    subcontracts = _subcontracts(contract)
+    if seen_as == MEMBER:
+        subcontracts = subcontracts.filter(coop_id=user_coop_id(user))
+    return ContractView(
+        contract=contract, seen_as=seen_as,
+        rates=list(ContractRate.objects.filter(contract=contract).order_by("time_band")),
+        versions=list(ContractVersion.objects.filter(contract=contract).select_related("created_by")
+                      .order_by("number")),
+        subcontracts=list(subcontracts),
+        can_run=can_run_contracts(user) and contract.consortium_id == user.consortium_id,
+    )
+
+
+# --- sub-contracts --------------------------------------------------------------------------------
+
+def can_see_subcontracts(user: User) -> bool:
+    return viewer(user) in (CONSORTIUM, MEMBER)
+
+
+def subcontracts_visible_to(user: User) -> QuerySet[SubContract]:
+    """Member users: their co-op's sub-contracts; coordinators and board members: their
+    consortium's; council reviewers and anyone else: none (the member breakdown is on the
+    contract)."""
+    qs = SubContract.objects.select_related(
+        "coop", "contract", "contract__council", "contract__lot", "contract__lot__tender",
+    ).prefetch_related(
+        Prefetch("lines", queryset=SubContractLine.objects.select_related("council").order_by(
+            "council__name_en", "time_band")),
+    )
+    seen_as = viewer(user)
+    if seen_as == MEMBER:
+        return qs.filter(coop_id=user_coop_id(user))
+    if seen_as == CONSORTIUM:
+        return qs.filter(contract__consortium_id=user.consortium_id)
+    return qs.none()
+
+
+def subcontract_get_for_user(user: User, pk) -> SubContract:
+    try:
+        return subcontracts_visible_to(user).get(pk=pk)
+    except (SubContract.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,23 @@
+"""Policies of the open contracting data export (contracts/web/ocds.py, contracts/apis/ocds.py).
+
+- A published tender is a public notice: whoever sees it (every consortium persona, and of the
+  reviewers only its own council's, Cardiff) downloads it; the Gwynedd reviewer gets 404.
+- The package of every tender the user may see answers every signed-in persona (scoped: the
+  Gwynedd reviewer's is empty of Cardiff's tenders); a visitor gets 401 (API) or the login page.
+Which bids appear inside, and for whom, is tested in tests/test_ocds.py.
+"""
+
+from __future__ import annotations
+
+from tests.policies import Policy, personas
+from tests.policies.contracts_tenders import SEES_PUBLISHED, published_id, published_pk
+
+API = "/api/v1"
+
+POLICIES = [
+    Policy("tender-ocds", personas(404, anonymous=302, **SEES_PUBLISHED), kwargs=published_pk),
+    Policy(f"GET {API}/ocds/", personas(200, anonymous=401), note="scoped package"),
+    Policy(
+        f"GET {API}/ocds/tenders/{{id}}/", personas(404, anonymous=401, **SEES_PUBLISHED), kwargs=published_id
+    ),
+]

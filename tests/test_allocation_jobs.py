@@ -1,0 +1,446 @@
+"""Large allocations run in the background: an AllocationJob queued by the request and run by
+the Celery task ``contracts.tasks.run_allocation_job``, with its progress on the page.
+
+Most tests queue the job (its task is scheduled on commit, which a test transaction never
+reaches) and then call the task function here, so they behave the same on SQLite with Celery
+eager and in CI (PostgreSQL, Redis broker, no worker). Where the whole request path is wanted,
+the ``eager`` fixture makes Celery run the task in the caller, as in development. One test runs
+the job on a real worker process through Redis.
+
+``big`` lowers ``ALLOCATION_INLINE_MAX_CELLS`` to 1: a bid with two members' capacity in its one
+lot, area and band (2 cells) runs in the background, one with a single member's (1 cell) inline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from consortium.errors import DomainError
+from consortium.models import TimeBand
+from contracts import tasks
+from contracts.models import (
+    Allocation,
+    AllocationJob,
+    AllocationJobStage,
+    AllocationJobStatus,
+    AllocationStatus,
+    BidStatus,
+    MemberResponse,
+    ResponseStatus,
+)
+from contracts.services import allocation as services
+from tests import factories as f
+from tests.test_allocation_service import a_bid, cells, declare, opt_in
+from tests.test_real_services import celery_worker  # noqa: F401 - the real worker fixture
+
+DAY = TimeBand.WEEKDAY_DAY
+D = Decimal
+QUEUED, RUNNING, DONE, FAILED = (AllocationJobStatus.QUEUED, AllocationJobStatus.RUNNING,
+                                 AllocationJobStatus.DONE, AllocationJobStatus.FAILED)
+
+
+@pytest.fixture
+def coordinator(world):
+    return world.user("coordinator")
+
+
+@pytest.fixture
+def big(settings):
+    settings.ALLOCATION_INLINE_MAX_CELLS = 1
+
+
+@pytest.fixture
+def eager():
+    """Celery runs a task in the caller (as in development, whatever the broker)."""
+    from consortium.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
+
+
+def two_member_bid(world):
+    """100 weekday hours; coop A can give 60 and coop B 20 (2 cells)."""
+    bid = a_bid(world, volumes={DAY: "100"})
+    declare(world.coop_a, world.council, "60")
+    declare(world.coop_b, world.council, "20")
+    opt_in(bid, world.coop_a, world.coop_b)
+    return bid
+
+
+def queued_job(bid, by) -> AllocationJob:
+    job = services.allocation_request(bid=bid, strategy="fair_share", by=by)
+    assert isinstance(job, AllocationJob)
+    assert (job.status, job.progress, job.stage) == (QUEUED, 0, AllocationJobStage.QUEUED)
+    return job
+
+
+EXPECTED_SUMMARY = {
+    "strategy": "fair_share", "coverage": "0.8000", "members": 2,
+    "shortfalls": [{"lot": 1, "time_band": DAY, "volume": "20.00"}], "welsh_shortfalls": {},
+    "solved_again_under_lock": False,
+}
+
+
+# --- inline or in the background ------------------------------------------------------------------
+
+def test_size_is_the_cells_the_optimiser_may_fill(world, coordinator):
+    bid = two_member_bid(world)
+    inputs = services.gather_inputs(bid, floors=False)
+    assert services.allocation_cells(inputs) == 2
+    assert services.allocation_cells(inputs, excluded={world.coop_b.pk}) == 1
+
+
+def test_a_small_run_is_still_made_inside_the_request(world, coordinator, big, client_for):
+    bid = a_bid(world, volumes={DAY: "100"})
+    declare(world.coop_a, world.council, "60")
+    opt_in(bid, world.coop_a)  # one cell
+
+    response = client_for("coordinator").post(reverse("bid-allocation", args=[bid.pk]),
+                                              {"action": "run", "strategy": "fair_share"})
+
+    assert response.status_code == 302
+    assert cells(bid) == {(world.coop_a.pk, DAY): D("60.00")}
+    assert not AllocationJob.objects.exists()
+
+
+def test_a_large_run_from_the_page_is_a_job_that_saves_the_allocation(
+        world, coordinator, big, eager, client_for, django_capture_on_commit_callbacks):
+    bid = two_member_bid(world)
+    client = client_for("coordinator")
+    url = reverse("bid-allocation", args=[bid.pk])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, {"action": "run", "strategy": "fair_share"})
+
+    assert response.status_code == 302 and len(callbacks) == 1
+    job = AllocationJob.objects.get(bid=bid)
+    assert (job.status, job.progress, job.stage, job.cells, job.error) == (DONE, 100, "done", 2, "")
+    assert job.summary == EXPECTED_SUMMARY
+    assert job.requested_by == coordinator and job.language == "en"
+    assert timezone.is_aware(job.finished_at)
+    assert job.created_at <= job.started_at <= job.finished_at
+    assert [h.status for h in job.history.order_by("history_id")] == [QUEUED, RUNNING, DONE]
+    assert cells(bid) == {(world.coop_a.pk, DAY): D("60.00"), (world.coop_b.pk, DAY): D("20.00")}
+    assert Allocation.objects.filter(bid_lot__bid=bid).first().history.first().history_user == coordinator
+    assert set(MemberResponse.objects.filter(bid=bid).values_list("status", flat=True)) == {
+        ResponseStatus.PENDING}
+    bid.refresh_from_db()
+    assert bid.strategy == "fair_share"
+
+    html = client.get(url).content.decode()
+    assert "being worked out in the background" in html  # the flash message
+    assert "was worked out in the background" in html and "80.0% of the volume is covered, by 2" in html
+    assert "<progress" not in html and "disabled" not in html
+
+
+def test_progress_is_written_to_the_job_while_it_solves(world, coordinator, big, monkeypatch):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    seen = []
+    solve = services.engine.allocate
+
+    def watched(**kwargs):
+        report = kwargs["progress"]
+
+        def progress(fraction, stage):
+            report(fraction, stage)
+            row = AllocationJob.objects.get(pk=job.pk)  # what another request reads now
+            seen.append((stage, row.stage, row.progress, row.status))
+
+        return solve(**{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(services.engine, "allocate", watched)
+    assert tasks.run_allocation_job(job.pk) == DONE
+
+    assert [s[0] for s in seen] == ["build", "coverage", "welsh", "strategy", "rounding", "explain", "done"]
+    assert [s[1] for s in seen] == ["build", "coverage", "welsh", "strategy", "rounding", "explain", "saving"]
+    percents = [s[2] for s in seen]
+    assert percents == sorted(percents) and percents[0] == 5 and percents[-1] == 90
+    assert {s[3] for s in seen} == {RUNNING}
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (DONE, 100)
+
+
+def test_the_task_is_safe_to_run_twice(world, coordinator, big):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    assert tasks.run_allocation_job(job.pk) == DONE
+    history = job.history.count()
+    rows = list(Allocation.objects.filter(bid_lot__bid=bid).values_list("pk", "volume"))
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+    assert tasks.run_allocation_job(999999) is None
+
+    assert job.history.count() == history
+    assert list(Allocation.objects.filter(bid_lot__bid=bid).values_list("pk", "volume")) == rows
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+def test_a_job_refused_by_a_rule_records_why(world, coordinator, big, client_for):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    bid.status = BidStatus.AWAITING_APPROVAL  # the bid moved on before a worker took the job
+    bid.save()
+
+    assert tasks.run_allocation_job(job.pk) == FAILED
+
+    job.refresh_from_db()
+    assert "Only a draft bid's allocation can change" in job.error
+    assert job.finished_at is not None and job.summary is None
+    assert not Allocation.objects.exists()
+    bid.status = BidStatus.DRAFT
+    bid.save()
+    html = client_for("coordinator").get(reverse("bid-allocation", args=[bid.pk])).content.decode()
+    assert "did not finish" in html and "Only a draft bid&#x27;s allocation can change" in html
+    assert "<progress" not in html
+
+
+def test_an_unexpected_error_fails_the_job_with_a_general_message_and_is_logged(
+        world, coordinator, big, monkeypatch, caplog):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+
+    def broken(**kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(services.engine, "allocate", broken)
+    with caplog.at_level(logging.ERROR, logger="contracts.services.allocation"):
+        assert tasks.run_allocation_job(job.pk) == FAILED
+
+    job.refresh_from_db()
+    assert "unexpected error" in job.error and "solver exploded" not in job.error
+    assert any(r.exc_info and "solver exploded" in str(r.exc_info[1]) for r in caplog.records)
+    assert not Allocation.objects.exists()
+
+
+def test_a_job_whose_worker_stopped_is_failed_when_asked_and_another_run_may_start(
+        world, coordinator, big, client_for):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    AllocationJob.objects.filter(pk=job.pk).update(status=RUNNING, started_at=long_ago, progress=40)
+    url = reverse("bid-allocation", args=[bid.pk])
+
+    html = client_for("coordinator").get(url).content.decode()  # reading changes nothing
+    assert "did not finish" in html and "<progress" not in html and "disabled" not in html
+    job.refresh_from_db()
+    assert job.status == RUNNING
+
+    second = queued_job(bid, coordinator)
+
+    job.refresh_from_db()
+    assert job.status == FAILED and "run the allocation again" in job.error
+    assert second.pk != job.pk
+    assert services.allocation_jobs_expire_stale() == 0
+
+
+def test_a_job_taken_for_stopped_while_it_solves_drops_its_result(world, coordinator, big, monkeypatch):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    solve = services.engine.allocate
+
+    def slow(**kwargs):
+        result = solve(**kwargs)
+        AllocationJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
+        assert services.allocation_jobs_expire_stale(bid=bid) == 1
+        return result
+
+    monkeypatch.setattr(services.engine, "allocate", slow)
+    assert tasks.run_allocation_job(job.pk) == FAILED
+
+    assert not Allocation.objects.exists()
+    job.refresh_from_db()
+    assert "stopped before it finished" in job.error
+
+
+def test_a_job_that_cannot_be_queued_fails_with_a_message(world, coordinator, big, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    bid = two_member_bid(world)
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.run_allocation_job, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = queued_job(bid, coordinator)
+
+    job.refresh_from_db()
+    assert job.status == FAILED and "cannot be reached" in job.error
+
+
+# --- one live job per bid -------------------------------------------------------------------------
+
+def test_nothing_else_runs_or_changes_the_allocation_while_a_job_is_live(world, coordinator, big,
+                                                                       client_for, api_for):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    busy = "already being worked out in the background"
+
+    with pytest.raises(DomainError, match=busy):
+        services.allocation_request(bid=bid, strategy="lowest_cost", by=coordinator)
+    with pytest.raises(DomainError, match=busy):
+        services.allocation_run(bid=bid, strategy="lowest_cost", by=coordinator)
+    lot = bid.bid_lots.get().lot
+    change = {"lot": lot.pk, "coop": world.coop_a.pk, "council": world.council.pk, "time_band": DAY,
+              "volume": "5"}
+    with pytest.raises(DomainError, match=busy):
+        services.allocation_adjust(bid=bid, changes=[change], by=coordinator)
+    with pytest.raises(IntegrityError), transaction.atomic():  # and the database says the same
+        AllocationJob.objects.create(bid=bid, strategy="lowest_cost", status=RUNNING)
+
+    url = reverse("bid-allocation", args=[bid.pk])
+    response = client_for("coordinator").post(url, {"action": "run", "strategy": "lowest_cost"})
+    assert response.status_code == 200 and busy in response.content.decode()
+    response = api_for("coordinator").post(f"/api/v1/bids/{bid.pk}/allocation/",
+                                           {"strategy": "lowest_cost"}, format="json")
+    assert response.status_code == 400 and busy in str(response.json())
+    assert AllocationJob.objects.count() == 1 and not Allocation.objects.exists()
+
+    # The page shows the progress; the run form is disabled and the hand changes are put away.
+    html = client_for("coordinator").get(url).content.decode()
+    assert '<progress class="govuk-!-width-full" id="allocation-progress-bar" max="100" value="0">' in html
+    assert 'role="status" aria-live="polite"' in html and "Waiting for a worker to start it" in html
+    assert '<fieldset class="govuk-fieldset" disabled' in html and 'disabled aria-disabled="true"' in html
+    assert f'href="{url}">Refresh the page' in html
+    assert f'hx-get="{reverse("bid-allocation-progress", args=[bid.pk])}?stage=queued"' in html
+    assert 'name="cell-' not in html
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+    assert isinstance(queued_job(bid, coordinator), AllocationJob)  # once it has ended, another may run
+
+
+def test_a_decline_in_a_large_bid_queues_a_background_rerun(world, coordinator, settings):
+    coop_c = f.MemberCoopFactory(consortium=world.consortium)
+    bid = two_member_bid(world)
+    declare(coop_c, world.council, "30")
+    opt_in(bid, coop_c)
+    services.allocation_run(bid=bid, strategy="lowest_cost", by=coordinator)  # always inline
+    settings.ALLOCATION_INLINE_MAX_CELLS = 1
+    member = world.user("member_a")
+    Allocation.objects.filter(coop=world.coop_a).update(status=AllocationStatus.DECLINED)
+    MemberResponse.objects.filter(coop=world.coop_a).update(status=ResponseStatus.DECLINED)
+
+    assert services.allocation_rerun_after_decline(bid=bid, coop=world.coop_a, by=member) is None
+    job = AllocationJob.objects.get(bid=bid)
+    assert (job.status, job.cells, job.requested_by, job.strategy) == (QUEUED, 2, member, "lowest_cost")
+    # A second decline while it is live is left to the job, which reads the declines it runs with.
+    Allocation.objects.filter(coop=world.coop_b).update(status=AllocationStatus.DECLINED)
+    MemberResponse.objects.filter(coop=world.coop_b).update(status=ResponseStatus.DECLINED)
+    assert services.allocation_rerun_after_decline(bid=bid, coop=world.coop_b, by=member) is None
+    assert AllocationJob.objects.count() == 1
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+    assert cells(bid) == {(coop_c.pk, DAY): D("30.00")}
+
+
+# --- the progress fragment ------------------------------------------------------------------------
+
+def test_progress_fragment_shows_the_percent_and_reloads_the_page_when_done(world, coordinator, big,
+                                                                          client_for):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    AllocationJob.objects.filter(pk=job.pk).update(status=RUNNING, started_at=timezone.now(), progress=40,
+                                                   stage=AllocationJobStage.COVERAGE)
+    url = reverse("bid-allocation-progress", args=[bid.pk])
+    client = client_for("coordinator")
+
+    response = client.get(url + "?stage=build", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "HX-Refresh" not in response
+    assert 'value="40"' in html and "40% done" in html
+    assert f'hx-get="{url}?stage=coverage" hx-trigger="every 2s"' in html
+    assert 'hx-swap-oob="innerHTML">Covering as much of the volume as possible' in html  # a new stage
+
+    html = client.get(url + "?stage=coverage", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-swap-oob" not in html and "40% done" in html  # same stage: nothing announced again
+
+    assert client_for("board").get(url).status_code == 200
+    for persona in ("member_a", "reviewer", "coordinator_other"):
+        assert client_for(persona).get(url).status_code == 404, persona
+
+    assert tasks.run_allocation_job(job.pk) == RUNNING  # running already (elsewhere): left alone
+    AllocationJob.objects.filter(pk=job.pk).update(status=DONE, progress=100, stage=AllocationJobStage.DONE)
+    response = client.get(url + "?stage=coverage", HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+    assert "hx-get" not in response.content.decode()
+    response = client.get(url)  # without htmx: the fragment, with a way back
+    assert "HX-Refresh" not in response and "See the allocation" in response.content.decode()
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+def test_api_answers_202_with_the_job_and_shows_its_status(world, coordinator, big, api_for):
+    bid = two_member_bid(world)
+    api = api_for("coordinator")
+
+    response = api.post(f"/api/v1/bids/{bid.pk}/allocation/", {"strategy": "fair_share"}, format="json")
+
+    assert response.status_code == 202, response.content
+    job = AllocationJob.objects.get(bid=bid)
+    job_url = f"/api/v1/bids/{bid.pk}/allocation/jobs/{job.pk}/"
+    assert response["Location"] == f"http://testserver{job_url}"
+    body = response.json()
+    assert (body["id"], body["status"], body["progress"], body["url"], body["summary"]) == (
+        job.pk, "queued", 0, job_url, None)
+    assert body["requested_by"] and body["cells"] == 2 and body["stale"] is False
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+    body = api.get(job_url).json()
+    assert (body["status"], body["progress"], body["stage"], body["error"]) == ("done", 100, "done", "")
+    assert body["summary"]["coverage"] == "0.8000"
+    assert body["summary"]["shortfalls"] == [{"lot_number": 1, "time_band": DAY, "volume": "20.00"}]
+    assert api.get(f"/api/v1/bids/{bid.pk}/allocation/").json()["job"]["id"] == job.pk
+
+    assert api_for("board").get(job_url).status_code == 200
+    for persona in ("member_a", "member_b", "reviewer", "coordinator_other"):
+        assert api_for(persona).get(job_url).status_code == 404, persona
+    assert api_for("anonymous").get(job_url).status_code == 401
+    other = a_bid(world)
+    assert api.get(f"/api/v1/bids/{other.pk}/allocation/jobs/{job.pk}/").status_code == 404
+
+
+# --- a real worker --------------------------------------------------------------------------------
+
+@pytest.mark.redis
+@pytest.mark.postgres  # the worker is another process: it must share a real database
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_runs_the_job_to_the_end(world, settings, monkeypatch, celery_worker):  # noqa: F811
+    from celery.backends.redis import RedisBackend
+
+    from consortium.celery import app
+
+    queue, broker, log = celery_worker
+    settings.ALLOCATION_INLINE_MAX_CELLS = 1
+    coordinator = world.user("coordinator")
+    bid = two_member_bid(world)
+    sent = []
+    monkeypatch.setattr(services, "_enqueue_job", lambda job_id: sent.append(
+        tasks.run_allocation_job.apply_async(args=[job_id], queue=queue)))
+    results = RedisBackend(app=app, url=broker)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        job = services.allocation_request(bid=bid, strategy="fair_share", by=coordinator)  # commits
+        assert isinstance(job, AllocationJob) and len(sent) == 1
+        try:
+            outcome = app.AsyncResult(sent[0].id, backend=results).get(timeout=120)
+        except Exception as exc:
+            raise AssertionError(f"the worker did not answer: {exc}\n{log.read_text()}") from exc
+    finally:
+        app.conf.task_always_eager = eager
+
+    assert outcome == DONE, log.read_text()
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.stage) == (DONE, 100, "done")
+    assert job.summary == EXPECTED_SUMMARY
+    assert cells(bid) == {(world.coop_a.pk, DAY): D("60.00"), (world.coop_b.pk, DAY): D("20.00")}
