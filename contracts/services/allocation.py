@@ -48,6 +48,8 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consortium.audit import delete_audited as _delete
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import TimeBand, User
 from contracts import allocation as engine
@@ -270,16 +272,6 @@ def _declined_coops(bid: Bid) -> set[int]:
     declined |= set(Allocation.objects.filter(bid_lot__bid=bid, status=AllocationStatus.DECLINED)
                     .values_list("coop_id", flat=True))
     return declined
-
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
-
-
-def _delete(obj, by: User | None) -> None:
-    obj._history_user = by
-    obj.delete()
 
 
 def _sync_responses(*, bid: Bid, by: User | None, keep: Iterable[int] = ()) -> None:

@@ -30,6 +30,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium.audit import delete_audited as _delete
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand, User
 from contracts.models import (
@@ -64,16 +66,6 @@ MAX_QUANTITY = Decimal("9999999999.99")
 ANSWER_MAX = 20000
 REMIND_WITHIN = dt.timedelta(hours=48)
 REMIND_EVERY = dt.timedelta(hours=24)
-
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
-
-
-def _delete(obj, by: User | None) -> None:
-    obj._history_user = by
-    obj.delete()
 
 
 def _require_coordinator(by: User | None, bid_or_consortium_id: int) -> None:

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium.audit import delete_audited as _delete
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand, User
 from contracts.models import (
@@ -87,16 +89,6 @@ class BidRefused(DomainError):
 
 
 # --- shared --------------------------------------------------------------------------------------
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
-
-
-def _delete(obj, by: User | None) -> None:
-    obj._history_user = by
-    obj.delete()
-
 
 def _lock(tender: Tender) -> Tender:
     return Tender.objects.select_for_update().select_related("council").get(pk=tender.pk)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import User
 from contracts.models import (
@@ -90,11 +91,6 @@ class MarksRefused(DomainError):
 
 
 # --- shared checks -------------------------------------------------------------------------------
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
-
 
 def _label(choices, value: str) -> str:
     return str(choices(value).label).lower()

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Council, Role, ServiceType, TimeBand, User
 from contracts.models import (
@@ -66,11 +67,6 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 def volume_field(band: str) -> str:
     """The input name of one band's weekly volume (forms use it; DomainError names it)."""
     return f"volume_{band}"
-
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
 
 
 def _label(status_choices, value: str) -> str:

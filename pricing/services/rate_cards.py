@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from pricing.models import (
@@ -100,11 +101,6 @@ def _check_period(effective_from: Any, effective_to: Any) -> None:
     if effective_to > LATEST:
         raise DomainError(_("The end date must be no later than %(last)s.") % {"last": LAST_YEAR + 1},
                           field="effective_to")
-
-
-def _save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
 
 
 def _write_rates(card: RateCard, rates: dict[str, Decimal], by: User | None) -> None:
