@@ -127,6 +127,10 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login lockout: 10 failures for one username within an hour lock that account for an hour.
+# Reasons for a change (an award cancelled, a contract varied, a mark moderated) are written by
+# people and may run to a paragraph: the audit history keeps them whole, not in 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = ["username"]

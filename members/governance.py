@@ -21,6 +21,8 @@ The rules (the Ballot model's docstring states them too):
   example at the board meeting, or after ``closes_at``); when every entitled board member has
   voted there is nothing to wait for and the ballot is decided at once. Deciding twice changes
   nothing.
+- Withdrawing: a motion that no longer stands (the bid it approves went back to draft) is
+  withdrawn uncounted, with the reason in its history: no result, no ``ballot_decided``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium.audit import save_audited
 from consortium.errors import DomainError
 from consortium.models import Consortium, Role, User
 
@@ -214,6 +217,8 @@ def vote_cast(*, ballot: Ballot, voter: User, choice: str) -> Vote:
     ballot = _lock(ballot)
     if not is_entitled(voter, ballot):
         raise DomainError(_("Only the board members of the consortium when the vote opened can vote."))
+    if ballot.status == BallotStatus.WITHDRAWN:
+        raise DomainError(_("The motion was withdrawn: there is nothing to vote on."))
     if ballot.status != BallotStatus.OPEN:
         raise DomainError(_("Voting has closed: the ballot has been decided."))
     if ballot.closes_at is not None and timezone.now() >= ballot.closes_at:
@@ -252,6 +257,23 @@ def ballot_decide(*, ballot: Ballot, by: User | None = None) -> Ballot:
     if ballot.status != BallotStatus.OPEN:
         return ballot
     return _decide_locked(ballot, by=by)
+
+
+@transaction.atomic
+def ballot_withdraw(*, ballot: Ballot, by: User | None, reason: str) -> Ballot:
+    """Take a motion off the table uncounted: what it asked the board no longer stands (a joint
+    bid went back to draft, say). Nobody can vote on it any more; no result is recorded and
+    nothing that waits for a decision hears of it. Withdrawing a closed ballot changes nothing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the motion is withdrawn."), field="reason")
+    ballot = _lock(ballot)
+    if ballot.status != BallotStatus.OPEN:
+        return ballot
+    ballot.status = BallotStatus.WITHDRAWN
+    ballot.decided_at = timezone.now()
+    save_audited(ballot, by, reason=reason, update_fields=["status", "decided_at"])
+    return ballot
 
 
 # --- reads -------------------------------------------------------------------------------------

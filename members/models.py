@@ -393,6 +393,7 @@ class BallotStatus(models.TextChoices):
     CARRIED = "carried", _("Carried")
     DEFEATED = "defeated", _("Defeated")
     NO_QUORUM = "no_quorum", _("Not quorate")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class VoteChoice(models.TextChoices):

@@ -8,12 +8,10 @@ DATABASE_URL pointing at PostgreSQL; in CI it fails instead (root conftest).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from consortium.errors import DomainError
@@ -23,33 +21,13 @@ from contracts.services import allocation as services
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import factories as f
+from tests.concurrency import run_together
 
 BIDS = 10
 ATTEMPTS = 60
 DAY, EVENING = TimeBand.WEEKDAY_DAY, TimeBand.EVENING
 
 
-def _run_together(jobs: list) -> list[BaseException]:
-    """Each job in its own thread (its own connection), all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=60)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "an allocation never finished (deadlock?)"
-    return errors
 
 
 @pytest.mark.postgres
@@ -87,7 +65,7 @@ def test_concurrent_allocations_never_overcommit_a_members_capacity(world):
         bid, lot = bids[i % BIDS]  # six attempts per bid: two coordinators on one bid, and more
         jobs.append(adjust(bid, lot, f"{10 + i % 7}") if i % 4 == 3 else run(bid, strategies[i % 3]))
 
-    errors = _run_together(jobs)
+    errors = run_together(jobs)
 
     unexpected = [e for e in errors if not isinstance(e, DomainError)]
     assert unexpected == [], unexpected

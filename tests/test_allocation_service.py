@@ -470,3 +470,72 @@ def test_api_refuses_cells_outside_the_bid_with_a_400(world, api_for):
         assert response.status_code == 400, (bad, response.content)
     assert api.post(url, {"strategy": "cheapest"}, format="json").status_code == 400
     assert not Allocation.objects.exists()
+
+
+# --- bids never submitted release their reservations when the tender closes ------------------------
+
+def _past_deadline(bid) -> None:
+    from contracts.models import Tender
+
+    past = timezone.now() - dt.timedelta(minutes=1)
+    Tender.objects.filter(pk=bid.tender_id).update(submission_deadline=past, clarification_deadline=None)
+
+
+def test_closing_the_tender_withdraws_unsubmitted_bids_and_frees_what_they_reserved(world, coordinator):
+    from contracts.models import Bid
+    from contracts.services.tenders import tenders_close_past_deadline
+
+    late, other = a_bid(world), a_bid(world)
+    declare(world.coop_a, world.council, "130")
+    for bid in (late, other):
+        opt_in(bid, world.coop_a)
+    services.allocation_run(bid=late, strategy="lowest_cost", by=coordinator)
+    services.allocation_run(bid=other, strategy="lowest_cost", by=coordinator)
+    assert cells(other) == {(world.coop_a.pk, DAY): D("30.00")}
+
+    _past_deadline(late)
+    assert tenders_close_past_deadline() == 1
+    late.refresh_from_db()
+    assert late.status == BidStatus.WITHDRAWN
+    assert late.history.first().history_change_reason == "Not submitted by the tender's deadline."
+    # What it reserved is free for the other bid.
+    services.allocation_run(bid=other, strategy="lowest_cost", by=coordinator)
+    assert cells(other) == {(world.coop_a.pk, DAY): D("100.00")}
+    assert tenders_close_past_deadline() == 0  # safe to run twice
+    assert Bid.objects.get(pk=late.pk).history.filter(status=BidStatus.WITHDRAWN).count() == 1
+
+
+def test_closing_the_tender_keeps_a_submitted_bid_and_its_reservation(world, coordinator):
+    from contracts.models import Bid, Tender, TenderStatus
+    from contracts.selectors.allocation import reserved_elsewhere
+    from contracts.services.tenders import tender_transition
+
+    submitted, other = a_bid(world), a_bid(world)
+    unsent = cf.bid(world.consortium_other, submitted.tender, by=world.user("coordinator_other"))
+    declare(world.coop_a, world.council, "300")
+    opt_in(submitted, world.coop_a)
+    services.allocation_run(bid=submitted, strategy="lowest_cost", by=coordinator)
+    Bid.objects.filter(pk=submitted.pk).update(status=BidStatus.SUBMITTED)
+    _past_deadline(submitted)
+    tender_transition(tender=Tender.objects.get(pk=submitted.tender_id), to=TenderStatus.CLOSED,
+                      by=world.user("reviewer"))
+    assert Bid.objects.get(pk=submitted.pk).status == BidStatus.SUBMITTED
+    assert Bid.objects.get(pk=unsent.pk).status == BidStatus.WITHDRAWN
+    scope = (world.coop_a.pk, world.council.pk, submitted.bid_lots.get().lot.service_type_id, DAY)
+    assert reserved_elsewhere(bid=other, scopes=[scope])[scope] == D("100.00")
+
+
+def test_a_bid_before_the_board_at_the_deadline_is_withdrawn_and_its_ballot_closed(world, coordinator):
+    from contracts.models import Bid
+    from contracts.services.tenders import tenders_close_past_deadline
+    from members import governance
+    from members.models import BallotStatus
+
+    bid = a_bid(world)
+    ballot = governance.ballot_open(consortium=world.consortium, subject="Approve the bid", by=coordinator)
+    Bid.objects.filter(pk=bid.pk).update(status=BidStatus.AWAITING_APPROVAL, ballot=ballot)
+    _past_deadline(bid)
+    tenders_close_past_deadline()
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.WITHDRAWN
+    ballot.refresh_from_db()
+    assert ballot.status != BallotStatus.OPEN and ballot.decided_at is not None

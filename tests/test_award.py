@@ -248,9 +248,12 @@ def test_one_standing_award_per_lot_and_cancel_then_decide_again(world, ev):
         services.award_decide(lot=ev.lot, entry=ev.entry, by=lead)
     with pytest.raises(DomainError, match="why"):
         services.award_cancel(award=award, by=lead, reason=" ")
-    cancelled = services.award_cancel(award=award, by=lead, reason="A scoring error was found.")
+    # A reason of a paragraph is kept whole in the audit history (PostgreSQL would refuse more
+    # than 100 characters in a varchar column).
+    reason = "A scoring error was found. " + "The second bid's price was read per week, not per hour. " * 8
+    cancelled = services.award_cancel(award=award, by=lead, reason=reason)
     assert cancelled.status == AwardStatus.CANCELLED
-    assert cancelled.history.first().history_change_reason == "A scoring error was found."
+    assert cancelled.history.first().history_change_reason == reason.strip()
     again = services.award_decide(lot=ev.lot, entry=ev.entry, by=lead)
     assert again.pk != award.pk
     with pytest.raises(DomainError, match="cancelled award cannot be confirmed"):
@@ -489,3 +492,58 @@ def test_another_reviewer_of_the_council_sees_the_award_page_but_may_not_act(wor
     api.force_authenticate(panelist)
     assert api.post(f"/api/v1{url}", {"entry": ev.entry.pk}, format="json").status_code == 403
     assert not Award.objects.exists()
+
+
+# --- the tender cancelled during a standstill ----------------------------------------------------
+
+def test_cancelling_the_tender_cancels_awards_in_standstill_and_no_contract_follows(
+        world, mailoutbox, django_capture_on_commit_callbacks):
+    from contracts.services.tenders import tender_transition
+
+    ev = evaluated_lot(world, rival=True)
+    lead = world.user("reviewer")
+    award = past_standstill(services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        tender_transition(tender=ev.tender, to=TenderStatus.CANCELLED, by=lead)
+    award.refresh_from_db()
+    assert award.status == AwardStatus.CANCELLED
+    last = award.history.first()  # the audit row: who, and why
+    assert last.status == AwardStatus.CANCELLED and last.history_user == lead
+    assert last.history_change_reason == "The tender was cancelled."
+    assert Lot.objects.get(pk=ev.lot.pk).status == LotStatus.CANCELLED
+    # The submitted bids leave the live statuses: they reserve the members' capacity no more.
+    for entry in (ev.entry, ev.rival):
+        assert Bid.objects.get(pk=entry.submission.bid_id).status == BidStatus.UNSUCCESSFUL
+    # The bidders are told no contract follows.
+    assert {m.to[0] for m in mailoutbox} == {world.user("coordinator").email,
+                                             world.user("coordinator_other").email}
+    assert all("cancelled the tender" in m.body and "no contract" in m.body for m in mailoutbox)
+    # The beat task, later, makes nothing; confirming by hand is refused.
+    from contracts import tasks
+
+    assert tasks.confirm_awards_after_standstill.apply().get() == 0
+    with pytest.raises(DomainError):
+        services.award_confirm(award=award, by=lead)
+    assert not Contract.objects.exists()
+    assert CapacityDeclaration.objects.filter(committed_volume__gt=0).count() == 0
+
+
+def test_cancelling_the_tender_leaves_a_confirmed_award_and_its_contract(world):
+    from contracts.services.tenders import tender_transition
+
+    ev = evaluated_lot(world, second_lot=True)
+    lead = world.user("reviewer")
+    second = ev.tender.lots.get(number=2)
+    from contracts.models import BidLot
+
+    BidLot.objects.create(bid=ev.entry.submission.bid, lot=second)  # undecided: the bid stays live
+    award = past_standstill(services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    services.award_confirm(award=award, by=lead)
+    assert Bid.objects.get(pk=ev.entry.submission.bid_id).status == BidStatus.SUBMITTED
+    tender_transition(tender=ev.tender, to=TenderStatus.CANCELLED, by=lead)
+    assert Award.objects.get(pk=award.pk).status == AwardStatus.CONFIRMED
+    assert Contract.objects.filter(award=award).exists()
+    assert Lot.objects.get(pk=ev.lot.pk).status == LotStatus.AWARDED
+    assert Lot.objects.get(pk=second.pk).status == LotStatus.CANCELLED
+    assert Bid.objects.get(pk=ev.entry.submission.bid_id).status == BidStatus.AWARDED

@@ -178,6 +178,43 @@ def test_decided_signal_is_sent_once(world, board):
     assert seen == [(ballot.pk, BallotStatus.NO_QUORUM)]
 
 
+def test_a_withdrawn_motion_is_not_counted_takes_no_votes_and_tells_no_listener(world, board, client):
+    seen = []
+
+    def listener(sender, ballot, by, **kwargs):
+        seen.append(ballot.pk)
+
+    ballot = _open(world)
+    governance.vote_cast(ballot=ballot, voter=board[0], choice="for")  # 1 of 3: still open
+    with pytest.raises(DomainError, match="why"):
+        governance.ballot_withdraw(ballot=ballot, by=world.user("coordinator"), reason="  ")
+    governance.ballot_decided.connect(listener)
+    try:
+        withdrawn = governance.ballot_withdraw(ballot=ballot, by=world.user("coordinator"),
+                                               reason="The motion no longer stands.")
+        again = governance.ballot_withdraw(ballot=ballot, by=None, reason="Twice.")
+    finally:
+        governance.ballot_decided.disconnect(listener)
+    assert seen == []
+    assert withdrawn.status == BallotStatus.WITHDRAWN and withdrawn.decided_at is not None
+    assert (again.status, again.decided_at) == (withdrawn.status, withdrawn.decided_at)
+    record = Ballot.objects.get(pk=ballot.pk).history.first()
+    assert (record.history_user, record.history_change_reason) == (world.user("coordinator"),
+                                                                   "The motion no longer stands.")
+    with pytest.raises(DomainError, match="withdrawn"):
+        governance.vote_cast(ballot=ballot, voter=board[1], choice="for")
+    client.force_login(world.user("board"))
+    page = client.get(reverse("ballot-detail", args=[ballot.pk])).content.decode()
+    assert "Withdrawn" in page and "Votes cast before the motion was withdrawn (not counted)" in page
+    assert "Cast your vote" not in page
+
+
+def test_deciding_a_withdrawn_motion_changes_nothing(world, board):
+    ballot = governance.ballot_withdraw(ballot=_open(world), by=None, reason="No longer stands.")
+    decided = governance.ballot_decide(ballot=ballot, by=world.user("coordinator"))
+    assert decided.status == BallotStatus.WITHDRAWN
+
+
 # --- who sees what -------------------------------------------------------------------------------
 
 

@@ -430,3 +430,56 @@ def test_inactive_board_user_is_not_a_reviewer(world):
     # guard for the fixtures: the reviewer persona has no consortium, so no bid is theirs
     reviewer = UserFactory(role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
     assert not selectors.can_see_bids(reviewer)
+
+
+# --- the public status mover and the board's ballot ---------------------------------------------
+
+def _second_board_member(world):
+    return UserFactory(username="board-two", role=Role.BOARD_MEMBER, consortium=world.consortium)
+
+
+def test_taking_a_bid_back_to_draft_withdraws_its_open_ballot_uncounted(world, allocated):
+    second = _second_board_member(world)  # two voters: one vote leaves the ballot open
+    coordinator = world.user("coordinator")
+    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=coordinator)
+    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
+    assert bid.ballot.__class__.objects.get(pk=bid.ballot_id).status == BallotStatus.OPEN
+    services.bid_reopen(bid=bid, by=coordinator)
+    ballot = bid.ballot.__class__.objects.get(pk=bid.ballot_id)
+    assert ballot.status == BallotStatus.WITHDRAWN and ballot.history.first().history_user == coordinator
+    assert "no longer waiting for the board" in ballot.history.first().history_change_reason
+    with pytest.raises(DomainError, match="withdrawn"):
+        governance.vote_cast(ballot=ballot, voter=second, choice=VoteChoice.FOR)
+    # The vote already cast is not counted and approves nothing: the bid stays a draft.
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
+    # Sent again: a new ballot, open.
+    again = services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
+    assert again.ballot_id != ballot.pk and again.ballot.status == BallotStatus.OPEN
+
+
+def test_a_change_to_the_lots_withdraws_the_ballot_of_a_bid_before_the_board(world, allocated, tender):
+    from contracts.services.tenders import lot_update
+
+    _second_board_member(world)
+    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=world.user("coordinator"))
+    lot = tender.lots.get()
+    lot_update(lot=lot, by=world.user("reviewer"), title="Care at home, north")
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
+    ballot = bid.ballot.__class__.objects.get(pk=bid.ballot_id)
+    assert ballot.status == BallotStatus.WITHDRAWN
+    assert ballot.history.first().history_user is None  # withdrawn by the system: not a coordinator's act
+
+
+def test_bid_transition_follows_the_table_quietly_repeats_and_records_the_reason(world, bid):
+    coordinator = world.user("coordinator")
+    with pytest.raises(DomainError, match="draft cannot become awarded") as refused:
+        services.bid_transition(bid=bid, to=BidStatus.AWARDED, by=coordinator)
+    assert refused.value.code == "transition"
+    moved = services.bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=coordinator,
+                                    reason="Not going ahead.")
+    assert moved.status == BidStatus.WITHDRAWN
+    last = Bid.objects.get(pk=bid.pk).history.first()
+    assert (last.history_user, last.history_change_reason) == (coordinator, "Not going ahead.")
+    count = Bid.objects.get(pk=bid.pk).history.count()
+    services.bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=coordinator)
+    assert Bid.objects.get(pk=bid.pk).history.count() == count

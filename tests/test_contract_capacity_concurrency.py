@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from consortium.errors import DomainError
@@ -41,6 +39,7 @@ from members.models import CapacityDeclaration
 from members.services import capacity_declare
 from tests import contracts_factories as cf
 from tests import factories as f
+from tests.concurrency import run_together
 
 AWARDS = 55
 REDECLARATIONS = 5
@@ -49,27 +48,6 @@ A_DECLARED, A_EACH = Decimal("100"), Decimal("10")  # room for exactly 10 contra
 B_DECLARED, B_EACH = Decimal("100"), Decimal("7")
 
 
-def _run_together(jobs: list) -> list[BaseException]:
-    """Each job in its own thread (its own connection), all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=60)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a confirmation never finished (deadlock?)"
-    return errors
 
 
 def _award_in_standstill(world, declarations: dict) -> Award:
@@ -117,7 +95,7 @@ def test_concurrent_contracts_never_commit_more_than_a_member_declared(world):
             valid_from=dt.date(2026, 1, 1))
 
     jobs = [confirm(award) for award in awards] + [redeclare() for _ in range(REDECLARATIONS)]
-    errors = _run_together(jobs)
+    errors = run_together(jobs)
 
     unexpected = [e for e in errors if not isinstance(e, DomainError)]
     assert unexpected == [], unexpected

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from consortium.errors import DomainError
 from contracts.models import (
@@ -404,3 +405,97 @@ def test_list_pages_cost_a_fixed_number_of_queries(world, awarded, client_for, a
         assert api.get("/api/v1/contracts/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("contract-detail", args=[awarded.contract.pk])).status_code == 200
+
+
+# --- capacity declared for the contract's dates ----------------------------------------------------
+
+def test_contract_refused_when_a_declaration_ends_before_the_contract_starts_and_nothing_changes(world):
+    ev = evaluated_lot(world)
+    lead = world.user("reviewer")
+    b_day = ev.capacity[(world.coop_b.pk, WEEKDAY)]
+    CapacityDeclaration.objects.filter(pk=b_day.pk).update(valid_to=START - dt.timedelta(days=1))
+    award = past_standstill(award_services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    with pytest.raises(DomainError) as refused:
+        award_services.award_confirm(award=award, by=lead)
+    message = str(refused.value.message)
+    assert refused.value.code == "capacity"
+    assert "Cydweithfa B Cyf" in message and "Cardiff" in message and "weekday" in message
+    assert date_format(START - dt.timedelta(days=1), "DATE_FORMAT") in message  # the declaration's end
+    assert date_format(START, "DATE_FORMAT") in message  # the day the contract starts
+    assert not Contract.objects.exists()
+    for row in ev.capacity.values():
+        assert _committed(row) == 0
+    # The beat task leaves it for the lead reviewer to see, and commits nothing either.
+    assert award_services.awards_confirm_due() == 0
+    assert not Contract.objects.exists() and _committed(ev.capacity[(world.coop_a.pk, WEEKDAY)]) == 0
+
+
+def test_contract_refused_when_a_declaration_starts_after_the_contract(world):
+    ev = evaluated_lot(world)
+    lead = world.user("reviewer")
+    a_weekend = ev.capacity[(world.coop_a.pk, WEEKEND)]
+    CapacityDeclaration.objects.filter(pk=a_weekend.pk).update(valid_from=START + dt.timedelta(days=30))
+    award = past_standstill(award_services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    with pytest.raises(DomainError, match="Cydweithfa A Cyf.*weekend.*the day the contract starts"):
+        award_services.award_confirm(award=award, by=lead)
+    assert not Contract.objects.exists()
+
+
+def test_a_declaration_valid_when_the_contract_starts_is_enough_and_the_commitment_carries_over(world):
+    """Members declare for a year at a time; a three-year contract is committed on the
+    declaration valid when it starts, and the next declaration takes the commitment over."""
+    ev = evaluated_lot(world)
+    lead = world.user("reviewer")
+    CapacityDeclaration.objects.filter(pk__in=[r.pk for r in ev.capacity.values()]).update(
+        valid_from=START, valid_to=START.replace(year=START.year + 1) - dt.timedelta(days=1))
+    award = past_standstill(award_services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    award_services.award_confirm(award=award, by=lead)
+    assert Contract.objects.get(award=award).end == END
+    b_day = ev.capacity[(world.coop_b.pk, WEEKDAY)]
+    assert _committed(b_day) == D("40.00")
+    # The next year's declaration carries the 40 hours committed, and cannot declare less.
+    b_day.refresh_from_db()
+    with pytest.raises(DomainError, match="committed"):
+        capacity_declare(**_redeclare(b_day, D("39")), by=world.user("coordinator"))
+    renewed = capacity_declare(**_redeclare(b_day, D("60")), by=world.user("coordinator"))
+    assert (renewed.committed_volume, renewed.available_volume) == (D("40.00"), D("20.00"))
+
+
+def _redeclare(row, volume) -> dict:
+    return {"coop": row.coop, "service_type": row.service_type, "council": row.council,
+            "time_band": row.time_band, "valid_from": START.replace(year=START.year + 1),
+            "valid_to": None, "declared_volume": volume, "staff_fte": row.staff_fte,
+            "welsh_speaking_share": row.welsh_speaking_share}
+
+
+def test_dates_variation_extends_the_end_past_a_declaration_but_a_new_start_needs_one(world, awarded):
+    contract = awarded.contract
+    coordinator = world.user("coordinator")
+    b_day = awarded.capacity[(world.coop_b.pk, WEEKDAY)]
+    CapacityDeclaration.objects.filter(pk=b_day.pk).update(valid_to=START + dt.timedelta(days=90))
+    # A longer contract: its commitment carries over to the next declarations.
+    services.contract_vary(contract=contract, by=coordinator, kind=ContractVersion.Kind.DATES,
+                           reason="Extended a year.", end=END + dt.timedelta(days=365))
+    # A start moved past the declaration's end: refused, nothing changes.
+    with pytest.raises(DomainError) as refused:
+        services.contract_vary(contract=contract, by=coordinator, kind=ContractVersion.Kind.DATES,
+                               reason="Starts later.", start=START + dt.timedelta(days=120))
+    assert refused.value.field == "start" and refused.value.code == "capacity"
+    assert "Cydweithfa B Cyf" in str(refused.value.message) and "weekday" in str(refused.value.message)
+    contract.refresh_from_db()
+    assert (contract.start, contract.end, contract.version) == (START, END + dt.timedelta(days=365), 2)
+    services.contract_vary(contract=contract, by=coordinator, kind=ContractVersion.Kind.DATES,
+                           reason="Back to the original end.", end=END)
+    assert Contract.objects.get(pk=contract.pk).version == 3
+
+
+def test_dates_variation_refused_before_a_declarations_start(world, awarded):
+    contract = awarded.contract
+    a_day = awarded.capacity[(world.coop_a.pk, WEEKDAY)]
+    CapacityDeclaration.objects.filter(pk=a_day.pk).update(valid_from=START)
+    with pytest.raises(DomainError, match="Cydweithfa A Cyf") as refused:
+        services.contract_vary(contract=contract, by=world.user("coordinator"),
+                               kind=ContractVersion.Kind.DATES, reason="Earlier start.",
+                               start=START - dt.timedelta(days=7))
+    assert refused.value.field == "start"
+    assert Contract.objects.get(pk=contract.pk).start == START

@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from decimal import Decimal
@@ -31,31 +30,11 @@ from members.models import (
     MembershipStatusChange,
 )
 from tests import factories as f
+from tests.concurrency import run_together
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _run_together(jobs: list) -> list[BaseException]:
-    """Run each job in its own thread, all released at once; return what they raised."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection; give it back
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a declaration never finished (deadlock?)"
-    return errors
 
 
 def _assert_one_linear_history(rows: list[CapacityDeclaration], calls: int) -> None:
@@ -90,7 +69,7 @@ def test_concurrent_declarations_never_leave_two_current_rows_for_a_scope(world)
         )
 
     jobs = [declare(coop, 100 + i) for coop, calls in scopes.items() for i in range(calls)]
-    errors = _run_together(jobs)
+    errors = run_together(jobs)
 
     assert errors == []
     for coop, calls in scopes.items():
@@ -113,7 +92,7 @@ def test_concurrent_status_moves_record_exactly_one_change(world):
             by=world.user("coordinator"),
         )
 
-    errors = _run_together([suspend("Late accounts"), suspend("Insurance lapsed")])
+    errors = run_together([suspend("Late accounts"), suspend("Insurance lapsed")])
 
     assert errors == []
     changes = MembershipStatusChange.objects.filter(coop=coop).count() - before

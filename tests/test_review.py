@@ -42,6 +42,7 @@ from members import governance
 from members.models import VoteChoice
 from pricing.selectors.submissions import member_floors
 from tests import contracts_factories as cf
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 from tests.pricing_factories import cost_submission
 from tests.test_bids import _ready, allocate
@@ -480,28 +481,6 @@ def test_review_pages_render_in_welsh_with_plain_numbers_in_the_charts(world, op
 
 # --- races (PostgreSQL: real row locks) --------------------------------------------------------------
 
-def _run_together(jobs: list) -> list[BaseException]:
-    """Each job in its own thread (its own connection), all released at once."""
-    import threading
-
-    barrier, errors = threading.Barrier(len(jobs)), []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a job never finished (deadlock?)"
-    return errors
 
 
 @pytest.mark.postgres
@@ -509,7 +488,7 @@ def _run_together(jobs: list) -> list[BaseException]:
 def test_two_reviewers_opening_at_once_make_one_set_of_entries_and_one_lead(world):
     tender = _pass_deadline(_submitted_tender(world))
     first, second = world.user("reviewer"), _second_reviewer(world)
-    errors = _run_together([lambda: services.evaluation_open(tender=tender, by=first),
+    errors = run_together([lambda: services.evaluation_open(tender=tender, by=first),
                             lambda: services.evaluation_open(tender=tender, by=second)])
     assert errors == []
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.IN_EVALUATION
@@ -532,8 +511,62 @@ def test_the_same_outside_bid_recorded_twice_at_once_is_kept_once(world):
         return lambda: services.external_bid_record(tender=tender, by=by, bidder_name="Solo Care Ltd",
                                                     rates={lot.pk: {WEEKDAY: "36.00"}})
 
-    errors = _run_together([record(lead), record(second)])
+    errors = run_together([record(lead), record(second)])
     assert len(errors) == 1 and isinstance(errors[0], DomainError)
     assert "already recorded" in str(errors[0].as_dict()["bidder_name"])
     assert ExternalBid.objects.filter(tender=tender).count() == 1
     assert Entry.objects.filter(lot=lot, external_bid__isnull=False).count() == 1
+
+
+def _submit_sheet(lot, reviewer) -> None:
+    from contracts.services import scoring
+
+    marks = {(entry.pk, q.pk): (1, "")
+             for entry in Entry.objects.filter(lot=lot) for q in lot.questions.all()}
+    scoring.mark_sheet_save(lot=lot, by=reviewer, marks=marks)
+    scoring.mark_sheet_submit(lot=lot, by=reviewer)
+
+
+def test_outside_bids_can_be_neither_recorded_nor_deleted_once_a_sheet_is_submitted(
+        world, opened, client_for, api_for):
+    lot = opened.lots.get()
+    lead = world.user("reviewer")
+    early = services.external_bid_record(tender=opened, by=lead, bidder_name="Early Care Ltd",
+                                         rates={lot.pk: {WEEKDAY: "38.00"}})
+    _submit_sheet(lot, lead)
+    with pytest.raises(DomainError, match="already been submitted") as refused:
+        services.external_bid_record(tender=opened, by=lead, bidder_name="Late Care Ltd",
+                                     rates={lot.pk: {WEEKDAY: "30.00"}})
+    assert refused.value.code == "marked" and "Lot 1" in str(refused.value.message)
+    # Through the web and the API: a clear message, nothing saved.
+    page = client_for("reviewer").post(reverse("review-external-new", args=[opened.pk]),
+                                       {"bidder_name": "Late Care Ltd",
+                                        services.rate_field(lot.pk, WEEKDAY): "30"})
+    assert page.status_code == 200 and "already been submitted" in page.content.decode()
+    answer = api_for("reviewer").post(f"{API}/tenders/{opened.pk}/external-bids/",
+                                      {"bidder_name": "Late Care Ltd",
+                                       "rates": {str(lot.pk): {WEEKDAY: "30"}}},
+                                      format="json")
+    assert answer.status_code == 400 and "already been submitted" in json.dumps(answer.json())
+    assert list(ExternalBid.objects.values_list("bidder_name", flat=True)) == ["Early Care Ltd"]
+    # Its marks aside, the early bid cannot be taken away from under the sealed sheet either.
+    from contracts.models import QualityMark
+
+    QualityMark.objects.filter(entry__external_bid=early).delete()
+    with pytest.raises(DomainError, match="already been submitted"):
+        services.external_bid_delete(external_bid=early, by=lead)
+    assert api_for("reviewer").delete(f"{API}/external-bids/{early.pk}/").status_code == 400
+    assert ExternalBid.objects.filter(pk=early.pk).exists()
+    assert Entry.objects.filter(external_bid=early).count() == 1
+
+
+def test_an_unsubmitted_sheet_does_not_stop_recording_an_outside_bid(world, opened):
+    from contracts.services import scoring
+
+    lot = opened.lots.get()
+    lead = world.user("reviewer")
+    entry = Entry.objects.get(lot=lot)
+    scoring.mark_sheet_save(lot=lot, by=lead, marks={(entry.pk, lot.questions.first().pk): (1, "")})
+    services.external_bid_record(tender=opened, by=lead, bidder_name="Solo Care Ltd",
+                                 rates={lot.pk: {WEEKDAY: "30.00"}})
+    assert ExternalBid.objects.count() == 1

@@ -43,6 +43,7 @@ from contracts.services.tenders import tender_transition
 from members import governance
 from members.models import VoteChoice
 from tests import contracts_factories as cf
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 from tests.pricing_factories import cost_submission
 from tests.test_bids import _ready, allocate
@@ -480,30 +481,6 @@ def test_marking_pages_cost_a_fixed_number_of_queries(ev, django_assert_max_num_
 
 # --- races (PostgreSQL, real threads: SQLite does not lock rows) ------------------------------------
 
-def _run_together(jobs: list) -> list[BaseException]:
-    """Each job in its own thread (its own connection), all released at once."""
-    import threading
-
-    from django.db import connection
-
-    barrier, errors = threading.Barrier(len(jobs)), []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a save never finished (deadlock?)"
-    return errors
 
 
 @pytest.mark.postgres
@@ -521,7 +498,7 @@ def test_one_reviewer_saving_from_two_tabs_at_once_keeps_one_sheet_and_one_mark(
     cell = (ev.joint.pk, ev.q1.pk)
     # The sheet exists (another cell is marked): both tabs would find the cell empty and insert it.
     services.mark_sheet_save(lot=ev.lot, by=ev.second, marks={(ev.joint.pk, ev.q2.pk): (5, "")})
-    errors = _run_together([
+    errors = run_together([
         lambda: services.mark_sheet_save(lot=ev.lot, by=ev.second, marks={cell: (4, "tab one")}),
         lambda: services.mark_sheet_save(lot=ev.lot, by=ev.second, marks={cell: (6, "tab two")}),
     ])
@@ -535,7 +512,7 @@ def test_one_reviewer_saving_from_two_tabs_at_once_keeps_one_sheet_and_one_mark(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_save_racing_the_submit_never_changes_a_sealed_sheet(ev):
     services.mark_sheet_save(lot=ev.lot, by=ev.second, marks=_marks(ev, (6, 7), (4, 6)))
-    errors = _run_together([
+    errors = run_together([
         lambda: services.mark_sheet_submit(lot=ev.lot, by=ev.second),
         lambda: services.mark_sheet_save(lot=ev.lot, by=ev.second,
                                          marks={(ev.joint.pk, ev.q1.pk): (1, "late")}),

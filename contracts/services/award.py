@@ -19,6 +19,11 @@ Rules:
 - A bid that won one lot keeps reserving its other lots until they are decided too (and its won
   lot is both reserved and committed meanwhile): erring on the side of never promising a
   member's hours twice.
+- The bidding consortia's coordinators are e-mailed (``contracts.services.award_mail``) once a
+  decision, a cancellation or a confirmation commits: whether they won, their scores and the
+  winner's, when the standstill ends.
+- A tender cancelled while an award is in standstill cancels the award too
+  (``awards_cancel_for_tender``, called by ``tenders.tender_transition``): no contract follows.
 
 Race: two decisions (or a decision and a confirmation) for lots of one tender at once. Every
 write here locks the tender's row first, then the lot, then the award, then the bids (in primary
@@ -57,7 +62,9 @@ from contracts.models import (
 from contracts.selectors.award import missing_text, standing_award
 from contracts.selectors.evaluation import entry_key, lot_entries, lot_scores
 from contracts.selectors.review import is_lead
-from contracts.services.bids import _move as bid_move
+from contracts.services.award_mail import CANCELLED, CONFIRMED, DECIDED, queue_award_mail
+from contracts.services.bids import bid_transition
+from contracts.services.labels import label
 from contracts.services.tenders import lot_transition, tender_transition
 
 logger = logging.getLogger(__name__)
@@ -125,10 +132,10 @@ def _lock(lot: Lot) -> tuple[Tender, Lot]:
 def _check_open_for_award(tender: Tender, lot: Lot) -> None:
     if tender.status != TenderStatus.IN_EVALUATION:
         raise DomainError(_("Awards are made while the tender is in evaluation; it is %(status)s.")
-                          % {"status": TenderStatus(tender.status).label.lower()}, code="transition")
+                          % {"status": label(TenderStatus, tender.status)}, code="transition")
     if lot.status != LotStatus.CLOSED:
         raise DomainError(_("%(lot)s is %(status)s: it cannot be awarded now.")
-                          % {"lot": lot, "status": LotStatus(lot.status).label.lower()}, code="transition")
+                          % {"lot": lot, "status": label(LotStatus, lot.status)}, code="transition")
 
 
 # --- decide, cancel, confirm, no award ----------------------------------------------------------
@@ -174,6 +181,7 @@ def award_decide(*, lot: Lot, entry: Entry, by: User, reason: str = "") -> Award
             award.save()
     except IntegrityError:  # another decision for the lot, racing this one
         raise DomainError(_("%(lot)s is already awarded.") % {"lot": lot}, code="transition") from None
+    queue_award_mail(award=award, kind=DECIDED)
     return award
 
 
@@ -184,7 +192,7 @@ def _move(award: Award, to: str, by: User | None, reason: str = "", **changes) -
     if to not in AWARD_TRANSITIONS[award.status]:
         raise DomainError(
             _("An award that is %(status)s cannot become %(to)s.")
-            % {"status": AwardStatus(award.status).label.lower(), "to": AwardStatus(to).label.lower()},
+            % {"status": label(AwardStatus, award.status), "to": label(AwardStatus, to)},
             code="transition",
         )
     award.status = to
@@ -214,7 +222,30 @@ def award_cancel(*, award: Award, by: User, reason: str) -> Award:
         return award
     if award.status != AwardStatus.STANDSTILL:
         raise DomainError(_("A confirmed award cannot be cancelled."), code="transition")
-    return _move(award, AwardStatus.CANCELLED, by, reason)
+    award = _move(award, AwardStatus.CANCELLED, by, reason)
+    queue_award_mail(award=award, kind=CANCELLED)
+    return award
+
+
+def awards_cancel_for_tender(*, tender: Tender, by: User | None, reason: str) -> list[Award]:
+    """The tender is being cancelled (``tenders.tender_transition``, which holds the tender's
+    lock): every award of its lots still in standstill is cancelled through ``_move``, with the
+    reason in its history, and the bidders are told; no contract will follow. Confirmed awards
+    stand (their contracts are made). Returns the awards cancelled."""
+    # Race: a confirmation (the beat task) racing the cancellation. Both lock the tender's row
+    # first (the caller holds it), then the lot, then the award: one waits for the other, and
+    # finds the award confirmed (left alone) or cancelled (not confirmed).
+    cancelled = []
+    standing = (Award.objects.filter(lot__tender=tender, status=AwardStatus.STANDSTILL)
+                .order_by("lot_id", "pk").values_list("pk", "lot_id"))
+    for pk, lot_id in list(standing):
+        Lot.objects.select_for_update().get(pk=lot_id)
+        award = Award.objects.select_for_update().get(pk=pk)
+        if award.status != AwardStatus.STANDSTILL:
+            continue
+        cancelled.append(_move(award, AwardStatus.CANCELLED, by, reason))
+        queue_award_mail(award=award, kind=CANCELLED, tender_cancelled=True)
+    return cancelled
 
 
 def _settle_bids(tender: Tender, by: User | None) -> None:
@@ -230,7 +261,14 @@ def _settle_bids(tender: Tender, by: User | None) -> None:
     for bid in bids:
         lots = {bl.lot_id for bl in bid.bid_lots.all()}
         if lots and lots <= decided:
-            bid_move(bid, BidStatus.AWARDED if bid.pk in winners else BidStatus.UNSUCCESSFUL, by)
+            to = BidStatus.AWARDED if bid.pk in winners else BidStatus.UNSUCCESSFUL
+            bid_transition(bid=bid, to=to, by=by)
+
+
+def bids_settle_for_tender(*, tender: Tender, by: User | None) -> None:
+    """Settle the submitted joint bids of a tender whose lots are all decided (the tender is
+    being cancelled, say; the caller holds its row lock): see ``_settle_bids``."""
+    _settle_bids(tender, by)
 
 
 def _settle_tender(tender: Tender, by: User | None) -> None:
@@ -269,6 +307,7 @@ def _confirm(award: Award, by: User | None, *, today: dt.date | None = None) -> 
 
         contract_create_from_award(award=award, by=by)
     _settle_tender(tender, by)
+    queue_award_mail(award=award, kind=CONFIRMED)
     return award, True
 
 

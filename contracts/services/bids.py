@@ -13,7 +13,7 @@ Rules:
   with a message saying what to do (take it back to draft, or withdraw the submission).
 - Price per lot and time band: at least what every allocated member's floor needs once the
   management fee is taken, never above the lot's ceiling.
-- Status moves only through ``_move`` with ``BID_TRANSITIONS``, under a row lock. Every save
+- Status moves only through ``bid_transition`` with ``BID_TRANSITIONS``, under a row lock. Every save
   records its user in the audit history (django-simple-history).
 """
 
@@ -56,8 +56,9 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.selectors import bids as selectors
+from contracts.services.labels import label
 from members import governance
-from members.models import MemberCoop, MembershipStatus
+from members.models import Ballot, BallotStatus, CapacityDeclaration, MemberCoop, MembershipStatus
 from members.selectors import user_coop_id
 
 PENNY = Decimal("0.01")
@@ -101,21 +102,86 @@ def check_editable(bid: Bid) -> None:
     raise DomainError(str(message), code="not_editable")
 
 
-def _move(bid: Bid, to: str, by: User | None, **changes) -> Bid:
-    """The one place a bid's status changes (the bid is locked by the caller)."""
+@transaction.atomic
+def bid_transition(*, bid: Bid, to: str, by: User | None, reason: str = "", **changes: Any) -> Bid:
+    """The one place a bid's status changes, as BID_TRANSITIONS allows: the bid's row is locked
+    (callers that checked its status hold the lock already), a move the table refuses raises,
+    one already made returns quietly, and the audit row names ``by`` and ``reason``. ``changes``
+    are other fields set with the status (the ballot, the version).
+
+    A bid leaving the board's vote other than by the board's decision (back to draft, or
+    withdrawn) closes its ballot: nobody votes on a bid that is no longer before them."""
+    bid = Bid.objects.select_for_update(of=("self",)).select_related("tender").get(pk=bid.pk)
     if bid.status == to:
         return bid
     if to not in BID_TRANSITIONS[bid.status]:
         raise DomainError(
             _("A bid that is %(status)s cannot become %(to)s.")
-            % {"status": BidStatus(bid.status).label.lower(), "to": BidStatus(to).label.lower()},
+            % {"status": label(BidStatus, bid.status), "to": label(BidStatus, to)},
             code="transition",
         )
+    was = bid.status
     bid.status = to
     for name, value in changes.items():
         setattr(bid, name, value)
+    if reason:
+        bid._change_reason = reason
     _save(bid, by, update_fields=["status", *changes])
+    if was == BidStatus.AWAITING_APPROVAL and to != BidStatus.APPROVED:
+        close_open_ballot(bid=bid, by=by)
     return bid
+
+
+UNSUBMITTED_STATUSES = (BidStatus.DRAFT, BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED)
+
+
+def bids_withdraw_unsubmitted(*, tender: Tender, by: User | None, reason: str) -> int:
+    """The tender has closed (or been cancelled): every bid to it that was never submitted is
+    withdrawn, so its allocations stop reserving members' capacity (only bids in
+    ``LIVE_BID_STATUSES`` reserve), and a ballot still open on it is closed. Returns how many.
+    The caller holds the tender's row lock.
+
+    Race: an allocation writer of the same bid, or of another bid sharing its members. Each bid
+    is withdrawn under the locks the allocation service takes, in its order: the bid's row, then
+    the current capacity declarations of its live shares in primary-key order; so a writer that
+    read this bid's reservation finishes first, and one that comes after sees it gone."""
+    moved = 0
+    waiting = Bid.objects.filter(tender=tender, status__in=UNSUBMITTED_STATUSES).order_by("pk")
+    for pk in list(waiting.values_list("pk", flat=True)):
+        bid = Bid.objects.select_for_update(of=("self",)).get(pk=pk)
+        if bid.status not in UNSUBMITTED_STATUSES:
+            continue
+        live = list(Allocation.objects.filter(bid_lot__bid=bid).exclude(status=AllocationStatus.DECLINED)
+                    .values_list("coop_id", "council_id", "bid_lot__lot__service_type_id", "time_band"))
+        if live:
+            scopes = set(live)
+            rows = CapacityDeclaration.objects.filter(
+                is_current=True, coop_id__in={s[0] for s in scopes}, council_id__in={s[1] for s in scopes},
+                service_type_id__in={s[2] for s in scopes}, time_band__in={s[3] for s in scopes},
+            ).select_for_update(of=("self",)).order_by("pk")
+            list(rows.values_list("pk", flat=True))
+        bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=by, reason=reason)
+        moved += 1
+    return moved
+
+
+def close_open_ballot(*, bid: Bid, by: User | None) -> None:
+    """Withdraw the bid's board ballot, uncounted, if it is still open: the bid no longer awaits
+    the board, so the motion no longer stands (a later approval is a new ballot)."""
+    if bid.ballot_id is None:
+        return
+    ballot = Ballot.objects.filter(pk=bid.ballot_id, status=BallotStatus.OPEN).first()
+    if ballot is None:
+        return
+    # Recorded as the coordinator's act when theirs; otherwise (a council changed the lots, the
+    # deadline passed) as the system's.
+    coordinator = by if by is not None and by.is_authenticated and by.role == Role.COORDINATOR \
+        and by.consortium_id == ballot.consortium_id else None
+    governance.ballot_withdraw(
+        ballot=ballot, by=coordinator,
+        reason=_("The joint bid it approves is no longer waiting for the board (it is %(status)s).")
+        % {"status": label(BidStatus, bid.status)},
+    )
 
 
 def _before_deadline(tender: Tender, what: str) -> None:
@@ -616,7 +682,7 @@ def bid_send_for_approval(*, bid: Bid, by: User) -> Bid:
         consortium=bid.consortium, by=by,
         subject=_("Approve the joint bid for %(tender)s") % {"tender": str(bid.tender)[:240]},
     )
-    return _move(bid, BidStatus.AWAITING_APPROVAL, by, ballot=ballot)
+    return bid_transition(bid=bid, to=BidStatus.AWAITING_APPROVAL, by=by, ballot=ballot)
 
 
 def on_ballot_decided(*, ballot, by: User | None) -> None:
@@ -630,7 +696,8 @@ def on_ballot_decided(*, ballot, by: User | None) -> None:
         return
     from members.models import BallotStatus
 
-    _move(bid, BidStatus.APPROVED if ballot.status == BallotStatus.CARRIED else BidStatus.DRAFT, by)
+    to = BidStatus.APPROVED if ballot.status == BallotStatus.CARRIED else BidStatus.DRAFT
+    bid_transition(bid=bid, to=to, by=by)
 
 
 @transaction.atomic
@@ -644,4 +711,4 @@ def bid_reopen(*, bid: Bid, by: User) -> Bid:
     if bid.status not in (BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED):
         raise DomainError(str(NOT_EDITABLE.get(bid.status) or _("This bid is closed and cannot be changed.")),
                           code="transition")
-    return _move(bid, BidStatus.DRAFT, by)
+    return bid_transition(bid=bid, to=BidStatus.DRAFT, by=by)

@@ -10,7 +10,10 @@ moved through their statuses, varied by versions.
   (its days, first and last included, divided by 7), to the penny. A sub-contract's value is
   worked out the same way from its lines.
 - Capacity: a live contract's lines are counted in the members' capacity declarations'
-  ``committed_volume``; the contract is refused if that would exceed what a member declared.
+  ``committed_volume``; the contract is refused if that would exceed what a member declared, or
+  if the declaration it would commit against is not valid for the whole contract period (from
+  its start to its end); a variation moving the dates beyond a declaration's validity, or adding
+  volume, is refused likewise.
   A terminated or expired contract gives it back. A declaration superseded by a newer one
   carries its committed volume over (``members.services.capacity_declare``), so commitments
   and releases always act on the scope's current declaration.
@@ -41,6 +44,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand, User
 from contracts.models import (
@@ -57,7 +61,9 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
+from contracts.selectors.award import declaration_valid_on
 from contracts.selectors.bids import net_rate
+from contracts.services.labels import label
 from members.models import CapacityDeclaration, MemberCoop
 
 logger = logging.getLogger(__name__)
@@ -96,13 +102,6 @@ def value_of(weekly: Iterable[tuple[Decimal, Decimal]], start: dt.date, end: dt.
     return money(per_week * contract_days(start, end) / 7)
 
 
-def _save(obj, by: User | None, *, reason: str = "", **kwargs) -> None:
-    obj._history_user = by
-    if reason:
-        obj._change_reason = reason
-    obj.save(**kwargs)
-
-
 def _band_label(band: str) -> str:
     return str(TimeBand(band).label).lower()
 
@@ -138,10 +137,26 @@ def _refuse_capacity(row: CapacityDeclaration, volume: Decimal) -> DomainError:
     )
 
 
+def _refuse_day(row: CapacityDeclaration, day: dt.date, what: str) -> DomainError:
+    until = (date_format(row.valid_to, "DATE_FORMAT") if row.valid_to is not None
+             else _("no end date"))
+    return DomainError(
+        _("%(member)s's capacity in %(area)s, %(band)s is declared from %(from)s to %(to)s: not for "
+          "%(what)s, %(day)s. The member must declare its capacity for that day first.")
+        % {"member": row.coop.legal_name, "area": row.council, "band": _band_label(row.time_band),
+           "from": date_format(row.valid_from, "DATE_FORMAT"), "to": until, "what": what,
+           "day": date_format(day, "DATE_FORMAT")},
+        code="capacity",
+    )
+
+
 def _change_commitments(changes: Mapping[Scope, Decimal], names: Mapping[Scope, str] | None = None,
+                        *, on: tuple[dt.date, str] | None = None,
                         ) -> dict[Scope, CapacityDeclaration]:
     """Add ``changes[scope]`` (negative: release) to each scope's current declaration's committed
-    volume, under the locks; refuse the whole change if one would exceed what was declared.
+    volume, under the locks; refuse the whole change if one would exceed what was declared, or
+    (given ``on``: the day the work starts and what that day is) commit hours on a declaration
+    not valid that day (see ``declaration_valid_on``).
     A release never takes the committed volume below nothing (it is logged if it would)."""
     changes = {scope: delta for scope, delta in changes.items() if delta}
     current = _lock_current(set(changes))
@@ -155,6 +170,8 @@ def _change_commitments(changes: Mapping[Scope, Decimal], names: Mapping[Scope, 
                                   % {"what": what}, code="capacity")
             logger.warning("no current capacity declaration to release %s from (scope %s)", -delta, scope)
             continue
+        if delta > 0 and on is not None and not declaration_valid_on(row, on[0]):
+            raise _refuse_day(row, *on)
         if delta > 0 and row.committed_volume + delta > row.declared_volume:
             raise _refuse_capacity(row, delta)
         if delta < 0 and row.committed_volume + delta < 0:
@@ -229,7 +246,7 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
         scope = _scope(a.capacity)
         needed[scope] += a.volume
         names[scope] = f"{a.coop.legal_name}, {a.council}, {_band_label(a.time_band)}"
-    current = _change_commitments(needed, names)
+    current = _change_commitments(needed, names, on=(start, _("the day the contract starts")))
     by_coop: dict[int, list[Allocation]] = defaultdict(list)
     for a in allocations:
         by_coop[a.coop_id].append(a)
@@ -290,10 +307,6 @@ def _release(contract: Contract, by: User | None) -> None:
         _save(line, by, update_fields=["committed"])
 
 
-def _label(status: str) -> str:
-    return str(ContractStatus(status).label).lower()
-
-
 @transaction.atomic
 def contract_transition(*, contract: Contract, to: str, by: User | None, reason: str = "",
                         today: dt.date | None = None) -> Contract:
@@ -310,9 +323,10 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
         return contract
     if to not in CONTRACT_TRANSITIONS[contract.status]:
         raise DomainError(_("A contract that is %(status)s cannot become %(to)s.")
-                          % {"status": _label(contract.status), "to": _label(to)}, code="transition")
+                          % {"status": label(ContractStatus, contract.status),
+                             "to": label(ContractStatus, to)}, code="transition")
     reason = _reason(reason, required=by is not None and to in REASONED,
-                     what=_("Say why the contract is %(to)s.") % {"to": _label(to)})
+                     what=_("Say why the contract is %(to)s.") % {"to": label(ContractStatus, to)})
     today = today or timezone.localdate()
     if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING and today < contract.start:
         raise DomainError(_("The contract starts on %(start)s: it becomes active then.")
@@ -402,6 +416,28 @@ def _scaled(lines: list[SubContractLine], old: Decimal, new: Decimal) -> dict[in
     return volumes
 
 
+def _check_dates_covered(lines: list[SubContractLine], contract: Contract, start: dt.date) -> None:
+    """A new start needs every committed line's current declaration to be valid on that day
+    (read under the capacity locks, so a declaration being replaced meanwhile is waited for).
+    A new end needs nothing: the commitment carries over to the members' next declarations
+    (``contracts.selectors.award.declaration_valid_on``)."""
+    if start == contract.start:
+        return
+    committed = [line for line in lines if line.committed]
+    current = _lock_current({_scope(line.capacity) for line in committed})
+    for line in committed:
+        row = current.get(_scope(line.capacity))
+        if row is None:
+            raise DomainError(_("%(member)s has no current capacity declaration for %(area)s, %(band)s: it "
+                                "must declare its capacity before the contract's dates can change.")
+                              % {"member": line.subcontract.coop.legal_name, "area": line.council,
+                                 "band": _band_label(line.time_band)}, code="capacity", field="start")
+        if not declaration_valid_on(row, start):
+            error = _refuse_day(row, start, _("the contract's new start"))
+            error.field = "start"
+            raise error
+
+
 @transaction.atomic
 def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
                   rates: Mapping[str, Any] | None = None, volumes: Mapping[str, Any] | None = None,
@@ -420,7 +456,7 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
     _require_coordinator(by, contract)
     if contract.status not in LIVE_CONTRACT_STATUSES:
         raise DomainError(_("A contract that is %(status)s cannot be varied.")
-                          % {"status": _label(contract.status)}, code="transition")
+                          % {"status": label(ContractStatus, contract.status)}, code="transition")
     if kind not in VARIATION_KINDS:
         raise DomainError(_("Choose what the variation changes: volumes, rates or dates."), field="kind")
     reason = _reason(reason, required=True, what=_("Say why the contract is varied."))
@@ -476,13 +512,16 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
                 deltas[scope] += new_line_volumes[line.pk] - line.volume
                 names[scope] = (f"{line.subcontract.coop.legal_name}, {line.council}, "
                                 f"{_band_label(line.time_band)}")
-        current = _change_commitments(deltas, names)
+        from_day = max(contract.start, timezone.localdate())
+        current = _change_commitments(deltas, names, on=(from_day, _("the day the new volume applies from")))
         for line in lines:
             if line.pk in new_line_volumes and new_line_volumes[line.pk] != line.volume:
                 line.volume = new_line_volumes[line.pk]
                 if line.committed and _scope(line.capacity) in current:
                     line.capacity = current[_scope(line.capacity)]
                 _save(line, by, reason=reason, update_fields=["volume", "capacity"])
+    elif kind == ContractVersion.Kind.DATES:
+        _check_dates_covered(lines, contract, new_start)
     elif kind == ContractVersion.Kind.RATE:
         for line in lines:
             rate = net_rate(new_rates[line.time_band], fee)

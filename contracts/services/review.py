@@ -14,7 +14,8 @@ Rules:
   the panel while the tender is in evaluation: a name unique within the tender, and a rate for
   every time band of each lot it bids for. Every problem is reported at once, by input name
   (``rate-<lot>-<band>``), and nothing is saved. Deleted only while no marks, scores or awards
-  refer to it.
+  refer to it. Neither recorded nor deleted once any reviewer has submitted a mark sheet for a
+  lot of the tender (the comparison they marked would change under them).
 - Every save records its user in the audit history (django-simple-history).
 
 Race: two reviewers opening the evaluation at once, or recording an outside bid while it opens.
@@ -58,6 +59,7 @@ from contracts.selectors.review import (
     snapshot_lot,
     standing_submissions,
 )
+from contracts.services.labels import label
 from contracts.services.submission import verify
 from contracts.services.tenders import tender_transition
 
@@ -94,10 +96,6 @@ def _lock(tender: Tender) -> Tender:
     return Tender.objects.select_for_update().select_related("council").get(pk=tender.pk)
 
 
-def _status_label(value: str) -> str:
-    return str(TenderStatus(value).label).lower()
-
-
 def _require_council_reviewer(by: User | None, tender: Tender) -> None:
     if not (by is not None and by.is_authenticated and by.role == Role.COUNCIL_REVIEWER
             and by.council_id == tender.council_id):
@@ -113,7 +111,7 @@ def _require_in_evaluation(tender: Tender) -> None:
     if tender.status != TenderStatus.IN_EVALUATION:
         raise DomainError(
             _("This can be done only while the tender is in evaluation; it is %(status)s.")
-            % {"status": _status_label(tender.status)}, code="transition")
+            % {"status": label(TenderStatus, tender.status)}, code="transition")
 
 
 # --- opening the evaluation ----------------------------------------------------------------------
@@ -151,7 +149,7 @@ def evaluation_open(*, tender: Tender, by: User) -> Tender:
     if tender.status not in (TenderStatus.CLOSED, TenderStatus.IN_EVALUATION):
         raise DomainError(
             _("The evaluation can be opened only for a closed tender; this one is %(status)s.")
-            % {"status": _status_label(tender.status)}, code="transition")
+            % {"status": label(TenderStatus, tender.status)}, code="transition")
     submissions = standing_submissions(tender)
     broken = [s.bid.consortium.name for s in submissions if not verify(s)]
     if broken:
@@ -220,6 +218,19 @@ def panel_remove(*, tender: Tender, reviewer: User, by: User) -> bool:
 
 
 # --- bids from outside the system ----------------------------------------------------------------
+
+def _require_no_submitted_sheet(tender: Tender, what: str) -> None:
+    """Outside bids change only before any reviewer has submitted a mark sheet for a lot of the
+    tender: after that, a bid added or taken away would change the comparison (the lowest price,
+    the bids to mark) that sealed sheets were made against."""
+    sheet = (MarkSheet.objects.filter(lot__tender=tender, submitted_at__isnull=False)
+             .select_related("lot").order_by("lot__number", "pk").first())
+    if sheet is not None:
+        raise DomainError(
+            _("Marks for %(lot)s have already been submitted, so an outside bid can no longer be "
+              "%(what)s: the bids the reviewers compared would change under them.")
+            % {"lot": sheet.lot, "what": what}, code="marked")
+
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
@@ -305,6 +316,7 @@ def external_bid_record(*, tender: Tender, by: User, bidder_name: str, bidder_id
         raise DomainError(_("Only reviewers on the tender's evaluation panel can record bids."),
                           code="forbidden")
     _require_in_evaluation(tender)
+    _require_no_submitted_sheet(tender, _("recorded"))
     problems: list[tuple[str, str]] = []
     name = _text(bidder_name)
     identifier = _text(bidder_identifier)
@@ -353,6 +365,7 @@ def external_bid_delete(*, external_bid: ExternalBid, by: User) -> None:
     external = ExternalBid.objects.select_for_update().filter(pk=external_bid.pk, tender=tender).first()
     if external is None:
         return
+    _require_no_submitted_sheet(tender, _("deleted"))
     if external_bid_in_use(external):
         raise DomainError(_("%(name)s's bid has been marked or scored, so it cannot be deleted.")
                           % {"name": external.bidder_name}, code="in_use")

@@ -55,6 +55,7 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.selectors.review import is_lead, is_panel_member, panel_of
+from contracts.services.labels import label
 
 COMMENT_MAX = 4000
 REASON_MAX = 2000
@@ -92,20 +93,16 @@ class MarksRefused(DomainError):
 
 # --- shared checks -------------------------------------------------------------------------------
 
-def _label(choices, value: str) -> str:
-    return str(choices(value).label).lower()
-
-
 def _check_open(tender: Tender, lot: Lot, *, what: str) -> None:
     """Marks and scores change only while the tender is in evaluation and the lot is undecided."""
     if tender.status != TenderStatus.IN_EVALUATION:
         raise DomainError(
             _("%(what)s can be changed only while the tender is in evaluation; it is %(status)s.")
-            % {"what": what, "status": _label(TenderStatus, tender.status)}, code="transition")
+            % {"what": what, "status": label(TenderStatus, tender.status)}, code="transition")
     if lot.status != LotStatus.CLOSED:
         raise DomainError(
             _("%(lot)s is %(status)s: %(what)s can no longer be changed.")
-            % {"lot": lot, "status": _label(LotStatus, lot.status), "what": what.lower()},
+            % {"lot": lot, "status": label(LotStatus, lot.status), "what": what.lower()},
             code="transition")
     if Award.objects.filter(lot=lot).exclude(status=AwardStatus.CANCELLED).exists():
         raise DomainError(

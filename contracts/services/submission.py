@@ -29,7 +29,7 @@ from consortium.errors import DomainError
 from consortium.models import User
 from contracts.models import AllocationStatus, Bid, BidStatus, BidSubmission, TenderStatus
 from contracts.selectors import bids as selectors
-from contracts.services.bids import _before_deadline, _lock, _move, _require_coordinator
+from contracts.services.bids import _before_deadline, _lock, _require_coordinator, bid_transition
 
 SNAPSHOT_FORMAT = 1
 
@@ -151,7 +151,7 @@ def bid_submit(*, bid: Bid, by: User) -> BidSubmission:
         bid=bid, version=version, snapshot=json.loads(canonical), canonical=canonical,
         sha256=sha256_of(canonical), submitted_by=by, submitted_at=now,
     )
-    _move(bid, BidStatus.SUBMITTED, by, version=version)
+    bid_transition(bid=bid, to=BidStatus.SUBMITTED, by=by, version=version)
     return submission
 
 
@@ -168,5 +168,5 @@ def bid_withdraw(*, bid: Bid, by: User) -> Bid:
         standing.withdrawn_at = timezone.now()
         standing.withdrawn_by = by
         standing.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    return _move(bid, BidStatus.DRAFT, by)
+    return bid_transition(bid=bid, to=BidStatus.DRAFT, by=by)
 

@@ -3,9 +3,12 @@ weights, quality questions), versioned documents, clarification questions and an
 status machines of tender and lot.
 
 Statuses move only through ``tender_transition`` and ``lot_transition`` (the tables
-TENDER_TRANSITIONS and LOT_TRANSITIONS). A tender is changed while it is a draft; its lots may
-also change once it is published, and then every bid that was awaiting approval, approved or
-submitted falls back to draft (``bids_back_to_draft_for_tender``) and must be confirmed again.
+TENDER_TRANSITIONS and LOT_TRANSITIONS). Closing a tender (by hand or by the deadline's beat
+task) withdraws the bids never submitted, so they stop reserving members' capacity; cancelling
+it cancels awards still in standstill, withdraws unsubmitted bids and settles submitted ones.
+A tender is changed while it is a draft; its lots may also change once it is published, and
+then every bid that was awaiting approval, approved or submitted falls back to draft
+(``bids_back_to_draft_for_tender``) and must be confirmed again.
 Every save records its user in the audit history (django-simple-history).
 """
 
@@ -41,6 +44,8 @@ from contracts.models import (
     TenderDocument,
     TenderStatus,
 )
+from contracts.services.bids import bids_withdraw_unsubmitted, close_open_ballot
+from contracts.services.labels import label
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 PENNY = Decimal("0.01")
@@ -67,10 +72,6 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 def volume_field(band: str) -> str:
     """The input name of one band's weekly volume (forms use it; DomainError names it)."""
     return f"volume_{band}"
-
-
-def _label(status_choices, value: str) -> str:
-    return str(status_choices(value).label).lower()
 
 
 # --- tenders ------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def tender_check_editable(tender: Tender) -> None:
     if tender.status != TenderStatus.DRAFT:
         raise DomainError(
             _("Only a draft tender can be changed; this one is %(status)s.")
-            % {"status": _label(TenderStatus, tender.status)},
+            % {"status": label(TenderStatus, tender.status)},
             code="not_editable",
         )
 
@@ -280,7 +281,7 @@ def lot_transition(*, lot: Lot, to: str, by: User | None) -> Lot:
     if to not in LOT_TRANSITIONS[lot.status]:
         raise DomainError(
             _("A lot that is %(status)s cannot become %(to)s.")
-            % {"status": _label(LotStatus, lot.status), "to": _label(LotStatus, to)},
+            % {"status": label(LotStatus, lot.status), "to": label(LotStatus, to)},
             code="transition",
         )
     lot.status = to
@@ -315,7 +316,7 @@ def tender_transition(*, tender: Tender, to: str, by: User | None) -> Tender:
     if to not in TENDER_TRANSITIONS[tender.status]:
         raise DomainError(
             _("A tender that is %(status)s cannot become %(to)s.")
-            % {"status": _label(TenderStatus, tender.status), "to": _label(TenderStatus, to)},
+            % {"status": label(TenderStatus, tender.status), "to": label(TenderStatus, to)},
             code="transition",
         )
     changed = ["status"]
@@ -325,10 +326,30 @@ def tender_transition(*, tender: Tender, to: str, by: User | None) -> Tender:
             raise DomainError(" ".join(problems), code="not_ready")
         tender.published_at = timezone.now()
         changed.append("published_at")
+    if to == TenderStatus.CANCELLED:
+        # Awards still in standstill are withdrawn first, through the award service's mover, so
+        # no contract follows (the beat task confirms only awards in standstill).
+        from contracts.services.award import awards_cancel_for_tender
+
+        awards_cancel_for_tender(tender=tender, by=by, reason=_("The tender was cancelled."))
     tender.status = to
     _save(tender, by, update_fields=changed)
     _lots_follow(tender, to, by)
+    _bids_follow(tender, to, by)
     return tender
+
+
+def _bids_follow(tender: Tender, to: str, by: User | None) -> None:
+    """Closing a tender withdraws the bids never submitted (they stop reserving members'
+    capacity); cancelling it does the same, and settles the submitted ones (awarded if they won
+    a confirmed award, unsuccessful otherwise), since every lot is then decided."""
+    if to == TenderStatus.CLOSED:
+        bids_withdraw_unsubmitted(tender=tender, by=by, reason=_("Not submitted by the tender's deadline."))
+    elif to == TenderStatus.CANCELLED:
+        bids_withdraw_unsubmitted(tender=tender, by=by, reason=_("The tender was cancelled."))
+        from contracts.services.award import bids_settle_for_tender
+
+        bids_settle_for_tender(tender=tender, by=by)
 
 
 def tenders_close_past_deadline(now: dt.datetime | None = None) -> int:
@@ -351,6 +372,7 @@ def tenders_close_past_deadline(now: dt.datetime | None = None) -> int:
                 [tender], update=True, default_change_reason="submission deadline passed"
             )
             _lots_follow(tender, TenderStatus.CLOSED, None)
+            _bids_follow(tender, TenderStatus.CLOSED, None)
             closed += 1
     return closed
 
@@ -375,6 +397,8 @@ def bids_back_to_draft_for_tender(*, tender: Tender, by: User | None) -> int:
             Bid.history.bulk_history_create(
                 [bid], update=True, default_user=by, default_change_reason="the tender's lots changed"
             )
+            if status == BidStatus.AWAITING_APPROVAL:
+                close_open_ballot(bid=bid, by=by)  # the board no longer votes on what it was shown
             BidSubmission.objects.filter(bid_id=pk, withdrawn_at__isnull=True).update(
                 withdrawn_at=now, withdrawn_by=by
             )
@@ -564,7 +588,7 @@ def _lock_tender_for_lots(tender: Tender) -> Tender:
     if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
         raise DomainError(
             _("The lots of a tender that is %(status)s cannot change.")
-            % {"status": _label(TenderStatus, tender.status)},
+            % {"status": label(TenderStatus, tender.status)},
             code="not_editable",
         )
     return tender
@@ -634,7 +658,7 @@ def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != LotStatus.OPEN:
         raise DomainError(
-            _("A lot that is %(status)s cannot change.") % {"status": _label(LotStatus, lot.status)},
+            _("A lot that is %(status)s cannot change.") % {"status": label(LotStatus, lot.status)},
             code="not_editable",
         )
     current = {
@@ -706,7 +730,7 @@ def tender_document_upload(*, tender: Tender, by: User | None, title: str, file)
     if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
         raise DomainError(
             _("Documents can be added to a draft or published tender only; this one is %(status)s.")
-            % {"status": _label(TenderStatus, tender.status)},
+            % {"status": label(TenderStatus, tender.status)},
             code="not_editable",
         )
     title = _text(title, field="title", what=_("a title for the document"), max_length=200)
