@@ -7,5 +7,6 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
-        # Connects the receiver that moves a joint bid when its board ballot is decided.
-        from contracts import receivers  # noqa: F401
+        # receivers: moves a joint bid when its board ballot is decided; checks: the deployment
+        # check that refuses the placeholder OCID prefix.
+        from contracts import checks, receivers  # noqa: F401

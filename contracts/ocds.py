@@ -21,8 +21,20 @@ The shape:
   (``contracts.services.submission``), which never holds a member's floor, costs or margin, nor
   the consortium's fee;
 - parties: the council as buyer and procuring entity; the consortium and its delivering
-  members as tenderers (and, with awards, suppliers);
-- awards and contracts: ``_awards`` and ``_contracts``, empty until those models exist.
+  members as tenderers and, once awarded, suppliers; an outside bidder that won, as supplier;
+- awards (``_awards``): one per award decision the user may see (the selector decides), with
+  ``relatedLots`` and, when the user may see that bid, ``relatedBid``. The suppliers of a joint
+  bid's award are the consortium and every member co-op delivering part of that lot, as OCDS
+  guidance says for consortia; a lot that ends with no award says so by its own status
+  (``unsuccessful``), not by an award;
+- contracts (``_contracts``): the contract with the consortium of each confirmed award, at its
+  current version, with its variations as ``amendments``. Members' sub-contracts are the
+  consortium's own business and are never published: their rates are the bid's less the
+  consortium's fee, which is confidential;
+- tags: what the release holds ("tender" or "tenderCancellation"; "award", "awardCancellation",
+  "contract", "contractAmendment", "contractTermination"). Each release is the whole current
+  state of the process, made on demand, so the "...Update" tags, which claim an earlier release
+  of the same award or contract given to the same reader, are not used.
 
 Money and quantities stay Decimals to the penny: ``dumps`` writes them as JSON numbers digit for
 digit, never through a float. Text is in the active language, declared in ``language``.
@@ -33,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,7 +61,21 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from consortium.models import TimeBand, Unit
-from contracts.models import Bid, BidStatus, BidSubmission, Lot, LotStatus, Procedure, Tender, TenderStatus
+from contracts.models import (
+    Award,
+    AwardStatus,
+    Bid,
+    BidStatus,
+    BidSubmission,
+    Contract,
+    ContractStatus,
+    ContractVersion,
+    Lot,
+    LotStatus,
+    Procedure,
+    Tender,
+    TenderStatus,
+)
 
 OCDS_VERSION = "1.1"
 CURRENCY = "GBP"
@@ -94,6 +121,22 @@ BID_STATUS = {
     BidStatus.UNSUCCESSFUL: "valid",
 }
 EXPORTED_BID_STATUSES = tuple(BID_STATUS)
+# awardStatus.csv: during the standstill the decision is made but not in force.
+AWARD_STATUS = {
+    AwardStatus.STANDSTILL: "pending",
+    AwardStatus.CONFIRMED: "active",
+    AwardStatus.CANCELLED: "cancelled",
+}
+# contractStatus.csv has no "suspended" (still signed and in force: "active") nor "expired" (come
+# to a close: "terminated"); a contract terminated before it was ever in force was "cancelled"
+# (``_contract_status``).
+CONTRACT_STATUS = {
+    ContractStatus.PENDING: "pending",
+    ContractStatus.ACTIVE: "active",
+    ContractStatus.SUSPENDED: "active",
+    ContractStatus.TERMINATED: "terminated",
+    ContractStatus.EXPIRED: "terminated",
+}
 
 # One unit of each service's volume, for tender items; UN/CEFACT Recommendation 20 code where one fits.
 UNIT_NAMES = {
@@ -120,18 +163,36 @@ class SubmittedBid:
     submission: BidSubmission
 
 
+@dataclass(frozen=True)
+class AwardExport:
+    """An award decision the user may see.
+
+    ``award``: with ``entry`` (its ``submission`` and that submission's ``bid``, or its
+    ``external_bid``, and the entry's ``rates``). ``contract``: the contract made by a confirmed
+    award, with ``versions``; None for any other award (and for an outside bidder's, whose
+    contract is not kept here). ``contract_was_in_force``: whether that contract was ever active
+    (from its history): one terminated before that was cancelled, in OCDS terms.
+    """
+
+    award: Award
+    contract: Contract | None = None
+    contract_was_in_force: bool = False
+
+
 @dataclass
 class TenderExport:
     """One tender as a user may export it.
 
     ``tender``: with ``council``, and ``lots`` (ordered by number, with ``service_type``,
     ``areas`` and ``volumes``) and ``documents`` prefetched. ``bids``: the submitted bids the user
-    may see (empty before the deadline). ``changed_at``: when what the release shows last changed.
+    may see (empty before the deadline). ``awards``: the award decisions the user may see, in the
+    order they were made. ``changed_at``: when what the release shows last changed.
     """
 
     tender: Tender
     changed_at: dt.datetime
     bids: list[SubmittedBid] = field(default_factory=list)
+    awards: list[AwardExport] = field(default_factory=list)
 
 
 class Parties:
@@ -233,6 +294,29 @@ def coop_party(member: Mapping[str, Any], *, consortium_id: int) -> dict:
         party["identifier"] = identifiers[0]
     if identifiers[1:]:
         party["additionalIdentifiers"] = identifiers[1:]
+    return party
+
+
+# Registration numbers an outside bidder may give, by the form that tells their register apart;
+# anything else is published as given, with no scheme claimed.
+OUTSIDE_SCHEMES = (
+    (re.compile(r"^(RS\d{6}|\d{1,6}R)$"), "GB-MPR"),  # Mutuals Public Register
+    (re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC)\d{6})$"), "GB-COH"),  # Companies House
+)
+
+
+def outside_party(external_bid) -> dict:
+    """A bidder from outside the system (``ExternalBid``) as a party: its registration number as
+    an org-id identifier when its form names the register, else as given without a scheme."""
+    number = re.sub(r"\s+", "", external_bid.bidder_identifier or "").upper()
+    name = external_bid.bidder_name
+    scheme = next((scheme for pattern, scheme in OUTSIDE_SCHEMES if number and pattern.match(number)), None)
+    party: dict[str, Any] = {"id": f"{scheme}-{number}" if scheme else f"outside-bidder-{external_bid.pk}",
+                             "name": name}
+    if number:
+        identifier = {"scheme": scheme, "id": number, "legalName": name} if scheme else {"id": number,
+                                                                                          "legalName": name}
+        party["identifier"] = identifier
     return party
 
 
@@ -413,28 +497,145 @@ def _bids(item: TenderExport, lots: list[Lot], parties: Parties) -> list[dict]:
     return details
 
 
-def _awards(item: TenderExport, parties: Parties) -> list[dict]:
-    """The tender's awards. Empty for now: the award models come later in issue 5.
-
-    When they exist: one award per awarded lot, with ``relatedLots`` [the lot id],
-    ``relatedBid`` the lot's entry in ``bids.details`` (``bid_id``), ``status`` from
-    awardStatus.csv, ``date``, ``value`` at the awarded rates, and ``suppliers``: the consortium
-    and every member co-op delivering part of the lot, as OCDS guidance says for consortia, each
-    added with ``parties.add(party, "supplier")`` (``consortium_party`` / ``coop_party``, so a
-    supplier keeps its tenderer id). Only awards the council has made known may be listed: the
-    selector decides, as it does for bids.
-    """
-    return []
+def _lot_title(lot: Lot) -> str:
+    return _("Lot %(number)s: %(title)s") % {"number": lot.number, "title": lot.title}
 
 
-def _contracts(item: TenderExport, parties: Parties) -> list[dict]:
-    """The tender's contracts. Empty for now: the contract models come later in issue 5.
+def _snapshot_lot(submission: BidSubmission, number: int) -> Mapping[str, Any] | None:
+    lots = submission.snapshot.get("lots", [])
+    return next((entry for entry in lots if entry.get("number") == number), None)
 
-    When they exist: one per signed contract with the consortium, ``awardID`` its award's id,
-    ``status`` from contractStatus.csv, ``period``, ``value`` and ``dateSigned``. Member
-    sub-contracts are internal to the consortium and are not published.
-    """
-    return []
+
+def _external_value(award: Award, lot: Lot) -> Decimal | None:
+    """An outside bid's value for the lot: its rates x the lot's weekly volumes x the weeks."""
+    rates = {rate.time_band: rate.rate for rate in award.entry.rates.all()}
+    priced = [(rates[v.time_band], v.volume) for v in lot.volumes.all() if v.time_band in rates]
+    if not priced:
+        return None
+    return (sum((rate * volume for rate, volume in priced), Decimal(0)) * lot.duration_weeks).quantize(PENNY)
+
+
+def _suppliers(award: Award, lot: Lot, parties: Parties) -> tuple[list[dict], Decimal | None]:
+    """The award's suppliers (as references, each added to the parties as "supplier") and the
+    awarded bid's value for the lot."""
+    entry = award.entry
+    if entry.submission_id is None:
+        return [parties.add(outside_party(entry.external_bid), "supplier")], _external_value(award, lot)
+    bid = entry.submission.bid
+    snapshot = entry.submission.snapshot
+    suppliers = [parties.add(consortium_party(bid.consortium_id, snapshot["consortium"]["name"]), "supplier")]
+    lot_entry = _snapshot_lot(entry.submission, lot.number)
+    if lot_entry is None:
+        return suppliers, None
+    for member in lot_entry.get("members", []):
+        suppliers.append(parties.add(coop_party(member, consortium_id=bid.consortium_id), "supplier"))
+    return suppliers, _bid_value(lot_entry, lot)
+
+
+def award_id(award: Award) -> str:
+    return f"award-{award.pk}"
+
+
+def _awards(item: TenderExport, lots: list[Lot], bids: list[dict], parties: Parties) -> list[dict]:
+    """awards: one per award decision the user may see (``item.awards``), oldest first.
+
+    ``relatedBid`` names the awarded joint bid's entry in ``bids.details`` only when that entry
+    is in this release (the user may see the bid): a reference to a bid the reader cannot see
+    would say nothing, or too much."""
+    by_pk = {lot.pk: lot for lot in lots}
+    shown_bids = {detail["id"] for detail in bids}
+    tender = item.tender
+    awards = []
+    for exported in item.awards:
+        award = exported.award
+        lot = by_pk[award.lot_id]
+        suppliers, value = _suppliers(award, lot, parties)
+        data: dict[str, Any] = {
+            "id": award_id(award),
+            "title": _lot_title(lot),
+            "status": AWARD_STATUS[award.status],
+            "date": _when(award.decided_at),
+        }
+        if value is not None:
+            data["value"] = _money(value)
+        data["suppliers"] = suppliers
+        data["contractPeriod"] = {"startDate": _day_start(tender.contract_start),
+                                  "endDate": _day_end(tender.contract_end)}
+        data["relatedLots"] = [_lot_id(lot.number)]
+        if award.entry.submission_id is not None:
+            related = bid_id(award.entry.submission.bid, lot.number)
+            if related in shown_bids:
+                data["relatedBid"] = related
+        awards.append(data)
+    return awards
+
+
+def _contract_status(exported: AwardExport) -> str:
+    contract = exported.contract
+    if contract.status == ContractStatus.TERMINATED and not exported.contract_was_in_force:
+        return "cancelled"
+    return CONTRACT_STATUS[contract.status]
+
+
+def _amendment(version: ContractVersion) -> dict:
+    data: dict[str, Any] = {
+        "id": str(version.number),
+        "date": _when(version.created_at),
+    }
+    if version.reason:
+        data["rationale"] = version.reason
+    data["description"] = _(
+        "%(kind)s (version %(number)s): the contract runs from %(start)s to %(end)s and is worth £%(value)s."
+    ) % {
+        "kind": ContractVersion.Kind(version.kind).label,
+        "number": version.number,
+        "start": version.start.isoformat(),
+        "end": version.end.isoformat(),
+        "value": version.value.quantize(PENNY),
+    }
+    return data
+
+
+def _contracts(item: TenderExport, lots: list[Lot]) -> list[dict]:
+    """contracts: the contract with the consortium of each confirmed award listed, at its current
+    version (period, value), its variations as ``amendments``. No date of signature is kept, so
+    none is claimed. Members' sub-contracts are never listed."""
+    by_pk = {lot.pk: lot for lot in lots}
+    contracts = []
+    for exported in item.awards:
+        contract = exported.contract
+        if contract is None or exported.award.status != AwardStatus.CONFIRMED:
+            continue
+        data: dict[str, Any] = {
+            "id": f"contract-{contract.pk}",
+            "awardID": award_id(exported.award),
+            "title": _lot_title(by_pk[contract.lot_id]),
+            "status": _contract_status(exported),
+            "period": {"startDate": _day_start(contract.start), "endDate": _day_end(contract.end)},
+            "value": _money(contract.value),
+        }
+        amendments = [_amendment(v) for v in sorted(contract.versions.all(), key=lambda v: v.number)
+                      if v.number > 1]
+        if amendments:
+            data["amendments"] = amendments
+        contracts.append(data)
+    return contracts
+
+
+def _tags(tender: Tender, awards: list[dict], contracts: list[dict]) -> list[str]:
+    """releaseTag.csv: what the release holds (see the module's docstring)."""
+    tag = ["tenderCancellation" if tender.status == TenderStatus.CANCELLED else "tender"]
+    if awards:
+        tag.append("award")
+    if any(award["status"] == "cancelled" for award in awards):
+        tag.append("awardCancellation")
+    if contracts:
+        tag.append("contract")
+    if any("amendments" in contract for contract in contracts):
+        tag.append("contractAmendment")
+    if any(contract["status"] == "terminated" for contract in contracts):
+        tag.append("contractTermination")
+    return tag
 
 
 # --- releases and packages --------------------------------------------------------------------------
@@ -454,13 +655,9 @@ def release(item: TenderExport, *, base_url: str) -> dict:
     parties.add(council_party(tender.council), "procuringEntity")
     tender_data = _tender(tender, lots, buyer, base_url)
     bids = _bids(item, lots, parties)
-    awards = _awards(item, parties)
-    contracts = _contracts(item, parties)
-    tag = ["tenderCancellation" if tender.status == TenderStatus.CANCELLED else "tender"]
-    if awards:
-        tag.append("award")
-    if contracts:
-        tag.append("contract")
+    awards = _awards(item, lots, bids, parties)
+    contracts = _contracts(item, lots)
+    tag = _tags(tender, awards, contracts)
     data: dict[str, Any] = {
         "ocid": ocid(tender),
         "id": "",
@@ -482,22 +679,22 @@ def release(item: TenderExport, *, base_url: str) -> dict:
     return data
 
 
-def release_package(items: Iterable[TenderExport], *, uri: str, base_url: str,
-                    now: dt.datetime | None = None) -> dict:
-    """A release package of one release per tender. Published when its newest release last
-    changed (OCDS: a package made on demand is dated by its contents); ``now`` for an empty one.
+def release_package(items: Iterable[TenderExport], *, uri: str, base_url: str) -> dict:
+    """A release package of one release per tender, published when its newest release last
+    changed (OCDS: a package made on demand is dated by its contents).
 
-    An empty package (a user who may export nothing) has no releases, which the package schema
-    (``minItems: 1``) does not accept; it is still the honest answer to the request.
+    A package needs at least one release (the 1.1 package schema's ``minItems: 1``), so there is
+    no empty package: given no tenders this raises ValueError, and the callers answer without
+    one (the API's list: 204 No Content; a single tender the user may not export: 404).
     """
     items = list(items)
-    newest = max((item.changed_at for item in items), default=None)
-    published = newest or now or dt.datetime.now(tz=_zone())
+    if not items:
+        raise ValueError("an OCDS 1.1 release package holds at least one release")
     return {
         "uri": uri,
         "version": OCDS_VERSION,
         "extensions": list(EXTENSIONS),
-        "publishedDate": _when(published),
+        "publishedDate": _when(max(item.changed_at for item in items)),
         "publisher": {"name": settings.OCDS_PUBLISHER_NAME},
         "releases": [release(item, base_url=base_url) for item in items],
     }

@@ -3,7 +3,13 @@ extensions), validated offline against the schema and codelists in contracts/dat
 
 A joint bid is one bid per lot with several tenderers (the consortium and every member co-op
 delivering part of it); bids appear only once submitted and after the deadline, and only to the
-tender's council and the bidding consortium; no member's floor, cost or margin ever appears."""
+tender's council and the bidding consortium; no member's floor, cost or margin ever appears.
+
+Awards list the consortium and every member delivering the lot as suppliers (or the outside
+bidder); a decision in standstill is seen only by the council and the consortia that bid for the
+lot, a confirmed one by everyone who may export the tender. Contracts follow confirmed awards,
+with their variations as amendments; sub-contracts, their rates and the consortium's fee never
+appear. A package is never empty; the placeholder OCID prefix is refused for deployment."""
 
 from __future__ import annotations
 
@@ -19,13 +25,30 @@ from django.utils import timezone, translation
 
 from consortium.models import TimeBand
 from contracts import ocds
-from contracts.models import Bid, BidStatus, BidSubmission, Procedure, Tender, TenderStatus
+from contracts.models import (
+    Award,
+    Bid,
+    BidStatus,
+    BidSubmission,
+    Contract,
+    ContractStatus,
+    ExternalBid,
+    Procedure,
+    SubContract,
+    Tender,
+    TenderStatus,
+)
 from contracts.selectors import bids as bid_selectors
 from contracts.selectors import ocds as selectors
+from contracts.services import award as award_services
+from contracts.services import contract as contract_services
 from contracts.services import submission
 from contracts.services import tenders as tender_services
+from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
+from tests import ocds_factories as of
 from tests.ocds_validation import assert_valid, codelists, merge_patch, problems_of, release_schema
+from tests.test_award import evaluated_lot
 
 # The joint bid fixtures (a tender with one lot, coop A 60 h and coop B 40 h allocated with
 # floors) and the board's approval are shared with the bid tests.
@@ -163,7 +186,9 @@ def test_a_draft_tender_is_never_exported(world, api_for, client_for):
     assert client_for("coordinator").get(reverse("tender-detail", args=[draft.pk])).status_code == 200
     assert client_for("coordinator").get(reverse("tender-ocds", args=[draft.pk])).status_code == 404
     assert api_for("coordinator").get(f"{API}tenders/{draft.pk}/").status_code == 404
-    assert json.loads(api_for("coordinator").get(API).content)["releases"] == []
+    # nothing else to export either: no package (one must hold a release), and no error
+    nothing = api_for("coordinator").get(API)
+    assert nothing.status_code == 204 and nothing.content == b""
 
 
 def test_tender_page_links_to_the_download(world, client_for):
@@ -307,10 +332,10 @@ def test_reviewer_of_another_council_cannot_export_the_tender(world, api_for, cl
     tender_ = _published_tender_with_lots(world)
     assert api_for("reviewer_other").get(f"{API}tenders/{tender_.pk}/").status_code == 404
     assert client_for("reviewer_other").get(reverse("tender-ocds", args=[tender_.pk])).status_code == 404
-    listed = json.loads(api_for("reviewer_other").get(API).content)
-    assert listed["releases"] == []
-    filtered = json.loads(api_for("reviewer_other").get(API, {"tender": tender_.pk}).content)
-    assert filtered["releases"] == []
+    assert api_for("reviewer_other").get(API).status_code == 204
+    assert api_for("reviewer_other").get(API, {"tender": tender_.pk}).status_code == 204
+    # the tender's own reviewer gets it, filtered or not
+    assert api_for("reviewer").get(API, {"tender": tender_.pk}).status_code == 200
 
 
 def test_anonymous_is_asked_to_sign_in(world, api_for, client_for):
@@ -378,3 +403,303 @@ def test_list_costs_a_fixed_number_of_queries(world, submitted, api_for, django_
     assert len(package["releases"]) == 5
     assert sum(len(r.get("bids", {}).get("details", [])) for r in package["releases"]) == 1 + 4 * 2
     assert_valid(package)
+
+
+def test_a_package_is_never_empty():
+    with pytest.raises(ValueError, match="at least one release"):
+        ocds.release_package([], uri="https://example.org/ocds.json", base_url="https://example.org")
+
+
+# --- awards and contracts ------------------------------------------------------------------------
+#
+# ``evaluation``: consortium A's joint bid (coop A 60 h, coop B 40 h of 100 weekday hours, with
+# floors from their open-book costs) submitted through the services, then evaluated with an
+# outside bid (tests/ocds_factories.py).
+
+PERSONAS = ("reviewer", "coordinator", "board", "member_a", "member_b", "coordinator_other")
+
+
+@pytest.fixture
+def evaluation(world, submitted):
+    return of.evaluate(world, submitted)
+
+
+def _release(api, tender_: Tender) -> dict:
+    package = _package(api, tender_)
+    assert_valid(package)
+    return package["releases"][0]
+
+
+def _staff_api(world):
+    from rest_framework.test import APIClient
+
+    from consortium.models import Role
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="staff", role=Role.STAFF_ADMIN, consortium=None))
+    return client
+
+
+def test_confirmed_award_names_the_consortium_and_every_delivering_member_as_suppliers(
+        world, evaluation, api_for):
+    award = of.confirm(world, of.decide(world, evaluation))
+    contract = of.contract_of(award)
+    release = _release(api_for("reviewer"), evaluation.tender)
+    assert release["tag"] == ["tender", "award", "contract"]
+    [detail] = release["bids"]["details"]
+    [data] = release["awards"]
+    assert data["id"] == f"award-{award.pk}" and data["status"] == "active"
+    assert [s["name"] for s in data["suppliers"]] == [world.consortium.name, "Cydweithfa A Cyf",
+                                                      "Cydweithfa B Cyf"]
+    # the award's suppliers are the bid's tenderers, under the same party ids
+    assert data["suppliers"] == detail["tenderers"]
+    assert data["relatedBid"] == detail["id"] == f"{evaluation.bid.pk}-lot-1"
+    assert data["relatedLots"] == ["1"] and data["value"] == detail["value"]
+    assert dt.datetime.fromisoformat(data["date"]) == award.decided_at
+    parties = {p["id"]: p for p in release["parties"]}
+    for supplier in data["suppliers"]:
+        assert parties[supplier["id"]]["roles"] == ["tenderer", "supplier"]
+    [agreement] = release["contracts"]
+    assert agreement["id"] == f"contract-{contract.pk}" and agreement["awardID"] == data["id"]
+    assert agreement["status"] == "pending" and "amendments" not in agreement
+    assert agreement["value"] == {"amount": contract.value, "currency": "GBP"}
+    assert agreement["period"]["startDate"].startswith(contract.start.isoformat())
+    assert agreement["period"]["endDate"].startswith(contract.end.isoformat())
+    assert "dateSigned" not in agreement  # no date of signature is kept: none is claimed
+    assert release["tender"]["status"] == "complete"
+    assert release["tender"]["lots"][0]["status"] == "complete"
+
+
+def test_no_member_cost_sub_contract_rate_or_fee_anywhere(world, evaluation, api_for, client_for):
+    award = of.confirm(world, of.decide(world, evaluation))
+    contract = of.contract_of(award)
+    contract_services.contract_vary(contract=contract, by=world.user("coordinator"), kind="rate",
+                                    reason="Annual uplift.", rates={WEEKDAY: "47.00"})
+    bid_ = evaluation.bid
+    secrets = {bid_.management_fee_percent, contract.management_fee_percent}
+    for line in bid_selectors.price_lines(bid_):
+        for member in line.members:
+            secrets |= {member.floor, member.required, member.net, member.margin}
+    for sub in SubContract.objects.filter(contract=contract):
+        secrets.add(sub.value)
+        secrets |= {line.rate for line in sub.lines.all()}
+        secrets |= {row.rate for row in sub.lines.model.history.filter(subcontract_id=sub.pk)}
+    public = {line.rate for line in bid_selectors.price_lines(bid_)} | {Decimal("47.00")}
+    secrets = {str(s) for s in secrets - public if s}  # the bid's own rate is the council's to see
+    assert {str(m.floor) for m in bid_selectors.price_lines(bid_)[0].members} <= secrets
+    assert str(bid_.management_fee_percent) in secrets and len(secrets) >= 8
+    for persona in PERSONAS:
+        texts = [
+            api_for(persona).get(f"{API}tenders/{evaluation.tender.pk}/").content.decode(),
+            api_for(persona).get(API).content.decode(),
+            client_for(persona).get(reverse("tender-ocds", args=[evaluation.tender.pk])).content.decode(),
+        ]
+        for text in texts:
+            assert '"contracts"' in text and "Cydweithfa A Cyf" in text, persona
+            for secret in secrets:
+                assert not re.search(rf"(?<![\d.]){re.escape(secret)}(?![\d])", text), (persona, secret)
+            for word in ("floor", "margin", "management", "cost", "sub-contract", "subcontract"):
+                assert word not in text.lower(), (persona, word)
+            assert not re.search(r"\bfee\b", text.lower()), persona
+
+
+def test_award_in_standstill_is_seen_only_by_the_council_and_the_bidders_for_the_lot(world, api_for):
+    ev = evaluated_lot(world, rival=True)
+    before = {p: _release(api_for(p), ev.tender) for p in PERSONAS}
+    award = award_services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    staff = _release(_staff_api(world), ev.tender)
+    assert [a["status"] for a in staff["awards"]] == ["pending"]
+    for persona in ("reviewer", "coordinator", "board"):
+        release = _release(api_for(persona), ev.tender)
+        [data] = release["awards"]
+        assert data["status"] == "pending" and data["id"] == f"award-{award.pk}", persona
+        assert data["relatedBid"] == f"{ev.entry.submission.bid_id}-lot-1", persona
+        assert "contracts" not in release and release["tag"] == ["tender", "award"], persona
+        assert dt.datetime.fromisoformat(release["date"]) >= award.decided_at, persona
+    # the rival consortium bid for the lot: it is told who won, not shown the winner's bid
+    rival = _release(api_for("coordinator_other"), ev.tender)
+    [data] = rival["awards"]
+    assert data["status"] == "pending" and "relatedBid" not in data
+    assert [s["name"] for s in data["suppliers"]] == [world.consortium.name, "Cydweithfa A Cyf",
+                                                      "Cydweithfa B Cyf"]
+    assert [d["tenderers"][0]["name"] for d in rival["bids"]["details"]] == [world.consortium_other.name]
+    # members did not bid: nothing yet, and the release is exactly as it was (date and id too)
+    for persona in ("member_a", "member_b"):
+        assert _release(api_for(persona), ev.tender) == before[persona], persona
+
+
+def test_a_consortium_that_did_not_bid_sees_only_the_confirmed_award(world, api_for):
+    ev = evaluated_lot(world)  # consortium B did not bid
+    award = award_services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    for persona in ("coordinator_other", "member_a", "member_b"):
+        assert "awards" not in _release(api_for(persona), ev.tender), persona
+    of.confirm(world, award)
+    for persona in ("coordinator_other", "member_a", "member_b"):
+        release = _release(api_for(persona), ev.tender)
+        [data] = release["awards"]
+        assert data["status"] == "active" and "relatedBid" not in data, persona
+        assert "bids" not in release, persona
+        assert [s["name"] for s in data["suppliers"]][0] == world.consortium.name, persona
+        assert release["contracts"][0]["awardID"] == data["id"], persona
+        assert release["tag"] == ["tender", "award", "contract"], persona
+        award.refresh_from_db()
+        assert dt.datetime.fromisoformat(release["date"]) >= award.confirmed_at, persona
+
+
+def test_cancelled_award_is_shown_to_the_council_and_bidders_only(world, evaluation, api_for):
+    lead = world.user("reviewer")
+    award = of.decide(world, evaluation)
+    award_services.award_cancel(award=award, by=lead, reason="Scoring error found.")
+    second = of.decide(world, evaluation, outside=True)
+    for persona in ("reviewer", "coordinator", "board"):
+        release = _release(api_for(persona), evaluation.tender)
+        assert [(a["id"], a["status"]) for a in release["awards"]] == [
+            (f"award-{award.pk}", "cancelled"), (f"award-{second.pk}", "pending")], persona
+        assert release["tag"] == ["tender", "award", "awardCancellation"], persona
+        history = Award.history.filter(id=award.pk).latest("history_date").history_date
+        assert dt.datetime.fromisoformat(release["date"]) >= history, persona
+    for persona in ("member_a", "member_b", "coordinator_other"):
+        release = _release(api_for(persona), evaluation.tender)
+        assert "awards" not in release and "awardCancellation" not in release["tag"], persona
+
+
+def test_award_to_an_outside_bidder_names_it_as_the_supplier(world, evaluation, api_for):
+    award = of.confirm(world, of.decide(world, evaluation, outside=True))
+    assert not Contract.objects.filter(award=award).exists()  # not kept here
+    for persona in ("reviewer", "coordinator", "member_a"):
+        release = _release(api_for(persona), evaluation.tender)
+        [data] = release["awards"]
+        assert data["status"] == "active" and "relatedBid" not in data, persona
+        assert data["suppliers"] == [{"id": f"GB-COH-{of.OUTSIDE_NUMBER}", "name": of.OUTSIDE_NAME}], persona
+        # £60.00 an hour x 100 weekday hours a week x 156 weeks
+        assert data["value"] == {"amount": Decimal("936000.00"), "currency": "GBP"}, persona
+        party = next(p for p in release["parties"] if p["id"] == f"GB-COH-{of.OUTSIDE_NUMBER}")
+        assert party["roles"] == ["supplier"], persona
+        assert party["identifier"] == {"scheme": "GB-COH", "id": of.OUTSIDE_NUMBER,
+                                       "legalName": of.OUTSIDE_NAME}, persona
+        assert "contracts" not in release and release["tag"] == ["tender", "award"], persona
+    # the joint bid lost: the council and its consortium see it as evaluated ("valid")
+    assert _release(api_for("coordinator"), evaluation.tender)["bids"]["details"][0]["status"] == "valid"
+
+
+@pytest.mark.parametrize(("given", "scheme", "number"), [
+    ("01234567", "GB-COH", "01234567"),
+    ("sc 123456", "GB-COH", "SC123456"),
+    ("RS007654", "GB-MPR", "RS007654"),
+    ("30270R", "GB-MPR", "30270R"),
+    ("ABC/123", None, "ABC/123"),
+])
+def test_an_outside_bidders_number_names_its_register_only_when_its_form_does(given, scheme, number):
+    external = ExternalBid(pk=7, bidder_name="Solo Care Ltd", bidder_identifier=given)
+    party = ocds.outside_party(external)
+    if scheme:
+        assert party["id"] == f"{scheme}-{number}"
+        assert party["identifier"] == {"scheme": scheme, "id": number, "legalName": "Solo Care Ltd"}
+    else:
+        assert party["id"] == "outside-bidder-7"
+        assert party["identifier"] == {"id": number, "legalName": "Solo Care Ltd"}
+    assert "identifier" not in ocds.outside_party(ExternalBid(pk=8, bidder_name="Solo Care Ltd"))
+
+
+def test_a_contract_variation_is_an_amendment_and_moves_the_release(world, api_for):
+    ev = evaluated_lot(world)
+    award = of.confirm(world, award_services.award_decide(lot=ev.lot, entry=ev.entry,
+                                                          by=world.user("reviewer")))
+    contract = of.contract_of(award)
+    before = _release(api_for("member_a"), ev.tender)
+    version = contract_services.contract_vary(contract=contract, by=world.user("coordinator"), kind="rate",
+                                              reason="Real Living Wage uplift.", rates={WEEKDAY: "26.00"})
+    contract.refresh_from_db()
+    for persona in ("reviewer", "coordinator", "member_a", "coordinator_other"):
+        release = _release(api_for(persona), ev.tender)
+        [agreement] = release["contracts"]
+        assert agreement["value"]["amount"] == contract.value != before["contracts"][0]["value"]["amount"]
+        [amendment] = agreement["amendments"]
+        assert amendment["id"] == "2" and amendment["rationale"] == "Real Living Wage uplift."
+        assert amendment["description"].startswith("Rate variation (version 2)")
+        assert dt.datetime.fromisoformat(amendment["date"]) == version.created_at
+        assert release["tag"] == ["tender", "award", "contract", "contractAmendment"], persona
+    after = _release(api_for("member_a"), ev.tender)
+    assert after["id"] != before["id"]
+    assert dt.datetime.fromisoformat(after["date"]) >= version.created_at > dt.datetime.fromisoformat(
+        before["date"])
+
+
+def test_contract_statuses_in_ocds_terms(world, api_for):
+    coordinator = world.user("coordinator")
+
+    def status(contract) -> tuple[str, list[str]]:
+        release = _release(api_for("member_b"), contract.lot.tender)
+        return release["contracts"][0]["status"], release["tag"]
+
+    ended_early = evaluated_lot(world)
+    contract = of.contract_of(of.confirm(world, award_services.award_decide(
+        lot=ended_early.lot, entry=ended_early.entry, by=world.user("reviewer"))))
+    contract_services.contract_transition(contract=contract, to=ContractStatus.TERMINATED, by=coordinator,
+                                          reason="The council withdrew the service.")
+    # never in force: cancelled before it started, not terminated
+    assert status(contract) == ("cancelled", ["tender", "award", "contract"])
+
+    CapacityDeclaration.objects.update(declared_volume=Decimal("1000"))  # room for a second contract
+    ran = evaluated_lot(world)
+    contract = of.contract_of(of.confirm(world, award_services.award_decide(
+        lot=ran.lot, entry=ran.entry, by=world.user("reviewer"))))
+    contract_services.contract_transition(contract=contract, to=ContractStatus.ACTIVE, by=coordinator,
+                                          today=contract.start)
+    assert status(contract)[0] == "active"
+    contract_services.contract_transition(contract=contract, to=ContractStatus.SUSPENDED, by=coordinator,
+                                          reason="Inspection.")
+    assert status(contract)[0] == "active"  # suspended is still signed and in force
+    contract_services.contract_transition(contract=contract, to=ContractStatus.TERMINATED, by=coordinator,
+                                          reason="Inspection failed.")
+    assert status(contract) == ("terminated", ["tender", "award", "contract", "contractTermination"])
+
+
+def test_awards_and_contracts_cost_a_fixed_number_of_queries(world, api_for, django_assert_max_num_queries):
+    CapacityDeclaration.objects.update(declared_volume=Decimal("1000"))
+    lead = world.user("reviewer")
+
+    def awarded_tender():
+        ev = evaluated_lot(world, rival=True)
+        CapacityDeclaration.objects.update(declared_volume=Decimal("1000"))
+        award = of.confirm(world, award_services.award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+        contract_services.contract_vary(contract=of.contract_of(award), by=world.user("coordinator"),
+                                        kind="rate", reason="Uplift.", rates={WEEKDAY: "26.00"})
+
+    awarded_tender()
+    for persona in ("reviewer", "coordinator", "member_a"):
+        with django_assert_max_num_queries(10):
+            api_for(persona).get(API)
+    for _ in range(3):
+        awarded_tender()
+    for persona in ("reviewer", "coordinator", "member_a"):
+        with django_assert_max_num_queries(10):
+            response = api_for(persona).get(API)
+        package = json.loads(response.content, parse_float=Decimal)
+        assert_valid(package)
+        assert [len(r["awards"]) for r in package["releases"]] == [1, 1, 1, 1], persona
+        assert all(r["contracts"][0]["amendments"] for r in package["releases"]), persona
+
+
+# --- the OCID prefix ----------------------------------------------------------------------------
+
+def test_the_placeholder_ocid_prefix_is_refused_for_deployment(settings):
+    from django.core import checks as django_checks
+
+    from contracts.checks import ocid_prefix
+
+    settings.DEBUG = False
+    settings.OCDS_OCID_PREFIX = "ocds-xxxxxx"
+    [error] = ocid_prefix()
+    assert error.id == "contracts.E001" and "OCDS_OCID_PREFIX" in error.msg
+    # registered with the deployment checks: `check --deploy` runs it, `check` does not
+    assert "contracts.E001" in {e.id for e in django_checks.run_checks(include_deployment_checks=True)}
+    assert "contracts.E001" not in {e.id for e in django_checks.run_checks()}
+    settings.OCDS_OCID_PREFIX = "ocds-XX 1"
+    assert [e.id for e in ocid_prefix()] == ["contracts.E002"]
+    settings.OCDS_OCID_PREFIX = "ocds-b5fd17"
+    assert ocid_prefix() == []
+    settings.DEBUG = True  # developing: the placeholder is fine
+    settings.OCDS_OCID_PREFIX = "ocds-xxxxxx"
+    assert ocid_prefix() == []

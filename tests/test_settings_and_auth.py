@@ -33,6 +33,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="consortium.example.org",
         # check never connects, so no server is needed behind this URL.
         DATABASE_URL="postgres://consortium@127.0.0.1:5432/consortium",
+        OCDS_OCID_PREFIX="ocds-b5fd17",
     )
     env.update(overrides)
     return env
@@ -65,6 +66,14 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_the_placeholder_ocid_prefix():
+    env = _production_env()
+    del env["OCDS_OCID_PREFIX"]
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "contracts.E001" in result.stdout + result.stderr
 
 
 # --- sign-in -----------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 - ``GET ocds/``: a package of the tenders the user may see that have been published, one
   release each, oldest tender first, a page of ``PAGE_SIZE`` tenders at a time (``?page=``; the
   other pages are in the ``Link`` header, as the 1.1 package has no place for them); ``?tender=``
-  narrows it to one tender (a tender the user may not see gives an empty package, not an error);
+  narrows it to one tender. When there is nothing to export (no such tender, or none the user
+  may see): 204 No Content. An OCDS 1.1 package must hold at least one release (``minItems: 1``
+  in release-package-schema.json), so an empty package would be invalid, and an error would be
+  wrong for a question whose honest answer is "none";
 - ``GET ocds/tenders/{id}/``: one tender's package (404 for one the user may not see, or a draft).
 Both are JSON downloads (``Content-Disposition: attachment``). Who sees which bids:
 ``contracts.selectors.ocds``; the package itself: ``contracts.ocds``.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +40,10 @@ PACKAGE = OpenApiResponse(
         "An OCDS 1.1 release package (https://standard.open-contracting.org/1.1/en/schema/"
         "release_package/) using the bids and lots extensions."
     ),
+)
+NOTHING = OpenApiResponse(
+    description=_("No content: there is no tender you may export (that matches the filter), and an OCDS 1.1 "
+                  "package cannot be empty."),
 )
 
 
@@ -78,7 +86,11 @@ class OcdsPackageView(GenericAPIView):
             OpenApiParameter("tender", int, description=_("Only this tender (its id).")),
             OpenApiParameter("page", int, description=_("Which page of tenders, from 1 (100 to a page).")),
         ],
-        responses={(200, "application/json"): PACKAGE, **error_responses(400, 401, 404)},
+        responses={
+            (200, "application/json"): PACKAGE,
+            204: NOTHING,
+            **error_responses(400, 401, 404),
+        },
     )
     def get(self, request: Request):
         tenders = self.filter_queryset(self.get_queryset())
@@ -87,11 +99,11 @@ class OcdsPackageView(GenericAPIView):
             page = paginator.page(request.query_params.get("page", 1))
         except PageNotAnInteger:
             raise ValidationError({"page": [_("Give a whole number, from 1.")]}) from None
-        except EmptyPage:
-            if "page" in request.query_params:
-                raise NotFound(_("There is no such page of results.")) from None
-            page = paginator.page(1)  # no tenders at all: the one (empty) page
+        except EmptyPage:  # page 1 always exists (empty when there is nothing to export)
+            raise NotFound(_("There is no such page of results.")) from None
         exports = selectors.exports_for(request.user, list(page.object_list))
+        if not exports:
+            return HttpResponse(status=204)
         package = ocds.release_package(exports, uri=request.build_absolute_uri(), base_url=_base_url(request))
         response = ocds.download(package, ocds.package_filename())
         links = []

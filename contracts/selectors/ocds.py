@@ -14,6 +14,28 @@ nor the consortium's fee. Who sees a bid, even then:
 - nobody else: not member users (their workspace shows them only their own part of a bid), not
   other consortia (a competitor's bid and prices are commercially confidential).
 
+Awards (after the deadline too, as they only come after it). The decision is told to the bidders
+when it is made (the standstill letter) and to everyone once it is confirmed; so:
+- the tender's council reviewers and staff admins: every award decision, in standstill,
+  confirmed or cancelled;
+- coordinators and board members of a consortium with a bid for the lot (an entry in its
+  evaluation): every decision on that lot, whoever won; on other lots, as everyone else;
+- everyone else who may export the tender (member users, other consortia): confirmed awards
+  only. Never one in standstill (it may yet be cancelled) nor a cancelled one.
+An award names its winner (the consortium and its delivering members, from the submitted
+snapshot, or the outside bidder) and the winning bid's value for the lot; it points at the bid's
+details only for a reader who may see that bid (``contracts.ocds``).
+
+Contracts: the contract made by a confirmed award, to whoever sees that award (so to everyone who
+may export the tender), at its current version with its variations; never members'
+sub-contracts, their rates or the consortium's fee.
+
+When a release last changed (``changed_at``): the tender's row and its lots (their history), the
+publication and lot changes, its documents, the deadline when bids are shown, and of the awards
+the reader sees, their own history and that of their contracts (variations included). Nothing
+the reader may not see moves the date: a decision in standstill does not date the public's
+release.
+
 Everything a release shows is read in a fixed number of queries, however many tenders.
 """
 
@@ -21,13 +43,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from consortium.models import Role, User
-from contracts.models import BidSubmission, LotVolume, Tender, TenderDocument
-from contracts.ocds import EXPORTED_BID_STATUSES, SubmittedBid, TenderExport
+from contracts.models import (
+    Award,
+    AwardStatus,
+    BidSubmission,
+    Contract,
+    ContractStatus,
+    ContractVersion,
+    Entry,
+    Lot,
+    LotVolume,
+    Tender,
+    TenderDocument,
+)
+from contracts.ocds import EXPORTED_BID_STATUSES, AwardExport, SubmittedBid, TenderExport
 from contracts.selectors.tenders import can_see_tenders, tenders_visible_to
 
 
@@ -35,11 +69,19 @@ def can_export(user: User) -> bool:
     return can_see_tenders(user)
 
 
+def _last_history(model, key: str) -> Subquery:
+    """When the history rows of ``model`` whose ``key`` is the outer row's pk last changed."""
+    rows = model.history.filter(**{key: OuterRef("pk")}).order_by("-history_date").values("history_date")
+    return Subquery(rows[:1])
+
+
 def exportable_tenders(user: User) -> QuerySet[Tender]:
     """Published (or once published) tenders the user may see, with everything a release shows."""
     return (
         tenders_visible_to(user)
         .filter(published_at__isnull=False)
+        .annotate(history_changed_at=_last_history(Tender, "id"),
+                  lots_changed_in_history_at=_last_history(Lot, "tender_id"))
         .prefetch_related(
             "lots__areas",
             Prefetch("lots__volumes", queryset=LotVolume.objects.order_by("time_band")),
@@ -96,31 +138,85 @@ def submitted_bids(user: User, tenders: list[Tender], *, now: dt.datetime | None
     return found
 
 
-def _last_changed(tenders: list[Tender]) -> dict[int, dt.datetime]:
-    """When each tender's own row last changed (its audit history), in one query."""
+def _award_scope(user: User) -> Q | None:
+    """The award decisions a user may see of the tenders they may export; None for none."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.STAFF_ADMIN or user.is_superuser:
+        return Q()
+    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+        return Q(lot__tender__council_id=user.council_id)
+    confirmed = Q(status=AwardStatus.CONFIRMED)
+    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER) and user.consortium_id:
+        bid_for_the_lot = Entry.objects.filter(lot_id=OuterRef("lot_id"),
+                                               submission__bid__consortium_id=user.consortium_id)
+        return confirmed | Q(Exists(bid_for_the_lot))
+    return confirmed
+
+
+def awards_shown(user: User, tenders: list[Tender], *, now: dt.datetime | None = None
+                 ) -> dict[int, list[AwardExport]]:
+    """By tender id: the award decisions the user may see of those tenders whose deadline has
+    passed, oldest first, each with its contract (a confirmed award's) and, for ``changed_at``,
+    when it and its contract last changed. One query, and one for each prefetch when any is found."""
+    scope = _award_scope(user)
+    now = now or timezone.now()
+    closed = [t.pk for t in tenders if t.submission_deadline <= now]
+    if scope is None or not closed:
+        return {}
+    contract_history = Contract.history.filter(id=OuterRef("contract__pk"))
     rows = (
-        Tender.history.filter(id__in=[t.pk for t in tenders])
-        .order_by()
-        .values("id")
-        .annotate(last=Max("history_date"))
+        Award.objects.filter(scope)
+        .filter(lot__tender_id__in=closed, lot__tender__submission_deadline__lte=now)
+        .select_related("entry__submission__bid", "entry__external_bid", "contract")
+        .prefetch_related(
+            "entry__rates",
+            Prefetch("contract__versions", queryset=ContractVersion.objects.order_by("number")),
+        )
+        .annotate(
+            tender_id=F("lot__tender_id"),
+            history_changed_at=_last_history(Award, "id"),
+            contract_changed_at=Subquery(contract_history.order_by("-history_date").values("history_date")[:1]),
+            contract_was_in_force=Exists(contract_history.filter(status=ContractStatus.ACTIVE)),
+        )
+        .order_by("lot__tender_id", "decided_at", "pk")
     )
-    return {row["id"]: row["last"] for row in rows}
+    found: dict[int, list[AwardExport]] = {}
+    for award in rows:
+        contract = getattr(award, "contract", None) if award.status == AwardStatus.CONFIRMED else None
+        found.setdefault(award.tender_id, []).append(
+            AwardExport(award=award, contract=contract, contract_was_in_force=award.contract_was_in_force)
+        )
+    return found
+
+
+def _award_moments(exported: AwardExport) -> list[dt.datetime | None]:
+    award = exported.award
+    moments = [award.decided_at, award.confirmed_at, award.history_changed_at]
+    if exported.contract is not None:
+        moments.append(award.contract_changed_at)
+        moments += [version.created_at for version in exported.contract.versions.all()]
+    return moments
 
 
 def exports_for(user: User, tenders: list[Tender], *, now: dt.datetime | None = None) -> list[TenderExport]:
-    """The tenders (from ``exportable_tenders``) as the user may export them, with the bids they
-    may see and when what a release shows last changed: the tender's row, its lots (after
-    publication), its documents, and the deadline when bids are shown (they appear then)."""
+    """The tenders (from ``exportable_tenders``) as the user may export them, with the bids and
+    awards they may see and when what a release shows last changed (see the module's
+    docstring)."""
     tenders = list(tenders)
     bids = submitted_bids(user, tenders, now=now)
-    history = _last_changed(tenders)
+    awards = awards_shown(user, tenders, now=now)
     exports = []
     for tender in tenders:
         shown = bids.get(tender.pk, [])
-        moments = [tender.published_at, tender.lots_changed_at, history.get(tender.pk)]
+        decided = awards.get(tender.pk, [])
+        moments = [tender.published_at, tender.lots_changed_at, tender.history_changed_at,
+                   tender.lots_changed_in_history_at]
         moments += [document.uploaded_at for document in tender.documents.all()]
         if shown:
             moments.append(tender.submission_deadline)
+        for exported in decided:
+            moments += _award_moments(exported)
         exports.append(TenderExport(tender=tender, changed_at=max(m for m in moments if m is not None),
-                                    bids=shown))
+                                    bids=shown, awards=decided))
     return exports

@@ -2,8 +2,9 @@
 
 - A published tender is a public notice: whoever sees it (every consortium persona, and of the
   reviewers only its own council's, Cardiff) downloads it; the Gwynedd reviewer gets 404.
-- The package of every tender the user may see answers every signed-in persona (scoped: the
-  Gwynedd reviewer's is empty of Cardiff's tenders); a visitor gets 401 (API) or the login page.
+- The package of every tender the user may see answers every signed-in persona; the Gwynedd
+  reviewer, who may export nothing here, gets 204 No Content (an OCDS 1.1 release package must
+  hold at least one release); a visitor gets 401 (API) or the login page.
 Which bids appear inside, and for whom, is tested in tests/test_ocds.py.
 """
 
@@ -14,9 +15,16 @@ from tests.policies.contracts_tenders import SEES_PUBLISHED, published_id, publi
 
 API = "/api/v1"
 
+
+def _published_tender_exists(world) -> dict:
+    published_id(world)  # Cardiff's published tender, so that there is something to export
+    return {}
+
+
 POLICIES = [
     Policy("tender-ocds", personas(404, anonymous=302, **SEES_PUBLISHED), kwargs=published_pk),
-    Policy(f"GET {API}/ocds/", personas(200, anonymous=401), note="scoped package"),
+    Policy(f"GET {API}/ocds/", personas(200, anonymous=401, reviewer_other=204),
+           kwargs=_published_tender_exists, note="scoped package; nothing to export: 204"),
     Policy(
         f"GET {API}/ocds/tenders/{{id}}/", personas(404, anonymous=401, **SEES_PUBLISHED), kwargs=published_id
     ),
