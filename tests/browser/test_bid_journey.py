@@ -338,7 +338,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     expect(heading(board)).to_have_text(f"Joint bid for {REFERENCE}: {TITLE}")
     expect(board.locator("main")).not_to_contain_text("Margin")  # no member's floor or margin
     assert_accessible(board)
-    board.get_by_role("link", name="Open", exact=True).click()  # the board vote
+    expect(board.locator("main")).to_contain_text("Board vote")
+    board.get_by_role("link", name="see the board's vote on this bid").click()
     expect(heading(board)).to_have_text(f"Approve the joint bid for {REFERENCE}: {TITLE}")
     assert_accessible(board)
     board.get_by_label("For", exact=True).focus()
@@ -351,7 +352,7 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     expect(board.locator('[data-count="for"]')).to_have_text("1")
     assert_accessible(board)
 
-    coordinator.get_by_role("link", name="Open", exact=True).click()
+    coordinator.get_by_role("link", name="see the board's vote on this bid").click()
     expect(heading(coordinator)).to_have_text(f"Approve the joint bid for {REFERENCE}: {TITLE}")
     assert_accessible(coordinator)
     coordinator.get_by_role("button", name="Close the vote and record the result").click()
