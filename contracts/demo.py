@@ -10,24 +10,47 @@
   first, Llais has not answered yet; the allocation is run (lowest cost).
 
 So the coordinator finds a bid with its matrix, each member the work proposed to it, waiting for
-its answer, and Cardiff's reviewer the tender but no sign of the bid. Loaded once: a tender
-already there (by council and reference) is left as it is.
+its answer, and Cardiff's reviewer the tender but no sign of the bid.
+
+Before it, a tender whose deadline has passed, for Cardiff's reviewers to evaluate: recorded
+five weeks ago (the services are run as of then, so every record and its history carries that
+day), its one lot bid for jointly by Gofal Taf and Bro Homecare (answers, social value, the
+board's vote, the sealed submission) and by a single provider whose bid the reviewer recorded.
+Cardiff's reviewer (``reviewer``) has opened the evaluation and leads a panel with a second
+reviewer (``reviewer-2``): both can mark, then the lead moderates and awards.
+
+Loaded once: a tender already there (by council and reference) is left as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 from django.utils import timezone
 
 from consortium.models import Council, ServiceType, TimeBand
-from contracts.models import Bid, Invitation, Procedure, Tender, TenderStatus
+from contracts.models import (
+    Bid,
+    Invitation,
+    MemberResponse,
+    Procedure,
+    SocialValueHeading,
+    Tender,
+    TenderStatus,
+)
 from contracts.selectors.bids import financial_year_of
 from contracts.services import allocation as allocation_services
 from contracts.services import bids as bid_services
+from contracts.services import review as review_services
+from contracts.services import submission as submission_services
 from contracts.services import tenders as tender_services
+from members import governance
 from members.demo import MembersDemo
+from members.models import VoteChoice
 from pricing.models import CostSubmission, SubmissionWindow
 from pricing.services.submissions import cost_submit, submission_window_set
 
@@ -71,6 +94,55 @@ COSTS = [
 ]
 
 
+# The tender in evaluation: recorded and bid for as of BID_WEEKS_AGO, so its deadline (four
+# weeks after) passed a week ago.
+BID_WEEKS_AGO = 5
+EVALUATION = {
+    "reference": "CDF-ASC-2026-009",
+    "title": "Care and support at home, north Cardiff",
+    "description": (
+        "Cardiff Council seeks care and support at home for adults in the north of the city "
+        "(Llanishen, Rhiwbina, Whitchurch and Llandaff North), under the light-touch regime, for "
+        "three years from the start date, with the Active Offer of care in Welsh."
+    ),
+    "lots": [{
+        "number": 1, "title": "Care and support at home, north Cardiff", "service": "domiciliary-support",
+        "ceiling_rate": Decimal("39.00"), "welsh_share_percent": Decimal("15"),
+        "volumes": {TimeBand.WEEKDAY_DAY: Decimal("40"), TimeBand.EVENING: Decimal("10")},
+        "questions": [
+            ("How will you make the Active Offer of care in Welsh to every person you support?", 20),
+            ("How will you keep the same small team of carers with each person?", 20),
+        ],
+    }],
+}
+EVALUATION_OPT_INS = [("Gofal Taf", "member-a"), ("Bro Homecare", "member-b")]
+EVALUATION_ANSWERS = [
+    "Every person is asked at the first visit, in Welsh and English, which language they want "
+    "their care in; Gofal Taf's Welsh-speaking carers take the rounds of those who choose "
+    "Welsh, and the rota shows each carer's Welsh level so that no one has to ask again.",
+    "Each person has a team of at most four carers, named in their care plan; the two co-ops "
+    "plan rounds by neighbourhood, so the same carers cover the same streets, and cover for "
+    "holidays comes from within the team.",
+]
+EVALUATION_COMMITMENT = {
+    "heading": SocialValueHeading.CO_PRODUCTION,
+    "measure": "People who draw on care and their families sitting on the service's quarterly "
+               "review panel",
+    "unit": "people", "quantity": Decimal("8"),
+}
+# A bid made to the council directly by a single provider (invented), per time band.
+OUTSIDE_BID = ("Capital Homecare Services Ltd", "10234567",
+               {TimeBand.WEEKDAY_DAY: "36.40", TimeBand.EVENING: "38.90"})
+
+
+@contextmanager
+def as_of(moment: dt.datetime) -> Iterator[None]:
+    """Run the services as if it were ``moment``: the demo's history starts weeks before the
+    day it is loaded, as a real one would (each service reads the time from ``timezone.now``)."""
+    with mock.patch.object(timezone, "now", return_value=moment):
+        yield
+
+
 def _percent(value: str) -> dict:
     return {"value": value, "basis": "percent"}
 
@@ -105,8 +177,9 @@ def dates(now: dt.datetime) -> dict:
 
 
 def seed(demo: MembersDemo) -> Bid | None:
-    """Add the tender and the bid once (call inside a transaction); returns the bid."""
+    """Add the tenders and bids once (call inside a transaction); returns the bid in progress."""
     council = Council.objects.get(code=COUNCIL)
+    seed_evaluation(demo, council)
     if Tender.objects.filter(council=council, reference__iexact=REFERENCE).exists():
         return Bid.objects.filter(consortium=demo.consortium, tender__council=council,
                                   tender__reference__iexact=REFERENCE).first()
@@ -116,13 +189,15 @@ def seed(demo: MembersDemo) -> Bid | None:
     return _bid(demo, tender, now)
 
 
-def _tender(council: Council, reviewer, now: dt.datetime) -> Tender:
+def _tender(council: Council, reviewer, now: dt.datetime, *, reference: str = REFERENCE, title: str = TITLE,
+            description: str = DESCRIPTION, lots: list[dict] | None = None) -> Tender:
+    lots = LOTS if lots is None else lots
     tender = tender_services.tender_create(
-        council=council, by=reviewer, reference=REFERENCE, title=TITLE, description=DESCRIPTION,
+        council=council, by=reviewer, reference=reference, title=title, description=description,
         procedure=Procedure.LIGHT_TOUCH, **dates(now),
     )
-    services = {s.code: s for s in ServiceType.objects.filter(code__in={lot["service"] for lot in LOTS})}
-    for lot in LOTS:
+    services = {s.code: s for s in ServiceType.objects.filter(code__in={lot["service"] for lot in lots})}
+    for lot in lots:
         tender_services.lot_create(
             tender=tender, by=reviewer, number=lot["number"], title=lot["title"],
             service_type=services[lot["service"]], areas=[council], duration_weeks=156,
@@ -164,4 +239,63 @@ def _bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
         bid_services.invitation_respond(invitation=invitation, by=demo.users[username], take_part=True)
     allocation_services.allocation_run(bid=bid, strategy=allocation_services.Strategy.LOWEST_COST.value,
                                        by=coordinator)
+    return bid
+
+
+# --- the tender in evaluation ---------------------------------------------------------------------
+
+def evaluation_tender() -> Tender | None:
+    return Tender.objects.filter(council__code=COUNCIL, reference__iexact=EVALUATION["reference"]).first()
+
+
+def seed_evaluation(demo: MembersDemo, council: Council) -> Tender:
+    """The tender whose deadline has passed, with the consortium's submitted bid and an outside
+    bid, its evaluation opened by ``reviewer`` with ``reviewer-2`` on the panel."""
+    spec = EVALUATION
+    existing = Tender.objects.filter(council=council, reference__iexact=spec["reference"]).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    then = now - dt.timedelta(weeks=BID_WEEKS_AGO)
+    reviewer = demo.users["reviewer"]
+    with as_of(then):
+        tender = _tender(council, reviewer, then, reference=spec["reference"], title=spec["title"],
+                         description=spec["description"], lots=spec["lots"])
+        _costs(demo, financial_year_of(tender.contract_start), then)
+        _submitted_bid(demo, tender, then)
+    tender_services.tenders_close_past_deadline(now)
+    tender = review_services.evaluation_open(tender=Tender.objects.get(pk=tender.pk), by=reviewer)
+    review_services.panel_add(tender=tender, reviewer=demo.users["reviewer-2"], by=reviewer)
+    name, identifier, rates = OUTSIDE_BID
+    lot = tender.lots.get(number=1)
+    review_services.external_bid_record(tender=tender, by=reviewer, bidder_name=name,
+                                        bidder_identifier=identifier, rates={lot.pk: rates})
+    return tender
+
+
+def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
+    """The consortium's joint bid taken through every step to its sealed submission."""
+    coordinator = demo.users["coordinator"]
+    bid = bid_services.bid_open(tender=tender, by=coordinator)
+    answer_by = tender.submission_deadline - dt.timedelta(days=14)
+    bid = bid_services.bid_update_settings(bid=bid, by=coordinator, response_deadline=answer_by)
+    bid_lot = bid.bid_lots.select_related("lot").get()
+    bid_services.invitations_send(bid_lot=bid_lot, by=coordinator)
+    for trading_name, username in EVALUATION_OPT_INS:
+        invitation = Invitation.objects.get(bid_lot=bid_lot, coop=demo.coops[trading_name])
+        bid_services.invitation_respond(invitation=invitation, by=demo.users[username], take_part=True)
+    allocation_services.allocation_run(bid=bid, strategy=allocation_services.Strategy.LOWEST_COST.value,
+                                       by=coordinator)
+    answering = {demo.coops[name].pk: demo.users[username] for name, username in EVALUATION_OPT_INS}
+    for response in MemberResponse.objects.filter(bid=bid).order_by("pk"):
+        bid_services.response_accept(response=response, by=answering[response.coop_id])
+    bid_services.bid_prices_calculate(bid=bid, by=coordinator)
+    for question, answer in zip(bid_lot.lot.questions.order_by("pk"), EVALUATION_ANSWERS, strict=True):
+        bid_services.quality_answer_save(bid_lot=bid_lot, question=question, answer=answer, by=coordinator)
+    bid_services.social_value_add(bid=bid, by=coordinator, **EVALUATION_COMMITMENT)
+    bid = bid_services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
+    for voter in governance.board_members(demo.consortium).order_by("pk"):
+        governance.vote_cast(ballot=bid.ballot, voter=voter, choice=VoteChoice.FOR)
+    bid = Bid.objects.get(pk=bid.pk)
+    submission_services.bid_submit(bid=bid, by=coordinator)
     return bid

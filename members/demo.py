@@ -116,6 +116,8 @@ def seed() -> MembersDemo:
         "coordinator": _user("coordinator", Role.COORDINATOR, "Ceri", "Morgan", consortium=consortium),
         "board": _user("board", Role.BOARD_MEMBER, "Dafydd", "Price", consortium=consortium),
         "reviewer": _user("reviewer", Role.COUNCIL_REVIEWER, "Siân", "Evans", council=councils["GB-CRF"]),
+        "reviewer-2": _user("reviewer-2", Role.COUNCIL_REVIEWER, "Gareth", "Lewis",
+                            council=councils["GB-CRF"]),
         "reviewer-other": _user("reviewer-other", Role.COUNCIL_REVIEWER, "Rhys", "Thomas",
                                 council=councils["GB-SWA"]),
         "admin": _user("admin", Role.STAFF_ADMIN, "Staff", "Admin"),
@@ -140,7 +142,9 @@ def _user(username, role, first, last, *, consortium=None, council=None) -> User
         username=username,
         defaults={"role": role, "first_name": first, "last_name": last,
                   "email": f"{username}@demo.invalid", "consortium": consortium,
-                  "council": council},
+                  "council": council,
+                  # People of a going concern: here before the demo's history begins.
+                  "date_joined": timezone.now() - dt.timedelta(days=365)},
     )
     if created:
         user.set_password(DEMO_PASSWORD)

@@ -6,27 +6,31 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from consortium.models import Role, User
+from contracts import demo as contracts_demo
 from contracts.models import (
     Allocation,
     AllocationStatus,
     Bid,
     BidStatus,
+    Entry,
     Invitation,
     InvitationStatus,
     MemberResponse,
+    PanelMember,
     ResponseStatus,
     Tender,
     TenderStatus,
 )
 from contracts.selectors.bids import bids_visible_to
 from contracts.selectors.tenders import tenders_visible_to
+from contracts.services.submission import verify
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators
 from pricing.models import CostSubmission
 
 pytestmark = pytest.mark.django_db
 
-LOGINS = ["coordinator", "board", "member-a", "member-b", "reviewer", "reviewer-other"]
+LOGINS = ["coordinator", "board", "member-a", "member-b", "reviewer", "reviewer-2", "reviewer-other"]
 
 
 def _counts():
@@ -37,6 +41,7 @@ def _counts():
         User.objects.count(),
         Tender.objects.count(),
         Bid.objects.count(),
+        Entry.objects.count(),
         Invitation.objects.count(),
         Allocation.objects.count(),
         MemberResponse.objects.count(),
@@ -75,7 +80,7 @@ def test_seed_demo_builds_a_realistic_welsh_consortium():
 
 def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     call_command("seed_demo", stdout=io.StringIO())
-    tender = Tender.objects.get()
+    tender = Tender.objects.get(reference=contracts_demo.REFERENCE)
     assert (tender.council.code, tender.status, tender.recorded_by_consortium) == (
         "GB-CRF", TenderStatus.PUBLISHED, None)
     assert timezone.now() + dt.timedelta(days=14) < tender.submission_deadline < (
@@ -83,7 +88,7 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     assert sorted(tender.lots.values_list("number", "service_type__code")) == [
         (1, "domiciliary-support"), (2, "supported-living")]
 
-    bid = Bid.objects.get()
+    bid = Bid.objects.get(tender=tender)
     assert (bid.tender, bid.status, bid.consortium.name, bid.strategy) == (
         tender, BidStatus.DRAFT, "Cwlwm Care Consortium", "lowest_cost")
     answers = {(i.bid_lot.lot.number, i.coop.trading_name): i.status
@@ -106,9 +111,35 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     page = client.get("/bids/work/").content.decode()
     assert tender.reference in page and "Accept this work" in page and "Bro Homecare" not in page
     reviewer = User.objects.get(username="reviewer")
-    assert list(tenders_visible_to(reviewer)) == [tender]
-    assert not bids_visible_to(reviewer).exists()
+    assert set(tenders_visible_to(reviewer)) == {tender, contracts_demo.evaluation_tender()}
+    assert not bids_visible_to(reviewer).filter(tender=tender).exists()
     client.force_login(reviewer)
     assert client.get(f"/tenders/{tender.pk}/").status_code == 200
     assert client.get(f"/bids/{bid.pk}/").status_code == 404
     assert client.get("/bids/").status_code == 403
+
+
+def test_seed_demo_has_a_tender_in_evaluation_with_a_sealed_joint_bid_and_a_panel(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    tender = contracts_demo.evaluation_tender()
+    assert tender.status == TenderStatus.IN_EVALUATION
+    assert tender.submission_deadline < timezone.now() and timezone.localdate() < tender.contract_start
+    bid = Bid.objects.get(tender=tender)
+    submission = bid.submissions.get()
+    # Submitted before the deadline, as the reviewers' pages require, and intact.
+    assert bid.status == BidStatus.SUBMITTED and submission.submitted_at < tender.submission_deadline
+    assert verify(submission)
+    (lot_data,) = submission.snapshot["lots"]
+    assert sorted(m["trading_name"] for m in lot_data["members"]) == ["Bro Homecare", "Gofal Taf"]
+    assert len(lot_data["quality_answers"]) == 2 and len(submission.snapshot["social_value"]) == 1
+    assert sorted((p.reviewer.username, p.is_lead) for p in PanelMember.objects.filter(tender=tender)) == [
+        ("reviewer", True), ("reviewer-2", False)]
+    assert Entry.objects.filter(lot__tender=tender).count() == 2  # the joint bid and the outside one
+
+    # The second reviewer marks on the page; the Swansea reviewer sees nothing of it.
+    lot = tender.lots.get()
+    client.force_login(User.objects.get(username="reviewer-2"))
+    page = client.get(f"/review/lots/{lot.pk}/marks/").content.decode()
+    assert "Capital Homecare Services Ltd" in page and "Cwlwm Care Consortium" in page
+    client.force_login(User.objects.get(username="reviewer-other"))
+    assert client.get(f"/review/tenders/{tender.pk}/").status_code == 404

@@ -18,7 +18,9 @@ DEMO_LOGINS = [
     ("member-a", "member co-op user of Gofal Taf: own profile, capacity, costs; work proposed "
                  "in the Cardiff bid"),
     ("member-b", "member co-op user of Bro Homecare (insurance expiring this month); work proposed"),
-    ("reviewer", "council reviewer, Cardiff: its published tender, no sight of the bid"),
+    ("reviewer", "council reviewer, Cardiff: its published tender (no sight of the bid in progress); "
+                 "leads the evaluation of the tender whose deadline has passed: mark, moderate, award"),
+    ("reviewer-2", "council reviewer, Cardiff: on that evaluation's panel, marks independently"),
     ("reviewer-other", "council reviewer, Swansea"),
     ("admin", "staff admin: back office at /admin/"),
 ]
@@ -36,6 +38,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))
         if bid is not None:
             self.stdout.write(f"Joint bid in progress: {bid.tender} (/bids/{bid.pk}/).")
+        evaluated = contracts_demo.evaluation_tender()
+        if evaluated is not None:
+            self.stdout.write(f"In evaluation: {evaluated} (/review/tenders/{evaluated.pk}/).")
         self.stdout.write("")
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with one of these demo logins:")
         for username, what in DEMO_LOGINS:
