@@ -10,9 +10,11 @@ DATABASE_URL pointing at PostgreSQL; in CI it fails instead (root conftest).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from contracts.models import (
     Tender,
 )
 from contracts.services import allocation as allocation_services
+from contracts.services import bids as bid_services
 from contracts.services.tenders import tenders_close_past_deadline
 from tests import contracts_factories as cf
 from tests import factories as f
@@ -38,7 +41,6 @@ DAY = TimeBand.WEEKDAY_DAY
 DECLARED = Decimal("1000")
 LATE, LATE_EACH = 6, Decimal("100")
 OPEN, OPEN_EACH = 3, Decimal("400")
-
 
 
 
@@ -88,3 +90,34 @@ def test_closing_tenders_while_others_allocate_releases_late_bids_once_and_never
     live = (Allocation.objects.filter(bid_lot__bid__status__in=LIVE_BID_STATUSES, coop=world.coop_a)
             .exclude(status=AllocationStatus.DECLINED).aggregate(v=Sum("volume"))["v"])
     assert live == DECLARED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bid_write_does_not_wait_for_its_tenders_lock(world):
+    """The tender's writers lock the tender, then its bids. A bid writer that also locked the
+    tender would hold the bid while waiting for the tender: a deadlock with them. Here the
+    tender's row is held by another transaction, and the coordinator's change of the bid goes
+    through meanwhile."""
+    bid = _bid(world, Decimal("10"))
+    tender_held, bid_written = threading.Event(), threading.Event()
+
+    def hold_the_tender():
+        with transaction.atomic():
+            Tender.objects.select_for_update().get(pk=bid.tender_id)
+            tender_held.set()
+            # The bid's write finishes while this transaction still holds the tender.
+            return bid_written.wait(timeout=10)
+
+    def write_the_bid():
+        assert tender_held.wait(timeout=20)
+        bid_services.bid_update_settings(bid=bid, by=world.user("coordinator"),
+                                         management_fee_percent=Decimal("6.5"))
+        bid_written.set()
+
+    results: list = []
+    errors = run_together([hold_the_tender, write_the_bid], results=results)
+    assert errors == []
+    assert True in results, "the bid's write waited for the tender's lock"
+    assert Bid.objects.get(pk=bid.pk).management_fee_percent == Decimal("6.5")
+

@@ -77,8 +77,11 @@ def _require_coordinator(by: User | None, bid_or_consortium_id: int) -> None:
 
 def _lock(bid: Bid) -> Bid:
     # Race: two coordinators changing one bid, or a change racing its submission. Every write
-    # locks the bid's row first, so the status read here holds until the write commits.
-    return Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    # locks the bid's row first, so the status read here holds until the write commits. Only
+    # the bid's row (``of``): the tender is read, not locked, because the tender's writers lock
+    # the tender and then its bids (closing, cancelling, changing lots); a bid writer holding the
+    # bid and waiting for the tender would deadlock with them.
+    return Bid.objects.select_for_update(of=("self",)).select_related("tender").get(pk=bid.pk)
 
 
 NOT_EDITABLE = {

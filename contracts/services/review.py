@@ -93,7 +93,9 @@ class BidRefused(DomainError):
 # --- shared --------------------------------------------------------------------------------------
 
 def _lock(tender: Tender) -> Tender:
-    return Tender.objects.select_for_update().select_related("council").get(pk=tender.pk)
+    # The tender's row only: the council is read, not locked (every review of that council's
+    # tenders would otherwise queue on it).
+    return Tender.objects.select_for_update(of=("self",)).select_related("council").get(pk=tender.pk)
 
 
 def _require_council_reviewer(by: User | None, tender: Tender) -> None:
