@@ -430,6 +430,23 @@ def test_contract_refused_when_a_declaration_ends_before_the_contract_starts_and
     assert not Contract.objects.exists() and _committed(ev.capacity[(world.coop_a.pk, WEEKDAY)]) == 0
 
 
+def test_the_coordinators_results_page_names_members_to_declare_during_the_standstill(world, client):
+    ev = evaluated_lot(world)
+    b_day = ev.capacity[(world.coop_b.pk, WEEKDAY)]
+    CapacityDeclaration.objects.filter(pk=b_day.pk).update(valid_to=START - dt.timedelta(days=1))
+    award_services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    bid = ev.entry.submission.bid
+    client.force_login(world.user("coordinator"))
+    page = client.get(reverse("bid-results", args=[bid.pk])).content.decode()
+    assert "must declare their capacity for the day the contract starts" in page
+    gaps = page.split("data-capacity-gaps")[1].split("</ul>")[0]
+    assert "Cydweithfa B Cyf, Cardiff, weekday" in gaps and "Cydweithfa A Cyf" not in gaps
+    # The board sees the scores, not the members' declarations.
+    client.force_login(world.user("board"))
+    page = client.get(reverse("bid-results", args=[bid.pk])).content.decode()
+    assert "Your bid won" in page and "data-capacity-gaps" not in page
+
+
 def test_contract_refused_when_a_declaration_starts_after_the_contract(world):
     ev = evaluated_lot(world)
     lead = world.user("reviewer")

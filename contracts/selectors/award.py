@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, User
+from consortium.models import Role, TimeBand, User
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -193,6 +193,22 @@ class CapacityGap:
     time_band: str
     valid_from: dt.date | None
     valid_to: dt.date | None
+
+    @property
+    def band(self) -> str:
+        """The time band as it reads in a sentence ("weekday daytime")."""
+        return str(TimeBand(self.time_band).label).lower()
+
+
+def results_with_gaps(user: User, bid: Bid) -> list[tuple[LotResult, list[CapacityGap]]]:
+    """The bid's results, each lot it won that is still in standstill with the members whose
+    capacity is not declared for the day the contract starts, so they can declare it in time.
+    Those gaps show members' declarations: only the consortium's coordinators see them."""
+    results = bid_results(bid)
+    coordinator = user.role == Role.COORDINATOR and user.consortium_id == bid.consortium_id
+    return [(r, capacity_gaps(bid, r.lot)
+             if coordinator and r.won and r.award.status == AwardStatus.STANDSTILL else [])
+            for r in results]
 
 
 def capacity_gaps(bid: Bid, lot: Lot) -> list[CapacityGap]:

@@ -29,7 +29,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import Role, User
 from contracts.models import Award, Bid, Entry
 from contracts.selectors.award import LotResult, bid_results, capacity_gaps
 
@@ -95,7 +95,7 @@ def _subject(kind: str, *, lot, tender, won: bool) -> str:
 def _gaps(bid: Bid, award: Award) -> list[dict]:
     """The winner's early warning: members whose capacity is not declared for the contract's
     dates (its own members, told to its own coordinators), as the contract would be refused."""
-    return [{"member": gap.member, "area": gap.area, "band": str(TimeBand(gap.time_band).label).lower(),
+    return [{"member": gap.member, "area": gap.area, "band": gap.band,
              "valid_from": date_format(gap.valid_from, "DATE_FORMAT") if gap.valid_from else "",
              "valid_to": date_format(gap.valid_to, "DATE_FORMAT") if gap.valid_to else ""}
             for gap in capacity_gaps(bid, award.lot)]

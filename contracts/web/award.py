@@ -177,7 +177,7 @@ def lot_no_award(request, pk: int):
 def bid_results(request, pk: int):
     bid = selectors.results_bid_get_for_user(request.user, pk)
     return render(request, "contracts/award/results.html", {
-        "bid": bid, "results": selectors.bid_results(bid),
+        "bid": bid, "results": selectors.results_with_gaps(request.user, bid),
     })
 
 
