@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.update_contract_statuses",
         "schedule": timedelta(hours=1),
     },
+    "expire-stale-allocation-jobs": {
+        "task": "contracts.tasks.expire_stale_allocation_jobs",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # Award standstill: the working days (Monday to Friday, less bank holidays in Wales) after an

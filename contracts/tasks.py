@@ -28,6 +28,14 @@ def run_allocation_job(job_id: int) -> str | None:
     return allocation_services.allocation_job_run(job_id=job_id)
 
 
+@shared_task(name="contracts.tasks.expire_stale_allocation_jobs")
+def expire_stale_allocation_jobs() -> int:
+    """Beat task: mark failed the background allocations whose worker has stopped (queued or
+    running for longer than ``ALLOCATION_JOB_STALE_AFTER``), so their page says so and the bid
+    can be allocated again without waiting for someone to try (idempotent); returns how many."""
+    return allocation_services.allocation_jobs_expire_stale()
+
+
 @shared_task(name="contracts.tasks.confirm_awards_after_standstill")
 def confirm_awards_after_standstill() -> int:
     """Beat task: confirm the awards whose standstill has ended, making their contracts

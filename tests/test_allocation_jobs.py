@@ -244,6 +244,25 @@ def test_a_job_whose_worker_stopped_is_failed_when_asked_and_another_run_may_sta
     assert services.allocation_jobs_expire_stale() == 0
 
 
+def test_the_beat_marks_a_stopped_job_failed_without_anyone_asking_and_only_once(world, coordinator, big):
+    from django.conf import settings
+
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    other = a_bid(world, volumes={DAY: "50"})
+    opt_in(other, world.coop_a, world.coop_b)
+    fresh = queued_job(other, coordinator)
+    AllocationJob.objects.filter(pk=job.pk).update(status=RUNNING, started_at=timezone.now() - dt.timedelta(
+        seconds=settings.ALLOCATION_JOB_STALE_AFTER + 60))
+    assert tasks.expire_stale_allocation_jobs.apply().get() == 1
+    assert tasks.expire_stale_allocation_jobs.apply().get() == 0
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.status == FAILED and fresh.status != FAILED  # a job within its time is left alone
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "contracts.tasks.expire_stale_allocation_jobs" in schedule
+
+
 def test_a_job_taken_for_stopped_while_it_solves_drops_its_result(world, coordinator, big, monkeypatch):
     bid = two_member_bid(world)
     job = queued_job(bid, coordinator)
