@@ -61,6 +61,8 @@ from django.utils.translation import gettext as _
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from consortium.numbers import plain
+
 # The time bands of consortium.models.TimeBand (kept here so that this module needs no models;
 # tests/test_allocation.py checks that the two agree).
 BANDS = ("weekday_day", "evening", "night", "weekend", "bank_holiday")
@@ -274,9 +276,6 @@ def _band_order(key: tuple[int, str]) -> tuple[int, int]:
 def _hours(value: Decimal) -> str:
     return f"{value.quantize(CENT, ROUND_HALF_UP)}"
 
-
-def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def _money(value: Decimal) -> str:
@@ -983,7 +982,7 @@ def _explain(problem: _Problem, volumes: list[Decimal], names: _Names) -> dict[i
         elif low is not None:
             lines.append(prefix + text["min_not_given"] % {"min": _hours(low)})
         if lot.cap is not None and total > 0 and total + CENT > lot.cap:
-            lines.append(prefix + text["cap"] % {"percent": _pct(lot.cap_percent), "hours": _hours(lot.cap)})
+            lines.append(prefix + text["cap"] % {"percent": plain(lot.cap_percent), "hours": _hours(lot.cap)})
         if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
             lines.append(prefix + text["max"] % {"hours": _hours(terms.max_package)})
         for k in pair.vars:
@@ -1119,7 +1118,7 @@ def _check_totals(lots: list[_Lot], valid, terms: dict[int, _Terms], names: _Nam
         if lot.cap is not None and total > lot.cap:
             problems.append(_("Member %(member)s has %(total)s h in lot %(lot)s, above the lot cap of "
                               "%(percent)s%% (%(cap)s h).")
-                            % {**what, "percent": _pct(lot.cap_percent), "cap": _hours(lot.cap)})
+                            % {**what, "percent": plain(lot.cap_percent), "cap": _hours(lot.cap)})
         if term.max_package is not None and total > term.max_package:
             problems.append(_("Member %(member)s has %(total)s h in lot %(lot)s, above its maximum package "
                               "of %(max)s h.") % {**what, "max": _hours(term.max_package)})
@@ -1132,5 +1131,5 @@ def _check_totals(lots: list[_Lot], valid, terms: dict[int, _Terms], names: _Nam
         if gap > 0:
             problems.append(_("Lot %(lot)s needs %(percent)s%% of its hours Welsh-capable; it is %(gap)s h "
                               "short.")
-                            % {"lot": lot.lot, "percent": _pct(lot.welsh), "gap": _hours(gap)})
+                            % {"lot": lot.lot, "percent": plain(lot.welsh), "gap": _hours(gap)})
     return problems

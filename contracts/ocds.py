@@ -61,6 +61,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from consortium.models import TimeBand, Unit
+from consortium.numbers import plain
 from contracts.models import (
     Award,
     AwardStatus,
@@ -239,10 +240,6 @@ def _money(amount: Decimal) -> dict:
     return {"amount": amount.quantize(PENNY), "currency": CURRENCY}
 
 
-def _number(value: Decimal) -> str:
-    """A Decimal for text: 20.00 -> "20", 12.50 -> "12.5"."""
-    return format(value.normalize(), "f")
-
 
 def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
@@ -334,13 +331,13 @@ def _lot_description(lot: Lot) -> str:
             "ceiling": lot.ceiling_rate,
             "unit": unit_name,
         },
-        _("Share to be delivered in Welsh: %(share)s%%.") % {"share": _number(lot.welsh_share_percent)},
+        _("Share to be delivered in Welsh: %(share)s%%.") % {"share": plain(lot.welsh_share_percent)},
         _("Award weights: %(weights)s.") % {"weights": _award_weights(lot)},
     ]
     if lot.max_provider_share_percent is not None:
         parts.append(
             _("No one provider may deliver more than %(cap)s%% of the lot.")
-            % {"cap": _number(lot.max_provider_share_percent)}
+            % {"cap": plain(lot.max_provider_share_percent)}
         )
     return " ".join(parts)
 
@@ -378,7 +375,7 @@ def _items(lot: Lot) -> list[dict]:
             % {
                 "lot": lot.number,
                 "band": TimeBand(volume.time_band).label,
-                "volume": _number(volume.volume),
+                "volume": plain(volume.volume),
                 "unit": lot.service_type.get_unit_display(),
                 "weeks": lot.duration_weeks,
             },

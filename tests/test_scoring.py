@@ -361,6 +361,13 @@ def test_moderation_refuses_bad_input_with_field_errors(ev):
     assert not ModeratedMark.objects.exists() and not SocialValueScore.objects.exists()
 
 
+def test_a_round_social_value_percent_reads_as_written_in_the_workings(ev):
+    _submit_all(ev)
+    services.social_value_score_set(entry=ev.joint, percent="60", reason="Clear measures.", by=ev.lead)
+    page = _client(ev.lead).get(_moderation_url(ev)).content.decode()
+    assert "60% × " in page and "E+" not in page  # not "6E+1%"
+
+
 def test_moderation_page_saves_all_or_nothing(ev):
     _submit_all(ev)
     client = _client(ev.lead)

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from consortium.models import User
+from consortium.numbers import plain
 from contracts.evaluation import Score
 from contracts.models import (
     Award,
@@ -414,7 +415,7 @@ def score_rows(grid: Moderation) -> list[ScoreRow]:
             workings["social_value"] = _("not scored yet: 0")
         else:
             workings["social_value"] = _("%(percent)s%% × %(weight)s = %(score)s") % {
-                "percent": s.social_value_percent.normalize(), "weight": lot.social_value_weight,
+                "percent": plain(s.social_value_percent), "weight": lot.social_value_weight,
                 "score": s.social_value_score}
         workings["total"] = f"{s.price_score} + {s.quality_score} + {s.social_value_score} = {s.total}"
         missing = []

@@ -52,6 +52,7 @@ from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import TimeBand, User
+from consortium.numbers import plain
 from contracts import allocation as engine
 from contracts.models import (
     ALLOCATION_JOB_TRANSITIONS,
@@ -788,7 +789,7 @@ def _problems(inputs: Inputs, before: list[engine.Share], after: list[engine.Sha
         if now[lot.lot] > was[lot.lot]:
             problems.append(_("Lot %(lot)s needs %(percent)s%% of its hours Welsh-capable: the change "
                               "would leave it %(gap)s hours short (%(was)s before).")
-                            % {"lot": lot.lot, "percent": lot.welsh_share.normalize(), "gap": now[lot.lot],
+                            % {"lot": lot.lot, "percent": plain(lot.welsh_share), "gap": now[lot.lot],
                                "was": was[lot.lot]})
     return problems
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consortium.errors import DomainError
+from consortium.numbers import plain
 from contracts.selectors import scoring as selectors
 from contracts.services import scoring as services
 
@@ -193,7 +194,7 @@ def _show_grid(grid, posted, problems) -> None:
             bid.shown_percent = posted.get(bid.sv_name, "")
             bid.shown_reason = posted.get(bid.sv_reason_name, "")
         else:
-            bid.shown_percent = "" if sv is None else f"{sv.percent.normalize():f}"
+            bid.shown_percent = "" if sv is None else plain(sv.percent)
             bid.shown_reason = "" if sv is None else sv.reason
         bid.percent_error, bid.reason_error = errors.get(bid.sv_name), errors.get(bid.sv_reason_name)
 
