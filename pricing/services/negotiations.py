@@ -66,7 +66,7 @@ ROUND_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 MAX_RATE = Decimal("9999999.99")
-REASON_MAX = 100  # the history's change-reason column
+REASON_MAX = 2000  # kept whole in the audit history (a text column)
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
