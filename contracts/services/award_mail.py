@@ -113,7 +113,6 @@ def _message(kind: str, award: Award, bidder: Bidder, user: User, *, result: Lot
             "standstill_ends": date_format(award.standstill_ends, "DATE_FORMAT"),
             "tender_cancelled": tender_cancelled,
             "contract_start": date_format(tender.contract_start, "DATE_FORMAT"),
-            "contract_end": date_format(tender.contract_end, "DATE_FORMAT"),
             "gaps": _gaps(bidder.bid, award) if won and kind == DECIDED else [],
         }
         body = render_to_string(TEMPLATES[kind], context)

@@ -131,7 +131,7 @@ def bid_transition(*, bid: Bid, to: str, by: User | None, reason: str = "", **ch
         bid._change_reason = reason
     _save(bid, by, update_fields=["status", *changes])
     if was == BidStatus.AWAITING_APPROVAL and to != BidStatus.APPROVED:
-        close_open_ballot(bid=bid, by=by)
+        withdraw_open_ballot(bid=bid, by=by)
     return bid
 
 
@@ -141,7 +141,7 @@ UNSUBMITTED_STATUSES = (BidStatus.DRAFT, BidStatus.AWAITING_APPROVAL, BidStatus.
 def bids_withdraw_unsubmitted(*, tender: Tender, by: User | None, reason: str) -> int:
     """The tender has closed (or been cancelled): every bid to it that was never submitted is
     withdrawn, so its allocations stop reserving members' capacity (only bids in
-    ``LIVE_BID_STATUSES`` reserve), and a ballot still open on it is closed. Returns how many.
+    ``LIVE_BID_STATUSES`` reserve), and a ballot still open on it is withdrawn. Returns how many.
     The caller holds the tender's row lock.
 
     Race: an allocation writer of the same bid, or of another bid sharing its members. Each bid
@@ -168,7 +168,7 @@ def bids_withdraw_unsubmitted(*, tender: Tender, by: User | None, reason: str) -
     return moved
 
 
-def close_open_ballot(*, bid: Bid, by: User | None) -> None:
+def withdraw_open_ballot(*, bid: Bid, by: User | None) -> None:
     """Withdraw the bid's board ballot, uncounted, if it is still open: the bid no longer awaits
     the board, so the motion no longer stands (a later approval is a new ballot)."""
     if bid.ballot_id is None:

@@ -416,7 +416,7 @@ def _scaled(lines: list[SubContractLine], old: Decimal, new: Decimal) -> dict[in
     return volumes
 
 
-def _check_dates_covered(lines: list[SubContractLine], contract: Contract, start: dt.date) -> None:
+def _check_new_start(lines: list[SubContractLine], contract: Contract, start: dt.date) -> None:
     """A new start needs every committed line's current declaration to be valid on that day
     (read under the capacity locks, so a declaration being replaced meanwhile is waited for).
     A new end needs nothing: the commitment carries over to the members' next declarations
@@ -521,7 +521,7 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
                     line.capacity = current[_scope(line.capacity)]
                 _save(line, by, reason=reason, update_fields=["volume", "capacity"])
     elif kind == ContractVersion.Kind.DATES:
-        _check_dates_covered(lines, contract, new_start)
+        _check_new_start(lines, contract, new_start)
     elif kind == ContractVersion.Kind.RATE:
         for line in lines:
             rate = net_rate(new_rates[line.time_band], fee)

@@ -44,7 +44,7 @@ from contracts.models import (
     TenderDocument,
     TenderStatus,
 )
-from contracts.services.bids import bids_withdraw_unsubmitted, close_open_ballot
+from contracts.services.bids import bids_withdraw_unsubmitted, withdraw_open_ballot
 from contracts.services.labels import label
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -398,7 +398,7 @@ def bids_back_to_draft_for_tender(*, tender: Tender, by: User | None) -> int:
                 [bid], update=True, default_user=by, default_change_reason="the tender's lots changed"
             )
             if status == BidStatus.AWAITING_APPROVAL:
-                close_open_ballot(bid=bid, by=by)  # the board no longer votes on what it was shown
+                withdraw_open_ballot(bid=bid, by=by)  # the board no longer votes on what it was shown
             BidSubmission.objects.filter(bid_id=pk, withdrawn_at__isnull=True).update(
                 withdrawn_at=now, withdrawn_by=by
             )
