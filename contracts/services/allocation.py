@@ -816,7 +816,8 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
         by_cell = {_cell(r): r for r in rows}
         cells: list[tuple[Cell, Change]] = []
         for change in cleaned:
-            cell = _check_cell(inputs, change, declined=declined, accepted=accepted)
+            cell = _check_cell(inputs, change, consortium=bid.consortium_id, declined=declined,
+                               accepted=accepted)
             cells.append((cell, change))
         volumes = {cell: row.volume for cell, row in by_cell.items()}
         before = [engine.Share(lot=c[0], member=c[1], area=c[2], time_band=c[3], volume=v)
@@ -852,19 +853,23 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
     return changed
 
 
-def _check_cell(inputs: Inputs, change: Change, *, declined: set[int], accepted: set[int]) -> Cell:
+def _check_cell(inputs: Inputs, change: Change, *, consortium: int, declined: set[int],
+                accepted: set[int]) -> Cell:
     where = _field(change)
     number = inputs.numbers.get(change.lot)
     if number is None:
         raise DomainError(_("That lot is not part of this bid."), field=where)
-    name = str(inputs.coops.get(change.coop) or MemberCoop.objects.filter(pk=change.coop).first()
-               or _("That member"))
+    # The co-op is looked up among the bid's consortium's members only: a co-op of another
+    # consortium, or an id that names none, is refused exactly as a member that has not opted
+    # in, so that trying ids tells nothing of who else exists.
+    coop = inputs.coops.get(change.coop) or MemberCoop.objects.filter(
+        pk=change.coop, consortium_id=consortium).first()
+    if coop is None or (change.coop not in declined and change.coop not in inputs.opted_in[number]):
+        raise DomainError(_("That member has not opted in to lot %(lot)s.") % {"lot": number}, field=where)
+    name = str(coop)
     if change.coop in declined:
         raise DomainError(_("%(member)s declined its share of this bid: it cannot be given work.")
                           % {"member": name}, field=where)
-    if change.coop not in inputs.opted_in[number]:
-        raise DomainError(_("%(member)s has not opted in to lot %(lot)s.") % {"member": name, "lot": number},
-                          field=where)
     if change.coop in accepted:
         raise DomainError(_("%(member)s has accepted its share of this bid: its work cannot be changed by "
                             "hand.") % {"member": name}, field=where)
