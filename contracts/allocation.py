@@ -144,7 +144,8 @@ class AllocationResult:
     shares: tuple[Share, ...]
     shortfalls: tuple[Shortfall, ...]
     welsh_shortfalls: dict[int, Decimal]
-    explanations: dict[int, list[str]]
+    # Why each member got what it got, as data (put into words by :func:`explain`).
+    reasons: dict[int, list[Reason]]
     coverage: dict[tuple[int, str], Decimal]
     demand: dict[tuple[int, str], Decimal] = field(default_factory=dict)
     strategy: Strategy = Strategy.LOWEST_COST
@@ -829,7 +830,7 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     ``fixed`` shares are kept exactly as they are (accepted shares when re-running after a
     decline): they use capacity and count towards coverage, caps, packages and Welsh hours; the
     rest is re-optimised. ``excluded_members`` get nothing. ``area_names`` and ``band_names``
-    only name things in the explanations. Raises ``ValueError`` for malformed input and for kept
+    only name things in the refusal of kept shares. Raises ``ValueError`` for malformed input and for kept
     shares that cannot all be honoured.
 
     ``progress``, when given, is called as ``progress(fraction, stage)`` at the start of each
@@ -891,8 +892,8 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
         if gap > 0:
             welsh[lot.lot] = gap
     report(0.95, "explain")
-    explanations = _explain(problem, volumes, _Names(area_names, band_names))
-    result = AllocationResult(tuple(shares), shortfalls, welsh, explanations, coverage, demand, strategy,
+    reasons = _explain(problem, volumes)
+    result = AllocationResult(tuple(shares), shortfalls, welsh, reasons, coverage, demand, strategy,
                               problem.solver_seconds)
     report(1.0, "done")
     return result
@@ -902,118 +903,197 @@ def _no_progress(fraction: float, stage: str) -> None:
     """The progress callback when none is given."""
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a member's share, as data: a ``code``, the lot it is about (by number; None
+    for the whole bid) and its parameters (plain JSON values: hours, rates and percentages as
+    strings with two places, areas by id, time bands by value, lots as a list of numbers).
+
+    Reasons are stored as they are and put into words only when read (:func:`explain`), in the
+    reader's language and for the reader: a member's floor is its cost, so who reads decides
+    which reasons say what (see ``VIEWS``)."""
+
+    code: str
+    lot: int | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"code": self.code, "lot": self.lot, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Reason:
+        lot = data.get("lot")
+        params = data.get("params")
+        return cls(code=str(data.get("code", "")), lot=lot if isinstance(lot, int) else None,
+                   params=dict(params) if isinstance(params, Mapping) else {})
+
+
+# Who reads the reasons: the consortium's coordinators see every member's floor; a member sees
+# its own reasons, with its own floor and nothing of any other member's (not the lowest floor);
+# the board sees no member's cost nor its detailed capacity or packages.
+FULL, OWN, BOARD = "full", "own", "board"
+VIEWS = (FULL, OWN, BOARD)
+# Reasons about how much a member has: untrue once its share is changed by hand.
+VOLUME_CODES = frozenset({"min_met", "min_not_given", "cap", "max", "capacity"})
+FLOOR_CODES = frozenset({"no_floor", "lowest_floor", "floor"})
+
+
 def _sentences() -> dict[str, str]:
-    """The explanations' sentences in the active language: translated once per allocation rather
-    than once per line (tens of thousands of lines on a large bid)."""
+    """The reasons' sentences in the active language, by code and view (``code`` for every view,
+    ``code/board`` or ``code/own`` where that view reads differently): translated once per call
+    rather than once per line (tens of thousands of lines on a large bid)."""
     return {
-        "left_out": _("Left out of this allocation (declined or withdrawn)."),
         "lot": _("Lot %(lot)s"),
+        "left_out": _("Left out of this allocation (declined or withdrawn)."),
         "allocated": _("%(hours)s h a week allocated."),
         "nothing": _("nothing allocated."),
         "kept": _("%(hours)s h kept as already accepted."),
+        "by_hand": _("set by hand by the coordinator."),
+        "earlier_run": _("allocated by an earlier run; run the allocation again to see why."),
         "min_unreachable": _("minimum package %(min)s h not reachable (at most %(most)s h available to "
                              "this lot)."),
+        "min_unreachable/board": _("its minimum package was not reachable."),
         "min_met": _("minimum package %(min)s h met."),
+        "min_met/board": _("its minimum package is met."),
         "min_not_given": _("minimum package %(min)s h not given: the work left did not leave room for it "
                            "beside members the strategy prefers."),
+        "min_not_given/board": _("its minimum package was not given: the work left did not leave room "
+                                 "for it beside members the strategy prefers."),
         "cap": _("lot cap %(percent)s%% (%(hours)s h) reached."),
         "max": _("maximum package %(hours)s h reached."),
+        "max/board": _("its maximum package is reached."),
         "capacity": _("capped by available capacity %(hours)s h in %(area)s %(band)s"),
+        "capacity/board": _("capped by its available capacity in %(area)s %(band)s"),
         "shared": _(" (shared with lot %(lots)s)"),
         "no_floor": _("no floor rate in %(area)s %(band)s, so counted as the most expensive."),
         "lowest_floor": _("lowest floor %(floor)s in %(area)s %(band)s."),
         "floor": _("floor %(floor)s in %(area)s %(band)s; the lowest is %(best)s."),
+        "floor/own": _("floor %(floor)s in %(area)s %(band)s; members with a lower floor come first."),
+        "floors/board": _("price limited by members' floors: lowest cost first (each member's floor "
+                          "is seen only by the coordinators and the member itself)."),
         "local": _("based in %(area)s: local members come first (%(band)s)."),
         "not_local": _("not based in %(area)s: local members come first (%(band)s)."),
         "fair": _("fair share of %(band)s %(target)s h (declared %(declared)s h of %(whole)s h)."),
+        "fair/own": _("fair share of %(band)s %(target)s h (declared %(declared)s h)."),
+        "fair/board": _("fair share of %(band)s, in proportion to the capacity each member declared."),
+        "unknown": _("a reason this version cannot show; run the allocation again to see why."),
     }
 
 
-def _explain(problem: _Problem, volumes: list[Decimal], names: _Names) -> dict[int, list[str]]:
+def explain(reasons: Iterable[Reason], *, view: str = FULL, area_names: Mapping[int, str] | None = None,
+            band_names: Mapping[str, str] | None = None) -> list[str]:
+    """The reasons as sentences for one reader (``view``: FULL, OWN or BOARD), in the active
+    language, each once and in order."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}")
     text = _sentences()
-    out: dict[int, list[str]] = defaultdict(list)
+    names = _Names(area_names, band_names)
+    lines: list[str] = []
+    for reason in reasons:
+        line = _sentence(reason, view, text, names)
+        if line and line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) -> str:
+    code, params = reason.code, dict(reason.params)
+    if "area" in params:
+        params["area"] = names.area(params["area"])  # type: ignore[arg-type]
+    if "band" in params:
+        params["band"] = names.band(str(params["band"]))
+    for key in ("floor", "best"):
+        if key in params:
+            params[key] = _money(Decimal(str(params[key])))
+    if code == "allocated" and Decimal(str(params.get("hours", "0"))) <= 0:
+        code = "nothing"
+    if view == BOARD and code in FLOOR_CODES:
+        code = "floors"
+    sentence = text.get(f"{code}/{view}") or text.get(code)
+    if sentence is None:
+        sentence = text["unknown"]
+    try:
+        line = sentence % params
+    except (KeyError, TypeError, ValueError):
+        line = text["unknown"]
+    if code == "capacity":
+        lots = params.get("lots")
+        if lots:
+            line += text["shared"] % {"lots": ", ".join(map(str, lots))}  # type: ignore[arg-type]
+        line += "."
+    if reason.lot is not None:
+        line = text["lot"] % {"lot": reason.lot} + ": " + line
+    return line
+
+
+def _explain(problem: _Problem, volumes: list[Decimal]) -> dict[int, list[Reason]]:
+    out: dict[int, list[Reason]] = defaultdict(list)
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     lots_of_supply: dict[int, set[int]] = defaultdict(set)
     for k, var in enumerate(problem.vars):
         used[var.supply] += volumes[k]
         lots_of_supply[var.supply].add(problem.lots[var.lot].lot)
     for member in sorted({s.member for s in problem.supplies} & problem.excluded):
-        out[member].append(text["left_out"])
+        out[member].append(Reason("left_out"))
     lowest: dict[tuple[int, str], Decimal] = {}
     for var in problem.vars:
         supply = problem.supplies[var.supply]
         if supply.floor is not None:
             key = (var.lot, supply.time_band)
             lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
-    # What each supply's lines say about it, worked out once however many lots draw on it.
-    where_of: dict[int, dict[str, str]] = {}
-    money: dict[Decimal, str] = {}
 
-    def where(si: int) -> dict[str, str]:
-        if si not in where_of:
-            supply = problem.supplies[si]
-            where_of[si] = {"area": names.area(supply.area), "band": names.band(supply.time_band)}
-        return where_of[si]
-
-    def pounds(value: Decimal) -> str:
-        if value not in money:
-            money[value] = _money(value)
-        return money[value]
+    def where(supply: MemberSupply) -> dict[str, object]:
+        return {"area": supply.area, "band": supply.time_band}
 
     strategy = problem.strategy
     no_terms = _Terms(None, None)
     for pair in problem.pairs:
         lot = problem.lots[pair.lot]
         terms = problem.terms.get(pair.member, no_terms)
-        lines = out[pair.member]
-        prefix = text["lot"] % {"lot": lot.lot} + ": "
+        reasons = out[pair.member]
+
+        def add(code: str, _lot: int = lot.lot, _reasons: list[Reason] = reasons, **params: object) -> None:
+            _reasons.append(Reason(code, _lot, params))
+
         total = sum((volumes[k] for k in pair.vars), ZERO)
-        if total > 0:
-            lines.append(prefix + text["allocated"] % {"hours": _hours(total)})
-        else:
-            lines.append(prefix + text["nothing"])
+        add("allocated", hours=_hours(total))
         if pair.fixed > 0:
-            lines.append(prefix + text["kept"] % {"hours": _hours(pair.fixed)})
+            add("kept", hours=_hours(pair.fixed))
         low = terms.min_package
         if low is not None and pair.unreachable:
-            lines.append(prefix + text["min_unreachable"] % {"min": _hours(low), "most": _hours(pair.reach)})
+            add("min_unreachable", min=_hours(low), most=_hours(pair.reach))
         elif low is not None and total > 0:
-            lines.append(prefix + text["min_met"] % {"min": _hours(low)})
+            add("min_met", min=_hours(low))
         elif low is not None:
-            lines.append(prefix + text["min_not_given"] % {"min": _hours(low)})
+            add("min_not_given", min=_hours(low))
         if lot.cap is not None and total > 0 and total + CENT > lot.cap:
-            lines.append(prefix + text["cap"] % {"percent": plain(lot.cap_percent), "hours": _hours(lot.cap)})
+            add("cap", percent=plain(lot.cap_percent), hours=_hours(lot.cap))
         if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
-            lines.append(prefix + text["max"] % {"hours": _hours(terms.max_package)})
+            add("max", hours=_hours(terms.max_package))
         for k in pair.vars:
             var = problem.vars[k]
             si = var.supply
             supply = problem.supplies[si]
             if var.fixed is None and supply.available > 0 and used[si] + CENT > supply.available:
-                line = text["capacity"] % {"hours": _hours(supply.available), **where(si)}
-                others = sorted(lots_of_supply[si] - {lot.lot})
-                if others:
-                    line += text["shared"] % {"lots": ", ".join(map(str, others))}
-                lines.append(prefix + line + ".")
+                add("capacity", hours=_hours(supply.available), lots=sorted(lots_of_supply[si] - {lot.lot}),
+                    **where(supply))
             if strategy is Strategy.LOWEST_COST:
                 best = lowest.get((var.lot, supply.time_band))
                 if supply.floor is None:
-                    lines.append(prefix + text["no_floor"] % where(si))
+                    add("no_floor", **where(supply))
                 elif supply.floor == best:
-                    lines.append(prefix + text["lowest_floor"] % {"floor": pounds(supply.floor), **where(si)})
+                    add("lowest_floor", floor=_hours(supply.floor), **where(supply))
                 else:
-                    lines.append(prefix + text["floor"] % {
-                        "floor": pounds(supply.floor), "best": pounds(best), **where(si)})
+                    add("floor", floor=_hours(supply.floor), best=_hours(best), **where(supply))
             elif strategy is Strategy.LOCAL_FIRST:
-                lines.append(prefix + text["local" if supply.local else "not_local"] % where(si))
+                add("local" if supply.local else "not_local", **where(supply))
         if strategy is Strategy.FAIR_SHARE:
             for band in lot.volumes:
                 target = problem.targets.get((pair.lot, pair.member, band))
                 if target is None:
                     continue
-                lines.append(prefix + text["fair"] % {"band": names.band(band), "target": _hours(target[0]),
-                                                      "declared": _hours(target[1]),
-                                                      "whole": _hours(target[2])})
+                add("fair", band=band, target=_hours(target[0]), declared=_hours(target[1]),
+                    whole=_hours(target[2]))
     return dict(out)
 
 

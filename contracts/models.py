@@ -402,7 +402,10 @@ class Allocation(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=AllocationStatus.choices,
                               default=AllocationStatus.PROPOSED, editable=False)
     adjusted_by_hand = models.BooleanField(default=False, editable=False)
-    explanation = models.TextField(_("why"), blank=True, editable=False)
+    # Why the member got its share, as reasons (``contracts.allocation.Reason.as_json``): the
+    # same list on each of the member's rows of the bid, put into words only when read, for the
+    # reader (a member's floor is its cost) and in the reader's language.
+    reasons = models.JSONField(_("why"), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -454,7 +457,8 @@ class AllocationJob(models.Model):
     Celery worker (``contracts.tasks.run_allocation_job``), which writes its progress here.
 
     At most one job of a bid is live (queued or running) at a time. ``language`` is the language
-    of the request that asked for it: the run's explanations and its error are written in it.
+    of the request that asked for it: the run's error is written in it (the reasons for each
+    member's share are stored as data and put into words for whoever reads them).
     ``summary`` is what the run achieved (coverage, members, shortfalls), once done; ``error``
     why it failed, in words the coordinator can act on. ``progress`` and ``stage`` are written
     by plain UPDATEs while the run solves, so they stay out of the audit history.

@@ -29,6 +29,7 @@ from contracts.allocation import (
     Strategy,
     allocate,
     check_shares,
+    explain,
 )
 
 CARDIFF, NEWPORT = 10, 11
@@ -57,6 +58,11 @@ def terms(member, low=None, high=None) -> MemberTerms:
 
 def hours(result, member, lot_number=None) -> D:
     return result.volume(member, lot_number)
+
+
+def said(result, member, *, view=allocation.FULL, **names) -> list[str]:
+    """What a reader (by default a coordinator) reads of why ``member`` got its share."""
+    return explain(result.reasons.get(member, []), view=view, **names)
 
 
 def run(lots, supplies, *, strategy=Strategy.LOWEST_COST, **kwargs):
@@ -96,22 +102,21 @@ def test_one_members_hours_in_two_lots_count_against_the_same_capacity():
     assert hours(result, 1) == D("50.00")
     assert sum((s.volume for s in result.shortfalls), D(0)) == D("30.00")
     assert any("capped by available capacity 50.00 h in Caerdydd weekday day (shared with lot"
-               in line for line in allocate(lots=lots, supplies=[supply(1, "50")], strategy="lowest_cost",
-                                            area_names={CARDIFF: "Caerdydd"}).explanations[1])
+               in line for line in said(result, 1, area_names={CARDIFF: "Caerdydd"}))
 
 
 def test_lot_cap_limits_each_members_share():
     result = run([lot(cap="30")], [supply(1, "100"), supply(2, "100"), supply(3, "100")])
     assert [hours(result, m) for m in (1, 2, 3)] == [D("30.00")] * 3
     assert result.shortfalls == (Shortfall(1, DAY, D("10.00")),)
-    assert "Lot 1: lot cap 30% (30.00 h) reached." in result.explanations[1]
+    assert "Lot 1: lot cap 30% (30.00 h) reached." in said(result, 1)
 
 
 def test_max_package_is_an_upper_bound_per_lot():
     result = run([lot()], [supply(1, "100", floor="10"), supply(2, "100", floor="20")],
                  terms=[terms(1, high="15")])
     assert hours(result, 1) == D("15.00") and hours(result, 2) == D("85.00")
-    assert "Lot 1: maximum package 15.00 h reached." in result.explanations[1]
+    assert "Lot 1: maximum package 15.00 h reached." in said(result, 1)
 
 
 # -- minimum packages (mixed-integer) ----------------------------------------------------------------
@@ -121,7 +126,7 @@ def test_unreachable_minimum_package_gets_nothing_with_the_reason():
     result = run([lot()], [supply(1, "40", floor="10"), supply(2, "100", floor="30")], terms=[terms(1, "50")])
     assert hours(result, 1) == 0 and hours(result, 2) == D("100.00")
     assert ("Lot 1: minimum package 50.00 h not reachable (at most 40.00 h available to this lot)."
-            in result.explanations[1])
+            in said(result, 1))
 
 
 def test_minimum_package_all_or_nothing_beside_a_cheaper_member():
@@ -130,14 +135,14 @@ def test_minimum_package_all_or_nothing_beside_a_cheaper_member():
     result = run([lot(volumes={DAY: "40"})], [supply(2, "40", floor="25"), supply(3, "20", floor="18")],
                  terms=[terms(2, "30")])
     assert hours(result, 2) == D("30.00") and hours(result, 3) == D("10.00")
-    assert "Lot 1: minimum package 30.00 h met." in result.explanations[2]
+    assert "Lot 1: minimum package 30.00 h met." in said(result, 2)
 
 
 def test_minimum_package_left_out_when_the_demand_is_too_small_for_it():
     result = run([lot(volumes={DAY: "20"})], [supply(2, "40", floor="15"), supply(3, "20", floor="18")],
                  terms=[terms(2, "30")])
     assert hours(result, 2) == 0 and hours(result, 3) == D("20.00")
-    assert any("minimum package 30.00 h not given" in line for line in result.explanations[2])
+    assert any("minimum package 30.00 h not given" in line for line in said(result, 2))
 
 
 def test_minimum_package_counts_hours_across_bands_and_areas():
@@ -220,14 +225,45 @@ def test_only_capacity_for_the_lots_service_areas_and_bands_is_used():
 def test_lowest_cost_picks_the_cheapest_floor():
     result = run([lot(volumes={DAY: "50"})], [supply(1, "40", floor="21.00"), supply(2, "40", floor="19.20")])
     assert hours(result, 2) == D("40.00") and hours(result, 1) == D("10.00")
-    assert "Lot 1: lowest floor £19.20 in area 10 weekday day." in result.explanations[2]
-    assert "Lot 1: floor £21.00 in area 10 weekday day; the lowest is £19.20." in result.explanations[1]
+    assert "Lot 1: lowest floor £19.20 in area 10 weekday day." in said(result, 2)
+    assert "Lot 1: floor £21.00 in area 10 weekday day; the lowest is £19.20." in said(result, 1)
+
+
+def test_floors_are_read_by_coordinators_the_member_itself_and_never_the_board():
+    result = run([lot(volumes={DAY: "50"})], [supply(1, "40", floor="21.00"), supply(2, "40", floor="19.20")])
+    own = said(result, 1, view=allocation.OWN)
+    assert "Lot 1: floor £21.00 in area 10 weekday day; members with a lower floor come first." in own
+    assert not any("19.20" in line for line in own)
+    for member in (1, 2):
+        board = said(result, member, view=allocation.BOARD)
+        assert not any("21.00" in line or "19.20" in line for line in board), board
+        assert any("price limited by members' floors" in line for line in board)
+        assert any("40.00 h a week allocated" in line or "10.00 h a week allocated" in line for line in board)
+
+
+def test_the_board_reads_no_members_capacity_package_or_declared_hours():
+    result = run([lot(volumes={DAY: "60"})], [supply(1, "17.50", declared="33.33", floor="10"),
+                                              supply(2, "100", declared="91.11", floor="30")],
+                 terms=[terms(1, "12.25", "17.50")], strategy=Strategy.FAIR_SHARE)
+    full = " ".join(said(result, 1))
+    assert "12.25" in full and "33.33" in full
+    board = " ".join(said(result, 1, view=allocation.BOARD) + said(result, 2, view=allocation.BOARD))
+    assert not any(figure in board for figure in ("17.50", "12.25", "33.33", "91.11", "124.44"))
+    assert "124.44" not in " ".join(said(result, 1, view=allocation.OWN))
+
+
+def test_reasons_survive_a_round_trip_through_json():
+    result = run([lot(volumes={DAY: "50"})], [supply(1, "40", floor="21.00"), supply(2, "40", floor="19.20")])
+    stored = [reason.as_json() for reason in result.reasons[1]]
+    assert [allocation.Reason.from_json(data) for data in stored] == result.reasons[1]
+    assert explain([allocation.Reason.from_json({"code": "no-such-code", "lot": 1})]) == [
+        "Lot 1: a reason this version cannot show; run the allocation again to see why."]
 
 
 def test_lowest_cost_counts_a_member_without_a_floor_as_most_expensive():
     result = run([lot(volumes={DAY: "50"})], [supply(1, "40"), supply(2, "40", floor="99")])
     assert hours(result, 2) == D("40.00") and hours(result, 1) == D("10.00")
-    assert any("counted as the most expensive" in line for line in result.explanations[1])
+    assert any("counted as the most expensive" in line for line in said(result, 1))
 
 
 def test_lowest_cost_is_per_time_band():
@@ -243,7 +279,7 @@ def test_fair_share_splits_in_proportion_to_declared_capacity():
                  strategy=Strategy.FAIR_SHARE)
     assert hours(result, 1) == D("15.00") and hours(result, 2) == D("45.00")
     assert ("Lot 1: fair share of weekday day 15.00 h (declared 30.00 h of 120.00 h)."
-            in result.explanations[1])
+            in said(result, 1))
 
 
 def test_fair_share_thirds_round_to_the_demand_exactly():
@@ -258,7 +294,7 @@ def test_local_first_prefers_members_based_in_the_area():
                  [supply(1, "100", floor="10"), supply(2, "30", floor="30", local=True)],
                  strategy=Strategy.LOCAL_FIRST)
     assert hours(result, 2) == D("30.00") and hours(result, 1) == D("20.00")
-    assert any("based in area 10: local members come first" in line for line in result.explanations[2])
+    assert any("based in area 10: local members come first" in line for line in said(result, 2))
 
 
 def test_ties_go_to_the_lower_member_id():
@@ -275,7 +311,7 @@ def test_only_opted_in_and_not_excluded_members_get_work():
                  excluded_members={2})
     assert hours(result, 2) == 0 and hours(result, 4) == 0
     assert hours(result, 1) == D("40.00") and hours(result, 3) == D("40.00")
-    assert result.explanations[2] == ["Left out of this allocation (declined or withdrawn)."]
+    assert said(result, 2) == ["Left out of this allocation (declined or withdrawn)."]
 
 
 def test_kept_shares_stay_and_the_rest_is_reoptimised():
@@ -284,7 +320,7 @@ def test_kept_shares_stay_and_the_rest_is_reoptimised():
     result = run([lot()], supplies, excluded_members={2}, fixed=kept)
     assert hours(result, 1) == D("25.00") and hours(result, 3) == D("60.00") and hours(result, 2) == 0
     assert result.shortfalls == (Shortfall(1, DAY, D("15.00")),)
-    assert "Lot 1: 25.00 h kept as already accepted." in result.explanations[1]
+    assert "Lot 1: 25.00 h kept as already accepted." in said(result, 1)
 
 
 def test_kept_shares_that_cannot_be_honoured_are_refused():

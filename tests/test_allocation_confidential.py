@@ -11,18 +11,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts.models import InvitationStatus
+from contracts.selectors import allocation as selectors
 from contracts.services import allocation as services
 from tests import contracts_factories as cf
 from tests import factories as f
+from tests.pricing_factories import cost_submission
 
 DAY = TimeBand.WEEKDAY_DAY
 D = Decimal
@@ -94,3 +98,94 @@ def test_adjust_refusal_is_the_same_for_any_coop_the_coordinator_may_not_see(wor
         message, field = adjust_refusal(coop_id)
         assert message == expected, coop_id
         assert not any(str(c) in message or c.legal_name in message for c in others)
+
+
+# --- item 1: who reads whose floor -----------------------------------------------------------------
+
+def _floor(coop) -> Decimal:
+    from pricing.models import CostFloor
+
+    return CostFloor.objects.get(submission__coop=coop, submission__is_latest=True, time_band=DAY).rate
+
+
+def _figures(value: Decimal) -> tuple[str, str]:
+    """A floor as money and as a bare number."""
+    return f"£{value}", str(value)
+
+
+def _shows(text: str, value: Decimal) -> bool:
+    money, bare = _figures(value)
+    return money in text or re.search(rf"(?<![\d.]){re.escape(bare)}(?!\d)", text) is not None
+
+
+@pytest.fixture
+def priced_bid(world):
+    """A draft bid whose lot needs both members, allocated by lowest cost: coop B (the cheaper)
+    fills its 60 h, coop A gets the 40 h left."""
+    bid = a_bid(world, {DAY: "100"})
+    declare(world.coop_a, world.council, "70")
+    declare(world.coop_b, world.council, "60")
+    opt_in(bid, world.coop_a, world.coop_b)
+    cost_submission(world.coop_a, financial_year=2027, hourly_pay="14.37")
+    cost_submission(world.coop_b, financial_year=2027, hourly_pay="12.11")
+    services.allocation_run(bid=bid, strategy="lowest_cost", by=world.user("coordinator"))
+    assert _floor(world.coop_a) > _floor(world.coop_b)
+    return bid
+
+
+def _pages(client_for, api_for, persona, bid) -> dict[str, tuple[int, str]]:
+    web = client_for(persona).get(reverse("bid-allocation", args=[bid.pk]))
+    api = api_for(persona).get(f"/api/v1/bids/{bid.pk}/allocation/")
+    return {"web": (web.status_code, web.content.decode()), "api": (api.status_code, api.content.decode())}
+
+
+def test_coordinators_read_every_members_floor_in_the_allocation(world, priced_bid, client_for, api_for):
+    for where, (status, text) in _pages(client_for, api_for, "coordinator", priced_bid).items():
+        assert status == 200, where
+        assert _shows(text, _floor(world.coop_a)) and _shows(text, _floor(world.coop_b)), where
+
+
+def test_the_board_reads_no_members_floor_only_that_floors_decided(world, priced_bid, client_for, api_for):
+    for where, (status, text) in _pages(client_for, api_for, "board", priced_bid).items():
+        assert status == 200, where
+        for coop in (world.coop_a, world.coop_b):
+            assert not _shows(text, _floor(coop)), (where, coop)
+        assert "price limited by members&#x27; floors" in text or "price limited by members' floors" in text
+        assert "40.00 h a week allocated" in text and "60.00 h a week allocated" in text
+
+
+def test_a_member_reads_its_own_floor_only(world, priced_bid, client_for, api_for):
+    for where, (status, _text) in _pages(client_for, api_for, "member_a", priced_bid).items():
+        assert status == 404, where
+    page = client_for("member_a").get(reverse("member-bid-work")).content.decode()
+    assert "Why your co-op was given this work" in page
+    assert _shows(page, _floor(world.coop_a))
+    assert not _shows(page, _floor(world.coop_b))
+    other = client_for("member_b").get(reverse("member-bid-work")).content.decode()
+    assert _shows(other, _floor(world.coop_b)) and not _shows(other, _floor(world.coop_a))
+
+
+def test_a_welsh_reader_reads_the_reasons_in_welsh(world, priced_bid, client_for):
+    from django.conf import settings as django_settings
+
+    client = client_for("coordinator")
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "cy"
+    html = client.get(reverse("bid-allocation", args=[priced_bid.pk])).content.decode()
+    assert "40.00 awr yr wythnos wedi&#x27;u dyrannu" in html
+    assert "h a week allocated" not in html
+
+
+def test_after_a_hand_adjustment_the_reasons_match_the_table(world, priced_bid, client_for):
+    lot = priced_bid.bid_lots.get().lot
+    change = {"lot": lot.pk, "coop": world.coop_a.pk, "council": world.council.pk, "time_band": DAY,
+              "volume": "24"}
+    services.allocation_adjust(bid=priced_bid, changes=[change], by=world.user("coordinator"))
+
+    matrix = selectors.allocation_matrix(priced_bid, world.user("coordinator"))
+    [row_a] = [row for row in matrix.rows if row.coop == world.coop_a]
+    assert row_a.total == D("24.00")
+    assert "Lot 1: 24.00 h a week allocated." in row_a.explanations
+    assert "Lot 1: set by hand by the coordinator." in row_a.explanations
+    assert not any("40.00" in line for line in row_a.explanations)
+    html = client_for("coordinator").get(reverse("bid-allocation", args=[priced_bid.pk])).content.decode()
+    assert "24.00 h a week allocated" in html and "40.00 h a week allocated" not in html

@@ -24,7 +24,8 @@ from django.db.models import Prefetch, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import Council, Role, TimeBand, User
+from contracts import allocation as engine
 from contracts.models import (
     LIVE_BID_STATUSES,
     Allocation,
@@ -323,7 +324,6 @@ def allocation_matrix(bid: Bid, user: User) -> Matrix:
     by_coop: dict[int, list[MatrixCell]] = {
         coop: [MatrixCell(column=c) for c in columns] for coop in coops
     }
-    explanations: dict[int, list[str]] = defaultdict(list)
     welsh_covered: dict[int, Decimal] = defaultdict(Decimal)
     for a in allocations:
         position = index.get((a.bid_lot_id, a.time_band))
@@ -335,9 +335,7 @@ def allocation_matrix(bid: Bid, user: User) -> Matrix:
             continue
         columns[position].allocated += a.volume
         welsh_covered[a.bid_lot_id] += a.volume * a.capacity.welsh_speaking_share / HUNDRED
-        for line in a.explanation.splitlines():
-            if line.strip() and line not in explanations[a.coop_id]:
-                explanations[a.coop_id].append(line)
+    explanations = _explanations(allocations, bid_lots, view=engine.FULL if sees_margins else engine.BOARD)
 
     welsh = []
     for bl in bid_lots:
@@ -359,6 +357,87 @@ def allocation_matrix(bid: Bid, user: User) -> Matrix:
                 if can_edit else [])
     return Matrix(bid=bid, columns=columns, rows=rows, welsh=welsh, editable=editable,
                   sees_margins=sees_margins, can_edit=can_edit, job=allocation_job_latest(bid))
+
+
+@dataclass
+class _LotState:
+    """A member's live share of one lot now: its hours, those accepted, and whether any was set
+    by hand."""
+
+    hours: Decimal = ZERO
+    accepted: Decimal = ZERO
+    by_hand: bool = False
+
+
+def member_reasons(rows: Iterable[Allocation], numbers: dict[int, int]) -> list[engine.Reason]:
+    """Why one member has what it has, from its rows of one bid (``numbers``: bid lot id -> lot
+    number), brought up to the table as it is now: the hours are read from the rows, not from
+    the run; a lot whose hours were changed by hand says so, and loses the reasons that were
+    about the hours the run gave (caps, packages, capacity reached)."""
+    states: dict[int, _LotState] = {}
+    stored: list[engine.Reason] = []
+    for row in rows:
+        if row.status == AllocationStatus.DECLINED or row.bid_lot_id not in numbers:
+            continue
+        state = states.setdefault(numbers[row.bid_lot_id], _LotState())
+        state.hours += row.volume
+        state.accepted += row.volume if row.status == AllocationStatus.ACCEPTED else ZERO
+        state.by_hand |= row.adjusted_by_hand
+        for data in row.reasons if isinstance(row.reasons, list) else ():
+            reason = engine.Reason.from_json(data) if isinstance(data, dict) else engine.Reason("unknown")
+            if reason not in stored:
+                stored.append(reason)
+    run_hours = {r.lot: Decimal(str(r.params.get("hours", "0"))) for r in stored if r.code == "allocated"}
+    changed = {lot for lot in set(states) | set(run_hours)
+               if (lot in states and states[lot].by_hand)
+               or run_hours.get(lot, ZERO) != (states[lot].hours if lot in states else ZERO)}
+    out: list[engine.Reason] = []
+
+    def hours_now(lot: int | None) -> None:
+        state = states.get(lot, _LotState()) if lot is not None else _LotState()
+        out.append(engine.Reason("allocated", lot, {"hours": str(state.hours.quantize(PENNY))}))
+        if lot in changed:
+            out.append(engine.Reason("by_hand", lot))
+
+    for reason in stored:
+        if reason.code == "allocated":
+            hours_now(reason.lot)
+        elif reason.code == "kept":
+            accepted = states.get(reason.lot, _LotState()).accepted
+            if accepted > 0:
+                out.append(engine.Reason("kept", reason.lot, {"hours": str(accepted.quantize(PENNY))}))
+        elif not (reason.code in engine.VOLUME_CODES and reason.lot in changed):
+            out.append(reason)
+    for lot in sorted(set(states) - set(run_hours)):  # set by hand, or kept from before reasons
+        hours_now(lot)
+    return out
+
+
+def own_explanations(allocations: list[Allocation]) -> list[str]:
+    """Why a member has its share of one bid (its rows of the bid, with their lots), in words for
+    the member itself: its own floor, never another member's (one query, for the areas' names)."""
+    numbers = {a.bid_lot_id: a.bid_lot.lot.number for a in allocations}
+    reasons = member_reasons(allocations, numbers)
+    areas = {r.params["area"] for r in reasons if isinstance(r.params.get("area"), int)}
+    names = {c.pk: str(c) for c in Council.objects.filter(pk__in=areas)} if areas else {}
+    return engine.explain(reasons, view=engine.OWN, area_names=names, band_names=_band_names())
+
+
+def _band_names() -> dict[str, str]:
+    return {band.value: str(band.label) for band in TimeBand}
+
+
+def _explanations(allocations: list[Allocation], bid_lots: list[BidLot], *,
+                  view: str) -> dict[int, list[str]]:
+    """Each member's reasons in words for the reader's ``view``, in the active language."""
+    numbers = {bl.pk: bl.lot.number for bl in bid_lots}
+    areas = {area.pk: str(area) for bl in bid_lots for area in bl.lot.areas.all()}
+    bands = _band_names()
+    by_coop: dict[int, list[Allocation]] = defaultdict(list)
+    for a in allocations:
+        by_coop[a.coop_id].append(a)
+    return {coop: engine.explain(member_reasons(rows, numbers), view=view, area_names=areas, band_names=bands)
+            for coop, rows in by_coop.items()}
 
 
 def _add_margins(bid: Bid, rows: list[MemberRow], bid_lots: list[BidLot],

@@ -374,26 +374,27 @@ def _write_run(*, inputs: Inputs, result: engine.AllocationResult, rows: list[Al
         cell = (share.lot, share.member, share.area, share.time_band)
         if cell not in accepted and share.volume > 0:
             wanted[cell] = share.volume
-    explanations = {member: "\n".join(inputs.name(line) for line in lines)
-                    for member, lines in result.explanations.items()}
+    # Each of a member's rows keeps every reason for its shares, as data: they are put into
+    # words when read, for the reader (contracts.selectors.allocation.allocation_matrix).
+    reasons = {member: [reason.as_json() for reason in found] for member, found in result.reasons.items()}
     for cell, row in proposed.items():
         volume = wanted.get(cell)
         if volume is None:
             _delete(row, by)
             continue
-        explanation = explanations.get(cell[1], "")
-        if row.volume != volume or row.explanation != explanation or row.adjusted_by_hand:
-            row.volume, row.explanation, row.adjusted_by_hand = volume, explanation, False
-            _save(row, by, update_fields=["volume", "explanation", "adjusted_by_hand"])
+        why = reasons.get(cell[1], [])
+        if row.volume != volume or row.reasons != why or row.adjusted_by_hand:
+            row.volume, row.reasons, row.adjusted_by_hand = volume, why, False
+            _save(row, by, update_fields=["volume", "reasons", "adjusted_by_hand"])
     for cell in sorted(set(wanted) - set(proposed)):
         lot, coop, council, band = cell
         _save(Allocation(bid_lot=inputs.bid_lots[lot], coop_id=coop, council_id=council, time_band=band,
                          capacity=inputs.declarations[(coop, council, inputs.services[lot], band)],
-                         volume=wanted[cell], explanation=explanations.get(coop, "")), by)
-    for row in rows:  # accepted shares keep their volume; their explanation is brought up to date
-        if row.status == AllocationStatus.ACCEPTED and row.explanation != explanations.get(row.coop_id, ""):
-            row.explanation = explanations.get(row.coop_id, "")
-            _save(row, by, update_fields=["explanation"])
+                         volume=wanted[cell], reasons=reasons.get(coop, [])), by)
+    for row in rows:  # accepted shares keep their volume; their reasons are brought up to date
+        if row.status == AllocationStatus.ACCEPTED and row.reasons != reasons.get(row.coop_id, []):
+            row.reasons = reasons.get(row.coop_id, [])
+            _save(row, by, update_fields=["reasons"])
 
 
 def _summary(strategy: engine.Strategy, result: engine.AllocationResult, *, again: bool) -> AllocationSummary:
@@ -838,8 +839,7 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
                 _save(Allocation(
                     bid_lot=inputs.bid_lots[lot], coop_id=coop, council_id=council, time_band=band,
                     capacity=inputs.declarations[(coop, council, inputs.services[lot], band)],
-                    volume=change.volume, adjusted_by_hand=True,
-                    explanation=_("Lot %(lot)s: set by hand by the coordinator.") % {"lot": lot},
+                    volume=change.volume, adjusted_by_hand=True,  # read as "set by hand"
                 ), by)
             elif row is not None and change.volume == 0:
                 _delete(row, by)

@@ -38,6 +38,7 @@ from contracts.forms_bids import (
     SocialValueForm,
 )
 from contracts.models import BidStatus, Lot, LotStatus, QualityAnswer
+from contracts.selectors import allocation as allocation_selectors
 from contracts.selectors import bids as selectors
 from contracts.services import bids as services
 from contracts.services import submission as submission_services
@@ -336,6 +337,7 @@ def member_bid_work(request):
         allocations = selectors.allocations_of_coop(response.bid, response.coop_id)
         work.append({"response": response, "bid": response.bid,
                      "rows": selectors.member_rates(response.bid, response.coop_id, allocations),
+                     "why": allocation_selectors.own_explanations(allocations),
                      "can_answer": response.status == "pending" and response.bid.status == BidStatus.DRAFT})
     return render(request, "contracts/bids/work.html", {"invitations": invitations, "work": work})
 
