@@ -189,3 +189,34 @@ def test_after_a_hand_adjustment_the_reasons_match_the_table(world, priced_bid, 
     assert not any("40.00" in line for line in row_a.explanations)
     html = client_for("coordinator").get(reverse("bid-allocation", args=[priced_bid.pk])).content.decode()
     assert "24.00 h a week allocated" in html and "40.00 h a week allocated" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_explanations_stored_as_text_before_become_a_reason_that_names_no_floor(world):
+    """The migration: an old row's English text (with floors in it) becomes one reason saying
+    that an earlier run allocated it; the text is gone."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from contracts.models import Allocation
+
+    bid = a_bid(world, {DAY: "100"})
+    declare(world.coop_a, world.council, "70")
+    opt_in(bid, world.coop_a)
+    services.allocation_run(bid=bid, strategy="lowest_cost", by=world.user("coordinator"))
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("contracts")
+    executor.migrate([("contracts", "0004_long_change_reasons")])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contracts_allocation SET explanation = %s",
+                       ["Lot 1: floor £32.79 in Cardiff Weekday daytime; the lowest is £32.21."])
+    executor = MigrationExecutor(connection)
+    executor.migrate(latest)
+
+    row = Allocation.objects.get()
+    assert row.reasons == [{"code": "earlier_run", "lot": 1, "params": {}}]
+    [line_board] = [r for r in selectors.allocation_matrix(bid, world.user("board")).rows
+                    if r.coop == world.coop_a]
+    assert line_board.explanations == [
+        "Lot 1: 70.00 h a week allocated.",
+        "Lot 1: allocated by an earlier run; run the allocation again to see why."]

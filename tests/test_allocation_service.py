@@ -88,7 +88,7 @@ def test_run_gives_work_only_to_members_who_opted_in(world, coordinator):
     bid.refresh_from_db()
     assert bid.strategy == "fair_share"
     row = Allocation.objects.get(bid_lot__bid=bid)
-    assert row.explanation and "Lot 1" in row.explanation
+    assert {"code": "allocated", "lot": 1, "params": {"hours": "60.00"}} in row.reasons
     assert row.history.first().history_user == coordinator
 
 

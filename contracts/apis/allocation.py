@@ -1,7 +1,7 @@
 """API: a joint bid's allocation (``/api/v1/bids/{id}/allocation/``).
 
 - GET: the lots x members matrix (coordinators and board members of the bid's consortium; the
-  board without floors or margins), with the bid's latest background run (``job``);
+  board without floors or margins, in the explanations too), with the bid's latest background run (``job``);
 - POST: run the optimiser by a strategy (coordinators): 200 with the result when the allocation
   is small enough to make at once; a large one (more cells than
   ``settings.ALLOCATION_INLINE_MAX_CELLS``) answers 202 with a background job and its URL in
@@ -59,7 +59,10 @@ class MemberRowSerializer(serializers.Serializer):
     total = serializers.DecimalField(**VOLUME)
     response = serializers.CharField(allow_null=True,
                                      help_text=_("pending, accepted, declined; null: not asked"))
-    explanations = serializers.ListField(child=serializers.CharField())
+    explanations = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "Why the member has its share, in the reader's language and from the table as it is now: "
+        "coordinators read each member's floor; board members read that members' floors decided, "
+        "never a floor."))
     margin = serializers.DecimalField(**VOLUME, allow_null=True,
                                       help_text=_("£ a week; coordinators only (null for others)."))
 

@@ -3,7 +3,9 @@
 Who sees what:
 - coordinators: their consortium's bids, with each member's floor and margin, and may run and
   adjust the allocation;
-- board members: the same matrix, read only, without anyone's floor or margin;
+- board members: the same matrix, read only, without anyone's floor or margin: the reasons for
+  each share say that members' floors decided, never what a floor is, nor a member's capacity
+  or packages (a member's own work page shows it its own reasons, with its own floor only);
 - member users see their own work on the bid's member page (contracts/web/bids.py), never this
   matrix of every member: 404 here, as for council reviewers and other consortia.
 
@@ -292,8 +294,8 @@ class Matrix:
 def allocation_matrix(bid: Bid, user: User) -> Matrix:
     """The bid's allocation as the user may see it: rows are members, columns lots x bands.
 
-    Margins (and floors) only for coordinators; the editable cells only while the bid is a
-    draft. A fixed number of queries.
+    Margins and floors (in the explanations too) only for coordinators; the editable cells only
+    while the bid is a draft. A fixed number of queries.
     """
     sees_margins = can_run_allocation(user)
     bid_lots = list(
@@ -388,27 +390,32 @@ def member_reasons(rows: Iterable[Allocation], numbers: dict[int, int]) -> list[
             if reason not in stored:
                 stored.append(reason)
     run_hours = {r.lot: Decimal(str(r.params.get("hours", "0"))) for r in stored if r.code == "allocated"}
-    changed = {lot for lot in set(states) | set(run_hours)
-               if (lot in states and states[lot].by_hand)
-               or run_hours.get(lot, ZERO) != (states[lot].hours if lot in states else ZERO)}
+    # Changed by hand: a row says so, or the lot's hours are no longer the run's (a row removed).
+    changed = {lot for lot, state in states.items() if state.by_hand} | {
+        lot for lot, hours in run_hours.items() if hours != (states[lot].hours if lot in states else ZERO)}
     out: list[engine.Reason] = []
+    told: set[int | None] = set()  # the lots whose hours are said
 
     def hours_now(lot: int | None) -> None:
+        told.add(lot)
         state = states.get(lot, _LotState()) if lot is not None else _LotState()
         out.append(engine.Reason("allocated", lot, {"hours": str(state.hours.quantize(PENNY))}))
         if lot in changed:
             out.append(engine.Reason("by_hand", lot))
 
     for reason in stored:
+        if reason.lot in states and reason.lot not in run_hours and reason.lot not in told:
+            hours_now(reason.lot)  # a lot's hours come first, even when the run did not say them
         if reason.code == "allocated":
-            hours_now(reason.lot)
+            if reason.lot not in told:
+                hours_now(reason.lot)
         elif reason.code == "kept":
             accepted = states.get(reason.lot, _LotState()).accepted
             if accepted > 0:
                 out.append(engine.Reason("kept", reason.lot, {"hours": str(accepted.quantize(PENNY))}))
         elif not (reason.code in engine.VOLUME_CODES and reason.lot in changed):
             out.append(reason)
-    for lot in sorted(set(states) - set(run_hours)):  # set by hand, or kept from before reasons
+    for lot in sorted(set(states) - told):  # set by hand, with no reason from a run
         hours_now(lot)
     return out
 

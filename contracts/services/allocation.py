@@ -87,7 +87,7 @@ Strategy = engine.Strategy
 Scope = tuple[int, int, int, str]
 # (lot number, coop, council, time band): one cell of the allocation. Inside one bid (one
 # tender) a lot's number is unique, and it is what people call the lot, so the optimiser's
-# explanations and refusals ("Lot 2: ...") read right.
+# reasons and refusals ("Lot 2: ...") read right.
 Cell = tuple[int, int, int, str]
 MEMBER_ID = re.compile(r"\b(Member|member) (\d+)\b")
 
