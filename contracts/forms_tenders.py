@@ -190,6 +190,10 @@ class LotForm(DomainErrorMixin, forms.Form):
     max_provider_share_percent = _numeric(
         _("Cap on one provider's share (%)"), required=False, width=4, help_text=_("Leave empty for no cap.")
     )
+    allows_partial_bids = forms.BooleanField(
+        label=_("Bids may offer part of the lot's volume"), required=False,
+        help_text=_("Otherwise a bid must cover the whole volume in every time band."),
+    )
     price_weight = _whole(_("Price weight (%)"), max_value=100)
     quality_weight = _whole(_("Quality weight (%)"), max_value=100)
     social_value_weight = _whole(_("Social value weight (%)"), max_value=100)
@@ -215,6 +219,7 @@ class LotForm(DomainErrorMixin, forms.Form):
                 "ceiling_rate",
                 "welsh_share_percent",
                 "max_provider_share_percent",
+                "allows_partial_bids",
             )
         ]
 
@@ -252,6 +257,7 @@ class LotForm(DomainErrorMixin, forms.Form):
                 "ceiling_rate",
                 "welsh_share_percent",
                 "max_provider_share_percent",
+                "allows_partial_bids",
                 *services.WEIGHT_FIELDS,
             )
         }

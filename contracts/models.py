@@ -182,6 +182,11 @@ class Lot(models.Model):
         _("cap on one provider's share (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
+    allows_partial_bids = models.BooleanField(
+        _("bids may offer part of the volume"), default=False,
+        help_text=_("A bid may offer less than the lot's volume in a time band; otherwise a bid "
+                    "must cover all of it."),
+    )
     price_weight = models.PositiveSmallIntegerField(_("price weight (%)"),
                                                     validators=[MaxValueValidator(100)])
     quality_weight = models.PositiveSmallIntegerField(_("quality weight (%)"),

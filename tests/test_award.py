@@ -547,3 +547,38 @@ def test_cancelling_the_tender_leaves_a_confirmed_award_and_its_contract(world):
     assert Lot.objects.get(pk=ev.lot.pk).status == LotStatus.AWARDED
     assert Lot.objects.get(pk=second.pk).status == LotStatus.CANCELLED
     assert Bid.objects.get(pk=ev.entry.submission.bid_id).status == BidStatus.AWARDED
+
+
+def test_results_never_quote_a_third_bidders_lowest_price(world, client_for, api_for):
+    """Three bidders: the outside bid is the cheapest (24.857... a unit) but neither won nor is
+    the reader's. The losing consortium sees its own price and the winner's, and is told the
+    lowest came from another bid, without its figure; the winner's own reading is the same."""
+    ev = evaluated_lot(world, rival=True)
+    rival_bid = ev.rival.submission.bid
+    services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    body = client_for("coordinator_other").get(f"/bids/{rival_bid.pk}/results/").content.decode()
+    assert "24.86" not in body
+    assert "26.86" in body and "25.86" in body  # its own price and the winner's
+    assert "46.28" in body and "92.07" in body  # its own price score and the winner's total
+    assert "lowest price came from another bid" in body
+    data = api_for("coordinator_other").get(f"/api/v1/bids/{rival_bid.pk}/results/").json()
+    (lot,) = data["lots"]
+    assert "24.86" not in json.dumps(data)
+    assert lot["own"]["price"] == "26.86" and lot["winner"]["price"] == "25.86"
+    assert "another bid" in lot["own"]["workings"]["price"]
+    assert lot["own"]["workings"]["price"].endswith("/ 26.86 x 50 = 46.28")
+    winner = api_for("coordinator").get(f"/api/v1/bids/{ev.entry.submission.bid.pk}/results/").json()
+    assert "24.86" not in json.dumps(winner)
+    # The council's own award page still shows the whole formula.
+    assert "24.86 / 26.86 x 50 = 46.28" in client_for("reviewer").get(
+        f"/review/lots/{ev.lot.pk}/award/").content.decode()
+
+
+def test_results_quote_the_lowest_price_when_it_is_the_winners(world, api_for):
+    ev = evaluated_lot(world, rival=True)
+    services.award_decide(lot=ev.lot, entry=ev.external, by=world.user("reviewer"),
+                          reason="The cheapest bid, judged the best value.")
+    data = api_for("coordinator_other").get(f"/api/v1/bids/{ev.rival.submission.bid.pk}/results/").json()
+    (lot,) = data["lots"]
+    assert lot["winner"]["price"] == "24.86"
+    assert lot["own"]["workings"]["price"] == "24.86 / 26.86 x 50 = 46.28"

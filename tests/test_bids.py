@@ -483,3 +483,153 @@ def test_bid_transition_follows_the_table_quietly_repeats_and_records_the_reason
     count = Bid.objects.get(pk=bid.pk).history.count()
     services.bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=coordinator)
     assert Bid.objects.get(pk=bid.pk).history.count() == count
+
+
+# --- a lot short of its volume ----------------------------------------------------------------------
+
+EVENING = TimeBand.EVENING
+
+
+@pytest.fixture
+def short(world, bid):
+    """As after a member declined: lot 1 asks 50 weekday and 12 evening hours a week; coop A
+    has 32 weekday and 8 evening, coop B nothing (declined). Accepted and priced."""
+    from contracts.models import LotVolume
+
+    lot = bid.bid_lots.get().lot
+    LotVolume.objects.filter(lot=lot, time_band=WEEKDAY).update(volume=Decimal("50"))
+    LotVolume.objects.create(lot=lot, time_band=EVENING, volume=Decimal("12"))
+    cost_submission(world.coop_a, financial_year=2027)
+    allocate(bid, world.coop_a, "32")
+    allocate(bid, world.coop_a, "8", band=EVENING)
+    services.response_accept(response=MemberResponse.objects.get(bid=bid, coop=world.coop_a),
+                             by=world.user("member_a"))
+    services.bid_prices_calculate(bid=bid, by=world.user("coordinator"))
+    return Bid.objects.get(pk=bid.pk)
+
+
+SHORT_WEEKDAY = ("Lot 1, Weekday daytime: only 32.00 of the 50.00 a week the lot asks for is allocated, "
+                 "18.00 short")
+SHORT_EVENING = "Lot 1, Evening: only 8.00 of the 12.00 a week the lot asks for is allocated, 4.00 short"
+
+
+def test_a_bid_short_of_a_lots_volume_is_not_ready_and_the_board_never_gets_it(world, short):
+    problems = selectors.readiness(short)
+    assert any(p.startswith(SHORT_WEEKDAY) for p in problems)
+    assert any(p.startswith(SHORT_EVENING) for p in problems)
+    with pytest.raises(DomainError) as refused:
+        services.bid_send_for_approval(bid=short, by=world.user("coordinator"))
+    assert SHORT_WEEKDAY in str(refused.value.message) and SHORT_EVENING in str(refused.value.message)
+    assert Bid.objects.get(pk=short.pk).status == BidStatus.DRAFT
+
+
+def test_a_bid_short_of_a_lots_volume_is_not_submitted(world, short):
+    from contracts.services import submission
+
+    Bid.objects.filter(pk=short.pk).update(status=BidStatus.APPROVED)  # approved before the shortfall
+    with pytest.raises(DomainError) as refused:
+        submission.bid_submit(bid=Bid.objects.get(pk=short.pk), by=world.user("coordinator"))
+    assert SHORT_WEEKDAY in str(refused.value.message)
+    assert not short.submissions.exists()
+
+
+def test_price_table_values_the_allocated_volume_not_the_lots(world, short):
+    lines = {line.time_band: line for line in selectors.price_lines(short)}
+    weekday, evening = lines[WEEKDAY], lines[EVENING]
+    assert weekday.weekly_value == (weekday.rate * 32).quantize(Decimal("0.01"))
+    assert evening.weekly_value == (evening.rate * 8).quantize(Decimal("0.01"))
+    assert selectors.board_totals(list(lines.values()))["weekly_value"] == \
+        weekday.weekly_value + evening.weekly_value
+
+
+def test_shortfall_shown_and_sending_refused_on_the_web_and_the_api(world, short, client_for, api_for):
+    page = client_for("coordinator").get(reverse("bid-detail", args=[short.pk])).content.decode()
+    assert SHORT_WEEKDAY in page and SHORT_EVENING in page
+    board = client_for("board").get(reverse("bid-detail", args=[short.pk])).content.decode()
+    assert SHORT_WEEKDAY in board
+    sent = client_for("coordinator").post(reverse("bid-send-for-approval", args=[short.pk]))
+    assert SHORT_WEEKDAY in sent.content.decode()
+    api = api_for("coordinator")
+    refused = api.post(f"/api/v1/bids/{short.pk}/send-for-approval/")
+    assert refused.status_code == 400 and SHORT_EVENING in refused.content.decode()
+    data = api.get(f"/api/v1/bids/{short.pk}/").json()
+    assert any(p.startswith(SHORT_WEEKDAY) for p in data["problems"])
+    line = next(x for x in data["price_lines"] if x["time_band"] == WEEKDAY)
+    assert line["allocated"] == "32.00" and line["shortfall"] == "18.00" and line["partial_allowed"] is False
+    assert Decimal(line["weekly_value"]) == Decimal(line["rate"]) * 32
+    assert Bid.objects.get(pk=short.pk).status == BidStatus.DRAFT
+
+
+def test_a_lot_allowing_partial_bids_goes_to_the_board_with_its_shortfall_shown(world, short, client_for,
+                                                                                api_for):
+    from contracts.models import Lot
+
+    Lot.objects.filter(pk=short.bid_lots.get().lot_id).update(allows_partial_bids=True)
+    assert selectors.readiness(short) == []
+    assert selectors.partial_shortfalls(selectors.price_lines(short)) == [
+        "Lot 1, Evening: the bid offers 8.00 of the 12.00 a week the lot asks for, 4.00 short "
+        "(the lot allows partial bids).",
+        "Lot 1, Weekday daytime: the bid offers 32.00 of the 50.00 a week the lot asks for, 18.00 short "
+        "(the lot allows partial bids).",
+    ]
+    bid = services.bid_send_for_approval(bid=short, by=world.user("coordinator"))
+    assert bid.status == BidStatus.AWAITING_APPROVAL
+    board = client_for("board").get(reverse("bid-detail", args=[short.pk])).content.decode()
+    assert "the bid offers 32.00 of the 50.00 a week" in board
+    data = api_for("board").get(f"/api/v1/bids/{short.pk}/").json()
+    assert len(data["shortfalls"]) == 2 and data["problems"] == []
+
+
+# --- members' true state per lot ------------------------------------------------------------------
+
+@pytest.fixture
+def declined(world, allocated, monkeypatch):
+    """Both members invited and taking part in lot 1, with work allocated; coop B then declined."""
+    import contracts.services.allocation as allocation_service
+
+    monkeypatch.setattr(allocation_service, "allocation_rerun_after_decline", lambda **kwargs: None)
+    bid_lot = allocated.bid_lots.get()
+    services.invitations_send(bid_lot=bid_lot, by=world.user("coordinator"))
+    for persona, coop in (("member_a", world.coop_a), ("member_b", world.coop_b)):
+        services.invitation_respond(invitation=bid_lot.invitations.get(coop=coop), by=world.user(persona),
+                                    take_part=True)
+    services.response_decline(response=MemberResponse.objects.get(bid=allocated, coop=world.coop_b),
+                              by=world.user("member_b"), reason="Staff shortage")
+    return allocated
+
+
+def _state_cell(page: str) -> str:
+    start = page.index("data-invitation-state=")
+    return page[start:page.index("</td>", start)]
+
+
+def test_a_member_that_declined_is_not_shown_taking_part(world, declined, client_for, api_for):
+    work = client_for("member_b").get(reverse("member-bid-work")).content.decode()
+    assert "Declined the work proposed" in _state_cell(work) and "Taking part" not in _state_cell(work)
+    detail = client_for("coordinator").get(reverse("bid-detail", args=[declined.pk])).content.decode()
+    assert 'data-invitation-state="declined"' in detail and 'data-invitation-state="work_proposed"' in detail
+    data = api_for("coordinator").get(f"/api/v1/bids/{declined.pk}/").json()
+    states = {i["coop"]["legal_name"]: i["state"] for i in data["lots"][0]["invitations"]}
+    assert states == {world.coop_a.legal_name: "work_proposed", world.coop_b.legal_name: "declined"}
+    mine = api_for("member_b").get(f"/api/v1/bids/{declined.pk}/").json()["lots"][0]["invitations"]
+    assert [i["state"] for i in mine] == ["declined"]
+
+
+def test_do_not_take_part_is_offered_only_where_it_can_succeed(world, declined, client_for, api_for):
+    # Coop A has work allocated in the lot: opting out would fail, so it is not offered.
+    work_a = client_for("member_a").get(reverse("member-bid-work")).content.decode()
+    assert "Do not take part" not in work_a and "Accept or decline the work below." in work_a
+    invitation_a = declined.bid_lots.get().invitations.get(coop=world.coop_a)
+    mine = api_for("member_a").get(f"/api/v1/bids/{declined.pk}/").json()["lots"][0]["invitations"]
+    assert mine[0]["can_opt_out"] is False and mine[0]["can_take_part"] is False
+    with pytest.raises(DomainError):
+        services.invitation_respond(invitation=invitation_a, by=world.user("member_a"), take_part=False)
+    # Coop B declined its work: opting out of the lot is offered, and succeeds.
+    work_b = client_for("member_b").get(reverse("member-bid-work")).content.decode()
+    assert "Do not take part" in work_b
+    invitation_b = declined.bid_lots.get().invitations.get(coop=world.coop_b)
+    answered = api_for("member_b").post(
+        f"/api/v1/bids/{declined.pk}/invitations/{invitation_b.pk}/respond/", {"take_part": False},
+        format="json")
+    assert answered.status_code == 200
+    assert answered.json()["state"] == "opted_out" and answered.json()["can_take_part"] is True

@@ -527,3 +527,30 @@ def test_publishing_an_incomplete_draft_on_the_web_says_what_is_missing(world, c
     response = client_for("reviewer").post(reverse("tender-publish", args=[tender.pk]))
     assert response.status_code == 200 and "Add at least one lot." in response.content.decode()
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.DRAFT
+
+
+def test_a_lot_says_whether_bids_may_offer_part_of_its_volume(world, client_for, api_for):
+    tender = cf.tender(world.council, status=TenderStatus.DRAFT)
+    lot = services.lot_create(tender=tender, by=world.user("reviewer"), **_lot_fields(world))
+    assert lot.allows_partial_bids is False  # by default a bid covers the whole volume
+    with pytest.raises(DomainError) as refused:
+        services.lot_update(lot=lot, by=world.user("reviewer"), allows_partial_bids="maybe")
+    assert refused.value.field == "allows_partial_bids"
+    data = {
+        "number": "1", "title": "North", "service_type": lot.service_type_id, "areas": [world.council.pk],
+        "duration_weeks": "104", "ceiling_rate": "25.00", "price_weight": "50", "quality_weight": "40",
+        "social_value_weight": "10", "volume_weekday_day": "100", "allows_partial_bids": "on",
+        "questions-TOTAL_FORMS": "1", "questions-INITIAL_FORMS": "0",
+        "questions-0-text": "How will you recruit and keep staff?", "questions-0-max_marks": "10",
+        "action": "save",
+    }
+    response = client_for("reviewer").post(reverse("lot-edit", args=[lot.pk]), data)
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert lot.allows_partial_bids is True
+    assert "Bids may offer part of the volume" in client_for("reviewer").get(
+        reverse("tender-detail", args=[tender.pk])).content.decode()
+    api = api_for("reviewer")
+    changed = api.patch(f"/api/v1/lots/{lot.pk}/", {"allows_partial_bids": False}, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["allows_partial_bids"] is False

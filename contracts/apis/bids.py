@@ -108,7 +108,16 @@ class CoopRefSerializer(serializers.Serializer):
 class InvitationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     coop = CoopRefSerializer()
-    status = serializers.ChoiceField(choices=InvitationStatus.choices)
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, help_text=_(
+        "The answer to the invitation; the member's true state in the lot is ``state``."))
+    state = serializers.ChoiceField(source="state.code", choices=[
+        "invited", "opted_out", "declined", "work_accepted", "work_proposed", "taking_part"], help_text=_(
+        "The member's state in the lot, from its answer, its work in the lot and its answer to that work."))
+    state_label = serializers.CharField(source="state.label")
+    can_take_part = serializers.BooleanField(source="state.can_take_part", help_text=_(
+        "Whether the co-op can opt in now."))
+    can_opt_out = serializers.BooleanField(source="state.can_opt_out", help_text=_(
+        "Whether the co-op can opt out now (not once work in the lot is allocated to it)."))
     responded_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -164,6 +173,10 @@ class PriceLineSerializer(serializers.Serializer):
     required = serializers.DecimalField(**MONEY, allow_null=True,
                                         help_text=_("Coordinators only: the least rate every floor needs."))
     rate = serializers.DecimalField(**MONEY, allow_null=True)
+    shortfall = serializers.DecimalField(**MONEY, help_text=_("The lot's volume less the volume allocated."))
+    partial_allowed = serializers.BooleanField(help_text=_("The lot allows bids for part of its volume."))
+    weekly_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, help_text=_(
+        "The rate times the volume allocated (what the bid offers)."))
     members = MemberPriceSerializer(many=True, help_text=_("Coordinators only."))
     problems = serializers.ListField(child=serializers.CharField())
 
@@ -216,6 +229,8 @@ class WorkspaceSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     problems = serializers.ListField(child=serializers.CharField(),
                                      help_text=_("What stops the bid going to the board or being submitted."))
+    shortfalls = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "What the bid leaves, per lot and time band, of lots that allow partial bids."))
     responses = ResponseSerializer(many=True)
     social_value = SocialValueSerializer(many=True)
     submissions = SubmissionSerializer(many=True)
@@ -414,6 +429,7 @@ class BidViewSet(viewsets.GenericViewSet):
         data = _valid(RespondSerializer, request.data)
         invitation = services.invitation_respond(invitation=invitation, by=request.user,
                                                  take_part=data["take_part"])
+        (invitation,) = selectors.invitation_states([mine.get(pk=invitation.pk)])
         return Response(InvitationSerializer(invitation).data)
 
     @extend_schema(summary=_("Accept the work allocated to your co-op (member users)"), request=None,

@@ -132,6 +132,8 @@ class LotSerializer(serializers.Serializer):
     ceiling_rate = serializers.DecimalField(**MONEY, help_text=_("Pounds per unit."))
     welsh_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     max_provider_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    allows_partial_bids = serializers.BooleanField(help_text=_(
+        "A bid may offer part of the lot's volume; otherwise it must cover all of it."))
     price_weight = serializers.IntegerField()
     quality_weight = serializers.IntegerField()
     social_value_weight = serializers.IntegerField()
@@ -166,6 +168,8 @@ class LotWriteSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
     )
+    allows_partial_bids = serializers.BooleanField(required=False, help_text=_(
+        "A bid may offer part of the lot's volume; otherwise (the default) it must cover all of it."))
     price_weight = serializers.IntegerField(min_value=0, max_value=100)
     quality_weight = serializers.IntegerField(min_value=0, max_value=100)
     social_value_weight = serializers.IntegerField(

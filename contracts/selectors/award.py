@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -145,6 +146,32 @@ class LotResult:
         return self.own is not None and self.winner is not None and self.own["key"] == self.winner["key"]
 
 
+def _without_third_price(scores: list[dict], own: dict | None,
+                         winner: dict | None) -> tuple[dict | None, dict | None]:
+    """The bidder's own frozen row and the winner's, as a standstill letter gives them: the
+    price formula quotes the lowest price of all the bids only when it is one of theirs;
+    otherwise it says the lowest came from another bid, without its figure."""
+    prices = [Decimal(row["price"]) for row in scores if row.get("price") is not None
+              and Decimal(row["price"]) > 0]
+    if not prices:
+        return own, winner
+    lowest = min(prices)
+    shown = {Decimal(row["price"]) for row in (own, winner) if row and row.get("price") is not None}
+    if lowest in shown:
+        return own, winner
+    hidden = _("the lowest price came from another bid")
+    return tuple(_price_working_hidden(row, hidden) for row in (own, winner))
+
+
+def _price_working_hidden(row: dict | None, hidden: str) -> dict | None:
+    """A copy of ``row`` whose price working ("<lowest> / <price> x <weight> = <score>") names
+    no lowest price."""
+    if row is None or " / " not in row["workings"].get("price", ""):
+        return row
+    rest = row["workings"]["price"].split(" / ", 1)[1]
+    return {**row, "workings": {**row["workings"], "price": f"({hidden}) / {rest}"}}
+
+
 def bid_results(bid: Bid) -> list[LotResult]:
     """Per lot of the bid: nothing before a decision; after it, the bid's own scores and the
     winner's, as frozen at the decision (a fixed number of queries). A bid that was not among
@@ -166,6 +193,7 @@ def bid_results(bid: Bid) -> list[LotResult]:
             rows = {row["key"]: row for row in award.scores}
             own = rows.get(own_entries[bl.lot_id])
             winner = rows.get(f"entry-{award.entry_id}")
+            own, winner = _without_third_price(award.scores, own, winner)
         results.append(LotResult(bl.lot, award if entered else None, own, winner, entered))
     return results
 

@@ -31,6 +31,7 @@ from contracts.models import (
     BidStatus,
     BidSubmission,
     Invitation,
+    InvitationStatus,
     LotVolume,
     MemberResponse,
     QualityAnswer,
@@ -178,6 +179,63 @@ def invitation_get_for_member(user: User, pk) -> Invitation:
         raise Http404 from None
 
 
+@dataclass(frozen=True)
+class InvitationState:
+    """A member's true state in one lot of a bid, read from its invitation, its work allocated
+    in the lot and its answer to the work in the bid, with the answers it can still give to the
+    invitation (``services.invitation_respond`` refuses the others)."""
+
+    code: str  # invited, opted_out, declined, work_accepted, work_proposed, taking_part
+    label: str
+    can_take_part: bool
+    can_opt_out: bool
+
+
+def invitation_state(invitation: Invitation, *, draft: bool, has_work: bool,
+                     answer: str | None) -> InvitationState:
+    """``has_work``: work in the lot is allocated to the member and not declined; ``answer``:
+    the member's answer to its work in the bid (a ``ResponseStatus``), if it has any."""
+    if invitation.status == InvitationStatus.OPTED_OUT:
+        code, label = "opted_out", _("Not taking part")
+    elif invitation.status == InvitationStatus.INVITED:
+        code, label = "invited", _("Invited: no answer yet")
+    elif answer == ResponseStatus.DECLINED and not has_work:
+        code, label = "declined", _("Declined the work proposed")
+    elif has_work and answer == ResponseStatus.ACCEPTED:
+        code, label = "work_accepted", _("Taking part: work accepted")
+    elif has_work:
+        code, label = "work_proposed", _("Taking part: work proposed, waiting for an answer")
+    else:
+        code, label = "taking_part", _("Taking part: no work allocated yet")
+    return InvitationState(
+        code=code, label=label,
+        can_take_part=draft and invitation.status != InvitationStatus.OPTED_IN,
+        # Work allocated in the lot is declined on the work page, not by opting out.
+        can_opt_out=draft and invitation.status != InvitationStatus.OPTED_OUT and not has_work,
+    )
+
+
+def invitation_states(invitations: list[Invitation]) -> list[Invitation]:
+    """Set ``state`` (``InvitationState``) on each invitation, in two queries whatever their
+    number. The invitations' bid lots must be loaded with their bids."""
+    if not invitations:
+        return invitations
+    lot_ids = {i.bid_lot_id for i in invitations}
+    coop_ids = {i.coop_id for i in invitations}
+    bid_ids = {i.bid_lot.bid_id for i in invitations}
+    working = set(Allocation.objects.filter(bid_lot_id__in=lot_ids, coop_id__in=coop_ids)
+                  .exclude(status=AllocationStatus.DECLINED).values_list("bid_lot_id", "coop_id"))
+    answers = {(bid_id, coop_id): status for bid_id, coop_id, status in
+               MemberResponse.objects.filter(bid_id__in=bid_ids, coop_id__in=coop_ids)
+               .values_list("bid_id", "coop_id", "status")}
+    for i in invitations:
+        bid = i.bid_lot.bid
+        i.state = invitation_state(i, draft=bid.status == BidStatus.DRAFT,
+                                   has_work=(i.bid_lot_id, i.coop_id) in working,
+                                   answer=answers.get((bid.pk, i.coop_id)))
+    return invitations
+
+
 def responses_for_member(user: User) -> QuerySet[MemberResponse]:
     coop_id = user_coop_id(user)
     if coop_id is None:
@@ -249,12 +307,14 @@ class MemberPrice:
 
 @dataclass
 class PriceLine:
-    """One lot and time band: its volume, the allocated members, the rate needed and set."""
+    """One lot and time band: the volume the lot asks for, the volume allocated to members (not
+    declined), which is what the bid offers and what its price values, the allocated members,
+    the rate needed and set."""
 
     bid_lot: BidLot
     time_band: str
-    volume: Decimal
-    allocated: Decimal
+    volume: Decimal  # what the lot asks for
+    allocated: Decimal  # what the bid offers
     ceiling: Decimal
     members: list[MemberPrice] = field(default_factory=list)
     required: Decimal | None = None
@@ -267,7 +327,32 @@ class PriceLine:
 
     @property
     def weekly_value(self) -> Decimal | None:
-        return (self.rate * self.volume).quantize(PENNY) if self.rate is not None else None
+        """The rate times the volume the bid offers (allocated), never the lot's whole volume."""
+        return (self.rate * self.allocated).quantize(PENNY) if self.rate is not None else None
+
+    @property
+    def shortfall(self) -> Decimal:
+        """How much of the lot's volume in the band is not allocated (0 when all of it is)."""
+        return max(self.volume - self.allocated, Decimal(0))
+
+    @property
+    def partial_allowed(self) -> bool:
+        return self.bid_lot.lot.allows_partial_bids
+
+    @property
+    def shortfall_text(self) -> str:
+        """The shortfall as a sentence (empty when none), the same for every role: it names no
+        member and no member's cost."""
+        if not self.shortfall:
+            return ""
+        figures = {"lot": self.bid_lot.lot.number, "band": self.band_label, "allocated": self.allocated,
+                   "volume": self.volume, "short": self.shortfall}
+        if self.partial_allowed:
+            return _("Lot %(lot)s, %(band)s: the bid offers %(allocated)s of the %(volume)s a week the lot "
+                     "asks for, %(short)s short (the lot allows partial bids).") % figures
+        return _("Lot %(lot)s, %(band)s: only %(allocated)s of the %(volume)s a week the lot asks for is "
+                 "allocated, %(short)s short; the lot does not allow partial bids, so allocate the rest "
+                 "(or stop bidding for the lot).") % figures
 
     @property
     def breaches_ceiling(self) -> bool:
@@ -368,6 +453,10 @@ def readiness(bid: Bid, lots: list[BidLot] | None = None,
     lines = lines if lines is not None else price_lines(bid, lots)
     for line in lines:
         problems.extend(line.problems)
+    # A lot bid for must be covered in full, unless it allows partial bids (then the shortfall is
+    # shown, not refused: ``partial_shortfalls``). A band with nothing allocated is a line problem.
+    problems.extend(line.shortfall_text for line in lines
+                    if line.allocated and line.shortfall and not line.partial_allowed)
     allocated = {a.coop_id: a.coop for bl in lots for a in bl.allocations.all()
                  if a.status != AllocationStatus.DECLINED}
     answers = {coop_id: status for coop_id, status in
@@ -377,6 +466,13 @@ def readiness(bid: Bid, lots: list[BidLot] | None = None,
             problems.append(_("%(coop)s has not accepted its share of the work yet.")
                             % {"coop": coop.legal_name})
     return problems
+
+
+def partial_shortfalls(lines: list[PriceLine]) -> list[str]:
+    """What the bid deliberately leaves of lots that allow partial bids, per lot and band: shown
+    to the coordinator and the board, not a reason to refuse the bid."""
+    return [line.shortfall_text for line in lines
+            if line.allocated and line.shortfall and line.partial_allowed]
 
 
 def board_totals(lines: list[PriceLine]) -> dict:
@@ -425,6 +521,7 @@ class Workspace:
     submissions: list[BidSubmission]
     totals: dict
     mine: MemberView | None = None
+    shortfalls: list[str] = field(default_factory=list)  # of lots allowing partial bids
 
     @property
     def sees_floors(self) -> bool:
@@ -444,20 +541,24 @@ def _aggregate_line(line: PriceLine) -> PriceLine:
 def bid_workspace(user: User, bid: Bid) -> Workspace:
     """Everything of the bid the user may see (the bid itself comes from ``bid_get_for_user``)."""
     lots = bid_lots(bid)
+    for bl in lots:
+        bl.bid = bid
+    invitation_states([i for bl in lots for i in bl.invitations.all()])
     submissions = submissions_of(bid)
     if can_manage_bids(user) or is_board(user):
         lines = price_lines(bid, lots)
         problems = readiness(bid, lots, lines)
         social = social_value_of(bid)
         responses = responses_of(bid)
+        shortfalls = partial_shortfalls(lines)
         if can_manage_bids(user):
             return Workspace(bid, "coordinator", lots, lines, problems, responses, social, submissions,
-                             board_totals(lines))
+                             board_totals(lines), shortfalls=shortfalls)
         board_lines = [_aggregate_line(line) for line in lines]
         board_problems = [p for line in board_lines for p in line.problems] + [
             p for p in problems if not any(p in line.problems for line in lines)]
         return Workspace(bid, "board", lots, board_lines, board_problems, responses, social, submissions,
-                         board_totals(lines))
+                         board_totals(lines), shortfalls=shortfalls)
     coop_id = user_coop_id(user)
     own_lots = []
     for bl in lots:

@@ -88,11 +88,14 @@ def bid_snapshot(bid: Bid, *, version: int, submitted_at: dt.datetime) -> dict:
     lot_data = []
     for bid_lot in lots:
         lot = bid_lot.lot
-        volumes = {v.time_band: v.volume for v in lot.volumes.all()}
+        # The volume each price is for is what the members deliver (accepted), which is the lot's
+        # whole volume unless the lot allows partial bids and the bid offers less.
+        volumes: dict[str, Decimal] = {}
         members: dict[int, dict] = {}
         for a in bid_lot.allocations.all():
             if a.status != AllocationStatus.ACCEPTED:
                 continue
+            volumes[a.time_band] = volumes.get(a.time_band, Decimal(0)) + a.volume
             entry = members.setdefault(a.coop_id, {**_coop(coops[a.coop_id]), "parts": []})
             entry["parts"].append({"area": a.council.code, "time_band": a.time_band,
                                    "volume_per_week": a.volume})

@@ -426,6 +426,7 @@ LOT_FIELDS = (
     "ceiling_rate",
     "welsh_share_percent",
     "max_provider_share_percent",
+    "allows_partial_bids",
     *WEIGHT_FIELDS,
     "volumes",
     "questions",
@@ -564,6 +565,11 @@ def lot_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
             low=Decimal("0.01"),
         )
     )
+    partial = fields.get("allows_partial_bids", False)
+    if not isinstance(partial, bool):
+        raise DomainError(_("Say whether bids may offer part of the lot's volume: yes or no."),
+                          field="allows_partial_bids")
+    cleaned["allows_partial_bids"] = partial
     for name, what in zip(
         WEIGHT_FIELDS,
         (_("The price weight"), _("The quality weight"), _("The social value weight")),

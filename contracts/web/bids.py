@@ -330,7 +330,7 @@ def bid_snapshot(request, pk: int):
 def member_bid_work(request):
     user = request.user
     _require(_is_member(user))
-    invitations = list(selectors.invitations_for_member(user))
+    invitations = selectors.invitation_states(list(selectors.invitations_for_member(user)))
     responses = list(selectors.responses_for_member(user))
     work = []
     for response in responses:

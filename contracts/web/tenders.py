@@ -188,6 +188,7 @@ def _lot_initial(lot) -> tuple[dict, list[dict]]:
             "ceiling_rate",
             "welsh_share_percent",
             "max_provider_share_percent",
+            "allows_partial_bids",
             "price_weight",
             "quality_weight",
             "social_value_weight",
