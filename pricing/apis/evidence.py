@@ -2,8 +2,9 @@
 
 - ``GET pricing/evidence/``: statistics for one service type, year and region, with the
   comparators: coordinators get them in full (minimum and maximum too), board members and member
-  users with disclosure control (fewer than three members: suppressed; never a minimum or
-  maximum); council reviewers and staff admins are refused (403).
+  users with disclosure control (``pricing.statistics.disclose``: fewer than three members:
+  suppressed; quartiles from five; nearest-rank figures rounded down to a whole 10p; never a
+  minimum or maximum); council reviewers and staff admins are refused (403).
 - ``pricing/reference-prices/`` and ``pricing/council-rates/``: every consortium user lists
   them; coordinators save a figure (POST: created 201, or the existing figure for the same year
   or scope replaced 200); council reviewers are refused (403).
@@ -67,11 +68,17 @@ class EvidenceQuerySerializer(serializers.Serializer):
         return value
 
 
+QUARTILE_HELP = _("For everyone but coordinators: one member's figure by nearest rank, rounded down to "
+                  "a whole 10p, and null below five members.")
+
+
 class EvidenceStatisticSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text=_("Members the statistic is built from."))
-    lower_quartile = serializers.DecimalField(**MONEY, allow_null=True)
-    median = serializers.DecimalField(**MONEY, allow_null=True)
-    upper_quartile = serializers.DecimalField(**MONEY, allow_null=True)
+    lower_quartile = serializers.DecimalField(**MONEY, allow_null=True, help_text=QUARTILE_HELP)
+    median = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
+        "For everyone but coordinators: one member's figure by nearest rank, rounded down to a whole "
+        "10p, and null below three members."))
+    upper_quartile = serializers.DecimalField(**MONEY, allow_null=True, help_text=QUARTILE_HELP)
     minimum = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
         "An individual member's figure: coordinators only, null for everyone else."))
     maximum = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
@@ -135,6 +142,8 @@ class EvidenceSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
     min_members = serializers.IntegerField(help_text=_("Fewest members a statistic others see needs."))
+    min_members_for_quartiles = serializers.IntegerField(help_text=_(
+        "Fewest members the quartiles others see need."))
     lines = EvidenceLineSerializer(many=True, help_text=_("Every line of the build-up, in order."))
     total = EvidenceStatisticSerializer(help_text=_(
         "The total per contact hour: its median is the median of totals."))
@@ -184,6 +193,7 @@ class EvidenceView(APIView):
             "region": region, "members": evidence.members, "full": evidence.full,
             "suppressed": evidence.suppressed, "reason": evidence.reason,
             "min_members": selectors.MIN_MEMBERS,
+            "min_members_for_quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES,
             "lines": [{"code": line.code, "label": line.label, **_statistic(line.statistic)}
                       for line in evidence.lines],
             "total": _statistic(evidence.total),

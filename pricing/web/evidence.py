@@ -222,7 +222,8 @@ def box_plot(all_evidence: list[selectors.Evidence]) -> dict:
     shown = [e for e in all_evidence if e.has_figures]
     full = any(e.full for e in all_evidence)
     extremes = [v for e in shown for v in (
-        (e.total.maximum,) if full and e.total.maximum is not None else (e.total.upper_quartile,))]
+        (e.total.maximum,) if full and e.total.maximum is not None else (e.total.upper_quartile,
+                                                                        e.total.median)) if v is not None]
     references = [e.reference_price.amount for e in all_evidence[:1] if e.reference_price]
     scale = _scale_max(extremes + references)
 
@@ -235,8 +236,9 @@ def box_plot(all_evidence: list[selectors.Evidence]) -> dict:
         kwargs = {}
         if e.has_figures:
             t = e.total
-            kwargs = {"box_x": x(t.lower_quartile), "box_width": x(t.upper_quartile) - x(t.lower_quartile),
-                      "median_x": x(t.median)}
+            kwargs = {"median_x": x(t.median)}
+            if t.lower_quartile is not None and t.upper_quartile is not None:  # from 5 members
+                kwargs.update(box_x=x(t.lower_quartile), box_width=x(t.upper_quartile) - x(t.lower_quartile))
             if t.minimum is not None and t.maximum is not None:
                 kwargs.update(min_x=x(t.minimum), max_x=x(t.maximum))
         boxes.append(Box(e, y, y + BOX_HEIGHT // 2 + 5, **kwargs))
@@ -278,6 +280,8 @@ def _evidence_context(request) -> dict:
         "council_rate": council_rate, "region_label": region_label,
         "year_label": financial_year_label(filters["financial_year"]),
         "min_members": selectors.MIN_MEMBERS,
+        "min_members_for_quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES,
+        "disclosure_step": selectors.DISCLOSURE_STEP,
     }
 
 
@@ -341,9 +345,13 @@ def _xlsx(frame: pd.DataFrame, context: dict) -> bytes:
         (_("Members"), evidence.members),
         (_("Method"), _("Latest cost submissions of active members, pounds per contact hour. "
                         "Quartiles by linear interpolation between ranks (as QUARTILE.INC), "
-                        "worked in pence and rounded half up to the penny once.")),
+                        "worked in pence and rounded half up to the penny once.") if evidence.full
+         else _("Latest cost submissions of active members, pounds per contact hour. Each figure is "
+                "one member's figure by the nearest-rank method, rounded down to a whole "
+                "%(step)sp.") % {"step": selectors.DISCLOSURE_STEP}),
         (_("Disclosure control"), _("Figures built from fewer than %(n)s members are suppressed for "
-                                    "everyone but coordinators.") % {"n": selectors.MIN_MEMBERS}),
+                                    "everyone but coordinators; quartiles need %(quartiles)s members.")
+         % {"n": selectors.MIN_MEMBERS, "quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES}),
     ], columns=[_("Item"), _("Value")]).astype(object)
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
