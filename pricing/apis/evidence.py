@@ -6,8 +6,10 @@
   suppressed; quartiles from five; nearest-rank figures rounded down to a whole 10p; never a
   minimum or maximum); council reviewers and staff admins are refused (403).
 - ``pricing/reference-prices/`` and ``pricing/council-rates/``: every consortium user lists
-  them; coordinators save a figure (POST: created 201, or the existing figure for the same year
-  or scope replaced 200); council reviewers are refused (403).
+  the published figures (kept by staff in the back office, with their source) and its own
+  consortium's figures (``own``); coordinators save their consortium's own figure (POST: created
+  201, or its figure for the same year or scope replaced 200), never a published one or another
+  consortium's; council reviewers are refused (403).
 """
 
 from __future__ import annotations
@@ -100,12 +102,18 @@ class EvidenceServiceTypeSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+OWN_HELP = _("True: the consortium's own figure, seen only by its users; false: the published figure, "
+             "kept by staff with its source link and date.")
+COMPARATOR_FIELDS = ["source", "source_url", "published_on", "own"]
+
+
 class ReferencePriceSerializer(serializers.ModelSerializer):
     financial_year_label = serializers.SerializerMethodField()
+    own = serializers.BooleanField(read_only=True, help_text=OWN_HELP)
 
     class Meta:
         model = ReferencePrice
-        fields = ["id", "financial_year", "financial_year_label", "amount", "basis", "source"]
+        fields = ["id", "financial_year", "financial_year_label", "amount", "basis", *COMPARATOR_FIELDS]
 
     def get_financial_year_label(self, obj) -> str:
         return financial_year_label(obj.financial_year)
@@ -115,11 +123,12 @@ class CouncilRateSerializer(serializers.ModelSerializer):
     council_name = serializers.SerializerMethodField()
     service_type_name = serializers.SerializerMethodField()
     financial_year_label = serializers.SerializerMethodField()
+    own = serializers.BooleanField(read_only=True, help_text=OWN_HELP)
 
     class Meta:
         model = CouncilRate
         fields = ["id", "council", "council_name", "service_type", "service_type_name", "financial_year",
-                  "financial_year_label", "rate", "source"]
+                  "financial_year_label", "rate", *COMPARATOR_FIELDS]
 
     def get_council_name(self, obj) -> str:
         return obj.council.name
@@ -185,7 +194,8 @@ class EvidenceView(APIView):
         evidence = selectors.cost_evidence(viewer=user, consortium=user.consortium, service_type=service_type,
                                            financial_year=year, region=region)
         council = data.get("council")
-        rate = (selectors.council_rate_for(council=council, service_type=service_type, financial_year=year)
+        rate = (selectors.council_rate_for(council=council, service_type=service_type, financial_year=year,
+                                           consortium=user.consortium)
                 if council else None)
         body = {
             "service_type": {"id": service_type.pk, "code": service_type.code, "name": service_type.name},
@@ -206,19 +216,25 @@ class EvidenceView(APIView):
 # --- comparators ------------------------------------------------------------------------------------
 
 
-class ReferencePriceInputSerializer(serializers.Serializer):
+class SourceInputSerializer(serializers.Serializer):
+    """Where the consortium's own figure comes from (all optional)."""
+
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    published_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReferencePriceInputSerializer(SourceInputSerializer):
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100)
     amount = serializers.DecimalField(**MONEY, min_value=0)
     basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class CouncilRateInputSerializer(serializers.Serializer):
+class CouncilRateInputSerializer(SourceInputSerializer):
     council = serializers.PrimaryKeyRelatedField(queryset=Council.objects.all())
     service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all())
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100)
     rate = serializers.DecimalField(**MONEY, min_value=0)
-    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CouncilRateFilter(django_filters.FilterSet):
@@ -246,7 +262,7 @@ class ReferencePriceFilter(django_filters.FilterSet):
         responses={200: ReferencePriceSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     create=extend_schema(
-        summary=_("Save a year's minimum price (coordinators): 201 new, 200 replaced"),
+        summary=_("Save the consortium's own minimum price for a year (coordinators): 201 new, 200 replaced"),
         request=ReferencePriceInputSerializer,
         responses={
             200: OpenApiResponse(ReferencePriceSerializer, description=_("The year's figure was replaced.")),
@@ -283,7 +299,8 @@ class ReferencePriceViewSet(viewsets.GenericViewSet):
         responses={200: CouncilRateSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     create=extend_schema(
-        summary=_("Save a council's rate for a service type and year (coordinators): 201 new, 200 replaced"),
+        summary=_("Save the consortium's own figure of a council's rate for a service type and year "
+                  "(coordinators): 201 new, 200 replaced"),
         request=CouncilRateInputSerializer,
         responses={
             200: OpenApiResponse(CouncilRateSerializer, description=_("The scope's rate was replaced.")),

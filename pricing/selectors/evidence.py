@@ -12,8 +12,11 @@ method). Who sees what:
   figures) are never given;
 - council reviewers and staff admins: no evidence here; councils only see the snapshots
   (:func:`evidence_snapshot`, always suppressed) attached to negotiation rounds.
-Comparators (reference data): the Homecare Association's minimum price per year
-(``ReferencePrice``) and a council's rate (``CouncilRate``), readable by every consortium user.
+Comparators: the Homecare Association's minimum price per year (``ReferencePrice``) and a
+council's rate (``CouncilRate``). Published figures (staff's, with their source) are readable by
+every consortium user; a consortium's own figures only by its users. Evidence compares with the
+published figure, or else with the consortium's own (marked ``own``); the snapshot councils see
+with the published figure only.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -168,15 +171,37 @@ def evidence_table(*, consortium: Consortium, full: bool, financial_year: int | 
     return statistics.cost_statistics(frame) if full else statistics.disclosed_statistics(frame)
 
 
-def reference_price_for(financial_year: int) -> ReferencePrice | None:
-    return ReferencePrice.objects.filter(financial_year=financial_year).first()
+def _comparators(qs: QuerySet, consortium: Consortium | int | None) -> QuerySet:
+    """Published figures, and ``consortium``'s own (none but published without one); published
+    first."""
+    mine = Q(consortium__isnull=True)
+    if consortium is not None:
+        mine |= Q(consortium=consortium)
+    return qs.filter(mine).order_by(F("consortium").asc(nulls_first=True))
 
 
-def council_rate_for(*, council: Council, service_type: ServiceType,
+def reference_price_for(financial_year: int, *,
+                        consortium: Consortium | None = None) -> ReferencePrice | None:
+    """The published minimum price for the year, or else ``consortium``'s own figure."""
+    return _comparators(ReferencePrice.objects.filter(financial_year=financial_year), consortium).first()
+
+
+def council_rate_for(*, council: Council, service_type: ServiceType, financial_year: int,
+                     consortium: Consortium | None = None) -> CouncilRate | None:
+    """The council's published rate for the scope, or else ``consortium``'s own figure of it."""
+    qs = CouncilRate.objects.select_related("council", "service_type").filter(
+        council=council, service_type=service_type, financial_year=financial_year)
+    return _comparators(qs, consortium).first()
+
+
+def own_reference_price(*, consortium: Consortium, financial_year: int) -> ReferencePrice | None:
+    return ReferencePrice.objects.filter(consortium=consortium, financial_year=financial_year).first()
+
+
+def own_council_rate(*, consortium: Consortium, council: Council, service_type: ServiceType,
                      financial_year: int) -> CouncilRate | None:
-    return (CouncilRate.objects.select_related("council", "service_type")
-            .filter(council=council, service_type=service_type, financial_year=financial_year)
-            .first())
+    return CouncilRate.objects.filter(consortium=consortium, council=council, service_type=service_type,
+                                      financial_year=financial_year).first()
 
 
 def _money(value) -> Decimal | None:
@@ -232,8 +257,8 @@ def cost_evidence(*, viewer: User, consortium: Consortium, service_type: Service
     full = _check_viewer(viewer, consortium)
     table = evidence_table(consortium=consortium, full=full, financial_year=financial_year,
                            service_type=service_type)
-    return _evidence(table, service_type=service_type, financial_year=financial_year,
-                     region=region, full=full, reference=reference_price_for(financial_year))
+    return _evidence(table, service_type=service_type, financial_year=financial_year, region=region,
+                     full=full, reference=reference_price_for(financial_year, consortium=consortium))
 
 
 def evidence_by_service_type(*, viewer: User, consortium: Consortium, financial_year: int,
@@ -243,7 +268,7 @@ def evidence_by_service_type(*, viewer: User, consortium: Consortium, financial_
     from one query of submissions (plus the reference price, and the service types if not given)."""
     full = _check_viewer(viewer, consortium)
     table = evidence_table(consortium=consortium, full=full, financial_year=financial_year)
-    reference = reference_price_for(financial_year)
+    reference = reference_price_for(financial_year, consortium=consortium)
     if service_types is None:
         service_types = list(ServiceType.objects.order_by("name_en"))
     return [
@@ -302,6 +327,8 @@ def evidence_snapshot(*, consortium: Consortium, service_type: ServiceType, fina
             "amount": str(reference.amount),
             "basis": reference.basis,
             "source": reference.source,
+            "source_url": reference.source_url,
+            "published_on": reference.published_on.isoformat() if reference.published_on else None,
         },
     }
 
@@ -329,13 +356,18 @@ def evidence_years(consortium: Consortium) -> list[int]:
 
 
 def reference_prices_visible_to(user: User) -> QuerySet[ReferencePrice]:
+    """Published figures and the user's consortium's own, by year, the published first."""
     if not can_see_comparators(user):
         return ReferencePrice.objects.none()
-    return ReferencePrice.objects.order_by("-financial_year")
+    return _comparators(ReferencePrice.objects.all(), user.consortium_id).order_by(
+        "-financial_year", F("consortium").asc(nulls_first=True))
 
 
 def council_rates_visible_to(user: User) -> QuerySet[CouncilRate]:
+    """Published rates and the user's consortium's own figures, the published first in a scope."""
     if not can_see_comparators(user):
         return CouncilRate.objects.none()
-    return CouncilRate.objects.select_related("council", "service_type").order_by(
-        "council__name_en", "service_type__name_en", "-financial_year", "pk")
+    return _comparators(CouncilRate.objects.select_related("council", "service_type"),
+                        user.consortium_id).order_by(
+        "council__name_en", "service_type__name_en", "-financial_year",
+        F("consortium").asc(nulls_first=True), "pk")
