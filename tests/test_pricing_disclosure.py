@@ -24,6 +24,7 @@ Two checkers, both using ``disclose`` itself as the judge of consistency:
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
 from decimal import Decimal
@@ -204,3 +205,32 @@ def test_board_sees_the_same_disclosed_figures_on_the_page_export_api_and_offer_
     coordinator = selectors.cost_evidence(viewer=world.user("coordinator"), consortium=world.consortium,
                                           service_type=service(), financial_year=YEAR)
     assert (coordinator.total.minimum, coordinator.total.median) == (Decimal("20.13"), Decimal("23.47"))
+
+
+def test_evidence_attached_to_offers_before_the_rule_is_coarsened_by_the_migration(world):
+    from django.apps import apps
+
+    from pricing.models import NegotiationRound
+    from pricing.services import negotiations
+
+    coordinator = world.user("coordinator")
+    negotiation = negotiations.negotiation_open(consortium=world.consortium, council=world.council,
+                                                service_type=service(), financial_year=YEAR, by=coordinator)
+    round_ = negotiations.opening_position_propose(
+        negotiation=negotiation, rates={"weekday_day": Decimal("27.50")}, rationale="Members' costs",
+        by=coordinator)
+    old = {"count": 3, "lower_quartile": "21.80", "median": "23.47", "upper_quartile": "27.27",
+           "suppressed": False}
+    NegotiationRound.objects.filter(pk=round_.pk).update(evidence={
+        "kind": "cost_of_care_evidence", "members": 3, "lines": [{"code": "contact_pay", **old}],
+        "total": old, "sum_of_line_medians": "23.47", "difference": "0.00", "reference_price": None})
+    migration = importlib.import_module(
+        "pricing.migrations.0005_evidence_already_attached_disclosed_by_the_new_rule")
+    migration.forwards(apps, None)
+    evidence = NegotiationRound.objects.get(pk=round_.pk).evidence
+    coarse = {"count": 3, "lower_quartile": None, "median": "23.40", "upper_quartile": None,
+              "suppressed": False}
+    assert evidence["total"] == coarse and evidence["lines"] == [{"code": "contact_pay", **coarse}]
+    assert (evidence["sum_of_line_medians"], evidence["difference"]) == ("23.40", "0.00")
+    for figure in ("21.80", "23.47", "27.27"):
+        assert figure not in str(evidence)
