@@ -233,7 +233,9 @@ def vote_cast(*, ballot: Ballot, voter: User, choice: str) -> Vote:
         raise DomainError(_("You have already voted on this motion; votes cannot be changed."),
                           field="choice") from None
     if Vote.objects.filter(ballot=ballot, voter__in=entitled_voters(ballot)).count() >= ballot.electorate:
-        _decide_locked(ballot, by=None)
+        # The vote that completes the turnout decides: its voter is recorded as the author of the
+        # ballot's (and its listeners', e.g. a negotiation round's) change.
+        _decide_locked(ballot, by=voter)
     return vote
 
 

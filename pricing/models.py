@@ -7,6 +7,7 @@ April to March).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -119,36 +120,78 @@ class CostFloor(models.Model):
         ]
 
 
-class ReferencePrice(models.Model):
-    """The Homecare Association's published Minimum Price for Homecare for a year
-    (reference data the coordinator can update)."""
+class Comparator(models.Model):
+    """What the comparators of cost-of-care evidence share. A published figure (no ``consortium``)
+    is reference data staff keep in the back office, with its source: a link and the date it was
+    published. A consortium's own figure (its coordinators add it) is marked as its own and seen
+    only by the consortium's users."""
 
-    financial_year = models.PositiveSmallIntegerField(_("financial year"), unique=True,
-                                                      validators=YEAR_VALIDATORS)
+    consortium = models.ForeignKey(
+        Consortium, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("consortium (its own figure)"),
+        help_text=_("Empty for a published figure, which every consortium sees."))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    source_url = models.URLField(_("source link"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def own(self) -> bool:
+        """A consortium's own figure rather than a published one."""
+        return self.consortium_id is not None
+
+    def clean(self) -> None:
+        super().clean()
+        if self.consortium_id is not None:
+            return
+        errors = {}
+        if not self.source_url:
+            errors["source_url"] = _("Give the link to where the figure was published.")
+        if self.published_on is None:
+            errors["published_on"] = _("Give the date the figure was published.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReferencePrice(Comparator):
+    """The Homecare Association's Minimum Price for Homecare for a year: the published figure
+    (staff's), or a consortium's own."""
+
+    financial_year = models.PositiveSmallIntegerField(_("financial year"), validators=YEAR_VALIDATORS)
     amount = models.DecimalField(_("minimum price per contact hour"), **MONEY)
     basis = models.CharField(_("basis"), max_length=200, blank=True)
-    source = models.CharField(_("source"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-financial_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["financial_year"], condition=Q(consortium__isnull=True),
+                                    name="reference_price_published_once_per_year"),
+            models.UniqueConstraint(fields=["consortium", "financial_year"],
+                                    name="reference_price_own_once_per_year"),
+        ]
 
 
-class CouncilRate(models.Model):
-    """A council's current published or paid rate for a service type and year (comparator)."""
+class CouncilRate(Comparator):
+    """A council's published or paid rate for a service type and year: the published figure
+    (staff's), or a consortium's own."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
     financial_year = models.PositiveSmallIntegerField(_("financial year"), validators=YEAR_VALIDATORS)
     rate = models.DecimalField(_("rate per hour"), **MONEY)
-    source = models.CharField(_("source"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["council_id", "service_type_id", "-financial_year"]
         constraints = [
             models.UniqueConstraint(fields=["council", "service_type", "financial_year"],
+                                    condition=Q(consortium__isnull=True),
                                     name="council_rate_once_per_year"),
+            models.UniqueConstraint(fields=["consortium", "council", "service_type", "financial_year"],
+                                    name="council_rate_own_once_per_year"),
         ]
 
 

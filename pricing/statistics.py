@@ -20,6 +20,31 @@ then rounded to the penny once, half up (12.5p -> 13p), and only then turned bac
 ``Decimal`` pounds (:func:`pounds`). The sum of line medians adds the line medians as rounded
 (as shown), so the figures on a page add up.
 
+Disclosure control (:func:`disclose`, :func:`disclosed_statistics`): what everyone but the
+consortium's coordinators sees (board members, member users, councils through negotiation
+evidence). The exact quartiles above cannot be shown to them: with three members the linear
+quartiles are averages of neighbours, so lowest = 2 x lower quartile - median and highest =
+2 x upper quartile - median give every member's figure to the penny. The rule, per line and for
+the total, from the n members of a group:
+- fewer than ``MIN_MEMBERS`` (3): nothing but the count;
+- a figure is one member's own, never an average of several (nearest rank: the q-quantile is
+  the value of rank ceil(q x n), counting from 1), and is shown rounded down to a whole
+  ``DISCLOSURE_STEP`` (10p: 23.47 shows as 23.40). The median needs 3 members (rank 2 of 3: never the
+  lowest or the highest); the quartiles need ``MIN_MEMBERS_FOR_QUARTILES`` (5), the fewest for
+  which ranks ceil(n/4) and ceil(3n/4) are neither the lowest nor the highest;
+- never a minimum or a maximum; the sum of line medians and the difference are worked from the
+  medians as shown (so they tell nothing more).
+Why it holds: every shown figure says only "the member of rank r has a figure in this 10p band
+[f, f + 9p]", and all bands are cells of one partition of the line (every figure is rounded
+the same way, never one down and another up, which would let two bands overlap by a penny and
+pin a value; and down rather than to the nearest, so that the band of £0.00 is not cut in half
+by the fact that costs are never negative). So the ranks' bands never cut into one another, and what the
+reader's own figure v adds is only "ranks below mine are at most v, ranks above at least v",
+while its own rank within a band is unknown (it may be the lowest or the highest of the band):
+each other member's figure keeps the whole 10p band open, or wider. No member, knowing its own
+figures and everything shown, can work out another member's figure to within 5p;
+tests/test_pricing_disclosure.py checks this by brute force over populations of 3 to 8 members.
+
 Why both totals: the median of totals is the middle member's whole price; the sum of the line
 medians adds middles taken line by line from different members, which is generally not any
 member's price (England's 2022 Fair Cost of Care exercise reported both, and they differed).
@@ -27,8 +52,10 @@ member's price (England's 2022 Fair Cost of Care exercise reported both, and the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -119,3 +146,62 @@ def cost_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     table[(SUM_OF_LINE_MEDIANS, "median")] = medians[list(LINE_FIELDS)].sum(axis=1)
     table[(DIFFERENCE, "median")] = medians["total"] - table[(SUM_OF_LINE_MEDIANS, "median")]
     return table
+
+
+# --- disclosure control -------------------------------------------------------------------------
+
+MIN_MEMBERS = 3  # the fewest members whose median others see
+MIN_MEMBERS_FOR_QUARTILES = 5  # the fewest whose quartiles others see
+DISCLOSURE_STEP = 10  # pence: figures others see are rounded down to a whole 10p
+DISCLOSED = {"lower_quartile": (Fraction(1, 4), MIN_MEMBERS_FOR_QUARTILES),
+             "median": (Fraction(1, 2), MIN_MEMBERS),
+             "upper_quartile": (Fraction(3, 4), MIN_MEMBERS_FOR_QUARTILES)}
+
+
+def nearest_rank(q: Fraction, n: int) -> int:
+    """The rank (from 1) of the q-quantile of n values by the nearest-rank method."""
+    return max(1, math.ceil(q * n))
+
+
+def to_step(amount_in_pence: int) -> int:
+    """Whole pence rounded down to a whole ``DISCLOSURE_STEP`` (29p -> 20p, -1p -> -10p): one
+    partition of the line for every figure."""
+    return int(amount_in_pence) // DISCLOSURE_STEP * DISCLOSURE_STEP
+
+
+def disclose(values: Sequence[int]) -> dict[str, int | None]:
+    """What everyone but coordinators is shown of one line (or the total) of n members' figures in
+    pence: ``members`` and, where the rule allows, the rounded nearest-rank quartiles and median
+    (None where not shown). Never the minimum or the maximum."""
+    ordered = sorted(int(v) for v in values)
+    n = len(ordered)
+    shown: dict[str, int | None] = {MEMBERS: n}
+    for name, (q, fewest) in DISCLOSED.items():
+        shown[name] = to_step(ordered[nearest_rank(q, n) - 1]) if n >= fewest else None
+    return shown
+
+
+def disclosed_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """As :func:`cost_statistics`, with what :func:`disclose` lets others see: the same index and
+    columns, object dtype, None where a figure is not shown (the minimum and maximum always)."""
+    columns = pd.MultiIndex.from_tuples(
+        [(v, s) for v in VALUES for s in STATISTICS]
+        + [(MEMBERS, "count"), (SUM_OF_LINE_MEDIANS, "median"), (DIFFERENCE, "median")]
+    )
+    keys, records = [], []
+    for key, group in frame.groupby(list(KEYS), sort=True):
+        record: dict = {}
+        for value in VALUES:
+            shown = disclose(group[value].tolist())
+            record.update({(value, name): shown.get(name) for name in STATISTICS})
+        record[(MEMBERS, "count")] = len(group)
+        medians = [record[(line, "median")] for line in LINE_FIELDS]
+        total = record[("total", "median")]
+        shown_sum = None if total is None else sum(medians)
+        record[(SUM_OF_LINE_MEDIANS, "median")] = shown_sum
+        record[(DIFFERENCE, "median")] = None if total is None else total - shown_sum
+        keys.append(key)
+        records.append([record[column] for column in columns])
+    index = pd.MultiIndex.from_tuples(keys, names=list(KEYS)) if keys else \
+        pd.MultiIndex.from_tuples([], names=list(KEYS))
+    return pd.DataFrame(records, index=index, columns=columns, dtype=object)

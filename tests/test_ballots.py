@@ -80,6 +80,15 @@ def test_majority_against_defeats_and_a_full_turnout_decides_at_once(world, boar
     assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.DEFEATED
 
 
+def test_the_vote_that_decides_a_ballot_is_recorded_with_its_voter(world, board):
+    ballot = _open(world)
+    governance.vote_cast(ballot=ballot, voter=board[0], choice="for")
+    governance.vote_cast(ballot=ballot, voter=board[1], choice="for")
+    governance.vote_cast(ballot=ballot, voter=board[2], choice="against")
+    record = Ballot.objects.get(pk=ballot.pk).history.first()
+    assert (record.status, record.history_user) == (BallotStatus.CARRIED, board[2])
+
+
 def test_quorate_majority_for_carries(world, board):
     ballot = _open(world)
     governance.vote_cast(ballot=ballot, voter=board[0], choice="for")

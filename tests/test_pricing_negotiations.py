@@ -258,6 +258,14 @@ def test_round_history_records_who_changed_it(world, offered):
     assert round_.history.first().history_user is not None
 
 
+def test_the_last_board_vote_records_its_voter_on_the_round_it_moves(world, board, costs):
+    round_ = _propose(world, _open(world))
+    for member, choice in zip(board, ("for", "for", "against"), strict=True):
+        governance.vote_cast(ballot=round_.ballot, voter=member, choice=choice)
+    record = NegotiationRound.objects.get(pk=round_.pk).history.first()
+    assert (record.status, record.history_user) == (RoundStatus.OFFERED, board[2])
+
+
 # --- who sees what -------------------------------------------------------------------------------
 
 

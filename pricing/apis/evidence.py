@@ -2,11 +2,14 @@
 
 - ``GET pricing/evidence/``: statistics for one service type, year and region, with the
   comparators: coordinators get them in full (minimum and maximum too), board members and member
-  users with disclosure control (fewer than three members: suppressed; never a minimum or
-  maximum); council reviewers and staff admins are refused (403).
+  users with disclosure control (``pricing.statistics.disclose``: fewer than three members:
+  suppressed; quartiles from five; nearest-rank figures rounded down to a whole 10p; never a
+  minimum or maximum); council reviewers and staff admins are refused (403).
 - ``pricing/reference-prices/`` and ``pricing/council-rates/``: every consortium user lists
-  them; coordinators save a figure (POST: created 201, or the existing figure for the same year
-  or scope replaced 200); council reviewers are refused (403).
+  the published figures (kept by staff in the back office, with their source) and its own
+  consortium's figures (``own``); coordinators save their consortium's own figure (POST: created
+  201, or its figure for the same year or scope replaced 200), never a published one or another
+  consortium's; council reviewers are refused (403).
 """
 
 from __future__ import annotations
@@ -67,11 +70,17 @@ class EvidenceQuerySerializer(serializers.Serializer):
         return value
 
 
+QUARTILE_HELP = _("For everyone but coordinators: one member's figure by nearest rank, rounded down to "
+                  "a whole 10p, and null below five members.")
+
+
 class EvidenceStatisticSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text=_("Members the statistic is built from."))
-    lower_quartile = serializers.DecimalField(**MONEY, allow_null=True)
-    median = serializers.DecimalField(**MONEY, allow_null=True)
-    upper_quartile = serializers.DecimalField(**MONEY, allow_null=True)
+    lower_quartile = serializers.DecimalField(**MONEY, allow_null=True, help_text=QUARTILE_HELP)
+    median = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
+        "For everyone but coordinators: one member's figure by nearest rank, rounded down to a whole "
+        "10p, and null below three members."))
+    upper_quartile = serializers.DecimalField(**MONEY, allow_null=True, help_text=QUARTILE_HELP)
     minimum = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
         "An individual member's figure: coordinators only, null for everyone else."))
     maximum = serializers.DecimalField(**MONEY, allow_null=True, help_text=_(
@@ -93,12 +102,18 @@ class EvidenceServiceTypeSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+OWN_HELP = _("True: the consortium's own figure, seen only by its users; false: the published figure, "
+             "kept by staff with its source link and date.")
+COMPARATOR_FIELDS = ["source", "source_url", "published_on", "own"]
+
+
 class ReferencePriceSerializer(serializers.ModelSerializer):
     financial_year_label = serializers.SerializerMethodField()
+    own = serializers.BooleanField(read_only=True, help_text=OWN_HELP)
 
     class Meta:
         model = ReferencePrice
-        fields = ["id", "financial_year", "financial_year_label", "amount", "basis", "source"]
+        fields = ["id", "financial_year", "financial_year_label", "amount", "basis", *COMPARATOR_FIELDS]
 
     def get_financial_year_label(self, obj) -> str:
         return financial_year_label(obj.financial_year)
@@ -108,11 +123,12 @@ class CouncilRateSerializer(serializers.ModelSerializer):
     council_name = serializers.SerializerMethodField()
     service_type_name = serializers.SerializerMethodField()
     financial_year_label = serializers.SerializerMethodField()
+    own = serializers.BooleanField(read_only=True, help_text=OWN_HELP)
 
     class Meta:
         model = CouncilRate
         fields = ["id", "council", "council_name", "service_type", "service_type_name", "financial_year",
-                  "financial_year_label", "rate", "source"]
+                  "financial_year_label", "rate", *COMPARATOR_FIELDS]
 
     def get_council_name(self, obj) -> str:
         return obj.council.name
@@ -135,6 +151,8 @@ class EvidenceSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
     min_members = serializers.IntegerField(help_text=_("Fewest members a statistic others see needs."))
+    min_members_for_quartiles = serializers.IntegerField(help_text=_(
+        "Fewest members the quartiles others see need."))
     lines = EvidenceLineSerializer(many=True, help_text=_("Every line of the build-up, in order."))
     total = EvidenceStatisticSerializer(help_text=_(
         "The total per contact hour: its median is the median of totals."))
@@ -176,7 +194,8 @@ class EvidenceView(APIView):
         evidence = selectors.cost_evidence(viewer=user, consortium=user.consortium, service_type=service_type,
                                            financial_year=year, region=region)
         council = data.get("council")
-        rate = (selectors.council_rate_for(council=council, service_type=service_type, financial_year=year)
+        rate = (selectors.council_rate_for(council=council, service_type=service_type, financial_year=year,
+                                           consortium=user.consortium)
                 if council else None)
         body = {
             "service_type": {"id": service_type.pk, "code": service_type.code, "name": service_type.name},
@@ -184,6 +203,7 @@ class EvidenceView(APIView):
             "region": region, "members": evidence.members, "full": evidence.full,
             "suppressed": evidence.suppressed, "reason": evidence.reason,
             "min_members": selectors.MIN_MEMBERS,
+            "min_members_for_quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES,
             "lines": [{"code": line.code, "label": line.label, **_statistic(line.statistic)}
                       for line in evidence.lines],
             "total": _statistic(evidence.total),
@@ -196,19 +216,25 @@ class EvidenceView(APIView):
 # --- comparators ------------------------------------------------------------------------------------
 
 
-class ReferencePriceInputSerializer(serializers.Serializer):
+class SourceInputSerializer(serializers.Serializer):
+    """Where the consortium's own figure comes from (all optional)."""
+
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    published_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReferencePriceInputSerializer(SourceInputSerializer):
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100)
     amount = serializers.DecimalField(**MONEY, min_value=0)
     basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class CouncilRateInputSerializer(serializers.Serializer):
+class CouncilRateInputSerializer(SourceInputSerializer):
     council = serializers.PrimaryKeyRelatedField(queryset=Council.objects.all())
     service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all())
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100)
     rate = serializers.DecimalField(**MONEY, min_value=0)
-    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CouncilRateFilter(django_filters.FilterSet):
@@ -236,7 +262,7 @@ class ReferencePriceFilter(django_filters.FilterSet):
         responses={200: ReferencePriceSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     create=extend_schema(
-        summary=_("Save a year's minimum price (coordinators): 201 new, 200 replaced"),
+        summary=_("Save the consortium's own minimum price for a year (coordinators): 201 new, 200 replaced"),
         request=ReferencePriceInputSerializer,
         responses={
             200: OpenApiResponse(ReferencePriceSerializer, description=_("The year's figure was replaced.")),
@@ -273,7 +299,8 @@ class ReferencePriceViewSet(viewsets.GenericViewSet):
         responses={200: CouncilRateSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     create=extend_schema(
-        summary=_("Save a council's rate for a service type and year (coordinators): 201 new, 200 replaced"),
+        summary=_("Save the consortium's own figure of a council's rate for a service type and year "
+                  "(coordinators): 201 new, 200 replaced"),
         request=CouncilRateInputSerializer,
         responses={
             200: OpenApiResponse(CouncilRateSerializer, description=_("The scope's rate was replaced.")),

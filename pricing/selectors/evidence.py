@@ -5,13 +5,18 @@ consortium, per service type, financial year and region (see ``pricing.statistic
 method). Who sees what:
 - coordinators: the full statistics of their consortium, minimum and maximum too, even when
   fewer than ``MIN_MEMBERS`` members submitted (they are told so);
-- board members and member users: the statistics of their consortium with disclosure control:
-  anything built from fewer than ``MIN_MEMBERS`` members is suppressed (None, with the reason),
-  and the minimum and maximum (individual members' figures) are never given;
+- board members and member users: the statistics of their consortium with disclosure control
+  (``pricing.statistics.disclose``): anything built from fewer than ``MIN_MEMBERS`` members is
+  suppressed (None, with the reason), quartiles need ``MIN_MEMBERS_FOR_QUARTILES``, figures are
+  nearest-rank and rounded down to a whole 10p, and the minimum and maximum (individual members'
+  figures) are never given;
 - council reviewers and staff admins: no evidence here; councils only see the snapshots
   (:func:`evidence_snapshot`, always suppressed) attached to negotiation rounds.
-Comparators (reference data): the Homecare Association's minimum price per year
-(``ReferencePrice``) and a council's rate (``CouncilRate``), readable by every consortium user.
+Comparators: the Homecare Association's minimum price per year (``ReferencePrice``) and a
+council's rate (``CouncilRate``). Published figures (staff's, with their source) are readable by
+every consortium user; a consortium's own figures only by its users. Evidence compares with the
+published figure, or else with the consortium's own (marked ``own``); the snapshot councils see
+with the published figure only.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -31,7 +36,9 @@ from pricing import statistics
 from pricing.cost_model import LINE_LABELS
 from pricing.models import LINE_FIELDS, CostSubmission, CouncilRate, ReferencePrice, financial_year_label
 
-MIN_MEMBERS = 3
+MIN_MEMBERS = statistics.MIN_MEMBERS
+MIN_MEMBERS_FOR_QUARTILES = statistics.MIN_MEMBERS_FOR_QUARTILES
+DISCLOSURE_STEP = statistics.DISCLOSURE_STEP
 SUPPRESSED_CODE = "fewer_than_min_members"
 EVIDENCE_ROLES = (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
 
@@ -153,28 +160,52 @@ def latest_submission_rows(*, consortium: Consortium, financial_year: int | None
     )
 
 
-def evidence_table(*, consortium: Consortium, financial_year: int | None = None,
+def evidence_table(*, consortium: Consortium, full: bool, financial_year: int | None = None,
                    service_type: ServiceType | None = None) -> pd.DataFrame:
-    """The unsuppressed statistics frame (``pricing.statistics.cost_statistics``), in pence."""
+    """The statistics frame in pence: with ``full``, the exact statistics
+    (``pricing.statistics.cost_statistics``), for coordinators only; otherwise what disclosure
+    control lets everyone else see (``pricing.statistics.disclosed_statistics``)."""
     rows = latest_submission_rows(consortium=consortium, financial_year=financial_year,
                                   service_type=service_type)
-    frame = statistics.submissions_frame(rows)
-    return statistics.cost_statistics(statistics.by_region(frame))
+    frame = statistics.by_region(statistics.submissions_frame(rows))
+    return statistics.cost_statistics(frame) if full else statistics.disclosed_statistics(frame)
 
 
-def reference_price_for(financial_year: int) -> ReferencePrice | None:
-    return ReferencePrice.objects.filter(financial_year=financial_year).first()
+def _comparators(qs: QuerySet, consortium: Consortium | int | None) -> QuerySet:
+    """Published figures, and ``consortium``'s own (none but published without one); published
+    first."""
+    mine = Q(consortium__isnull=True)
+    if consortium is not None:
+        mine |= Q(consortium=consortium)
+    return qs.filter(mine).order_by(F("consortium").asc(nulls_first=True))
 
 
-def council_rate_for(*, council: Council, service_type: ServiceType,
+def reference_price_for(financial_year: int, *,
+                        consortium: Consortium | None = None) -> ReferencePrice | None:
+    """The published minimum price for the year, or else ``consortium``'s own figure."""
+    return _comparators(ReferencePrice.objects.filter(financial_year=financial_year), consortium).first()
+
+
+def council_rate_for(*, council: Council, service_type: ServiceType, financial_year: int,
+                     consortium: Consortium | None = None) -> CouncilRate | None:
+    """The council's published rate for the scope, or else ``consortium``'s own figure of it."""
+    qs = CouncilRate.objects.select_related("council", "service_type").filter(
+        council=council, service_type=service_type, financial_year=financial_year)
+    return _comparators(qs, consortium).first()
+
+
+def own_reference_price(*, consortium: Consortium, financial_year: int) -> ReferencePrice | None:
+    return ReferencePrice.objects.filter(consortium=consortium, financial_year=financial_year).first()
+
+
+def own_council_rate(*, consortium: Consortium, council: Council, service_type: ServiceType,
                      financial_year: int) -> CouncilRate | None:
-    return (CouncilRate.objects.select_related("council", "service_type")
-            .filter(council=council, service_type=service_type, financial_year=financial_year)
-            .first())
+    return CouncilRate.objects.filter(consortium=consortium, council=council, service_type=service_type,
+                                      financial_year=financial_year).first()
 
 
-def _money(value) -> Decimal:
-    return statistics.pounds(value)
+def _money(value) -> Decimal | None:
+    return None if value is None or pd.isna(value) else statistics.pounds(value)
 
 
 def _statistic(row: pd.Series | None, value: str, *, full: bool) -> Statistic:
@@ -224,10 +255,10 @@ def cost_evidence(*, viewer: User, consortium: Consortium, service_type: Service
     """Evidence for one service type, year and region as ``viewer`` may see it (suppressed
     unless the viewer is the consortium's coordinator). Two queries."""
     full = _check_viewer(viewer, consortium)
-    table = evidence_table(consortium=consortium, financial_year=financial_year,
+    table = evidence_table(consortium=consortium, full=full, financial_year=financial_year,
                            service_type=service_type)
-    return _evidence(table, service_type=service_type, financial_year=financial_year,
-                     region=region, full=full, reference=reference_price_for(financial_year))
+    return _evidence(table, service_type=service_type, financial_year=financial_year, region=region,
+                     full=full, reference=reference_price_for(financial_year, consortium=consortium))
 
 
 def evidence_by_service_type(*, viewer: User, consortium: Consortium, financial_year: int,
@@ -236,8 +267,8 @@ def evidence_by_service_type(*, viewer: User, consortium: Consortium, financial_
     """Evidence for every service type (in ``service_types``' order) for one year and region,
     from one query of submissions (plus the reference price, and the service types if not given)."""
     full = _check_viewer(viewer, consortium)
-    table = evidence_table(consortium=consortium, financial_year=financial_year)
-    reference = reference_price_for(financial_year)
+    table = evidence_table(consortium=consortium, full=full, financial_year=financial_year)
+    reference = reference_price_for(financial_year, consortium=consortium)
     if service_types is None:
         service_types = list(ServiceType.objects.order_by("name_en"))
     return [
@@ -265,9 +296,9 @@ def _statistic_snapshot(stat: Statistic) -> dict:
 def evidence_snapshot(*, consortium: Consortium, service_type: ServiceType, financial_year: int,
                       region: str | None = None) -> dict:
     """A JSON-able copy of the evidence for attaching to a negotiation round, which councils
-    see: always with disclosure control (fewer than MIN_MEMBERS members: suppressed; never a
-    minimum or maximum), money as strings of pounds, lines by code in the build-up's order."""
-    table = evidence_table(consortium=consortium, financial_year=financial_year,
+    see: always with disclosure control (``pricing.statistics.disclose``), money as strings of
+    pounds, lines by code in the build-up's order."""
+    table = evidence_table(consortium=consortium, full=False, financial_year=financial_year,
                            service_type=service_type)
     reference = reference_price_for(financial_year)
     evidence = _evidence(table, service_type=service_type, financial_year=financial_year,
@@ -282,10 +313,11 @@ def evidence_snapshot(*, consortium: Consortium, service_type: ServiceType, fina
         "region": region or None,
         "members": evidence.members,
         "min_members": MIN_MEMBERS,
+        "min_members_for_quartiles": MIN_MEMBERS_FOR_QUARTILES,
         "suppressed": evidence.suppressed,
         "reason": SUPPRESSED_CODE if evidence.suppressed else "",
-        "method": "latest submissions of active members; quartiles by linear interpolation "
-                  "(pandas default), in pence, rounded half up to the penny",
+        "method": "latest submissions of active members; nearest-rank median (from 3 members) "
+                  "and quartiles (from 5), rounded down to a whole 10p",
         "lines": [{"code": line.code, **_statistic_snapshot(line.statistic)} for line in evidence.lines],
         "total": _statistic_snapshot(evidence.total),
         "sum_of_line_medians": _text(evidence.sum_of_line_medians),
@@ -295,6 +327,8 @@ def evidence_snapshot(*, consortium: Consortium, service_type: ServiceType, fina
             "amount": str(reference.amount),
             "basis": reference.basis,
             "source": reference.source,
+            "source_url": reference.source_url,
+            "published_on": reference.published_on.isoformat() if reference.published_on else None,
         },
     }
 
@@ -322,13 +356,18 @@ def evidence_years(consortium: Consortium) -> list[int]:
 
 
 def reference_prices_visible_to(user: User) -> QuerySet[ReferencePrice]:
+    """Published figures and the user's consortium's own, by year, the published first."""
     if not can_see_comparators(user):
         return ReferencePrice.objects.none()
-    return ReferencePrice.objects.order_by("-financial_year")
+    return _comparators(ReferencePrice.objects.all(), user.consortium_id).order_by(
+        "-financial_year", F("consortium").asc(nulls_first=True))
 
 
 def council_rates_visible_to(user: User) -> QuerySet[CouncilRate]:
+    """Published rates and the user's consortium's own figures, the published first in a scope."""
     if not can_see_comparators(user):
         return CouncilRate.objects.none()
-    return CouncilRate.objects.select_related("council", "service_type").order_by(
-        "council__name_en", "service_type__name_en", "-financial_year", "pk")
+    return _comparators(CouncilRate.objects.select_related("council", "service_type"),
+                        user.consortium_id).order_by(
+        "council__name_en", "service_type__name_en", "-financial_year",
+        F("consortium").asc(nulls_first=True), "pk")

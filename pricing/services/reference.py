@@ -1,12 +1,16 @@
-"""Writes of the comparators of cost-of-care evidence (reference data coordinators maintain):
-the Homecare Association's minimum price per financial year and councils' current rates.
+"""Writes of the comparators of cost-of-care evidence: the Homecare Association's minimum price
+per financial year and councils' rates.
 
-Both are saved by their natural key (the year; the council, service type and year): saving a
-figure for a key that has one replaces it, and the history keeps the earlier value.
+Published figures (no consortium) are reference data staff keep in the back office (the admin),
+with their source; nobody changes them here. What a coordinator saves is the consortium's own
+figure, which only its users see: saved by its natural key within the consortium (the year; the
+council, service type and year), so saving a figure for a key that has one replaces it, and the
+history keeps the earlier value.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -34,7 +38,7 @@ def _save(obj, by: User, field: str) -> None:
 
 
 def _require_coordinator(by: User) -> None:
-    if not (by.is_authenticated and by.role == Role.COORDINATOR):
+    if not (by.is_authenticated and by.role == Role.COORDINATOR and by.consortium_id):
         raise PermissionDenied(_("Only coordinators maintain reference prices and council rates."))
 
 
@@ -57,38 +61,48 @@ def _check_amount(amount: Decimal, field: str) -> Decimal:
     return amount
 
 
+def _save_own(model, *, by: User, key: dict, values: dict):
+    """The coordinator's consortium's own figure for ``key``, created or replaced by ``values``.
+    Returns the row and whether it was created."""
+    _check_year(key["financial_year"])
+    # Lock the key's row: two coordinators saving the same figure at once update it in turn.
+    row = model.objects.select_for_update().filter(consortium_id=by.consortium_id, **key).first()
+    created = row is None
+    if created:
+        row = model(consortium_id=by.consortium_id, **key)
+    for name, value in values.items():
+        setattr(row, name, value)
+    _save(row, by, "financial_year")
+    return row, created
+
+
+def _source(source: str, source_url: str, published_on) -> dict:
+    return {"source": source[:300], "source_url": source_url[:500], "published_on": published_on}
+
+
 @transaction.atomic
 def reference_price_save(*, by: User, financial_year: int, amount: Decimal, basis: str = "",
-                         source: str = "") -> tuple[ReferencePrice, bool]:
-    """Record the Homecare Association's minimum price for a year (replacing the year's figure
-    if there is one). Returns the row and whether it was created."""
+                         source: str = "", source_url: str = "",
+                         published_on: dt.date | None = None) -> tuple[ReferencePrice, bool]:
+    """Record the consortium's own minimum price for a year (replacing its figure for the year
+    if it has one); the published figure is left as it is. Returns the row and whether it was
+    created."""
     _require_coordinator(by)
-    _check_year(financial_year)
     amount = _check_amount(amount, "amount")
-    # Lock the year's row: two coordinators saving the same year at once update it in turn.
-    price = ReferencePrice.objects.select_for_update().filter(financial_year=financial_year).first()
-    created = price is None
-    if created:
-        price = ReferencePrice(financial_year=financial_year)
-    price.amount, price.basis, price.source = amount, basis[:200], source[:300]
-    _save(price, by, "financial_year")
-    return price, created
+    return _save_own(ReferencePrice, by=by, key={"financial_year": financial_year},
+                     values={"amount": amount, "basis": basis[:200],
+                             **_source(source, source_url, published_on)})
 
 
 @transaction.atomic
 def council_rate_save(*, by: User, council: Council, service_type: ServiceType, financial_year: int,
-                      rate: Decimal, source: str = "") -> tuple[CouncilRate, bool]:
-    """Record a council's current rate for a service type and year (replacing the figure for that
-    scope if there is one). Returns the row and whether it was created."""
+                      rate: Decimal, source: str = "", source_url: str = "",
+                      published_on: dt.date | None = None) -> tuple[CouncilRate, bool]:
+    """Record the consortium's own figure of a council's rate for a service type and year
+    (replacing its figure for that scope if it has one); the published rate is left as it is.
+    Returns the row and whether it was created."""
     _require_coordinator(by)
-    _check_year(financial_year)
     rate = _check_amount(rate, "rate")
-    # Lock the scope's row: concurrent saves of one scope update it in turn.
-    row = (CouncilRate.objects.select_for_update()
-           .filter(council=council, service_type=service_type, financial_year=financial_year).first())
-    created = row is None
-    if created:
-        row = CouncilRate(council=council, service_type=service_type, financial_year=financial_year)
-    row.rate, row.source = rate, source[:300]
-    _save(row, by, "financial_year")
-    return row, created
+    return _save_own(CouncilRate, by=by,
+                     key={"council": council, "service_type": service_type, "financial_year": financial_year},
+                     values={"rate": rate, **_source(source, source_url, published_on)})

@@ -141,6 +141,11 @@ def _stat_values(stat: selectors.Statistic, full: bool) -> list:
     return values
 
 
+def _own_note(comparator, published_note: str) -> str:
+    """A consortium's own figure says so; a published one keeps its note."""
+    return _("Your consortium's own figure") if comparator.own else published_note
+
+
 def evidence_rows(evidence: selectors.Evidence, *, council: Council | None, council_rate) -> list[Row]:
     """Every row of the evidence table: the lines, the total (median of totals), the sum of line
     medians and the difference, then the comparators (their figure in the median column)."""
@@ -165,7 +170,7 @@ def evidence_rows(evidence: selectors.Evidence, *, council: Council | None, coun
     rows.append(Row(
         "reference_price", _("Homecare Association minimum price, %(year)s") % {"year": year},
         median_only(reference.amount if reference else None),
-        (reference.basis or "") if reference else _("No published figure for this year"),
+        _own_note(reference, reference.basis or "") if reference else _("No published figure for this year"),
         kind="comparator",
     ))
     if council is None:
@@ -173,7 +178,8 @@ def evidence_rows(evidence: selectors.Evidence, *, council: Council | None, coun
         council_label = _("Council rate")
     else:
         council_label = _("%(council)s rate, %(year)s") % {"council": council.name, "year": year}
-        council_note = "" if council_rate else _("No rate recorded for this council, service and year")
+        council_note = _own_note(council_rate, "") if council_rate else _(
+            "No rate recorded for this council, service and year")
     rows.append(Row("council_rate", council_label, median_only(council_rate.rate if council_rate else None),
                     council_note, kind="comparator"))
     return rows
@@ -222,7 +228,8 @@ def box_plot(all_evidence: list[selectors.Evidence]) -> dict:
     shown = [e for e in all_evidence if e.has_figures]
     full = any(e.full for e in all_evidence)
     extremes = [v for e in shown for v in (
-        (e.total.maximum,) if full and e.total.maximum is not None else (e.total.upper_quartile,))]
+        (e.total.maximum,) if full and e.total.maximum is not None else (e.total.upper_quartile,
+                                                                        e.total.median)) if v is not None]
     references = [e.reference_price.amount for e in all_evidence[:1] if e.reference_price]
     scale = _scale_max(extremes + references)
 
@@ -235,8 +242,9 @@ def box_plot(all_evidence: list[selectors.Evidence]) -> dict:
         kwargs = {}
         if e.has_figures:
             t = e.total
-            kwargs = {"box_x": x(t.lower_quartile), "box_width": x(t.upper_quartile) - x(t.lower_quartile),
-                      "median_x": x(t.median)}
+            kwargs = {"median_x": x(t.median)}
+            if t.lower_quartile is not None and t.upper_quartile is not None:  # from 5 members
+                kwargs.update(box_x=x(t.lower_quartile), box_width=x(t.upper_quartile) - x(t.lower_quartile))
             if t.minimum is not None and t.maximum is not None:
                 kwargs.update(min_x=x(t.minimum), max_x=x(t.maximum))
         boxes.append(Box(e, y, y + BOX_HEIGHT // 2 + 5, **kwargs))
@@ -268,7 +276,8 @@ def _evidence_context(request) -> dict:
     council_rate = None
     if filters["council"] is not None and chosen is not None:
         council_rate = selectors.council_rate_for(council=filters["council"], service_type=chosen,
-                                                  financial_year=filters["financial_year"])
+                                                  financial_year=filters["financial_year"],
+                                                  consortium=user.consortium)
     region_label = dict(form.fields["region"].choices).get(filters["region"] or "", _("All Wales"))
     return {
         "form": form, "filters": filters, "evidence": evidence, "all_evidence": all_evidence,
@@ -278,6 +287,8 @@ def _evidence_context(request) -> dict:
         "council_rate": council_rate, "region_label": region_label,
         "year_label": financial_year_label(filters["financial_year"]),
         "min_members": selectors.MIN_MEMBERS,
+        "min_members_for_quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES,
+        "disclosure_step": selectors.DISCLOSURE_STEP,
     }
 
 
@@ -341,9 +352,13 @@ def _xlsx(frame: pd.DataFrame, context: dict) -> bytes:
         (_("Members"), evidence.members),
         (_("Method"), _("Latest cost submissions of active members, pounds per contact hour. "
                         "Quartiles by linear interpolation between ranks (as QUARTILE.INC), "
-                        "worked in pence and rounded half up to the penny once.")),
+                        "worked in pence and rounded half up to the penny once.") if evidence.full
+         else _("Latest cost submissions of active members, pounds per contact hour. Each figure is "
+                "one member's figure by the nearest-rank method, rounded down to a whole "
+                "%(step)sp.") % {"step": selectors.DISCLOSURE_STEP}),
         (_("Disclosure control"), _("Figures built from fewer than %(n)s members are suppressed for "
-                                    "everyone but coordinators.") % {"n": selectors.MIN_MEMBERS}),
+                                    "everyone but coordinators; quartiles need %(quartiles)s members.")
+         % {"n": selectors.MIN_MEMBERS, "quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES}),
     ], columns=[_("Item"), _("Value")]).astype(object)
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
@@ -386,6 +401,18 @@ def _year_field() -> forms.IntegerField:
     )
 
 
+def _source_url_field() -> forms.URLField:
+    return forms.URLField(label=gettext_lazy("Link to the source (optional)"), max_length=500,
+                          required=False, assume_scheme="https",
+                          error_messages={"invalid": gettext_lazy("Enter a web address, like https://www.example.org/rates")})
+
+
+def _published_on_field() -> forms.DateField:
+    return forms.DateField(label=gettext_lazy("Date of the source (optional)"), required=False,
+                           help_text=gettext_lazy("For example, 2026-03-31."),
+                           error_messages={"invalid": gettext_lazy("Enter a date, like 2026-03-31")})
+
+
 class ReferencePriceForm(forms.Form):
     financial_year = _year_field()
     amount = _money_field(gettext_lazy("Minimum price per contact hour (£)"))
@@ -393,6 +420,8 @@ class ReferencePriceForm(forms.Form):
                             help_text=gettext_lazy("For example: Real Living Wage, England."))
     source = forms.CharField(label=gettext_lazy("Source"), max_length=300, required=False,
                              help_text=gettext_lazy("Where the figure was published."))
+    source_url = _source_url_field()
+    published_on = _published_on_field()
 
 
 class CouncilRateForm(forms.Form):
@@ -408,6 +437,8 @@ class CouncilRateForm(forms.Form):
     financial_year = _year_field()
     rate = _money_field(gettext_lazy("Rate per hour (£)"))
     source = forms.CharField(label=gettext_lazy("Source"), max_length=300, required=False)
+    source_url = _source_url_field()
+    published_on = _published_on_field()
 
 
 def _save_form(request, form, save, success_message) -> bool:
@@ -438,7 +469,7 @@ def reference_prices(request):
         ):
             return redirect("reference-prices")
     elif can_maintain:
-        form = ReferencePriceForm(initial=_reference_price_initial(request.GET))
+        form = ReferencePriceForm(initial=_reference_price_initial(request.GET, user.consortium))
     return render(request, "pricing/evidence/reference_prices.html", {
         "prices": selectors.reference_prices_visible_to(user), "form": form, "can_maintain": can_maintain,
     })
@@ -461,37 +492,44 @@ def council_rates(request):
         ):
             return redirect("council-rates")
     elif can_maintain:
-        form = CouncilRateForm(initial=_council_rate_initial(request.GET))
+        form = CouncilRateForm(initial=_council_rate_initial(request.GET, user.consortium))
     page = Paginator(selectors.council_rates_visible_to(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pricing/evidence/council_rates.html", {
         "page_obj": page, "form": form, "can_maintain": can_maintain,
     })
 
 
-def _reference_price_initial(query) -> dict:
+def _source_initial(comparator) -> dict:
+    return {"source": comparator.source, "source_url": comparator.source_url,
+            "published_on": comparator.published_on}
+
+
+def _reference_price_initial(query, consortium) -> dict:
     """Starting values from a "change" link (?financial_year=); anything else is ignored."""
     picked = forms.Form(query)
     picked.fields["financial_year"] = _year_field()
     if not picked.is_valid():
         return {}
     year = picked.cleaned_data["financial_year"]
-    existing = selectors.reference_price_for(year)
+    existing = (selectors.own_reference_price(consortium=consortium, financial_year=year)
+                or selectors.reference_price_for(year))
     if existing is None:
         return {"financial_year": year}
     return {"financial_year": year, "amount": existing.amount, "basis": existing.basis,
-            "source": existing.source}
+            **_source_initial(existing)}
 
 
-def _council_rate_initial(query) -> dict:
+def _council_rate_initial(query, consortium) -> dict:
     """Starting values from a "change" link (?council=&service_type=&financial_year=)."""
     picked = CouncilRateForm(query)
     picked.is_valid()
     data = getattr(picked, "cleaned_data", {})
     initial = {k: data[k] for k in ("council", "service_type", "financial_year") if data.get(k)}
     if len(initial) == 3:
-        existing = selectors.council_rate_for(**initial)
+        existing = (selectors.own_council_rate(consortium=consortium, **initial)
+                    or selectors.council_rate_for(**initial))
         if existing:
-            initial.update(rate=existing.rate, source=existing.source)
+            initial.update(rate=existing.rate, **_source_initial(existing))
     return initial
 
 

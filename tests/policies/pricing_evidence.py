@@ -4,9 +4,10 @@ pricing/apis/evidence.py).
 - evidence page, export and API: consortium users (coordinators: full statistics; board members
   and member users: suppressed); council reviewers are refused (403); another consortium's
   coordinator sees their own consortium's (empty) evidence;
-- reference prices and council rates: consortium users read them; coordinators (of any
-  consortium: the figures are shared reference data) save them; board members, member users and
-  council reviewers are refused (403).
+- reference prices and council rates: consortium users read the published figures and their own
+  consortium's; coordinators (of any consortium) save their consortium's own figure, never a
+  published one (staff keep those in the admin) or another consortium's; board members, member
+  users and council reviewers are refused (403).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ POLICIES = [
     Policy("cost-evidence", WEB_READ),
     Policy("cost-evidence-export", WEB_READ, query="file_format=csv"),
     Policy("reference-prices", WEB_READ),
-    # A coordinator's valid figure is saved (302 back to the list); other roles are refused.
+    # A coordinator's valid figure is saved as its consortium's own (302 back to the list); other
+    # roles are refused.
     Policy("reference-prices", personas(403, coordinator=302, coordinator_other=302, anonymous=302),
            method="POST", data=_reference_price),
     Policy("council-rates", WEB_READ),
