@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,8 +32,6 @@ from .selectors import ExpiryState
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d")
 DATE_HELP = _("For example, 2025-03-31.")
 MAX_WORKERS = 1_000_000
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-UPLOAD_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "doc", "docx", "odt", "xlsx", "xls", "ods"]
 
 
 PROPER_WORDS = ("Welsh", "English", "Cymraeg")
@@ -217,7 +215,6 @@ class DocumentForm(DomainErrorFormMixin, forms.Form):
                                  help_text=_("Leave empty if it does not expire. For example, 2026-03-31."))
     file = forms.FileField(
         label=_("File"), required=False, widget=forms.FileInput,
-        validators=[FileExtensionValidator(UPLOAD_EXTENSIONS)],
         help_text=_("PDF, image, word-processor or spreadsheet file, up to 10 MB."),
     )
 
@@ -233,12 +230,6 @@ class DocumentForm(DomainErrorFormMixin, forms.Form):
                 "Leave empty to keep the current file. PDF, image, word-processor or spreadsheet "
                 "file, up to 10 MB."
             )
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file must be 10 MB or smaller."))
-        return upload
 
     def document_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.FIELDS}

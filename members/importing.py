@@ -15,25 +15,38 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pandas as pd
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
 from consortium.models import Council, Role, ServiceType, TimeBand, User
 
-from .models import CapacityDeclaration, MemberCoop, MembershipStatus
+from .models import (
+    CAPACITY_IMPORT_JOB_TRANSITIONS,
+    CapacityDeclaration,
+    CapacityImportJob,
+    CapacityImportJobStatus,
+    CapacityImportStage,
+    MemberCoop,
+    MembershipStatus,
+)
 from .selectors import members_editable_by
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = (
     "member",
@@ -55,6 +68,10 @@ MAX_UNCOMPRESSED_XLSX_BYTES = 250 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_ERRORS_SHOWN = 200
 BATCH_SIZE = 2_000
+# Files with more rows than this are imported by a background job (members.tasks); smaller ones
+# inside the request, for an answer straight away.
+INLINE_MAX_ROWS = 5_000
+PROGRESS_EVERY = 1_000
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -143,7 +160,26 @@ def _read_bytes(file: Any) -> bytes:
     return data
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+class _Table:
+    """The rows read from a file, up to a limit: ``header`` (the first row's cells), ``rows``
+    (the cells of each row below it) and ``numbers`` (each row's number in the spreadsheet, the
+    header being row 1). ``over_limit``: reading stopped at the row past the limit, unread."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.rows: list[list[str]] = []
+        self.numbers: list[int] = []
+        self.filled = 0  # rows with at least one cell filled in
+        self.over_limit = False
+
+
+def _csv_records(data: bytes) -> tuple[int, Iterator[list[str]]]:
+    """(an estimate of the rows, the rows' cells one row at a time), read as they come."""
+    if data[:4] == b"PK\x03\x04":
+        raise _file_error(
+            _("This file is an Excel workbook with a .csv name. Name it .xlsx, or save it "
+              "from Excel as CSV UTF-8.")
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -155,31 +191,43 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise _file_error(_("The file does not look like a CSV text file."))
     if not text.strip():
         raise _file_error(_("The file is empty."))
-    try:
-        # header=None: the first row is read as data, so a row with more cells than the header
-        # is an error (with a header, pandas would silently turn the extra cells into an index).
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, na_filter=False, keep_default_na=False,
-            skip_blank_lines=False, header=None,
-        )
-    except pd.errors.EmptyDataError:
-        raise _file_error(_("The file is empty.")) from None
-    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found:
-            expected, line, saw = found.groups()
+
+    def records() -> Iterator[list[str]]:
+        width = None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            for number, cells in enumerate(reader, start=1):
+                if width is None:
+                    width = len(cells)
+                elif len(cells) > width:
+                    raise _file_error(
+                        _("Row %(row)s has %(saw)s cells but the header row has %(expected)s. Remove "
+                          "the extra cells, or put text that contains commas in quotes.")
+                        % {"row": number, "saw": len(cells), "expected": width}
+                    )
+                yield cells
+        except csv.Error:
             raise _file_error(
-                _("Row %(row)s has %(saw)s cells but the header row has %(expected)s. Remove the "
-                  "extra cells, or put text that contains commas in quotes.")
-                % {"row": line, "saw": saw, "expected": expected}
+                _("The file could not be read as CSV. Check that it is saved as comma-separated "
+                  "values with a header row.")
             ) from None
-        raise _file_error(
-            _("The file could not be read as CSV. Check that it is saved as comma-separated "
-              "values with a header row.")
-        ) from None
+
+    return data.count(b"\n") + 1, records()
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _cell_text(value: Any) -> str:
+    """A workbook cell as the text a person typed: whole numbers without ".0", a date cell as
+    "YYYY-MM-DD 00:00:00", an empty cell as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_records(data: bytes) -> tuple[int, Iterator[list[str]]]:
+    """(the rows the first sheet says it has, its rows' cells one row at a time), streamed by
+    openpyxl's read-only mode: a row is parsed only when it is asked for."""
     not_xlsx = _file_error(
         _("The file could not be read as an Excel workbook (.xlsx). Save it again from your "
           "spreadsheet program as .xlsx or as CSV UTF-8.")
@@ -191,42 +239,78 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise not_xlsx from None
     try:
-        return pd.read_excel(
-            io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl", header=None,
-            na_filter=False, keep_default_na=False,
-        )
-    except DomainError:
-        raise
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        estimate = sheet.max_row or 0
     except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
         raise not_xlsx from None
 
+    def records() -> Iterator[list[str]]:
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                yield [_cell_text(v) for v in values]
+        except DomainError:
+            raise
+        except Exception:  # noqa: BLE001 - a damaged sheet fails part-way
+            raise not_xlsx from None
+        finally:
+            workbook.close()
 
-def _read_frame(data: bytes, filename: str) -> pd.DataFrame:
+    return estimate, records()
+
+
+def _read_table(data: bytes, filename: str, *, limit: int,
+                on_rows: Callable[[int, int], None] | None = None) -> _Table:
+    """Read the file's rows until more than ``limit`` rows are filled in, and no further.
+
+    ``on_rows(rows read, estimated rows)`` is called every ``PROGRESS_EVERY`` rows."""
     if not data:
         raise _file_error(_("The file is empty."))
     extension = os.path.splitext(filename or "")[1].lower()
     if extension == ".xlsx":
-        frame = _read_xlsx(data)
+        estimate, records = _xlsx_records(data)
     elif extension == ".csv":
-        if data[:4] == b"PK\x03\x04":
-            raise _file_error(
-                _("This file is an Excel workbook with a .csv name. Name it .xlsx, or save it "
-                  "from Excel as CSV UTF-8.")
-            )
-        frame = _read_csv(data)
+        estimate, records = _csv_records(data)
     else:
         raise _file_error(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
-    if frame.empty:
+    table = _Table()
+    for number, cells in enumerate(records, start=1):
+        if table.header is None:
+            table.header = cells
+            continue
+        if any(str(cell).strip() for cell in cells):
+            if table.filled == limit:
+                table.over_limit = True
+                records.close()
+                break
+            table.filled += 1
+        table.rows.append(cells)
+        table.numbers.append(number)
+        if on_rows is not None and number % PROGRESS_EVERY == 0:
+            on_rows(number, estimate)
+    if table.header is None or (not table.rows and not any(c.strip() for c in table.header)):
         raise _file_error(_("The file is empty."))
-    # Plain Python strings from here on (object arrays are much faster to walk than pandas'
-    # string arrays); the first row names the columns, and the index becomes the row number a
-    # spreadsheet shows (the header is row 1).
-    frame = frame.astype(object).fillna("")
-    header = [str(v) for v in frame.iloc[0].tolist()]
-    frame = frame.iloc[1:]
-    frame.columns = range(len(header))
-    frame.index = frame.index + 1
-    frame.attrs["header"] = header
+    return table
+
+
+def _check_row_limit(table: _Table) -> None:
+    if table.over_limit:
+        raise _file_error(
+            _("The file has more than %(max)s rows; import at most %(max)s rows at a time.")
+            % {"max": MAX_ROWS}
+        )
+
+
+def _frame(table: _Table) -> pd.DataFrame:
+    """The rows as a frame of strings: one column per cell position, the index being the row
+    number a spreadsheet shows, and the header's cells in ``attrs["header"]``."""
+    width = max([len(table.header), *(len(cells) for cells in table.rows)])
+    header = table.header + [""] * (width - len(table.header))
+    frame = pd.DataFrame(
+        [cells + [""] * (width - len(cells)) for cells in table.rows],
+        columns=range(width), index=table.numbers, dtype=object,
+    )
+    frame.attrs["header"] = [str(v) for v in header]
     return frame
 
 
@@ -265,11 +349,6 @@ def _normalise_frame(frame: pd.DataFrame, *, member_required: bool) -> pd.DataFr
     cleaned = cleaned[(cleaned != "").to_numpy().any(axis=1)]
     if cleaned.empty:
         raise _file_error(_("The file has no rows of data below the header row."))
-    if len(cleaned) > MAX_ROWS:
-        raise _file_error(
-            _("The file has %(n)s rows; import at most %(max)s rows at a time.")
-            % {"n": len(cleaned), "max": MAX_ROWS}
-        )
     return cleaned
 
 
@@ -457,24 +536,149 @@ def _pair_array(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
 # The service
 
 
-def capacity_import(*, user: User, file: Any, filename: str) -> ImportResult:
-    """Import every row of the file, or none of them.
-
-    Raises ``ImportRejected`` with every row error, or ``DomainError`` (field "file") when the
-    file itself cannot be used: wrong type, undecodable, empty, or missing columns.
-    """
+def _check_can_import(user: User) -> None:
     if not can_import_capacity(user):
         raise DomainError(_("Only coordinators and member co-ops can import capacity."),
                           code="forbidden")
-    data = _read_bytes(file)
-    frame = _normalise_frame(_read_frame(data, filename), member_required=user.role != Role.MEMBER)
+
+
+def _import_atomically(table: _Table, user: User, *, then: Callable[[ImportResult], None] | None = None
+                       ) -> ImportResult:
+    """Validate and write every row in one transaction (``then(result)`` inside it too)."""
+    _check_row_limit(table)
+    frame = _normalise_frame(_frame(table), member_required=user.role != Role.MEMBER)
     try:
         with transaction.atomic():
-            return _import_frame(frame, user)
+            result = _import_frame(frame, user)
+            if then is not None:
+                then(result)
+            return result
     except IntegrityError:
         raise _file_error(
             _("Capacity changed while the file was being imported; nothing was saved. Try again.")
         ) from None
+
+
+def capacity_import(*, user: User, file: Any, filename: str) -> ImportResult:
+    """Import every row of the file, or none of them, inside this call (at most ``MAX_ROWS``).
+
+    Raises ``ImportRejected`` with every row error, or ``DomainError`` (field "file") when the
+    file itself cannot be used: wrong type, undecodable, empty, too many rows (found without
+    reading past the limit), or missing columns.
+    """
+    _check_can_import(user)
+    return _import_atomically(_read_table(_read_bytes(file), filename, limit=MAX_ROWS), user)
+
+
+def capacity_import_start(*, user: User, file: Any, filename: str) -> ImportResult | CapacityImportJob:
+    """Import a file of up to ``INLINE_MAX_ROWS`` rows now (as ``capacity_import``), or queue a
+    larger one as a background job, which starts once this commits; returns the result or the
+    job. Reads no further than the row past ``INLINE_MAX_ROWS`` to decide."""
+    _check_can_import(user)
+    data = _read_bytes(file)
+    table = _read_table(data, filename, limit=INLINE_MAX_ROWS)
+    if not table.over_limit:
+        return _import_atomically(table, user)
+    job = CapacityImportJob.objects.create(
+        requested_by=user, filename=os.path.basename(filename or "")[:255], content=data,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: _enqueue_job(job_id))
+    return job
+
+
+def _enqueue_job(job_id: int) -> None:
+    from members.tasks import run_capacity_import_job  # the task module imports this one
+
+    try:
+        run_capacity_import_job.delay(job_id)
+    except Exception:  # the broker is down: say so rather than leave the job queued for ever
+        logger.exception("Capacity import job %s could not be queued", job_id)
+        job = CapacityImportJob.objects.filter(pk=job_id).first()
+        with translation.override(job.language if job else None):
+            error = _("The import could not be started: the background worker cannot be reached. "
+                      "Nothing was imported; try again in a few minutes.")
+        _job_move(job_id=job_id, to=CapacityImportJobStatus.FAILED, error=error)
+
+
+class _JobGone(Exception):
+    """The job is no longer running: its import is rolled back."""
+
+
+def _job_move(*, job_id: int, to: str, **fields: Any) -> CapacityImportJob | None:
+    """The one place a job's status moves: lock its row; do nothing when it is already there or
+    the transitions table does not allow the move; else set ``fields`` (and the stage, the end
+    time and the emptied file of a job that ends) and save it with its audit row."""
+    with transaction.atomic():
+        job = CapacityImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status == to or to not in CAPACITY_IMPORT_JOB_TRANSITIONS[job.status]:
+            return None
+        job.status = to
+        if to in (CapacityImportJobStatus.DONE, CapacityImportJobStatus.FAILED):
+            fields.update(finished_at=timezone.now(), content=b"", stage=CapacityImportStage.DONE)
+            if to == CapacityImportJobStatus.DONE:
+                fields["progress"] = 100
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job._history_user = job.requested_by
+        job.save(update_fields=["status", *fields])
+    return job
+
+
+class _JobProgress:
+    """Writes a running job's progress in short UPDATEs outside the import's transaction, so the
+    progress page sees it: reading the file is 5-50%, checking and saving 50-100%."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+
+    def write(self, **fields: Any) -> None:
+        running = CapacityImportJob.objects.filter(pk=self.job_id, status=CapacityImportJobStatus.RUNNING)
+        running.update(**fields)
+
+    def reading(self, rows: int, estimate: int) -> None:
+        share = min(1.0, rows / estimate) if estimate else 0.0
+        self.write(rows_read=rows, progress=5 + round(45 * share))
+
+
+def capacity_import_job_run(*, job_id: int) -> str | None:
+    """Run one queued import job (what the Celery task calls): mark it running, read the file
+    writing progress, import it all or nothing and mark it done in the same transaction; or
+    mark it failed with every row error or the file's problem, having changed nothing. Safe to
+    call twice: a job that is not queued is left as it is. Returns the job's status."""
+    job = _job_move(job_id=job_id, to=CapacityImportJobStatus.RUNNING, started_at=timezone.now(),
+                    stage=CapacityImportStage.READING, progress=5)
+    if job is None:
+        return CapacityImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+    progress = _JobProgress(job.pk)
+
+    def finish(result: ImportResult) -> None:
+        if _job_move(job_id=job.pk, to=CapacityImportJobStatus.DONE, created=result.created,
+                     superseded=result.superseded, rows=result.rows) is None:
+            raise _JobGone  # taken for stopped meanwhile: roll the import back
+
+    with translation.override(job.language):
+        try:
+            user = job.requested_by
+            _check_can_import(user)
+            table = _read_table(bytes(job.content), job.filename, limit=MAX_ROWS, on_rows=progress.reading)
+            progress.write(rows_read=len(table.rows) + 1, progress=50, stage=CapacityImportStage.CHECKING)
+            _import_atomically(table, user, then=finish)
+        except _JobGone:
+            pass
+        except ImportRejected as rejected:
+            _job_move(job_id=job.pk, to=CapacityImportJobStatus.FAILED,
+                      row_errors=[e.as_dict() for e in rejected.shown], error_count=len(rejected.errors))
+        except DomainError as error:
+            _job_move(job_id=job.pk, to=CapacityImportJobStatus.FAILED, error=str(error.message))
+        except Exception:
+            logger.exception("Capacity import job %s failed", job.pk)
+            _job_move(job_id=job.pk, to=CapacityImportJobStatus.FAILED,
+                      error=_("The import failed because of an unexpected error, which has been "
+                              "recorded. Nothing was imported: try again, and if it fails again, tell "
+                              "the system's administrators."))
+    return CapacityImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
 
 
 def _import_frame(frame: pd.DataFrame, user: User) -> ImportResult:

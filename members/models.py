@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -386,6 +388,87 @@ class CapacityDeclaration(models.Model):
     @property
     def available_volume(self) -> Decimal:
         return self.declared_volume - self.committed_volume
+
+
+class CapacityImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Not imported")
+
+
+CAPACITY_IMPORT_JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CapacityImportJobStatus.QUEUED: (CapacityImportJobStatus.RUNNING, CapacityImportJobStatus.FAILED),
+    CapacityImportJobStatus.RUNNING: (CapacityImportJobStatus.DONE, CapacityImportJobStatus.FAILED),
+    CapacityImportJobStatus.DONE: (),
+    CapacityImportJobStatus.FAILED: (),
+}
+CAPACITY_IMPORT_JOB_STALE_AFTER = dt.timedelta(hours=1)
+LIVE_CAPACITY_IMPORT_JOB_STATUSES = (CapacityImportJobStatus.QUEUED, CapacityImportJobStatus.RUNNING)
+
+
+class CapacityImportStage(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker to start it")
+    READING = "reading", _("Reading the rows of the file")
+    CHECKING = "checking", _("Checking every row and saving")
+    DONE = "done", _("Finished")
+
+
+class CapacityImportJob(models.Model):
+    """An import of a capacity file too large to make inside a web request (more than
+    ``members.importing.INLINE_MAX_ROWS`` rows): queued, then run by a Celery worker
+    (``members.tasks.run_capacity_import_job``), which writes its progress here. All or nothing
+    as an import in the request: a failed job changes no declaration.
+
+    ``content`` holds the uploaded file until the job ends (then it is emptied); ``row_errors``
+    the first errors found (``error_count`` all of them), ``error`` a problem with the file
+    itself. ``progress``, ``stage`` and ``rows_read`` are written by plain UPDATEs while it
+    runs, so they stay out of the audit history.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                     related_name="+", editable=False)
+    language = models.CharField(max_length=10, default="en", editable=False)
+    filename = models.CharField(_("file name"), max_length=255, editable=False)
+    content = models.BinaryField(editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=CapacityImportJobStatus.choices,
+                              default=CapacityImportJobStatus.QUEUED, editable=False)
+    stage = models.CharField(_("stage"), max_length=20, choices=CapacityImportStage.choices,
+                             default=CapacityImportStage.QUEUED, editable=False)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False,
+                                                validators=[MaxValueValidator(100)])
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0, editable=False)
+    created = models.PositiveIntegerField(_("declarations created"), null=True, editable=False)
+    superseded = models.PositiveIntegerField(_("declarations superseded"), null=True, editable=False)
+    rows = models.PositiveIntegerField(_("rows imported"), null=True, editable=False)
+    error = models.TextField(_("problem with the file"), blank=True, editable=False)
+    row_errors = models.JSONField(_("row errors"), default=list, blank=True, editable=False)
+    error_count = models.PositiveIntegerField(_("errors found"), default=0, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["content", "progress", "stage", "rows_read", "row_errors"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("capacity import job")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100),
+                                   name="capacity_import_job_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.get_status_display()} ({self.progress}%)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_CAPACITY_IMPORT_JOB_STATUSES
+
+    @property
+    def is_stale(self) -> bool:
+        """Live for longer than any import takes: its worker has stopped, and nothing was saved
+        (the import is one transaction)."""
+        return self.is_live and self.created_at < timezone.now() - CAPACITY_IMPORT_JOB_STALE_AFTER
 
 
 class BallotStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, 
 
 from .models import (
     CapacityDeclaration,
+    CapacityImportJob,
     ComplianceDocument,
     MemberCoop,
     MembershipStatus,
@@ -100,6 +101,16 @@ def capacity_get_for_user(user: User, pk: int) -> CapacityDeclaration:
     try:
         return capacity_visible_to(user, current_only=False).get(pk=pk)
     except (CapacityDeclaration.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def capacity_import_job_get_for_user(user: User, pk: int) -> CapacityImportJob:
+    """A capacity import job the user asked for (no one else's: its file is theirs); 404
+    otherwise. The file's bytes are not loaded."""
+    try:
+        return CapacityImportJob.objects.defer("content").select_related("requested_by").get(
+            pk=pk, requested_by_id=user.pk)
+    except (CapacityImportJob.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

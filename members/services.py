@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
 from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 
@@ -29,6 +30,9 @@ from .models import (
 )
 
 REMINDER_THRESHOLDS_DAYS = (30,)
+# A compliance document's file, checked here for the web form and the API alike.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "doc", "docx", "odt", "xlsx", "xls", "ods")
 
 MEMBER_FIELDS = {
     "legal_name", "trading_name", "legal_form", "society_number", "company_number",
@@ -149,6 +153,7 @@ def member_set_status(
     if not reason or not reason.strip():
         raise DomainError(_("Give a reason for the change."), field="reason")
     effective_on = effective_on or timezone.localdate()
+    check_date_in_range(effective_on, field="effective_on", what=_("the date the change takes effect"))
     MembershipStatusChange.objects.create(
         coop=coop,
         from_status=coop.status,
@@ -220,9 +225,26 @@ def _check_document_dates(issued_on: dt.date | None, expires_on: dt.date | None)
                           field="expires_on")
 
 
+def _check_document_file(file: Any) -> None:
+    """A compliance document's file: one of the allowed types, by its name, and 10 MB at most."""
+    if not file:
+        return
+    name = str(getattr(file, "name", "") or "")
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in DOCUMENT_EXTENSIONS:
+        raise DomainError(
+            _("Upload a PDF, image, word-processor or spreadsheet file (%(extensions)s).")
+            % {"extensions": ", ".join(f".{e}" for e in DOCUMENT_EXTENSIONS)},
+            field="file",
+        )
+    if file.size > MAX_DOCUMENT_BYTES:
+        raise DomainError(_("The file must be 10 MB or smaller."), field="file")
+
+
 @transaction.atomic
 def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> ComplianceDocument:
     _check_document_dates(fields.get("issued_on"), fields.get("expires_on"))
+    _check_document_file(fields.get("file"))
     doc = ComplianceDocument(coop=coop, uploaded_by=by, **fields)
     doc._history_user = by
     doc.save()
@@ -232,6 +254,7 @@ def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> Comp
 @transaction.atomic
 def document_update(*, document: ComplianceDocument, by: User | None,
                     **fields: Any) -> ComplianceDocument:
+    _check_document_file(fields.get("file"))
     doc = ComplianceDocument.objects.select_for_update().get(pk=document.pk)
     for name, value in fields.items():
         setattr(doc, name, value)

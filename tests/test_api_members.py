@@ -289,7 +289,9 @@ def test_coordinator_moves_membership_status_and_the_change_is_listed(api_for, w
     [({"to_status": "applicant", "reason": "Back"}, "to_status"),
      ({"to_status": "dormant", "reason": "x"}, "to_status"),
      ({"to_status": "suspended", "reason": ""}, "reason"),
-     ({"to_status": "suspended", "reason": "x", "effective_on": "31/01/2025"}, "effective_on")],
+     ({"to_status": "suspended", "reason": "x", "effective_on": "31/01/2025"}, "effective_on"),
+     ({"to_status": "suspended", "reason": "x", "effective_on": "1900-01-01"}, "effective_on"),
+     ({"to_status": "suspended", "reason": "x", "effective_on": "2999-01-01"}, "effective_on")],
 )
 def test_bad_status_moves_are_refused_by_field(api_for, world, payload, field):
     response = api_for("coordinator").post(f"{API}/members/{world.coop_a.pk}/status/", payload,
@@ -723,6 +725,31 @@ def test_lists_use_a_fixed_number_of_queries(api_for, many, django_assert_max_nu
         response = api.get(API + url.format(council=many.council.pk))
     assert response.status_code == 200, response.content
     assert len(response.json()["results"]) >= min_rows
+
+
+@pytest.mark.parametrize("name, size, message", [
+    ("page.html", 30, "Upload a PDF, image, word-processor or spreadsheet file"),
+    ("policy.pdf", 10 * 1024 * 1024 + 1, "The file must be 10 MB or smaller."),
+])
+def test_document_file_of_a_disallowed_type_or_too_large_is_refused_on_create_and_update(
+        api_for, documents, settings, tmp_path, name, size, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    api = api_for("coordinator")
+    doc = documents["a_ok"]
+    response = api.post(f"{API}/compliance-documents/",
+                        {"coop": doc.coop_id, "doc_type": "accounts", "title": "Accounts",
+                         "file": SimpleUploadedFile(name, b"<" * size)}, format="multipart")
+    assert response.status_code == 400
+    assert message in response.json()["file"][0]
+    response = api.patch(f"{API}/compliance-documents/{doc.pk}/",
+                         {"file": SimpleUploadedFile(name, b"<" * size)}, format="multipart")
+    assert response.status_code == 400
+    assert message in response.json()["file"][0]
+    doc.refresh_from_db()
+    assert not doc.file
+    assert ComplianceDocument.objects.count() == len(documents)
 
 
 def test_member_uploads_a_document_file_as_multipart(api_for, world, settings, tmp_path):

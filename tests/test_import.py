@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consortium.errors import DomainError
+from members import importing
 from members.importing import (
     COLUMNS,
     MAX_ERRORS_SHOWN,
@@ -23,7 +24,8 @@ from members.importing import (
     capacity_import,
     capacity_template,
 )
-from members.models import CapacityDeclaration, MembershipStatus
+from members.models import CapacityDeclaration, CapacityImportJob, MembershipStatus
+from members.tasks import run_capacity_import_job
 from tests import factories as f
 
 API_IMPORT = "/api/v1/capacity-declarations/import/"
@@ -659,3 +661,175 @@ def test_concurrent_imports_and_declarations_leave_one_current_row_per_scope(wor
     assert versions.count() == 4
     assert versions.filter(is_current=True).count() == 1
     assert versions.filter(supersedes__isnull=True).count() == 1  # one chain, no fork
+
+
+# --- large files: the row limit, and the background job -----------------------------------------
+
+
+BANDS = ["weekday_day", "evening", "night", "weekend", "bank_holiday"]
+
+
+def five_scopes(**overrides) -> list[dict]:
+    """Five good rows, one per time band of co-op A in Cardiff."""
+    return [row(time_band=band, **overrides) for band in BANDS]
+
+
+def count_rows_read(monkeypatch, reader: str) -> list[list[str]]:
+    """Spy on one of the file readers: the rows it has handed over so far."""
+    read: list[list[str]] = []
+    original = getattr(importing, reader)
+
+    def spy(data):
+        estimate, records = original(data)
+
+        def counted():
+            for cells in records:
+                read.append(cells)
+                yield cells
+
+        return estimate, counted()
+
+    monkeypatch.setattr(importing, reader, spy)
+    return read
+
+
+@pytest.mark.parametrize(("make", "filename", "reader"),
+                         [(csv_file, "big.csv", "_csv_records"), (xlsx_file, "big.xlsx", "_xlsx_records")])
+def test_a_file_over_the_row_limit_is_refused_without_reading_past_the_limit(world, monkeypatch, make,
+                                                                            filename, reader):
+    monkeypatch.setattr(importing, "MAX_ROWS", 20)
+    data = make([row(declared_volume=str(n)) for n in range(400)])
+    read = count_rows_read(monkeypatch, reader)
+
+    with pytest.raises(DomainError) as caught:
+        capacity_import(user=world.user("coordinator"), file=data, filename=filename)
+
+    assert caught.value.field == "file"
+    assert "more than 20 rows" in str(caught.value.message)
+    assert len(read) == 1 + 21  # the header, the 20 rows allowed and the one past them
+    assert not CapacityDeclaration.objects.exists()
+
+
+def test_blank_rows_do_not_count_towards_the_row_limit(world, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 2)
+    text = csv_file([row()]).decode() + ",,,,,,,,,,\r\n" * 5 + ",".join(row(time_band="night").values())
+
+    assert capacity_import(user=world.user("coordinator"), file=text.encode(), filename="c.csv").created == 2
+
+
+def test_a_file_above_the_inline_threshold_is_imported_by_a_job_with_progress_like_inline(
+        client_for, world, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
+    old = f.CapacityDeclarationFactory(coop=world.coop_a, council=world.council, time_band="night",
+                                       committed_volume=Decimal("5"))
+    data = xlsx_file(five_scopes())
+    client = client_for("coordinator")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("capacity-import"), {"file": upload("big.xlsx", data)})
+    job = CapacityImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("capacity-import-job", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting for a worker to start it" in page and "0% done" in page
+    assert f'hx-get="{reverse("capacity-import-job-progress", args=[job.pk])}"' in page
+    assert current_rows().get() == old  # nothing imported until the job runs
+
+    for callback in callbacks:  # Celery is eager in tests: the task runs here
+        callback()
+
+    progress = client.get(reverse("capacity-import-job-progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert progress["HX-Refresh"] == "true"
+    page = client.get(response["Location"]).content.decode()
+    assert "5 declarations imported, 1 superseded." in page
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.created, job.superseded, job.rows) == ("done", 100, 5, 1, 5)
+    assert bytes(job.content) == b""  # the file is not kept once imported
+
+    fields = ("coop_id", "service_type_id", "council_id", "time_band", "valid_from", "declared_volume",
+              "committed_volume", "staff_fte", "welsh_speaking_share", "min_package", "max_package")
+    by_job = sorted(current_rows().values_list(*fields))
+    CapacityDeclaration.objects.exclude(pk=old.pk).delete()
+    CapacityDeclaration.objects.filter(pk=old.pk).update(is_current=True)
+    inline = capacity_import(user=world.user("coordinator"), file=data, filename="big.xlsx")
+    assert sorted(current_rows().values_list(*fields)) == by_job
+    assert (inline.created, inline.superseded, inline.rows) == (job.created, job.superseded, job.rows)
+
+
+def test_a_job_writes_its_progress_while_it_reads(world, monkeypatch):
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
+    job = CapacityImportJob.objects.create(requested_by=world.user("coordinator"), filename="c.csv",
+                                           content=csv_file(five_scopes()))
+    seen = []
+    original = importing._JobProgress.write
+
+    def spy(self, **fields):
+        original(self, **fields)
+        seen.append(CapacityImportJob.objects.values("stage", "progress", "rows_read").get(pk=job.pk))
+
+    monkeypatch.setattr(importing._JobProgress, "write", spy)
+
+    assert importing.capacity_import_job_run(job_id=job.pk) == "done"
+
+    assert [s["stage"] for s in seen] == ["reading", "reading", "reading", "checking"]
+    assert [s["rows_read"] for s in seen] == [2, 4, 6, 6]
+    progress = [s["progress"] for s in seen]
+    assert progress == sorted(progress) and progress[0] > 5 and progress[-1] == 50
+
+
+def test_a_job_runs_once_however_often_its_task_is_delivered(world):
+    job = CapacityImportJob.objects.create(requested_by=world.user("coordinator"), filename="c.csv",
+                                           content=csv_file(five_scopes()))
+
+    assert run_capacity_import_job.delay(job.pk).get() == "done"
+    assert run_capacity_import_job.delay(job.pk).get() == "done"
+
+    assert CapacityDeclaration.objects.count() == 5
+
+
+def test_a_job_with_row_errors_imports_nothing_and_lists_them(api_for, client_for, world, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
+    data = csv_file([*five_scopes()[:4], row(time_band="mornings")])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for("member_a").post(API_IMPORT, {"file": upload("big.csv", data)},
+                                            format="multipart")
+
+    assert response.status_code == 202, response.content
+    job = CapacityImportJob.objects.get()
+    url = f"/api/v1/capacity-declarations/import-jobs/{job.pk}/"
+    assert response["Location"] == response.json()["url"] == url
+    body = api_for("member_a").get(response["Location"]).json()
+    assert (body["status"], body["error_count"], body["created"]) == ("failed", 1, None)
+    assert body["errors"] == [{"row": 6, "column": "time_band",
+                               "message": body["errors"][0]["message"]}]
+    assert not CapacityDeclaration.objects.exists()
+    assert api_for("member_b").get(response["Location"]).status_code == 404
+    assert api_for("coordinator").get(response["Location"]).status_code == 404
+    page = client_for("member_a").get(reverse("capacity-import-job", args=[job.pk])).content.decode()
+    assert "The file has 1 error. Nothing was imported" in page and 'id="row-errors"' in page
+
+
+def test_a_job_over_the_row_limit_fails_and_says_why(world, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 4)
+    job = CapacityImportJob.objects.create(requested_by=world.user("coordinator"), filename="c.xlsx",
+                                           content=xlsx_file(five_scopes()))
+
+    assert importing.capacity_import_job_run(job_id=job.pk) == "failed"
+
+    job.refresh_from_db()
+    assert "more than 4 rows" in job.error
+    assert not CapacityDeclaration.objects.exists()
+
+
+def test_the_api_answers_a_small_file_at_once_and_a_large_one_with_a_job(api_for, world, monkeypatch):
+    monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 5)
+    api = api_for("coordinator")
+
+    small = api.post(API_IMPORT, {"file": upload("c.csv", csv_file(five_scopes()))}, format="multipart")
+    large = api.post(API_IMPORT, {"file": upload("c.csv", csv_file(five_scopes(declared_volume="90") + [
+        row(time_band="weekday_day", council="GB-GWN")]))}, format="multipart")
+
+    assert small.status_code == 201 and small.json()["created"] == 5
+    assert large.status_code == 202 and large.json()["status"] == "queued"

@@ -393,6 +393,17 @@ def test_status_change_without_reason_or_to_a_disallowed_status_changes_nothing(
     assert world.coop_a.status == MembershipStatus.ACTIVE
 
 
+@pytest.mark.parametrize("when", ["1900-01-01", "1999-12-31", "2101-01-01", "2999-01-01"])
+def test_status_change_dated_outside_2000_to_2100_errs_on_the_date(client_for, world, when):
+    response = client_for("coordinator").post(reverse("member-status", args=[world.coop_a.pk]), {
+        "to_status": "suspended", "reason": "Missing insurance", "effective_on": when,
+    })
+    assert "between 2000 and 2100" in field_error(response, "effective_on")
+    world.coop_a.refresh_from_db()
+    assert world.coop_a.status == MembershipStatus.ACTIVE
+    assert not world.coop_a.status_changes.exists()
+
+
 # --- Stakeholder classes ------------------------------------------------------------------------
 
 
@@ -514,6 +525,23 @@ def test_document_form_multipart_and_bad_dates_err_on_the_field(client_for, worl
     upload = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
     response = client.post(url, {"doc_type": "accounts", "title": "Accounts", "file": upload})
     assert field_error(response, "file")
+    assert not ComplianceDocument.objects.exists()
+
+
+@pytest.mark.parametrize("name, size", [("page.html", 100), ("big.pdf", 10 * 1024 * 1024 + 1)])
+def test_web_and_api_refuse_a_document_file_with_the_same_message(client_for, api_for, world,
+                                                                  settings, tmp_path, name, size):
+    settings.MEDIA_ROOT = tmp_path
+    data = {"doc_type": "accounts", "title": "Accounts"}
+    upload = SimpleUploadedFile(name, b"x" * size)
+    web = field_error(client_for("coordinator").post(reverse("document-create", args=[world.coop_a.pk]),
+                                                     {**data, "file": upload}), "file")
+    upload = SimpleUploadedFile(name, b"x" * size)
+    response = api_for("coordinator").post("/api/v1/compliance-documents/",
+                                           {**data, "coop": world.coop_a.pk, "file": upload},
+                                           format="multipart")
+    assert response.status_code == 400
+    assert web and response.json()["file"] == [web.removeprefix("Error:").strip()]
     assert not ComplianceDocument.objects.exists()
 
 

@@ -7,10 +7,10 @@ capacity-declaration routes, so "import" is never read as a declaration id.
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -21,14 +21,17 @@ from consortium.api_views import error_responses
 from consortium.errors import DomainError
 from members.importing import (
     CSV_CONTENT_TYPE,
+    INLINE_MAX_ROWS,
     MAX_ERRORS_SHOWN,
     TEMPLATE_FORMATS,
     XLSX_CONTENT_TYPE,
     ImportRejected,
     can_import_capacity,
-    capacity_import,
+    capacity_import_start,
     capacity_template,
 )
+from members.models import CapacityImportJob, CapacityImportJobStatus, CapacityImportStage
+from members.selectors import capacity_import_job_get_for_user
 
 
 class CanImportCapacity(BasePermission):
@@ -57,6 +60,29 @@ class ImportErrorSerializer(serializers.Serializer):
     )
     column = serializers.CharField(allow_null=True, help_text=_("Column name; null if none."))
     message = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Where to follow the job."))
+    status = serializers.ChoiceField(choices=CapacityImportJobStatus.choices, read_only=True)
+    stage = serializers.ChoiceField(choices=CapacityImportStage.choices, read_only=True)
+    stopped = serializers.BooleanField(
+        source="is_stale", read_only=True,
+        help_text=_("Still marked as running, for longer than any import takes: its worker stopped, "
+                    "and nothing was imported."))
+    errors = ImportErrorSerializer(source="row_errors", many=True, read_only=True, help_text=_(
+        "The first %(n)s row errors of a refused file, by row.") % {"n": MAX_ERRORS_SHOWN})
+
+    class Meta:
+        model = CapacityImportJob
+        fields = ["id", "url", "filename", "status", "stage", "progress", "rows_read", "stopped",
+                  "created", "superseded", "rows", "error", "errors", "error_count", "created_at",
+                  "started_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, job: CapacityImportJob) -> str:
+        return reverse("api-capacity-import-job", args=[job.pk])
 
 
 class ImportErrorsSerializer(serializers.Serializer):
@@ -97,11 +123,14 @@ class CapacityImportView(APIView):
             "All or nothing: every row is validated and, if any is wrong, nothing changes and "
             "every error is returned with its row (the header is row 1), column and reason. "
             "Declarations replace the current declaration of the same co-op, service type, "
-            "council and time band; work already committed carries over."
-        ),
+            "council and time band; work already committed carries over. A file of more than "
+            "%(n)s rows is imported by a background job: the answer is then 202 with the job, "
+            "to follow at its url."
+        ) % {"n": INLINE_MAX_ROWS},
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
             201: ImportResultSerializer,
+            202: ImportJobSerializer,
             400: ImportErrorsSerializer,
             **error_responses(401, 403),
         },
@@ -112,14 +141,36 @@ class CapacityImportView(APIView):
             return _errors_response(_field_errors(upload.errors))
         file = upload.validated_data["file"]
         try:
-            result = capacity_import(user=request.user, file=file, filename=file.name)
+            result = capacity_import_start(user=request.user, file=file, filename=file.name)
         except ImportRejected as rejected:
             return _errors_response([e.as_dict() for e in rejected.shown], len(rejected.errors))
         except DomainError as error:
             return _errors_response([{"row": None, "column": error.field, "message": str(error.message)}])
+        if isinstance(result, CapacityImportJob):
+            job = ImportJobSerializer(result).data
+            return Response(job, status=status.HTTP_202_ACCEPTED, headers={"Location": job["url"]})
         return Response(
             ImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
+
+
+class CapacityImportJobView(APIView):
+    permission_classes = [IsAuthenticated, CanImportCapacity]
+
+    @extend_schema(
+        operation_id="capacity_declarations_import_job",
+        tags=["capacity-declarations"],
+        summary=_("Follow a capacity import run in the background"),
+        description=_(
+            "A file of more than %(n)s rows is imported by a background job: the import answers "
+            "202 with this job. Poll it: status queued, running, then done (with the counts) or "
+            "failed (with every row error, or the problem with the file); a failed job imported "
+            "nothing. Only the user who uploaded the file sees its job."
+        ) % {"n": INLINE_MAX_ROWS},
+        responses={200: ImportJobSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return Response(ImportJobSerializer(capacity_import_job_get_for_user(request.user, pk)).data)
 
 
 class CapacityImportTemplateView(APIView):
@@ -159,6 +210,8 @@ class CapacityImportTemplateView(APIView):
 
 urlpatterns = [
     path("capacity-declarations/import/", CapacityImportView.as_view(), name="api-capacity-import"),
+    path("capacity-declarations/import-jobs/<int:pk>/", CapacityImportJobView.as_view(),
+         name="api-capacity-import-job"),
     path(
         "capacity-declarations/import-template/",
         CapacityImportTemplateView.as_view(),

@@ -16,12 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consortium.errors import DomainError
 from consortium.models import Role
 from members.importing import (
+    INLINE_MAX_ROWS,
     TEMPLATE_FORMATS,
     ImportRejected,
     can_import_capacity,
-    capacity_import,
+    capacity_import_start,
     capacity_template,
 )
+from members.models import CapacityImportJob
+from members.selectors import capacity_import_job_get_for_user
 
 COLUMN_HELP = [
     ("member", False, _("The co-op's society or company number, or its legal name. Member co-ops "
@@ -66,12 +69,14 @@ def capacity_import_page(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = capacity_import(user=request.user, file=upload, filename=upload.name)
+            result = capacity_import_start(user=request.user, file=upload, filename=upload.name)
         except ImportRejected as exc:
             rejected = exc
         except DomainError as exc:
             form.add_error("file", str(exc.message))
         else:
+            if isinstance(result, CapacityImportJob):
+                return redirect("capacity-import-job", pk=result.pk)
             messages.success(
                 request,
                 ngettext(
@@ -90,8 +95,40 @@ def capacity_import_page(request):
             "rejected": rejected,
             "columns": COLUMN_HELP,
             "is_member_user": request.user.role == Role.MEMBER,
+            "inline_max_rows": INLINE_MAX_ROWS,
         },
     )
+
+
+def _job_context(request, pk: int) -> dict:
+    _check_can_import(request)
+    job = capacity_import_job_get_for_user(request.user, pk)
+    return {
+        "job": job,
+        "job_live": job.is_live and not job.is_stale,
+        "hidden_count": max(0, job.error_count - len(job.row_errors)),
+        "inline_max_rows": INLINE_MAX_ROWS,
+    }
+
+
+@login_required
+@require_GET
+def capacity_import_job_page(request, pk: int):
+    """A large file's import, run in the background: its progress while it runs (polled by
+    htmx), then what it imported, or every row error and that nothing changed."""
+    return render(request, "members/imports/capacity_import_job.html", _job_context(request, pk))
+
+
+@login_required
+@require_GET
+def capacity_import_job_progress(request, pk: int):
+    """The progress of a background import, as a fragment of its page; once the job has ended
+    the answer tells htmx to reload the page, which then shows the outcome."""
+    context = _job_context(request, pk)
+    response = render(request, "members/imports/_job_progress.html", context)
+    if not context["job_live"] and request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -110,4 +147,7 @@ def capacity_import_template(request):
 urlpatterns = [
     path("capacity/import/", capacity_import_page, name="capacity-import"),
     path("capacity/import/template/", capacity_import_template, name="capacity-import-template"),
+    path("capacity/import/jobs/<int:pk>/", capacity_import_job_page, name="capacity-import-job"),
+    path("capacity/import/jobs/<int:pk>/progress/", capacity_import_job_progress,
+         name="capacity-import-job-progress"),
 ]
