@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
+from consortium.api import JSONParser
 from consortium.models import Council, ServiceType
+from consortium.network import client_ip
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -102,7 +107,28 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class LoginThrottle(AnonRateThrottle):
+    """Tries from one address: the client's, forwarded addresses believed only from our proxies."""
+
     rate = "30/minute"
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+
+class LoginUsernameThrottle(SimpleRateThrottle):
+    """Tries for one username from any number of addresses (the lockout counts failures only)."""
+
+    scope = "login-username"
+    rate = "10/minute"
+
+    def get_cache_key(self, request, view):
+        data = request.data
+        username = data.get("username") if hasattr(data, "get") else None
+        if not isinstance(username, str) or not username:
+            return None
+        # Usernames are matched case-insensitively here, so "Member-A" is no way round the limit.
+        digest = hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -112,7 +138,8 @@ class ObtainTokenView(ObtainAuthToken):
     """
 
     permission_classes = [AllowAny]
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginUsernameThrottle]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         request=TokenRequestSerializer,

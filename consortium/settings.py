@@ -2,9 +2,11 @@
 
 Development defaults are safe and need nothing running: a SQLite file, Celery in
 eager mode and console e-mail. With ``DJANGO_ENV=production`` the process refuses
-to start unless ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL`` are set.
+to start unless ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and ``CELERY_BROKER_URL`` are
+set, and keeps its cache (the login throttles) in Redis, shared by every process.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,8 +25,11 @@ ENVIRONMENT = env.str("DJANGO_ENV", default="development")
 PRODUCTION = ENVIRONMENT == "production"
 
 if PRODUCTION:
-    required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+    # Without a broker, Celery would run every task inside the web request, in every process.
+    required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL")
     missing = [name for name in required if not env.str(name, default="")]
+    if env.str("CELERY_BROKER_URL", default="").startswith("memory"):
+        missing.append("CELERY_BROKER_URL (a real broker, not memory://)")
     if missing:
         raise ImproperlyConfigured(
             "Production settings need these environment variables: " + ", ".join(missing)
@@ -100,8 +105,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer rather than failing at once when the dev server and a command overlap.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # A transaction takes the write lock when it begins, so two requests that read and then
+        # write queue for it (up to the busy timeout below) instead of one failing at once with
+        # "database is locked" when it tries to write after the other has.
+        transaction_mode="IMMEDIATE",
+        # Seconds a writer waits for another to finish before giving up.
+        timeout=20,
+        # Readers do not wait for a writer, nor a writer for readers.
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -138,6 +151,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The client's address (the token endpoint's throttle, the lockout's records) is the connection's;
+# X-Forwarded-For is believed only from these reverse proxies (addresses or networks, comma-separated).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+AXES_CLIENT_IP_CALLABLE = "consortium.network.client_ip"
 # Lockout is per account, as asked. Locking by IP as well would lock out every officer behind
 # a council's shared address after one colleague's typos; the token endpoint is throttled per IP.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -192,6 +214,15 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "consortium.api.exception_handler",
+    # DRF's JSON parser answers 500 to a body nested too deep; ours answers 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "consortium.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Throttles read X-Forwarded-For only through consortium.network.client_ip (TRUSTED_PROXIES);
+    # 0 makes DRF's own get_ident take the connection's address, never the header.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -212,9 +243,28 @@ SPECTACULAR_SETTINGS = {
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
-CELERY_TASK_ALWAYS_EAGER = env.bool(
+CELERY_TASK_ALWAYS_EAGER = not PRODUCTION and env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory")
 )
+
+# The cache holds the token endpoint's throttle counts. In production it is Redis (CACHE_URL,
+# by default the broker's Redis), so that every web process counts the same tries; a
+# per-process memory cache would let each process allow the limit again. The lockout itself
+# (django-axes) is kept in the database.
+CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if PRODUCTION else "")
+if PRODUCTION and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "Production settings need Redis for the cache: set CACHE_URL (or CELERY_BROKER_URL) "
+        "to a redis:// URL."
+    )
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+         "KEY_PREFIX": "consortium"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

@@ -19,11 +19,12 @@ from django.urls import reverse
 from tests.factories import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL")
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in REQUIRED and not k.startswith("DJANGO")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in (*REQUIRED, "CACHE_URL") and not k.startswith(("DJANGO", "CELERY_"))}
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
     env.update(
         DJANGO_ENV="production",
@@ -33,6 +34,8 @@ def _production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="consortium.example.org",
         # check never connects, so no server is needed behind this URL.
         DATABASE_URL="postgres://consortium@127.0.0.1:5432/consortium",
+        # Nor behind this one: settings only name the broker and the cache.
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         OCDS_OCID_PREFIX="ocds-b5fd17",
     )
     env.update(overrides)
@@ -60,6 +63,38 @@ def test_production_refuses_an_empty_secret_key():
     result = _manage("check", env=_production_env(SECRET_KEY=""))
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_run_tasks_in_process():
+    result = _manage("check", env=_production_env(CELERY_BROKER_URL="memory://"))
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL" in result.stderr
+
+
+PRINT_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], "
+    "s.CELERY_TASK_ALWAYS_EAGER)"
+)
+
+
+def test_production_keeps_the_login_throttles_in_redis_shared_by_every_process():
+    result = _manage("shell", "-c", PRINT_SETTINGS, env=_production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/0", "False"]
+
+    result = _manage("shell", "-c", PRINT_SETTINGS,
+                     env=_production_env(CACHE_URL="redis://127.0.0.1:6379/1",
+                                         CELERY_TASK_ALWAYS_EAGER="true"))
+    assert result.stdout.splitlines()[-1].split() == [
+        "django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/1", "False"]
+
+
+def test_production_refuses_a_cache_that_is_not_redis():
+    result = _manage("check", env=_production_env(CACHE_URL="locmem://"))
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -156,3 +191,58 @@ def test_logout_is_post_only(client_for):
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+# --- SQLite, the embedded default -----------------------------------------------------------------
+
+WRITE_TOGETHER = """
+import sys, threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE tally (n integer)")
+connection.close()
+both_read = threading.Barrier(2, timeout=5)
+errors = []
+
+def add_one():
+    try:
+        with transaction.atomic():  # read, then write: what a request saving a form does
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM tally")
+                try:
+                    both_read.wait()  # in IMMEDIATE mode the second waits at BEGIN instead
+                except threading.BrokenBarrierError:
+                    pass
+                time.sleep(0.2)
+                cursor.execute("INSERT INTO tally VALUES (1)")
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=add_one) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM tally")
+    print(cursor.fetchone()[0], errors)
+"""
+
+
+def test_two_writers_on_a_sqlite_file_both_succeed(tmp_path):
+    """Two requests that read, then write, at the same time on `make run`'s SQLite file: the second
+    waits for the first rather than answering 500 "database is locked"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    env.update(DJANGO_SETTINGS_MODULE="consortium.settings", ENV_FILE=str(tmp_path / "no.env"),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", WRITE_TOGETHER], cwd=BASE_DIR, env=env, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 []"

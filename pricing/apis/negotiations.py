@@ -24,10 +24,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from consortium.api import JSONParser
 from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType, TimeBand
 from members import governance

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.api import JSONParser
 from consortium.api_views import error_responses
 from consortium.models import ServiceType, TimeBand
 from pricing import cost_model as cm
