@@ -304,9 +304,43 @@ AWARD_STANDSTILL_WORKING_DAYS = env.int("AWARD_STANDSTILL_WORKING_DAYS", default
 # by council area and time band) runs in the background as a Celery job, with its progress on
 # the page; smaller ones (the usual few lots and tens of members) run inside the request. With
 # minimum packages a fair-share solve of ~1,300 cells took about 5 s, of ~2,000 over a minute.
-# A queued or running job older than ALLOCATION_JOB_STALE_AFTER seconds counts as stopped.
+# How a job survives a worker that dies under it: the block "Background jobs whose worker dies".
 ALLOCATION_INLINE_MAX_CELLS = env.int("ALLOCATION_INLINE_MAX_CELLS", default=1000)
-ALLOCATION_JOB_STALE_AFTER = env.int("ALLOCATION_JOB_STALE_AFTER", default=60 * 60)
+
+# --- Background jobs whose worker dies ------------------------------------------------------------
+# A worker killed mid-run (out of memory, a deploy, a lost machine) must not lose the run nor block
+# the bid: the message is acknowledged only once the task has finished (acks_late); a pool child
+# that dies hands its message back at once (reject_on_worker_lost); a whole worker that dies leaves
+# it unacknowledged in Redis, which gives it to another worker after the visibility timeout. The
+# task claims its job with a row lock (one winner), and takes over a job left running by a dead
+# worker (its process gone from this machine, or no heartbeat for ALLOCATION_JOB_WORKER_LOST_AFTER
+# seconds), starting it again from the beginning: the result is saved in one transaction with the
+# job marked done, so a dead run saved nothing and a finished one is never saved twice.
+# ALLOCATION_JOB_LONGEST_RUN: the longest run expected (a few thousand cells take a few minutes).
+ALLOCATION_JOB_LONGEST_RUN = env.int("ALLOCATION_JOB_LONGEST_RUN", default=10 * 60)
+ALLOCATION_JOB_HEARTBEAT = env.float("ALLOCATION_JOB_HEARTBEAT", default=10.0)
+ALLOCATION_JOB_WORKER_LOST_AFTER = env.int("ALLOCATION_JOB_WORKER_LOST_AFTER", default=60)
+# A run that dies this many times (a job that kills its worker each time) fails instead.
+ALLOCATION_JOB_MAX_ATTEMPTS = env.int("ALLOCATION_JOB_MAX_ATTEMPTS", default=3)
+# Redis gives an unacknowledged message to another worker this long after it was taken: longer
+# than the longest run (a run still going when it comes back is left to its worker), and well
+# under an hour. Workers look for such messages every CELERY_RESTORE_UNACKED_EVERY seconds.
+TASK_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT",
+                                  default=ALLOCATION_JOB_LONGEST_RUN + 2 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": env.int("CELERY_RESTORE_UNACKED_EVERY", default=30),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # with CELERY_TASK_ACKS_LATE and a prefetch of 1, above
+# A job queued, or running in its current attempt, for longer than this is taken as stopped
+# for good (no worker came back for it, or it is stuck) and marked failed, so that the bid can
+# be allocated again: just past the visibility timeout, which gives a dead worker's message
+# another chance first. The beat looks every few minutes.
+ALLOCATION_JOB_STALE_AFTER = env.int("ALLOCATION_JOB_STALE_AFTER",
+                                     default=TASK_VISIBILITY_TIMEOUT + 3 * 60)
+CELERY_BEAT_SCHEDULE["expire-stale-allocation-jobs"]["schedule"] = timedelta(minutes=3)
+# --- end of "Background jobs whose worker dies" ----------------------------------------------------
 
 # Consortium-wide policy figures, overridable per consortium in the database.
 SOCIAL_COOP_SHARE_THRESHOLD_DEFAULT = 70  # percent; Italian Law 381/1991, art. 8

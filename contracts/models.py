@@ -466,7 +466,12 @@ class AllocationJob(models.Model):
     member's share are stored as data and put into words for whoever reads them).
     ``summary`` is what the run achieved (coverage, members, shortfalls), once done; ``error``
     why it failed, in words the coordinator can act on. ``progress`` and ``stage`` are written
-    by plain UPDATEs while the run solves, so they stay out of the audit history.
+    by plain UPDATEs while the run solves, so they stay out of the audit history, as does
+    ``heartbeat_at``, which the running worker's process refreshes every few seconds.
+
+    ``attempts`` counts the runs started: a worker that takes over a run whose worker died adds
+    one, and only the run of the latest attempt may save its result or move the job (a run
+    taken over while it still went on drops its result). ``worker`` is that run's process.
     """
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="allocation_jobs")
@@ -487,7 +492,13 @@ class AllocationJob(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["progress", "stage"])
+    attempts = models.PositiveSmallIntegerField(
+        _("runs started"), default=0, editable=False,
+        help_text=_("More than one when a worker stopped during a run and another started it again."))
+    worker = models.CharField(_("worker"), max_length=255, blank=True, editable=False,
+                              help_text=_("The machine and process running it (host:pid)."))
+    heartbeat_at = models.DateTimeField(_("worker last seen"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["progress", "stage", "heartbeat_at"])
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,7 +1,9 @@
 """Celery tasks of contracts: thin wrappers over one service each, safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
+from contracts.models import AllocationJobStatus
 from contracts.services import allocation as allocation_services
 from contracts.services import bids as bid_services
 from contracts.services import tenders as tender_services
@@ -20,18 +22,28 @@ def send_response_reminders() -> int:
     return bid_services.response_reminders_send()
 
 
-@shared_task(name="contracts.tasks.run_allocation_job")
-def run_allocation_job(job_id: int) -> str | None:
-    """Run one queued background allocation (``contracts.models.AllocationJob``): a job that is
-    not queued any more (already run, running elsewhere, or failed) is left alone, so a message
-    delivered twice does nothing the second time. Returns the job's status."""
-    return allocation_services.allocation_job_run(job_id=job_id)
+@shared_task(name="contracts.tasks.run_allocation_job", bind=True, acks_late=True,
+             reject_on_worker_lost=True, max_retries=None)
+def run_allocation_job(self, job_id: int) -> str | None:
+    """Run one background allocation (``contracts.models.AllocationJob``). The message is
+    acknowledged only when the task ends, and handed back when its worker dies, so a run whose
+    worker was killed is delivered again: the job, left running by the dead worker, starts
+    again. A job already finished or failed is left alone, so a message delivered twice does
+    nothing the second time. A job running in another worker that is alive is looked at again
+    once that worker could have been taken for lost (it finishes, or this takes it over).
+    Returns the job's status."""
+    status = allocation_services.allocation_job_run(job_id=job_id)
+    in_worker = not (self.request.is_eager or self.request.called_directly)
+    if status == AllocationJobStatus.RUNNING and in_worker:
+        raise self.retry(countdown=settings.ALLOCATION_JOB_WORKER_LOST_AFTER)
+    return status
 
 
 @shared_task(name="contracts.tasks.expire_stale_allocation_jobs")
 def expire_stale_allocation_jobs() -> int:
-    """Beat task: mark failed the background allocations whose worker has stopped (queued or
-    running for longer than ``ALLOCATION_JOB_STALE_AFTER``), so their page says so and the bid
+    """Beat task: mark failed the background allocations that no worker came back for (queued,
+    or running in their latest attempt, for longer than ``ALLOCATION_JOB_STALE_AFTER``, past
+    the broker's visibility timeout), so their page says so and the bid
     can be allocated again without waiting for someone to try (idempotent); returns how many."""
     return allocation_services.allocation_jobs_expire_stale()
 

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -297,6 +305,133 @@ def test_a_job_that_cannot_be_queued_fails_with_a_message(world, coordinator, bi
     assert job.status == FAILED and "cannot be reached" in job.error
 
 
+# --- a worker that dies under a run -----------------------------------------------------------------
+
+def a_dead_process() -> int:
+    """The id of a process of this machine that has ended (started, waited for)."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603 - our own interpreter
+    ended.wait(timeout=30)
+    return ended.pid
+
+
+def left_running(job, *, worker: str, silent_for: int = 0, attempts: int = 1) -> None:
+    """As a worker leaves its job when it is killed mid-run: running, its heartbeat stopped."""
+    last = timezone.now() - dt.timedelta(seconds=silent_for)
+    AllocationJob.objects.filter(pk=job.pk).update(status=RUNNING, attempts=attempts, worker=worker,
+                                                   started_at=last, heartbeat_at=last, progress=40)
+
+
+def assert_one_set_of_results(world, bid, job) -> None:
+    """Exactly one allocation, saved once: one row per cell, each created once in the audit
+    history, one pending response per member, and the job done once."""
+    assert cells(bid) == {(world.coop_a.pk, DAY): D("60.00"), (world.coop_b.pk, DAY): D("20.00")}
+    rows = list(Allocation.objects.filter(bid_lot__bid=bid))
+    assert len(rows) == 2
+    assert [r.history.filter(history_type="+").count() for r in rows] == [1, 1]
+    responses = list(MemberResponse.objects.filter(bid=bid))
+    assert len(responses) == 2 and {r.status for r in responses} == {ResponseStatus.PENDING}
+    assert [r.history.count() for r in responses] == [1, 1]
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.summary) == (DONE, 100, EXPECTED_SUMMARY)
+    assert list(job.history.values_list("status", flat=True)).count(DONE) == 1
+
+
+def test_a_job_left_running_by_a_dead_process_is_started_again_when_its_message_comes_back(
+        world, coordinator, big):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    # Its pool process was killed a moment ago: its heartbeat is fresh, but the process is gone.
+    left_running(job, worker=f"{socket.gethostname()}:{a_dead_process()}")
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+
+    assert_one_set_of_results(world, bid, job)
+    assert job.attempts == 2 and job.worker == f"{socket.gethostname()}:{os.getpid()}"
+    assert tasks.run_allocation_job(job.pk) == DONE  # and delivered once more, it does nothing
+    assert_one_set_of_results(world, bid, job)
+
+
+def test_a_job_whose_worker_elsewhere_fell_silent_is_started_again(world, coordinator, big, settings):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    left_running(job, worker="another-machine:4242", silent_for=settings.ALLOCATION_JOB_WORKER_LOST_AFTER + 5)
+
+    assert tasks.run_allocation_job(job.pk) == DONE
+
+    assert_one_set_of_results(world, bid, job)
+    assert job.attempts == 2
+
+
+def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, big):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    left_running(job, worker="another-machine:4242", silent_for=5)  # heard of 5 s ago
+    history = job.history.count()
+
+    assert tasks.run_allocation_job(job.pk) == RUNNING
+    left_running(job, worker=f"{socket.gethostname()}:{os.getpid()}")  # a live process here
+    assert tasks.run_allocation_job(job.pk) == RUNNING
+
+    job.refresh_from_db()
+    assert (job.attempts, job.progress, job.history.count()) == (1, 40, history)
+    assert not Allocation.objects.exists()
+
+
+def test_a_run_taken_over_while_it_still_went_on_drops_its_result(world, coordinator, big, monkeypatch):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    solve = services.engine.allocate
+
+    def taken_over(**kwargs):
+        result = solve(**kwargs)
+        # Another worker took this run for dead and started it again meanwhile.
+        AllocationJob.objects.filter(pk=job.pk).update(attempts=2, worker="another-machine:4242",
+                                                       heartbeat_at=timezone.now())
+        return result
+
+    monkeypatch.setattr(services.engine, "allocate", taken_over)
+    assert tasks.run_allocation_job(job.pk) == RUNNING  # still the other worker's
+
+    assert not Allocation.objects.exists() and not MemberResponse.objects.exists()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (RUNNING, 2, "")
+
+
+def test_a_job_whose_runs_keep_dying_fails_instead_of_running_for_ever(world, coordinator, big, settings):
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    left_running(job, worker="another-machine:4242", attempts=settings.ALLOCATION_JOB_MAX_ATTEMPTS,
+                 silent_for=settings.ALLOCATION_JOB_WORKER_LOST_AFTER + 5)
+
+    assert tasks.run_allocation_job(job.pk) == FAILED
+
+    job.refresh_from_db()
+    assert "stopped 3 times before it finished" in job.error and job.finished_at is not None
+    assert not Allocation.objects.exists()
+    assert isinstance(queued_job(bid, coordinator), AllocationJob)  # the bid is free again
+
+
+def test_a_lost_message_comes_back_within_minutes_and_a_stopped_job_is_freed_soon_after():
+    from django.conf import settings
+
+    from consortium.celery import app
+
+    task = app.tasks["contracts.tasks.run_allocation_job"]
+    assert task.acks_late and task.reject_on_worker_lost
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    restore_every = app.conf.broker_transport_options["unacked_restore_interval"]
+    # The message of a dead worker comes back after the longest run, within minutes...
+    assert settings.ALLOCATION_JOB_LONGEST_RUN < visibility <= settings.ALLOCATION_JOB_LONGEST_RUN + 5 * 60
+    assert visibility + restore_every <= 15 * 60
+    # ... before the job is taken as stopped for good, which frees the bid within 20 minutes.
+    assert visibility + restore_every < settings.ALLOCATION_JOB_STALE_AFTER <= 20 * 60
+    assert settings.ALLOCATION_JOB_HEARTBEAT * 3 <= settings.ALLOCATION_JOB_WORKER_LOST_AFTER
+    beat = settings.CELERY_BEAT_SCHEDULE["expire-stale-allocation-jobs"]["schedule"]
+    assert beat <= dt.timedelta(minutes=5)
+
+
 # --- one live job per bid -------------------------------------------------------------------------
 
 def test_nothing_else_runs_or_changes_the_allocation_while_a_job_is_live(world, coordinator, big,
@@ -463,3 +598,73 @@ def test_a_real_worker_runs_the_job_to_the_end(world, settings, monkeypatch, cel
     assert (job.status, job.progress, job.stage) == (DONE, 100, "done")
     assert job.summary == EXPECTED_SUMMARY
     assert cells(bid) == {(world.coop_a.pk, DAY): D("60.00"), (world.coop_b.pk, DAY): D("20.00")}
+
+
+def wait_for(what, seconds: float, log: Path):
+    """``what()`` once it is true, polled for at most ``seconds``; else fail with the log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"waited {seconds} s in vain\n{log.read_text()}")
+
+
+@pytest.mark.redis
+@pytest.mark.postgres  # the worker is another process: it must share a real database
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("killed", ["pool process", "whole worker"])
+def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch, tmp_path, killed):
+    """A prefork worker (concurrency 1) is SIGKILLed mid-run: its pool process alone (the
+    worker hands the message back at once), or the whole worker with its pool (the message
+    stays unacknowledged in Redis until the visibility timeout, here 2 s, and a worker started
+    afterwards takes it). Either way the run starts again in a new process and finishes once,
+    with one set of results."""
+    from consortium.celery import app
+    from tests.test_real_services import start_worker, stop_worker, worker_env
+
+    started = time.monotonic()
+    bid = two_member_bid(world)
+    monkeypatch.setattr(services, "_enqueue_job", lambda job_id: None)  # sent below, to our queue
+    job = services.allocation_job_create(bid=bid, strategy="fair_share", by=world.user("coordinator"))
+    queue, log, gate = f"test-{uuid.uuid4().hex[:12]}", tmp_path / "worker.log", tmp_path / "gate"
+    gate.touch()
+    held = ("tests.slow_worker",)
+    env = {"ALLOCATION_TEST_GATE": str(gate), "ALLOCATION_JOB_HEARTBEAT": "0.5",
+           "CELERY_RESTORE_UNACKED_EVERY": "1"}
+    workers = [start_worker(queue, log, pool="prefork", command=held, env=worker_env(
+        **env, CELERY_VISIBILITY_TIMEOUT="300"))]
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        tasks.run_allocation_job.apply_async(args=[job.pk], queue=queue)
+        solving = wait_for(lambda: list(tmp_path.glob("solving-*")), 40, log)  # held mid-run
+        first = AllocationJob.objects.get(pk=job.pk)
+        assert (first.status, first.attempts) == (RUNNING, 1)
+        pid = int(solving[0].name.removeprefix("solving-"))
+        assert first.worker.endswith(f":{pid}") and pid != workers[0].pid
+        wait_for(lambda: AllocationJob.objects.get(pk=job.pk).heartbeat_at > first.heartbeat_at, 10, log)
+
+        if killed == "pool process":
+            os.kill(pid, signal.SIGKILL)
+        else:
+            os.killpg(workers[0].pid, signal.SIGKILL)  # the worker's own process group
+            workers[0].wait(timeout=10)
+        gate.unlink()  # the next run goes straight through
+        if killed == "whole worker":
+            time.sleep(1)
+            assert AllocationJob.objects.get(pk=job.pk).status == RUNNING  # nobody runs it now
+            workers.append(start_worker(queue, log, pool="prefork", command=held, env=worker_env(
+                **env, CELERY_VISIBILITY_TIMEOUT="2")))
+
+        wait_for(lambda: AllocationJob.objects.get(pk=job.pk).status != RUNNING, 40, log)
+        time.sleep(1.5)  # a message delivered twice would run now: nothing more must happen
+    finally:
+        app.conf.task_always_eager = eager
+        for worker in workers:
+            stop_worker(worker)
+
+    assert_one_set_of_results(world, bid, job)
+    assert job.attempts == 2 and not job.worker.endswith(f":{pid}"), log.read_text()
+    assert time.monotonic() - started < 60

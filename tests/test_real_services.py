@@ -7,8 +7,10 @@ The reminder e-mail itself is checked without Redis, against the service the tas
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -156,12 +158,10 @@ def _database_url() -> str:
     return f"postgres://{at}{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real worker process on a queue of its own, against the test database; always stopped."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker process on the test database and the test broker."""
     broker = os.environ["CELERY_BROKER_URL"]
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "consortium.settings",
         "DATABASE_URL": _database_url(),
@@ -170,24 +170,45 @@ def celery_worker(transactional_db, tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
+        **extra,
     }
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "consortium", "worker", "--pool=solo",
-             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
-            cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+
+
+def start_worker(queue: str, log: Path, *, pool: str = "solo", command: tuple[str, ...] = ("celery", "-A",
+                 "consortium", "worker"), env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A real worker process (``python -m <command>``) consuming only ``queue``, logging to
+    ``log``; in a process group of its own, which ``stop_worker`` ends whole."""
+    with log.open("a") as out:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", *command, f"--pool={pool}", "--concurrency=1", "-Q", queue,
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=BASE_DIR, env=env or worker_env(), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-    try:
-        yield queue, broker, log
-    finally:
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """Stop the worker and the processes it started (its process group), however it is."""
+    if worker.poll() is None:
         worker.terminate()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)  # the group is the worker's own (start_new_session)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real worker process on a queue of its own, against the test database; always stopped."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    log = tmp_path / "worker.log"
+    worker = start_worker(queue, log)
+    try:
+        yield queue, os.environ["CELERY_BROKER_URL"], log
+    finally:
+        stop_worker(worker)
 
 
 @pytest.mark.redis

@@ -35,15 +35,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
+import socket
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -595,8 +599,10 @@ def _check_no_live_job(bid: Bid) -> None:
 
 def _lock_running_job(job: AllocationJob) -> None:
     # Race: the job may have been taken for stopped while it solved (and another run asked
-    # for); its row lock, taken after the bid's, settles which of the two saves.
-    running = AllocationJob.objects.select_for_update().filter(pk=job.pk, status=AllocationJobStatus.RUNNING)
+    # for), or taken over by another worker that believed this one dead; its row lock, taken
+    # after the bid's, settles which run saves: only the job's latest attempt, still running.
+    running = AllocationJob.objects.select_for_update().filter(pk=job.pk, status=AllocationJobStatus.RUNNING,
+                                                               attempts=job.attempts)
     if running.first() is None:
         raise _JobGone
 
@@ -645,8 +651,8 @@ class _Progress:
 
     SOLVE_FROM, SOLVE_TO = 5, 90
 
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
+    def __init__(self, job_id: int, attempt: int) -> None:
+        self.job_id, self.attempt = job_id, attempt
         self.last: tuple[int, str] | None = None
 
     def __call__(self, fraction: float, stage: str) -> None:
@@ -663,25 +669,121 @@ class _Progress:
         if (percent, stage) == self.last:
             return
         self.last = (percent, stage)
-        AllocationJob.objects.filter(pk=self.job_id, status=AllocationJobStatus.RUNNING).update(
-            progress=percent, stage=stage)
+        _this_run(self.job_id, self.attempt).update(progress=percent, stage=stage)
+
+
+def _this_run(job_id: int, attempt: int):
+    """The job, while it is running in ``attempt`` (not taken over, not failed meanwhile)."""
+    return AllocationJob.objects.filter(pk=job_id, status=AllocationJobStatus.RUNNING, attempts=attempt)
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(worker: str) -> bool:
+    """Whether ``worker`` (host:pid) was a process of this machine that has ended. A process
+    of another machine cannot be seen from here: only its heartbeat tells."""
+    host, _colon, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    try:  # a killed process nobody has reaped yet (a zombie) is gone too
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def _worker_lost(job: AllocationJob) -> bool:
+    """A running job's worker has died: its process is gone from this machine, or it has not
+    been heard of for ``ALLOCATION_JOB_WORKER_LOST_AFTER`` seconds."""
+    seen = job.heartbeat_at or job.started_at
+    silent = dt.timedelta(seconds=settings.ALLOCATION_JOB_WORKER_LOST_AFTER)
+    return seen is None or seen < timezone.now() - silent or _process_gone(job.worker)
+
+
+class _Heartbeat:
+    """While a run goes on, a thread of its process writes the time to the job every
+    ``ALLOCATION_JOB_HEARTBEAT`` seconds (a plain UPDATE, out of the audit history), so that a
+    worker elsewhere can tell a run still going from one whose process died."""
+
+    def __init__(self, job_id: int, attempt: int) -> None:
+        self.job_id, self.attempt = job_id, attempt
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"allocation-job-{job_id}-heartbeat",
+                                       daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.ALLOCATION_JOB_HEARTBEAT):
+                try:
+                    _this_run(self.job_id, self.attempt).update(heartbeat_at=timezone.now())
+                except Exception:  # a missed beat is only a later one; the run goes on
+                    logger.warning("Allocation job %s: heartbeat not written", self.job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def _job_claim(job_id: int) -> AllocationJob | None:
+    """Take the job for a run in this process, under its row lock (of two workers handed the
+    same job at once, one wins): a queued job; or a running one whose worker has died
+    (``_worker_lost``), which starts again from the beginning as a new attempt, since a dead
+    run saved nothing. None when the job is not to be run here: gone, finished, failed, or
+    running in a worker that is alive. A job whose runs died ``ALLOCATION_JOB_MAX_ATTEMPTS``
+    times is failed instead: it may be what kills its workers."""
+    with transaction.atomic():
+        job = AllocationJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or not job.is_live:
+            return None
+        if job.status == AllocationJobStatus.RUNNING and not _worker_lost(job):
+            return None
+        if job.attempts >= settings.ALLOCATION_JOB_MAX_ATTEMPTS:
+            with translation.override(job.language):
+                error = _("The allocation run stopped %(count)s times before it finished (its background "
+                          "worker stopped each time). Nothing was changed: run the allocation again, and if "
+                          "it stops again, tell the system's administrators.") % {"count": job.attempts}
+            job.status, job.error, job.finished_at = AllocationJobStatus.FAILED, error, timezone.now()
+            _save(job, None, update_fields=["status", "error", "finished_at"])
+            return None
+        now = timezone.now()
+        job.status, job.attempts, job.worker = AllocationJobStatus.RUNNING, job.attempts + 1, _this_process()
+        job.started_at = job.heartbeat_at = now
+        job.progress, job.stage = 0, AllocationJobStage.READING
+        _save(job, None, update_fields=["status", "attempts", "worker", "started_at", "heartbeat_at",
+                                        "progress", "stage"])
+    return job
 
 
 def allocation_job_run(*, job_id: int) -> str | None:
-    """Run one queued job (what the Celery task calls): mark it running, solve writing its
-    progress, save under the locks and mark it done; or mark it failed with why (a domain
-    error's message, or a general one after logging an unexpected error). Safe to call twice:
-    a job that is not queued is left as it is. Returns the job's status (None: no such job)."""
-    job = _job_move(job_id=job_id, to=AllocationJobStatus.RUNNING, started_at=timezone.now(),
-                    progress=0, stage=AllocationJobStage.READING)
+    """Run one job (what the Celery task calls, on each delivery of its message): claim it
+    (``_job_claim``: a queued job, or one left running by a dead worker), solve writing its
+    progress and heartbeat, save under the locks and mark it done; or mark it failed with why
+    (a domain error's message, or a general one after logging an unexpected error). Safe to
+    call again and again: a job finished, failed or running in a live worker is left as it is.
+    Returns the job's status (None: no such job); "running" means another worker has it."""
+    job = _job_claim(job_id)
     if job is None:
         return AllocationJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-    with translation.override(job.language):
+    with translation.override(job.language), _Heartbeat(job.pk, job.attempts):
         try:
             bid = Bid.objects.select_related("tender").get(pk=job.bid_id)
             _check_open(bid)
             _run(bid=bid, strategy=_check_strategy(job.strategy), by=job.requested_by, exclude=set(),
-                 job=job, progress=_Progress(job.pk))
+                 job=job, progress=_Progress(job.pk, job.attempts))
         except _JobGone:
             pass
         except DomainError as error:
@@ -696,7 +798,7 @@ def allocation_job_run(*, job_id: int) -> str | None:
 
 def _job_fail(job: AllocationJob, error: str) -> None:
     _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, by=job.requested_by, error=error,
-              finished_at=timezone.now())
+              finished_at=timezone.now(), when=lambda now: now.attempts == job.attempts)
 
 
 # --- adjust by hand -----------------------------------------------------------------------------
