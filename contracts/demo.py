@@ -91,7 +91,11 @@ COSTS = [
     ("Gofal Taf", "domiciliary-support", "12.60", "30", "8"),
     ("Gofal Taf", "supported-living", "12.60", "60", "3"),
     ("Bro Homecare", "domiciliary-support", "12.85", "30", "8"),
+    # Not in Cardiff, but a third contributor to the consortium's cost-of-care statistics.
+    ("Cynon Care", "domiciliary-support", "12.95", "30", "9"),
 ]
+# The second consortium's member, bidding through it for the same tender's first lot.
+RIVAL_COSTS = [("Gofal Hafren", "domiciliary-support", "12.75", "30", "8")]
 
 
 # The tender in evaluation: recorded and bid for as of BID_WEEKS_AGO, so its deadline (four
@@ -176,17 +180,43 @@ def dates(now: dt.datetime) -> dict:
     }
 
 
-def seed(demo: MembersDemo) -> Bid | None:
+def seed(demo: MembersDemo, rival: MembersDemo | None = None) -> Bid | None:
     """Add the tenders and bids once (call inside a transaction); returns the bid in progress."""
     council = Council.objects.get(code=COUNCIL)
     seed_evaluation(demo, council)
-    if Tender.objects.filter(council=council, reference__iexact=REFERENCE).exists():
-        return Bid.objects.filter(consortium=demo.consortium, tender__council=council,
-                                  tender__reference__iexact=REFERENCE).first()
+    tender = Tender.objects.filter(council=council, reference__iexact=REFERENCE).first()
+    if tender is not None:
+        bid = Bid.objects.filter(consortium=demo.consortium, tender=tender).first()
+    else:
+        now = timezone.now()
+        tender = _tender(council, demo.users["reviewer"], now)
+        _costs(demo, financial_year_of(tender.contract_start), now)
+        bid = _bid(demo, tender, now)
+    if rival is not None:
+        seed_rival(rival, tender)
+    return bid
+
+
+def seed_rival(rival: MembersDemo, tender: Tender) -> Bid | None:
+    """The second consortium's bid for the same tender's first lot (once): its member's costs,
+    the invitation it takes up and the allocation, as the first consortium's."""
+    existing = Bid.objects.filter(consortium=rival.consortium, tender=tender).first()
+    if existing is not None:
+        return existing
+    if tender.status != TenderStatus.PUBLISHED or tender.submission_deadline <= timezone.now():
+        return None  # a demo loaded long ago: its tender is past bidding
     now = timezone.now()
-    tender = _tender(council, demo.users["reviewer"], now)
-    _costs(demo, financial_year_of(tender.contract_start), now)
-    return _bid(demo, tender, now)
+    _costs(rival, financial_year_of(tender.contract_start), now, costs=RIVAL_COSTS)
+    coordinator = rival.users["coordinator"]
+    bid = bid_services.bid_open(tender=tender, by=coordinator, lots=list(tender.lots.filter(number=1)),
+                                response_deadline=tender.submission_deadline - dt.timedelta(days=14))
+    bid_lot = bid.bid_lots.get()
+    bid_services.invitations_send(bid_lot=bid_lot, by=coordinator)
+    for invitation in Invitation.objects.filter(bid_lot=bid_lot).order_by("pk"):
+        bid_services.invitation_respond(invitation=invitation, by=rival.users["member"], take_part=True)
+    allocation_services.allocation_run(bid=bid, strategy=allocation_services.Strategy.LOWEST_COST.value,
+                                       by=coordinator)
+    return bid
 
 
 def _tender(council: Council, reviewer, now: dt.datetime, *, reference: str = REFERENCE, title: str = TITLE,
@@ -209,14 +239,14 @@ def _tender(council: Council, reviewer, now: dt.datetime, *, reference: str = RE
     return tender_services.tender_transition(tender=tender, to=TenderStatus.PUBLISHED, by=reviewer)
 
 
-def _costs(demo: MembersDemo, year: int, now: dt.datetime) -> None:
+def _costs(demo: MembersDemo, year: int, now: dt.datetime, *, costs: list[tuple] = COSTS) -> None:
     coordinator = demo.users["coordinator"]
     if not SubmissionWindow.objects.filter(consortium=demo.consortium, financial_year=year).exists():
         submission_window_set(consortium=demo.consortium, financial_year=year,
                               opens_at=now - dt.timedelta(days=14), closes_at=now + dt.timedelta(weeks=8),
                               by=coordinator)
-    services = {s.code: s for s in ServiceType.objects.filter(code__in={c[1] for c in COSTS})}
-    for trading_name, service, pay, visit, travel in COSTS:
+    services = {s.code: s for s in ServiceType.objects.filter(code__in={c[1] for c in costs})}
+    for trading_name, service, pay, visit, travel in costs:
         coop = demo.coops[trading_name]
         if CostSubmission.objects.filter(coop=coop, service_type=services[service],
                                          financial_year=year).exists():

@@ -32,6 +32,9 @@ from members.models import (
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "gofal-demo-2026")
 CONSORTIUM_NAME = "Cwlwm Care Consortium"
+# A second consortium on the same installation, competing for the same Cardiff tender: what one
+# consortium keeps to itself (members, costs, bids) the other never sees.
+OTHER_CONSORTIUM_NAME = "Hafren Care Consortium"
 
 S = StakeholderKind
 # (legal name, trading name, legal form, co-op type, social type, welsh, base council, councils,
@@ -81,6 +84,14 @@ COOPS = [
      SocialCoopType.NONE, WelshCapability.NONE, "GB-NTL", ["GB-NTL", "GB-SWA"], ["advocacy"],
      8, 0, {S.OTHER: (6, 100)}, 30),
 ]
+
+# The second consortium's one member co-op, in the same shape.
+OTHER_COOPS = [
+    ("Cydweithfa Gofal Hafren Cyf", "Gofal Hafren", LegalForm.COOPERATIVE_SOCIETY,
+     CoopType.WORKER, SocialCoopType.A, WelshCapability.SOME, "GB-CRF", ["GB-CRF"],
+     ["domiciliary-support"], 34, 0, {S.WORKERS: (34, 100)}, 200),
+]
+OTHER_INDEX = 20  # numbers its registrations after the first consortium's
 
 # Share of a co-op's weekly scale by time band: most care is weekday daytime.
 BAND_SHARE = {
@@ -133,6 +144,27 @@ def seed() -> MembersDemo:
              for index, spec in enumerate(COOPS)]
     users["member-a"] = _member_user("member-a", "Alys", "Jones", coops[0])
     users["member-b"] = _member_user("member-b", "Bryn", "Hughes", coops[1])
+    return MembersDemo(consortium=consortium, users=users,
+                       coops={coop.trading_name: coop for coop in coops})
+
+
+def seed_other() -> MembersDemo:
+    """The second consortium: its coordinator (``coordinator-hafren``), its member co-op and the
+    co-op's user (``member-hafren``)."""
+    consortium, created = Consortium.objects.get_or_create(
+        name=OTHER_CONSORTIUM_NAME,
+        defaults={"name_cy": "Consortiwm Gofal Hafren", "registration_number": "RS009902",
+                  "contact_email": "hello@hafren.example"},
+    )
+    councils = {c.code: c for c in Council.objects.all()}
+    service_types = {s.code: s for s in ServiceType.objects.all()}
+    coordinator = _user("coordinator-hafren", Role.COORDINATOR, "Nia", "Powell", consortium=consortium)
+    today = timezone.localdate()
+    coops = [_coop(consortium, coordinator, councils, service_types, spec, OTHER_INDEX + index, today,
+                   today.replace(day=1))
+             for index, spec in enumerate(OTHER_COOPS)]
+    users = {"coordinator": coordinator,
+             "member": _member_user("member-hafren", "Huw", "Rees", coops[0])}
     return MembersDemo(consortium=consortium, users=users,
                        coops={coop.trading_name: coop for coop in coops})
 

@@ -22,6 +22,9 @@ DEMO_LOGINS = [
                  "leads the evaluation of the tender whose deadline has passed: mark, moderate, award"),
     ("reviewer-2", "council reviewer, Cardiff: on that evaluation's panel, marks independently"),
     ("reviewer-other", "council reviewer, Swansea"),
+    ("coordinator-hafren", "coordinator of a second consortium (Hafren Care Consortium), bidding "
+                           "for the same Cardiff tender: sees nothing of Cwlwm's"),
+    ("member-hafren", "member co-op user of Gofal Hafren, Hafren's member; work proposed in its bid"),
     ("admin", "staff admin: back office at /admin/"),
 ]
 
@@ -32,7 +35,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         demo = members_demo.seed()
-        bid = contracts_demo.seed(demo)
+        bid = contracts_demo.seed(demo, members_demo.seed_other())
 
         count = MemberCoop.objects.filter(consortium=demo.consortium).count()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))

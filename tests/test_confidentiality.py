@@ -1,0 +1,308 @@
+"""The standing confidentiality test: no persona reads another member's costs, anywhere.
+
+Members join a consortium because it keeps their costs to themselves: a member's cost floors,
+the lines of its cost build-up and their total, and its margin on a bid are its own and its
+consortium's coordinators'. Nobody else may read them, on any page or API response, not even
+as a bare number inside a sentence (an explanation, an error message) or as a statistic that
+happens to be one member's figure (the median of three).
+
+The world is the demo itself (``manage.py seed_demo``), two consortia bidding for one Cardiff
+tender, each member with its own cost build-up, plus whatever objects the permission matrix's
+policies (tests/policies/) make for the routes the demo does not reach (contracts,
+negotiations, rate cards...). Every GET route of the matrix is fetched by every persona, with
+the policy's object and with every demo object of the route's kind (each bid, lot, tender,
+member, cost submission...), and every page and response it is allowed to read (200) is
+scanned for every figure the persona must not know, written as money or as a bare number:
+"£32.79", "32.79", "£1,234.56", "1234.56".
+
+What each persona must not know:
+- a member co-op's user: every other member's figures, in its consortium and in any other;
+- a board member: every member's own figures (the board sees rates and totals, never a
+  member's costs);
+- a coordinator: the figures of other consortia's members (its own members' it sees);
+- council reviewers and visitors: every member's figures.
+
+A route added later is covered once its policy is in tests/policies/ (the matrix makes sure it
+is). Figures under £1 are left out: "0.24" is everywhere on a page, so its absence proves
+nothing and its presence is noise; the build-up's large lines, the floors and totals are what
+identify a member.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from rest_framework.test import APIClient
+
+from conftest import World
+from consortium.models import Council, Role, User
+from contracts.models import Bid, Entry, Lot, Tender
+from contracts.selectors.allocation import allocation_matrix
+from contracts.selectors.bids import price_lines
+from members.models import MemberCoop
+from pricing.models import LINE_FIELDS, CostSubmission
+from tests.policies import all_policies
+
+pytestmark = pytest.mark.django_db
+
+SMALLEST = Decimal("1.00")  # figures below a pound are too common to tell anything
+API_PREFIX = "/api/v1/"
+
+# Demo logins -> the role they play here, and the matrix's persona name (for policies' kwargs).
+LOGINS = {
+    "coordinator": "coordinator",
+    "board": "board",
+    "member-a": "member_a",
+    "member-b": "member_b",
+    "reviewer": "reviewer",
+    "reviewer-other": "reviewer_other",
+    "coordinator-hafren": "coordinator_other",
+    "member-hafren": None,
+    "anonymous": "anonymous",
+}
+
+
+# --- what is secret ---------------------------------------------------------------------------
+
+def renderings(value: Decimal) -> set[str]:
+    """How a page or a response may write ``value``: as money or as a bare number, with or
+    without the thousands separator; whole pounds also without pence, with the pound sign."""
+    value = Decimal(value).quantize(Decimal("0.01"))
+    forms = {f"{value}", f"{value:,}", f"£{value}", f"£{value:,}"}
+    if value == value.to_integral_value():
+        whole = value.to_integral_value()
+        forms |= {f"£{whole}", f"£{whole:,}"}
+    return forms
+
+
+def pattern_for(value: Decimal) -> re.Pattern:
+    """A bare number must stand alone: 32.79 is not found in 132.79 or 32.795."""
+    forms = sorted(renderings(value), key=len, reverse=True)
+    return re.compile(r"(?<![\d.,])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\d])")
+
+
+def member_figures() -> dict[int, dict[Decimal, str]]:
+    """Every member co-op's own figures, co-op id -> value -> what it is: each line of its cost
+    build-ups and their totals, its floors per time band, and its margins on every bid (per
+    hour on the prices page, per week on the allocation)."""
+    figures: dict[int, dict[Decimal, str]] = defaultdict(dict)
+
+    def add(coop_id: int, value: Decimal | None, what: str) -> None:
+        if value is not None and abs(value) >= SMALLEST:
+            figures[coop_id].setdefault(abs(value).quantize(Decimal("0.01")), what)
+
+    submissions = CostSubmission.objects.select_related("coop", "service_type").prefetch_related("floors")
+    for submission in submissions:
+        label = f"{submission.coop.trading_name} {submission.service_type.code} {submission.financial_year}"
+        for line in (*LINE_FIELDS, "total"):
+            add(submission.coop_id, getattr(submission, line), f"{label} {line}")
+        for floor in submission.floors.all():
+            add(submission.coop_id, floor.rate, f"{label} floor {floor.time_band}")
+    for bid in Bid.objects.select_related("tender", "consortium"):
+        for line in price_lines(bid):
+            for member in line.members:
+                add(member.coop.pk, member.margin,
+                    f"{member.coop.trading_name} margin per hour, bid {bid.pk}")
+        coordinator = User.objects.filter(consortium=bid.consortium, role=Role.COORDINATOR).first()
+        if coordinator is not None:
+            for row in allocation_matrix(bid, coordinator).rows:
+                add(row.coop.pk, row.margin, f"{row.coop.trading_name} margin per week, bid {bid.pk}")
+    return figures
+
+
+def allowed_coops(user: User | None) -> set[int]:
+    """The co-ops whose figures ``user`` may read."""
+    if user is None:
+        return set()
+    if user.role == Role.COORDINATOR:
+        return set(MemberCoop.objects.filter(consortium=user.consortium_id).values_list("pk", flat=True))
+    if user.role == Role.MEMBER:
+        return set(MemberCoop.objects.filter(users__user=user).values_list("pk", flat=True))
+    return set()
+
+
+@dataclass
+class Secrets:
+    """The figures one persona must not find, each with what it is (for the report)."""
+
+    patterns: list[tuple[re.Pattern, Decimal, str]]
+
+    @classmethod
+    def of(cls, user: User | None, figures: dict[int, dict[Decimal, str]]) -> Secrets:
+        own = allowed_coops(user)
+        known = {value for coop in own for value in figures.get(coop, {})}
+        hidden = {
+            value: what
+            for coop, values in figures.items() if coop not in own
+            for value, what in values.items()
+            if value not in known  # one's own figure that another member shares is still one's own
+        }
+        return cls([(pattern_for(v), v, what) for v, what in sorted(hidden.items())])
+
+    def found_in(self, text: str) -> list[str]:
+        return [f"{value} ({what})" for pattern, value, what in self.patterns if pattern.search(text)]
+
+
+# --- what to fetch ----------------------------------------------------------------------------
+
+def demo_world() -> World:
+    users = {persona: User.objects.get(username=login) for login, persona in LOGINS.items()
+             if persona and login != "anonymous"}
+    users["anonymous"] = None
+    coops = {coop.trading_name: coop for coop in MemberCoop.objects.all()}
+    return World(
+        consortium=users["coordinator"].consortium, consortium_other=users["coordinator_other"].consortium,
+        coop_a=coops["Gofal Taf"], coop_b=coops["Bro Homecare"], coop_other=coops["Gofal Hafren"],
+        council=Council.objects.get(code="GB-CRF"), council_other=Council.objects.get(code="GB-SWA"),
+        users=users,
+    )
+
+
+def _objects_of_kind() -> list[tuple[re.Pattern, list[int]]]:
+    """The demo's objects by the URL segment naming their kind (before the object's id)."""
+    costed = CostSubmission.objects.values_list("coop", flat=True)
+    return [
+        (re.compile(r"(^|/)bids/$"), list(Bid.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)lots/$"), list(Lot.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)tenders/$"), list(Tender.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)entries/$"), list(Entry.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)members/$"), sorted(set(costed))),
+        (re.compile(r"(^|/)submissions/$"), list(CostSubmission.objects.values_list("pk", flat=True))),
+    ]
+
+
+def _route_path(policy) -> str:
+    from tests.test_permission_matrix import web_routes
+
+    return policy.route.split(" ", 1)[1] if policy.is_api else "/" + web_routes()[policy.route].lstrip("^")
+
+
+PARAMETER = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
+
+
+ROLE_REFUSALS = {302, 401, 403, 405}  # answers that depend on who asks, not on the object
+
+
+def urls_to_read(world: World) -> dict[str, object]:
+    """URL -> the policy of the route it reads, for every GET route of the matrix: with every
+    demo object of its kind for a route about one object (each bid, lot, tender...), else with
+    the objects the policy names."""
+    from tests.test_permission_matrix import _url
+
+    kinds = _objects_of_kind()
+    years = sorted(set(CostSubmission.objects.values_list("financial_year", flat=True)))
+    urls: dict[str, object] = {}
+    for policy in all_policies():
+        if policy.http_method != "GET":
+            continue
+        path = _route_path(policy)
+        params = PARAMETER.findall(path)
+        if len(params) == 1:
+            name = params[0][0] or params[0][1]
+            before = path[: PARAMETER.search(path).start()]
+            pks = next((pks for kind, pks in kinds if kind.search(before)), None)
+            if pks:
+                for pk in pks:
+                    urls[_url(policy, {name: pk})] = policy
+                continue
+        try:
+            with transaction.atomic():
+                kwargs = policy.kwargs(world) if policy.kwargs else {}
+            url = _url(policy, kwargs)
+        except Exception as exc:  # noqa: BLE001 - a policy whose objects the demo cannot hold
+            UNBUILT[policy.label] = f"{type(exc).__name__}: {exc}"
+            continue
+        urls[url] = policy
+        if not params and "pricing/" in path:
+            for year in years:
+                joiner = "&" if "?" in url else "?"
+                urls[f"{url}{joiner}financial_year={year}"] = policy
+    return urls
+
+
+UNBUILT: dict[str, str] = {}
+
+
+class Reader:
+    """One persona's clients (web and API), signed in once."""
+
+    def __init__(self, user: User | None):
+        self.web, self.api = Client(), APIClient()
+        if user is not None:
+            self.web.force_login(user)
+            self.api.force_authenticate(user)
+
+    def read(self, url: str) -> str | None:
+        """The page or response as text, or None when it is not read (not a 200)."""
+        response = (self.api if url.startswith(API_PREFIX) else self.web).get(url)
+        if response.status_code != 200:
+            return None
+        streamed = getattr(response, "streaming", False)
+        body = b"".join(response.streaming_content) if streamed else response.content
+        text = body.decode("utf-8", errors="replace")
+        if response.get("Content-Type", "").startswith("application/json"):
+            # Decimals come as strings; the same figures also as JSON numbers ("32.79" or 32.79).
+            text += "\n" + json.dumps(json.loads(text or "null"), ensure_ascii=False)
+        return text
+
+
+# --- the test ---------------------------------------------------------------------------------
+
+def test_no_persona_reads_another_members_costs_on_any_page_or_response(caplog):
+    caplog.set_level(logging.ERROR, logger="django.request")  # thousands of expected 404s
+    import time
+    t0 = time.monotonic()
+    call_command("seed_demo", stdout=io.StringIO())
+    world = demo_world()
+    t1 = time.monotonic()
+    urls = urls_to_read(world)
+    t2 = time.monotonic()
+    figures = member_figures()
+    print("TIMES seed", t1 - t0, "urls", t2 - t1, "figures", time.monotonic() - t2, len(urls))
+    assert len(figures) >= 4, "the demo should give at least four members costs"
+
+    leaks: list[str] = []
+    read_per_login: dict[str, int] = {}
+    coordinator_texts: list[str] = []
+    for login, persona in LOGINS.items():
+        user = None if login == "anonymous" else User.objects.get(username=login)
+        secrets = Secrets.of(user, figures)
+        reader = Reader(user)
+        read_count = 0
+        for url, policy in urls.items():
+            # A role refused the route (the matrix checks it) need not ask for every object.
+            if policy.expect[persona or "member_b"] in ROLE_REFUSALS:
+                continue
+            text = reader.read(url)
+            if text is None:
+                continue
+            read_count += 1
+            if login == "coordinator":
+                coordinator_texts.append(text)
+            for found in secrets.found_in(text):
+                leaks.append(f"{login} {policy.label} {url}: {found}")
+        read_per_login[login] = read_count
+
+    # Not vacuous: every signed-in persona read many pages, and the detector finds a member's
+    # floors where they belong (the coordinator's allocation and prices pages).
+    for login, count in read_per_login.items():
+        assert count >= (3 if login == "anonymous" else 30), (login, count, read_per_login)
+    ours = allowed_coops(world.user("coordinator"))
+    own = Secrets.of(None, {coop: values for coop, values in figures.items() if coop in ours})
+    seen_by_coordinator = {found for text in coordinator_texts for found in own.found_in(text)}
+    assert any("floor weekday_day" in found for found in seen_by_coordinator), seen_by_coordinator
+    assert any("margin" in found for found in seen_by_coordinator), seen_by_coordinator
+
+    print("TIME scan", time.monotonic() - t0)
+    print("read per login:", read_per_login, "unbuilt:", UNBUILT)
+    assert not leaks, f"{len(leaks)} figures read by someone who must not know them:\n" + "\n".join(leaks)
