@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import json
 import re
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium.errors import DomainError
-from contracts.models import BidLot, Lot, LotStatus, QualityAnswer
+from contracts.models import BidLot, BidStatus, Lot, LotStatus, QualityAnswer
 from contracts.selectors.bids import readiness
 from tests import contracts_factories as cf
 
@@ -35,12 +36,12 @@ def _fixed_clock():
         yield
 
 
-def _twin(world, *, with_bid: bool):
+def _twin(world, *, with_bid: bool, bid_status: str = BidStatus.DRAFT):
     tender = cf.tender(world.council, reference="S2W-BID" if with_bid else "S2W-NOBID",
                        title="Domiciliary support, Cardiff", deadline=NOW + dt.timedelta(days=14))
     lots = [cf.lot(tender), cf.lot(tender), cf.lot(tender)]
     if with_bid:
-        bid = cf.bid(world.consortium_other, tender, by=world.user("coordinator_other"))
+        bid = cf.bid(world.consortium_other, tender, by=world.user("coordinator_other"), status=bid_status)
         first = BidLot.objects.get(bid=bid, lot=lots[2])
         QualityAnswer.objects.create(bid_lot=first, question=lots[2].questions.get(number=2),
                                      answer="Our own recruitment pool.")
@@ -108,13 +109,17 @@ def _council_session(world, client_for, api_for, tender, lots) -> list:
     seen.append(_json(api.get(f"/api/v1/tenders/{tender.pk}/"), tender))
     seen.append(_json(api.get(f"/api/v1/tenders/{tender.pk}/lots/"), tender))
     seen.append(_page(web.get(detail), names))
+    seen.append(_page(web.post(reverse("tender-cancel", args=[tender.pk]), follow=True), names))
+    seen.append(_json(api.get(f"/api/v1/tenders/{tender.pk}/"), tender))
     return seen
 
 
+@pytest.mark.parametrize("bid_status", [BidStatus.DRAFT, BidStatus.APPROVED])
 def test_the_council_sees_the_same_whether_or_not_a_consortium_has_started_a_bid(
-    world, client_for, api_for
+    world, client_for, api_for, bid_status
 ):
-    with_bid = _council_session(world, client_for, api_for, *_twin(world, with_bid=True))
+    twin = _twin(world, with_bid=True, bid_status=bid_status)
+    with_bid = _council_session(world, client_for, api_for, *twin)
     without = _council_session(world, client_for, api_for, *_twin(world, with_bid=False))
     for step, (a, b) in enumerate(zip(with_bid, without, strict=True)):
         diff = "\n".join(difflib.unified_diff(str(a).splitlines(), str(b).splitlines(), lineterm="", n=1))
@@ -222,3 +227,15 @@ def test_changing_a_reference_is_checked_against_the_recorders_own_tenders_only(
     with pytest.raises(DomainError) as refused:
         services.tender_update(tender=private, by=world.user("coordinator"), reference="a-2")
     assert refused.value.field == "reference"
+
+
+def test_open_data_lists_a_withdrawn_lot_as_cancelled_without_its_value(world, api_for):
+    from contracts.services import tenders as services
+
+    tender, lots = _twin(world, with_bid=False)
+    services.lot_delete(lot=lots[1], by=world.user("reviewer"))
+    response = api_for("reviewer").get(f"/api/v1/ocds/tenders/{tender.pk}/")
+    assert response.status_code == 200
+    data = json.loads(response.content, parse_float=Decimal)["releases"][0]["tender"]
+    assert [lot["status"] for lot in data["lots"]] == ["active", "cancelled", "active"]
+    assert data["value"]["amount"] == data["lots"][0]["value"]["amount"] + data["lots"][2]["value"]["amount"]
