@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -100,8 +101,14 @@ class Tender(models.Model):
         ordering = ["submission_deadline", "pk"]
         verbose_name = _("tender")
         constraints = [
-            models.UniqueConstraint(fields=["council", "reference"],
+            # A reference is unique per recorder: among the council's own tenders, and among each
+            # consortium's private records (which never block the council or another consortium).
+            models.UniqueConstraint(Lower("reference"), "council",
+                                    condition=Q(recorded_by_consortium__isnull=True),
                                     name="tender_reference_unique_per_council"),
+            models.UniqueConstraint(Lower("reference"), "council", "recorded_by_consortium",
+                                    condition=Q(recorded_by_consortium__isnull=False),
+                                    name="tender_reference_unique_per_recorder"),
             models.CheckConstraint(condition=Q(contract_end__gte=F("contract_start")),
                                    name="tender_contract_period_ordered"),
             models.CheckConstraint(

@@ -410,8 +410,11 @@ def _tender(tender: Tender, lots: list[Lot], buyer: dict, base_url: str) -> dict
     data["status"] = TENDER_STATUS[tender.status]
     data["procuringEntity"] = buyer
     data["items"] = [item for lot in lots for item in _items(lot)]
-    if lots:
-        data["value"] = _money(sum((_lot_value(lot) for lot in lots), Decimal(0)))
+    # A lot withdrawn from a published tender is listed (status "cancelled") but no longer part of
+    # the procurement's value; a cancelled tender keeps the value of the lots it was cancelled with.
+    counted = [lot for lot in lots if lot.status != LotStatus.CANCELLED] or lots
+    if counted:
+        data["value"] = _money(sum((_lot_value(lot) for lot in counted), Decimal(0)))
     if tender.procedure in PROCUREMENT_METHOD:
         data["procurementMethod"] = PROCUREMENT_METHOD[tender.procedure]
     data["procurementMethodDetails"] = str(Procedure(tender.procedure).label)

@@ -312,13 +312,13 @@ def test_bids_back_to_draft_returns_how_many_moved(world):
     assert services.bids_back_to_draft_for_tender(tender=tender, by=None) == 0
 
 
-def test_removing_a_lot_that_a_bid_answers_cancels_it(world):
+def test_removing_a_lot_of_a_published_tender_withdraws_it_whether_or_not_a_bid_answers_it(world):
     tender = cf.tender(world.council)
     lot, spare = cf.lot(tender), cf.lot(tender)
     cf.bid(world.consortium, tender, lots=[lot], status=BidStatus.SUBMITTED)
     assert services.lot_delete(lot=lot, by=None) is False
-    assert services.lot_delete(lot=spare, by=None) is True
-    assert list(Lot.objects.values_list("status", flat=True)) == [LotStatus.CANCELLED]
+    assert services.lot_delete(lot=spare, by=None) is False
+    assert list(Lot.objects.values_list("status", flat=True)) == [LotStatus.CANCELLED] * 2
     assert Bid.objects.get().status == BidStatus.DRAFT
 
 

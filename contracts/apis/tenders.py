@@ -515,7 +515,7 @@ class LotViewSet(viewsets.GenericViewSet):
         return Response(LotSerializer(selectors.lot_get_for_user(request.user, pk)).data)
 
     @extend_schema(
-        summary=_("Remove a lot (kept as cancelled if a bid answers it)"),
+        summary=_("Remove a lot: deleted from a draft, withdrawn (kept, cancelled) from a published tender"),
         responses={204: None, **WRITE_ERRORS},
     )
     def destroy(self, request: Request, pk=None) -> Response:

@@ -32,6 +32,7 @@ from contracts.models import (
     BidSubmission,
     Invitation,
     InvitationStatus,
+    LotStatus,
     LotVolume,
     MemberResponse,
     QualityAnswer,
@@ -450,6 +451,10 @@ def readiness(bid: Bid, lots: list[BidLot] | None = None,
     problems: list[str] = []
     if not lots:
         problems.append(_("Choose at least one lot to bid for."))
+    for bl in lots:
+        if bl.lot.status == LotStatus.CANCELLED:
+            problems.append(_("Lot %(n)s was withdrawn by the council: remove it from the bid.")
+                            % {"n": bl.lot.number})
     lines = lines if lines is not None else price_lines(bid, lots)
     for line in lines:
         problems.extend(line.problems)

@@ -20,7 +20,7 @@ import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -190,12 +190,28 @@ def tender_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _check_reference_free(council: Council, reference: str, *, exclude: int | None = None) -> None:
-    same = Tender.objects.filter(council=council, reference__iexact=reference)
+def _reference_taken(recorder_id: int | None) -> DomainError:
+    if recorder_id is None:
+        return DomainError(_("This council already has a tender with this reference."), field="reference")
+    return DomainError(
+        _("Your consortium has already recorded a tender of this council with this reference."),
+        field="reference",
+    )
+
+
+def _check_reference_free(
+    council: Council, reference: str, *, recorder_id: int | None, exclude: int | None = None
+) -> None:
+    """A reference is unique among one recorder's tenders of one council: the council's own, or
+    one consortium's. A consortium's record is its own business: it neither blocks the council
+    nor another consortium, and the refusal names nothing of anyone else's tenders."""
+    same = Tender.objects.filter(
+        council=council, recorded_by_consortium_id=recorder_id, reference__iexact=reference
+    )
     if exclude is not None:
         same = same.exclude(pk=exclude)
     if same.exists():
-        raise DomainError(_("This council already has a tender with this reference."), field="reference")
+        raise _reference_taken(recorder_id)
 
 
 @transaction.atomic
@@ -211,9 +227,14 @@ def tender_create(*, council: Council, by: User, **fields: Any) -> Tender:
     else:
         raise DomainError(_("Only council reviewers and coordinators record tenders."), code="forbidden")
     cleaned = tender_check_fields(fields)
-    _check_reference_free(council, cleaned["reference"])
+    recorder_id = recorder.pk if recorder is not None else None
+    _check_reference_free(council, cleaned["reference"], recorder_id=recorder_id)
     tender = Tender(council=council, recorded_by_consortium=recorder, created_by=by, **cleaned)
-    _save(tender, by)
+    try:
+        with transaction.atomic():
+            _save(tender, by)
+    except IntegrityError:  # the same recorder's second request with this reference, racing the first
+        raise _reference_taken(recorder_id) from None
     return tender
 
 
@@ -236,7 +257,12 @@ def tender_update(*, tender: Tender, by: User, **fields: Any) -> Tender:
     current = {name: getattr(tender, name) for name in TENDER_FIELDS}
     cleaned = tender_check_fields({**current, **fields})
     if cleaned["reference"].lower() != tender.reference.lower():
-        _check_reference_free(tender.council, cleaned["reference"], exclude=tender.pk)
+        _check_reference_free(
+            tender.council,
+            cleaned["reference"],
+            recorder_id=tender.recorded_by_consortium_id,
+            exclude=tender.pk,
+        )
     changed = [name for name, value in cleaned.items() if getattr(tender, name) != value]
     for name in changed:
         setattr(tender, name, cleaned[name])
@@ -615,15 +641,22 @@ def _write_lot_rows(lot: Lot, cleaned: dict[str, Any], by: User | None) -> None:
             _save(LotVolume(lot=lot, time_band=band, volume=cleaned["volumes"][band]), by)
     current = {q.number: q for q in QualityQuestion.objects.filter(lot=lot)}
     wanted = dict(enumerate(cleaned["questions"], start=1))
-    for number, row in current.items():
-        if number not in wanted:
-            if row.answers.exists():
-                raise DomainError(
-                    _("Question %(n)s has answers in a bid and cannot be removed.") % {"n": number},
-                    field="questions",
-                )
-            row._history_user = by
-            row.delete()
+    removed = sorted(set(current) - set(wanted))
+    if removed and lot.tender.status != TenderStatus.DRAFT:
+        # Refused whether or not a bid answers the question: the answer must not tell the council
+        # that a bid exists before the deadline.
+        raise DomainError(
+            _(
+                "Question %(n)s cannot be removed: bidders have read the questions of a published "
+                "tender. Change its wording or marks instead, or withdraw the lot."
+            )
+            % {"n": removed[0]},
+            field="questions",
+        )
+    for number in removed:
+        row = current[number]
+        row._history_user = by
+        row.delete()
     for number, (text, marks) in wanted.items():
         row = current.get(number)
         if row is None:
@@ -697,19 +730,20 @@ def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
 
 @transaction.atomic
 def lot_delete(*, lot: Lot, by: User | None) -> bool:
-    """Remove a lot. A lot some bid answers is kept, cancelled (bids refer to it). Returns True
-    when the row was deleted, False when it was cancelled."""
+    """Remove a lot. A draft tender's lot is deleted (no bid can answer a draft). A published
+    tender's lot is withdrawn: kept, cancelled, whether or not a bid answers it, so that what the
+    council sees never tells it that a bid exists before the deadline, and a bid's history keeps
+    the lot it answered (its page and readiness list say the council withdrew it). Returns True
+    when the row was deleted, False when it was withdrawn."""
     tender = _lock_tender_for_lots(lot.tender)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
-    if lot.bid_lots.exists():
-        lot_transition(lot=lot, to=LotStatus.CANCELLED, by=by)
-        deleted = False
-    else:
+    if tender.status == TenderStatus.DRAFT:
         lot._history_user = by
         lot.delete()
-        deleted = True
+        return True
+    lot_transition(lot=lot, to=LotStatus.CANCELLED, by=by)
     _lots_changed(tender, by)
-    return deleted
+    return False
 
 
 # --- documents ----------------------------------------------------------------------------------

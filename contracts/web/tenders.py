@@ -291,7 +291,9 @@ def lot_delete(request, pk: int):
                 messages.success(request, _("Lot %(n)s removed.") % {"n": lot.number})
             else:
                 messages.success(
-                    request, _("Lot %(n)s cancelled: bids refer to it, so it is kept.") % {"n": lot.number}
+                    request,
+                    _("Lot %(n)s withdrawn: it stays on the published tender, marked cancelled.")
+                    % {"n": lot.number},
                 )
             return redirect("tender-detail", pk=tender.pk)
     return render(
