@@ -20,7 +20,7 @@ def old_text_to_a_reason(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0004_long_change_reasons'),
+        ('contracts', '0005_allocation_job_attempts_and_heartbeat'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0004_long_change_reasons'),
+        ('contracts', '0006_allocation_reasons_as_data'),
     ]
 
     operations = [

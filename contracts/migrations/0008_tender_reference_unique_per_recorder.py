@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consortium', '0003_board_rules_and_welsh_regions'),
-        ('contracts', '0004_long_change_reasons'),
+        ('contracts', '0007_lot_allows_partial_bids'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
