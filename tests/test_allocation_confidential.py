@@ -163,6 +163,11 @@ def test_a_member_reads_its_own_floor_only(world, priced_bid, client_for, api_fo
     assert not _shows(page, _floor(world.coop_b))
     other = client_for("member_b").get(reverse("member-bid-work")).content.decode()
     assert _shows(other, _floor(world.coop_b)) and not _shows(other, _floor(world.coop_a))
+    mine = api_for("member_a").get(f"/api/v1/bids/{priced_bid.pk}/")
+    assert mine.status_code == 200
+    reasons = " ".join(mine.json()["my_work_reasons"])
+    assert "Lot 1: 40.00 h a week allocated." in reasons and _shows(reasons, _floor(world.coop_a))
+    assert not _shows(mine.content.decode(), _floor(world.coop_b))
 
 
 def test_a_welsh_reader_reads_the_reasons_in_welsh(world, priced_bid, client_for):
