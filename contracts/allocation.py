@@ -996,6 +996,15 @@ def explain(reasons: Iterable[Reason], *, view: str = FULL, area_names: Mapping[
     return lines
 
 
+def amount(value: object) -> Decimal | None:
+    """A stored reason's figure (hours, a rate) as a Decimal; None when it is not one."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
 def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) -> str:
     code, params = reason.code, dict(reason.params)
     if "area" in params:
@@ -1004,8 +1013,9 @@ def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) ->
         params["band"] = names.band(str(params["band"]))
     for key in ("floor", "best"):
         if key in params:
-            params[key] = _money(Decimal(str(params[key])))
-    if code == "allocated" and Decimal(str(params.get("hours", "0"))) <= 0:
+            figure = amount(params[key])
+            params[key] = _money(figure) if figure is not None else "?"
+    if code == "allocated" and (amount(params.get("hours", "0")) or ZERO) <= 0:
         code = "nothing"
     if view == BOARD and code in FLOOR_CODES:
         code = "floors"

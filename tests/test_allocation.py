@@ -558,3 +558,10 @@ def test_random_instances_keep_every_constraint_and_reach_the_coverage_bound(cas
         minimums = {t.member for t in member_terms if t.min_package is not None}
         free = [s for s in supplies if s.member not in minimums]
         assert covered >= coverage_bound(lots, free, member_terms) - 0.01 * len(result.coverage) - 1e-6
+
+
+def test_a_stored_reason_with_a_figure_that_is_not_a_number_still_reads():
+    reasons = [allocation.Reason("floor", 1, {"floor": "x", "best": "NaN", "area": 10, "band": DAY}),
+               allocation.Reason("allocated", 1, {"hours": "abc"})]
+    assert explain(reasons) == ["Lot 1: floor ? in area 10 weekday day; the lowest is ?.",
+                                "Lot 1: nothing allocated."]

@@ -36,6 +36,7 @@ from contracts.models import (
     SocialValueHeading,
     Tender,
 )
+from contracts.selectors import allocation as allocation_selectors
 from contracts.selectors import bids as selectors
 from contracts.services import bids as services
 from contracts.services import submission as submission_services
@@ -235,10 +236,18 @@ class WorkspaceSerializer(serializers.Serializer):
     social_value = SocialValueSerializer(many=True)
     submissions = SubmissionSerializer(many=True)
     my_work = serializers.SerializerMethodField(help_text=_("Member users: their own co-op's allocations."))
+    my_work_reasons = serializers.SerializerMethodField(help_text=_(
+        "Member users: why their co-op was given its work, in their language, with their own floor "
+        "and no other member's."))
 
     @extend_schema_field(MyWorkSerializer(many=True))
     def get_my_work(self, ws) -> list:
         return MyWorkSerializer(ws.mine.allocations if ws.mine else [], many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_my_work_reasons(self, ws) -> list[str]:
+        return allocation_selectors.own_explanations([row["allocation"] for row in ws.mine.allocations]
+                                                     if ws.mine else [])
 
 
 # --- input -------------------------------------------------------------------------------------

@@ -389,7 +389,8 @@ def member_reasons(rows: Iterable[Allocation], numbers: dict[int, int]) -> list[
             reason = engine.Reason.from_json(data) if isinstance(data, dict) else engine.Reason("unknown")
             if reason not in stored:
                 stored.append(reason)
-    run_hours = {r.lot: Decimal(str(r.params.get("hours", "0"))) for r in stored if r.code == "allocated"}
+    run_hours = {r.lot: engine.amount(r.params.get("hours", "0")) or ZERO for r in stored
+                 if r.code == "allocated"}
     # Changed by hand: a row says so, or the lot's hours are no longer the run's (a row removed).
     changed = {lot for lot, state in states.items() if state.by_hand} | {
         lot for lot, hours in run_hours.items() if hours != (states[lot].hours if lot in states else ZERO)}
