@@ -865,3 +865,17 @@ def test_rows_of_a_workbook_are_counted_exactly_across_chunks(world):
 
     assert importing._xlsx_has_more_rows_than(out.getvalue(), rows - 1)
     assert not importing._xlsx_has_more_rows_than(out.getvalue(), rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.binary(min_size=1, max_size=50), at=st.integers(min_value=0, max_value=2000))
+def test_a_damaged_workbook_is_refused_in_the_request_never_a_crash(world, damage, at):
+    good = xlsx_file(five_scopes())
+    data = good[:at] + damage + good[at + len(damage):]
+
+    try:
+        result = importing.capacity_import_start(user=world.user("member_a"), file=data, filename="c.xlsx")
+    except (DomainError, ImportRejected):
+        result = None
+    assert not CapacityImportJob.objects.exists() and (result is None or result.created == 5)
+    CapacityDeclaration.objects.all().delete()
