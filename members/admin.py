@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from members.models import (
     CapacityDeclaration,
+    CapacityImportJob,
     CIWRegistration,
     ComplianceDocument,
     Contact,
@@ -73,4 +74,31 @@ class CapacityDeclarationAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CapacityImportJob)
+class CapacityImportJobAdmin(SimpleHistoryAdmin):
+    """Read only: to find why a background import failed or what it did, never to change one
+    (the uploaded file is not shown)."""
+
+    list_display = ["filename", "requested_by", "status", "progress", "created", "error_count",
+                    "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by"]
+    search_fields = ["filename", "requested_by__username"]
+    fields = readonly_fields = ["filename", "requested_by", "language", "status", "stage", "progress",
+                                "rows_read", "created", "superseded", "rows", "error", "row_errors",
+                                "error_count", "created_at", "started_at", "finished_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

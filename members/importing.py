@@ -259,6 +259,39 @@ def _xlsx_records(data: bytes) -> tuple[int, Iterator[list[str]]]:
     return estimate, records()
 
 
+XLSX_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _xlsx_has_more_rows_than(data: bytes, limit: int) -> bool:
+    """Whether the workbook's sheets hold more than ``limit`` rows, counted from their XML as
+    it is decompressed, without loading the workbook (openpyxl reads every shared string first,
+    which takes long for a large file). An over-count (rows of formatting only) just sends a
+    file to the background job, which reads it exactly."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_XLSX_BYTES:
+                return False  # refused at once by the reader, as too large
+            count = 0
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(1 << 20):
+                        block = tail + chunk
+                        # A tag starting in the last 16 bytes may be cut: it is counted with
+                        # the next chunk, from the tail kept for it.
+                        cut = max(0, len(block) - 16)
+                        count += sum(1 for m in XLSX_ROW_TAG.finditer(block) if m.start() < cut)
+                        tail = block[cut:]
+                        if count > limit:
+                            return True
+                    count += len(XLSX_ROW_TAG.findall(tail))
+            return count > limit
+    except Exception:  # noqa: BLE001 - a damaged archive fails in many ways
+        return False  # the reader then says what is wrong with the file, in the request
+
+
 def _read_table(data: bytes, filename: str, *, limit: int,
                 on_rows: Callable[[int, int], None] | None = None) -> _Table:
     """Read the file's rows until more than ``limit`` rows are filled in, and no further.
@@ -576,9 +609,12 @@ def capacity_import_start(*, user: User, file: Any, filename: str) -> ImportResu
     job. Reads no further than the row past ``INLINE_MAX_ROWS`` to decide."""
     _check_can_import(user)
     data = _read_bytes(file)
-    table = _read_table(data, filename, limit=INLINE_MAX_ROWS)
-    if not table.over_limit:
-        return _import_atomically(table, user)
+    # A workbook's header row and INLINE_MAX_ROWS rows of data, at most, are imported here.
+    is_xlsx = os.path.splitext(filename or "")[1].lower() == ".xlsx"
+    if not (is_xlsx and _xlsx_has_more_rows_than(data, INLINE_MAX_ROWS + 1)):
+        table = _read_table(data, filename, limit=INLINE_MAX_ROWS)
+        if not table.over_limit:
+            return _import_atomically(table, user)
     job = CapacityImportJob.objects.create(
         requested_by=user, filename=os.path.basename(filename or "")[:255], content=data,
         language=translation.get_language() or settings.LANGUAGE_CODE,

@@ -833,3 +833,49 @@ def test_the_api_answers_a_small_file_at_once_and_a_large_one_with_a_job(api_for
 
     assert small.status_code == 201 and small.json()["created"] == 5
     assert large.status_code == 202 and large.json()["status"] == "queued"
+
+
+def test_a_large_workbook_goes_to_the_job_without_being_loaded_in_the_request(
+        client_for, world, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
+    data = xlsx_file(five_scopes())
+    loads = []
+    load_workbook = openpyxl.load_workbook
+    monkeypatch.setattr(importing.openpyxl, "load_workbook",
+                        lambda *args, **kwargs: loads.append(1) or load_workbook(*args, **kwargs))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client_for("member_a").post(reverse("capacity-import"), {"file": upload("c.xlsx", data)})
+
+    assert response.status_code == 302 and CapacityImportJob.objects.get().status == "queued"
+    assert loads == []
+    for callback in callbacks:
+        callback()
+    assert loads == [1] and CapacityDeclaration.objects.count() == 5
+
+
+def test_rows_of_a_workbook_are_counted_exactly_across_chunks(world):
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    rows = 30_001  # the sheet's XML is a few MB: it is read in several chunks
+    for n in range(rows):
+        sheet.append(["Cydweithfa A Cyf", "domiciliary-support", "GB-CRF", n])
+    out = io.BytesIO()
+    workbook.save(out)
+
+    assert importing._xlsx_has_more_rows_than(out.getvalue(), rows - 1)
+    assert not importing._xlsx_has_more_rows_than(out.getvalue(), rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.binary(min_size=1, max_size=50), at=st.integers(min_value=0, max_value=2000))
+def test_a_damaged_workbook_is_refused_in_the_request_never_a_crash(world, damage, at):
+    good = xlsx_file(five_scopes())
+    data = good[:at] + damage + good[at + len(damage):]
+
+    try:
+        result = importing.capacity_import_start(user=world.user("member_a"), file=data, filename="c.xlsx")
+    except (DomainError, ImportRejected):
+        result = None
+    assert not CapacityImportJob.objects.exists() and (result is None or result.created == 5)
+    CapacityDeclaration.objects.all().delete()
