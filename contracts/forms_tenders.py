@@ -296,10 +296,12 @@ class BaseQuestionFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Add at least one quality question."))
 
     def questions(self) -> list[dict]:
+        """The questions kept: every row that holds one (an existing question left as it was
+        too), except those ticked for removal; a blank extra row is no question."""
         return [
             {"text": form.cleaned_data["text"], "max_marks": form.cleaned_data["max_marks"]}
             for form in self.forms
-            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+            if form.cleaned_data.get("text") and not form.cleaned_data.get("DELETE")
         ]
 
 

@@ -83,6 +83,21 @@ def _json(response, tender) -> tuple[int, object]:
     return response.status_code, plain(json.loads(response.content))
 
 
+def _lot_form(world, lot, *, title: str) -> dict:
+    """The lot page as a browser posts it back: the factory's lot with its two questions left as
+    they were, and the blank row the page adds."""
+    return {
+        "number": str(lot.number), "title": title, "service_type": str(lot.service_type_id),
+        "areas": [str(world.council.pk)], "duration_weeks": "156", "ceiling_rate": "26.00",
+        "welsh_share_percent": "20", "price_weight": "50", "quality_weight": "40",
+        "social_value_weight": "10", "volume_weekday_day": "100", "volume_weekend": "40",
+        "questions-TOTAL_FORMS": "3", "questions-INITIAL_FORMS": "2",
+        "questions-0-text": "How will you deliver outcome 1?", "questions-0-max_marks": "10",
+        "questions-1-text": "How will you deliver outcome 2?", "questions-1-max_marks": "10",
+        "questions-2-text": "", "questions-2-max_marks": "",
+    }
+
+
 def _council_session(world, client_for, api_for, tender, lots) -> list:
     """What a council reviewer sees while removing lots and a question answered in the bid."""
     web, api = client_for("reviewer"), api_for("reviewer")
@@ -95,14 +110,7 @@ def _council_session(world, client_for, api_for, tender, lots) -> list:
     # Lot 3: its question 2 is answered in the bid (when there is one); the council drops it.
     one_question = {"questions": [{"text": "How will you deliver outcome 1?", "max_marks": 10}]}
     seen.append(_json(api.patch(f"/api/v1/lots/{lots[2].pk}/", one_question, format="json"), tender))
-    form = {
-        "number": "3", "title": "Lot 3", "service_type": str(lots[2].service_type_id),
-        "areas": [str(world.council.pk)], "duration_weeks": "156", "ceiling_rate": "26.00",
-        "welsh_share_percent": "20", "price_weight": "50", "quality_weight": "40",
-        "social_value_weight": "10", "volume_weekday_day": "100", "volume_weekend": "40",
-        "questions-TOTAL_FORMS": "1", "questions-INITIAL_FORMS": "0",
-        "questions-0-text": "How will you deliver outcome 1?", "questions-0-max_marks": "10",
-    }
+    form = {**_lot_form(world, lots[2], title="Lot 3"), "questions-1-DELETE": "on"}
     seen.append(_page(web.post(reverse("lot-edit", args=[lots[2].pk]), form, follow=True), names))
     for lot in lots:
         seen.append(_json(api.get(f"/api/v1/lots/{lot.pk}/"), tender))
@@ -124,7 +132,10 @@ def test_the_council_sees_the_same_whether_or_not_a_consortium_has_started_a_bid
     for step, (a, b) in enumerate(zip(with_bid, without, strict=True)):
         diff = "\n".join(difflib.unified_diff(str(a).splitlines(), str(b).splitlines(), lineterm="", n=1))
         assert a == b, f"step {step} differs:\n{diff}"
-    assert [code for code, _ in with_bid][:3] == [200, 200, 204]
+    assert [code for code, _ in with_bid][:5] == [200, 200, 204, 400, 200]
+    assert "Lot 1 withdrawn: it stays on the published tender, marked cancelled." in with_bid[1][1]
+    assert with_bid[3][1]["questions"][0].startswith("Question 2 cannot be removed")
+    assert "Question 2 cannot be removed" in with_bid[4][1]
 
 
 def test_a_lot_removed_from_a_published_tender_is_withdrawn_and_the_bid_keeps_its_history(world):
@@ -239,3 +250,16 @@ def test_open_data_lists_a_withdrawn_lot_as_cancelled_without_its_value(world, a
     data = json.loads(response.content, parse_float=Decimal)["releases"][0]["tender"]
     assert [lot["status"] for lot in data["lots"]] == ["active", "cancelled", "active"]
     assert data["value"]["amount"] == data["lots"][0]["value"]["amount"] + data["lots"][2]["value"]["amount"]
+
+
+def test_changing_a_lots_title_on_the_web_keeps_its_untouched_questions(world, client_for):
+    tender = cf.tender(world.council, status="draft")
+    lot = cf.lot(tender)
+    form = _lot_form(world, lot, title="North and east")
+    response = client_for("reviewer").post(reverse("lot-edit", args=[lot.pk]), form)
+    assert response.status_code == 302, response.context["formset"].non_form_errors()
+    lot.refresh_from_db()
+    assert lot.title == "North and east"
+    assert list(lot.questions.order_by("number").values_list("text", flat=True)) == [
+        "How will you deliver outcome 1?", "How will you deliver outcome 2?"
+    ]

@@ -267,7 +267,11 @@ def tender_update(*, tender: Tender, by: User, **fields: Any) -> Tender:
     for name in changed:
         setattr(tender, name, cleaned[name])
     if changed:
-        _save(tender, by, update_fields=changed)
+        try:
+            with transaction.atomic():
+                _save(tender, by, update_fields=changed)
+        except IntegrityError:  # another of this recorder's tenders took the reference meanwhile
+            raise _reference_taken(tender.recorded_by_consortium_id) from None
     return tender
 
 
