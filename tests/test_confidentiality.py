@@ -56,6 +56,7 @@ from contracts.selectors.allocation import allocation_matrix
 from contracts.selectors.bids import net_rate, price_lines
 from members.models import MemberCoop
 from pricing.models import LINE_FIELDS, CostSubmission
+from pricing.selectors.evidence import current_financial_year
 from tests.policies import PERSONAS, all_policies
 from tests.test_permission_matrix import _url, web_routes
 
@@ -66,7 +67,8 @@ SMALLEST = Decimal("5.00")  # smaller lines (£1.55 of holiday pay) are too comm
 NOT_READ = {"api-schema", "api-docs"}
 API_PREFIX = "/api/v1/"
 
-# Demo logins -> the role they play here, and the matrix's persona name (for policies' kwargs).
+# Demo logins -> the matrix persona whose policy (expected answers, objects) each follows;
+# None: a member user of the other consortium, which follows a member's.
 LOGINS = {
     "coordinator": "coordinator",
     "board": "board",
@@ -212,7 +214,9 @@ def urls_to_read(world: World) -> tuple[dict[str, object], dict[str, str]]:
     the objects the policy names. Also the routes whose policy's objects the demo cannot hold
     (a contract needs capacity the demo's members have committed), with why."""
     kinds = _objects_of_kind()
-    years = sorted(set(CostSubmission.objects.values_list("financial_year", flat=True)))
+    # Pricing pages show the current year unless asked for another: ask for each year costed.
+    years = sorted(set(CostSubmission.objects.values_list("financial_year", flat=True))
+                   - {current_financial_year()})
     urls: dict[str, object] = {}
     unbuilt: dict[str, str] = {}
     for policy in all_policies():
@@ -313,7 +317,7 @@ def test_no_persona_reads_another_members_costs_on_any_page_or_response(caplog):
     # Not vacuous: every signed-in persona read many pages, and the detector finds a member's
     # floors and margins where they belong (the coordinator's allocation and prices pages).
     for login, count in found.read_per_persona.items():
-        assert count >= (1 if login == "anonymous" else 30), (login, count, found.read_per_persona)
+        assert count >= (1 if login == "anonymous" else 20), (login, count, found.read_per_persona)
     ours = allowed_coops(world.user("coordinator"))
     own = Secrets.of(None, {coop: values for coop, values in figures.items() if coop in ours})
     seen = {hit for text in found.texts["coordinator"] for hit in own.found_in(text)}
