@@ -326,7 +326,8 @@ def test_no_persona_reads_another_members_costs_on_any_page_or_response(caplog):
 
     assert not found.leaks, (
         f"{len(found.leaks)} figures read by someone who must not know them:\n" + "\n".join(found.leaks)
-        + "\n(routes the demo cannot hold the policy's objects of, read in the next test: "
+        + "\n(routes read here without their policy's object, which does not fit the demo; contracts, "
+        "awards and negotiations are read in the next test: "
         + ", ".join(sorted(unbuilt)) + ")")
 
 
