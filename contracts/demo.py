@@ -92,7 +92,7 @@ COSTS = [
     ("Gofal Taf", "supported-living", "12.60", "60", "3"),
     ("Bro Homecare", "domiciliary-support", "12.85", "30", "8"),
     # Not in Cardiff, but a third contributor to the consortium's cost-of-care statistics.
-    ("Cynon Care", "domiciliary-support", "12.95", "30", "9"),
+    ("Cynon Care", "domiciliary-support", "12.93", "30", "9"),
 ]
 # The second consortium's member, bidding through it for the same tender's first lot.
 RIVAL_COSTS = [("Gofal Hafren", "domiciliary-support", "12.75", "30", "8")]

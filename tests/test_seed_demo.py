@@ -24,13 +24,15 @@ from contracts.models import (
 from contracts.selectors.bids import bids_visible_to
 from contracts.selectors.tenders import tenders_visible_to
 from contracts.services.submission import verify
+from members import demo as members_demo
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators
 from pricing.models import CostSubmission
 
 pytestmark = pytest.mark.django_db
 
-LOGINS = ["coordinator", "board", "member-a", "member-b", "reviewer", "reviewer-2", "reviewer-other"]
+LOGINS = ["coordinator", "board", "member-a", "member-b", "reviewer", "reviewer-2", "reviewer-other",
+          "coordinator-hafren", "member-hafren"]
 
 
 def _counts():
@@ -62,7 +64,8 @@ def test_seed_demo_is_idempotent_and_gives_every_documented_login(client):
 
 def test_seed_demo_builds_a_realistic_welsh_consortium():
     call_command("seed_demo", stdout=io.StringIO())
-    coops = list(MemberCoop.objects.prefetch_related("stakeholders", "councils_served"))
+    coops = list(MemberCoop.objects.filter(consortium__name=members_demo.CONSORTIUM_NAME)
+                 .prefetch_related("stakeholders", "councils_served"))
     assert 10 <= len(coops) <= 14
     regions = {c.regional_partnership_board for coop in coops for c in coop.councils_served.all()}
     assert len(regions) >= 2
@@ -88,7 +91,7 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     assert sorted(tender.lots.values_list("number", "service_type__code")) == [
         (1, "domiciliary-support"), (2, "supported-living")]
 
-    bid = Bid.objects.get(tender=tender)
+    bid = Bid.objects.get(tender=tender, consortium__name=members_demo.CONSORTIUM_NAME)
     assert (bid.tender, bid.status, bid.consortium.name, bid.strategy) == (
         tender, BidStatus.DRAFT, "Cwlwm Care Consortium", "lowest_cost")
     answers = {(i.bid_lot.lot.number, i.coop.trading_name): i.status
@@ -143,3 +146,32 @@ def test_seed_demo_has_a_tender_in_evaluation_with_a_sealed_joint_bid_and_a_pane
     assert "Capital Homecare Services Ltd" in page and "Cwlwm Care Consortium" in page
     client.force_login(User.objects.get(username="reviewer-other"))
     assert client.get(f"/review/tenders/{tender.pk}/").status_code == 404
+
+
+def test_seed_demo_has_a_second_consortium_bidding_for_the_same_tender(client):
+    """Two consortia compete for the Cardiff tender; neither sees the other's members or bid."""
+    call_command("seed_demo", stdout=io.StringIO())
+    tender = Tender.objects.get(reference=contracts_demo.REFERENCE)
+    ours = Bid.objects.get(tender=tender, consortium__name=members_demo.CONSORTIUM_NAME)
+    theirs = Bid.objects.get(tender=tender, consortium__name=members_demo.OTHER_CONSORTIUM_NAME)
+    coordinator = User.objects.get(username="coordinator-hafren")
+    member = User.objects.get(username="member-hafren")
+    assert (coordinator.role, coordinator.consortium, member.role) == (
+        Role.COORDINATOR, theirs.consortium, Role.MEMBER)
+    assert member.member_link.coop.consortium == theirs.consortium
+    assert sorted(theirs.bid_lots.values_list("lot__number", flat=True)) == [1]
+    allocated = Allocation.objects.filter(bid_lot__bid=theirs).values_list("coop__trading_name", flat=True)
+    assert set(allocated) == {"Gofal Hafren"}
+    assert CostSubmission.objects.filter(coop__consortium=theirs.consortium).exists()
+
+    assert set(bids_visible_to(coordinator)) == {theirs}
+    assert set(bids_visible_to(User.objects.get(username="coordinator"))) >= {ours}
+    assert theirs not in set(bids_visible_to(User.objects.get(username="coordinator")))
+    client.force_login(coordinator)
+    assert client.get(f"/bids/{theirs.pk}/allocation/").status_code == 200
+    assert client.get(f"/bids/{ours.pk}/").status_code == 404
+    page = client.get("/members/").content.decode()
+    assert "Gofal Hafren" in page and "Gofal Taf" not in page
+    client.force_login(member)
+    page = client.get("/bids/work/").content.decode()
+    assert tender.reference in page and "Gofal Taf" not in page

@@ -47,6 +47,6 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with one of these demo logins:")
         for username, what in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<16} {what}")
+            self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(f"  password for all: {members_demo.DEMO_PASSWORD}")
         self.stdout.write("")
