@@ -43,7 +43,8 @@ reader's own figure v adds is only "ranks below mine are at most v, ranks above 
 while its own rank within a band is unknown (it may be the lowest or the highest of the band):
 each other member's figure keeps the whole 10p band open, or wider. No member, knowing its own
 figures and everything shown, can work out another member's figure to within 5p;
-tests/test_pricing_disclosure.py checks this by brute force over populations of 3 to 8 members.
+tests/test_pricing_disclosure.py checks this by brute force over populations of 3 to 8 members,
+and over a region beside all Wales (a member counts in both: the groups overlap).
 
 Why both totals: the median of totals is the middle member's whole price; the sum of the line
 medians adds middles taken line by line from different members, which is generally not any

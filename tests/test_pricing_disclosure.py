@@ -148,6 +148,35 @@ def test_exhaustive_search_finds_no_figure_worked_out_from_3_or_4_members(popula
         assert min(widths) > WITHIN, (population, own, shown, widths)
 
 
+@pytest.mark.parametrize("population", [
+    [2500, 2500, 2500, 2500], [2509, 2500, 2500, 2509], [2498, 2499, 2500, 2501], [2506, 2494, 2500, 2503],
+])
+def test_a_region_beside_all_wales_pins_no_one(population):
+    """A member counts in all Wales and in each region it serves: here the first member serves no
+    council of the region the three others serve, so everyone sees two groups, one inside the
+    other. Others are named here (the attacker knows who serves where): for every other member,
+    and every rank within each group, the spread over the worlds consistent with both is > 5p."""
+    region = [1, 2, 3]
+    shown = (statistics.disclose(population), statistics.disclose([population[i] for i in region]))
+    domain = range(min(population) - 8, max(population) + 9)
+    for attacker, own in enumerate(population):
+        others = [i for i in range(4) if i != attacker]
+        seen: dict = {}
+        for values in itertools.product(domain, repeat=3):
+            world = {**dict(zip(others, values, strict=True)), attacker: own}
+            if (statistics.disclose(list(world.values())),
+                    statistics.disclose([world[i] for i in region])) != shown:
+                continue
+            groups = {("all", k): v for k, v in enumerate(sorted(values))}
+            inside = sorted(world[i] for i in region if i != attacker)
+            groups |= {("region", k): v for k, v in enumerate(inside)}
+            for key, value in [*world.items(), *groups.items()]:
+                if key != attacker:
+                    low, high = seen.get(key, (value, value))
+                    seen[key] = (min(low, value), max(high, value))
+        assert min(high - low for low, high in seen.values()) > WITHIN, (population, attacker)
+
+
 def interpolated_to_the_penny(values) -> dict:
     """The old rule: quartiles and median by linear interpolation, rounded half up to the penny."""
     lq, median, uq = np.floor(np.quantile(sorted(values), [0.25, 0.5, 0.75]) + 0.5).astype(int)

@@ -68,7 +68,8 @@ def can_see_comparators(user: User) -> bool:
 
 
 def can_maintain_comparators(user: User) -> bool:
-    """Coordinators keep the reference prices and council rates up to date."""
+    """Coordinators add their consortium's own reference prices and council rates (the published
+    ones are staff's, in the admin)."""
     return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
 
 
