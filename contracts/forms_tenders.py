@@ -296,10 +296,13 @@ class BaseQuestionFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Add at least one quality question."))
 
     def questions(self) -> list[dict]:
+        """The questions kept: a lot's existing questions (the initial forms) even when left as
+        they were, and any new row filled in; none marked to delete."""
         return [
             {"text": form.cleaned_data["text"], "max_marks": form.cleaned_data["max_marks"]}
-            for form in self.forms
-            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+            for i, form in enumerate(self.forms)
+            if (i < self.initial_form_count() or form.has_changed())
+            and form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
 
 
