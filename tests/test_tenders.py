@@ -540,14 +540,16 @@ def test_a_lot_says_whether_bids_may_offer_part_of_its_volume(world, client_for,
         "number": "1", "title": "North", "service_type": lot.service_type_id, "areas": [world.council.pk],
         "duration_weeks": "104", "ceiling_rate": "25.00", "price_weight": "50", "quality_weight": "40",
         "social_value_weight": "10", "volume_weekday_day": "100", "allows_partial_bids": "on",
-        "questions-TOTAL_FORMS": "1", "questions-INITIAL_FORMS": "0",
-        "questions-0-text": "How will you recruit and keep staff?", "questions-0-max_marks": "10",
+        # The lot's question left as it was, as the edit page posts it.
+        "questions-TOTAL_FORMS": "2", "questions-INITIAL_FORMS": "1",
+        "questions-0-text": "How will you recruit?", "questions-0-max_marks": "10",
         "action": "save",
     }
     response = client_for("reviewer").post(reverse("lot-edit", args=[lot.pk]), data)
     assert response.status_code == 302
     lot.refresh_from_db()
     assert lot.allows_partial_bids is True
+    assert list(lot.questions.values_list("text", flat=True)) == ["How will you recruit?"]
     assert "Bids may offer part of the volume" in client_for("reviewer").get(
         reverse("tender-detail", args=[tender.pk])).content.decode()
     api = api_for("reviewer")

@@ -168,6 +168,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     reviewer.get_by_label("Duration (weeks)", exact=True).fill("156")
     reviewer.get_by_label("Ceiling rate (£ per unit)", exact=True).fill("38.00")
     reviewer.get_by_label("Share delivered in Welsh (%) (optional)", exact=True).fill("10")
+    # The council accepts bids for part of the volume: a bid short of it can still be made.
+    reviewer.get_by_label("Bids may offer part of the lot's volume", exact=True).check()
     # The weights, then the weekday volume, by keyboard.
     type_through(reviewer, "Price weight (%)", ["60", "30", "10", "100"])
     expect(reviewer.get_by_label("Evening, per week (optional)", exact=True)).to_be_focused()
@@ -183,8 +185,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     tender.refresh_from_db()
     lot = tender.lots.get()
     assert tender.status == TenderStatus.PUBLISHED
-    assert (lot.title, lot.ceiling_rate, list(lot.volumes.values_list("time_band", "volume"))) == (
-        LOT_TITLE, D("38.00"), [(DAY, D("100.00"))])
+    assert (lot.title, lot.ceiling_rate, list(lot.volumes.values_list("time_band", "volume")),
+            lot.allows_partial_bids) == (LOT_TITLE, D("38.00"), [(DAY, D("100.00"))], True)
 
     # 2. The coordinator opens the bid and invites the members offering the service.
     coordinator = new_page()
@@ -321,6 +323,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     coordinator.get_by_role("link", name=REFERENCE).click()
     expect(coordinator).to_have_url(bid_url)
     expect(coordinator.get_by_text("Before the bid can go to the board:")).to_have_count(0)
+    expect(coordinator.locator("[data-partial-shortfalls]")).to_contain_text(
+        "Lot 1, Weekday daytime: the bid offers 80.00 of the 100.00 a week the lot asks for, 20.00 short")
     coordinator.get_by_role("button", name="Send to the board for approval").click()
     expect(success(coordinator)).to_contain_text("The bid is before the board.")
     expect(coordinator.locator("main .govuk-tag").first).to_have_text("Awaiting board approval")
@@ -337,6 +341,7 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     board.get_by_role("link", name=f"{REFERENCE}: {TITLE}").click()
     expect(heading(board)).to_have_text(f"Joint bid for {REFERENCE}: {TITLE}")
     expect(board.locator("main")).not_to_contain_text("Margin")  # no member's floor or margin
+    expect(board.locator("[data-partial-shortfalls]")).to_contain_text("20.00 short")  # what the bid leaves
     assert_accessible(board)
     expect(board.locator("main")).to_contain_text("Board vote")
     board.get_by_role("link", name="see the board's vote on this bid").click()
