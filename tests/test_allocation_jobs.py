@@ -377,6 +377,26 @@ def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, 
     assert not Allocation.objects.exists()
 
 
+def test_a_worker_handed_a_job_running_elsewhere_looks_again_once_that_worker_could_be_lost(
+        world, coordinator, big, monkeypatch, settings):
+    from celery.exceptions import Retry
+
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    left_running(job, worker="another-machine:4242", silent_for=5)
+    sent = []
+    monkeypatch.setattr(tasks.run_allocation_job, "apply_async", lambda *a, **options: sent.append(options))
+    tasks.run_allocation_job.push_request(id="redelivered", args=[job.pk], is_eager=False,
+                                          called_directly=False, retries=0)
+    try:
+        with pytest.raises(Retry):  # as in a worker: the message is sent again, for later
+            tasks.run_allocation_job.run(job.pk)
+    finally:
+        tasks.run_allocation_job.pop_request()
+
+    assert len(sent) == 1 and sent[0]["countdown"] == settings.ALLOCATION_JOB_WORKER_LOST_AFTER
+
+
 def test_a_run_taken_over_while_it_still_went_on_drops_its_result(world, coordinator, big, monkeypatch):
     bid = two_member_bid(world)
     job = queued_job(bid, coordinator)

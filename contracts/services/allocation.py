@@ -28,6 +28,15 @@ requests see at once, then saves exactly as an inline run does, under the same l
 then the job, then the capacity declarations in primary-key order), and is marked done in that
 same transaction. One job of a bid is live (queued or running) at a time, and while it is, the
 allocation can be neither run again nor changed by hand.
+
+A worker may die mid-run (killed, out of memory, its machine lost). Its run saved nothing (the
+save is one transaction), and its message comes back (acknowledged only at the end, handed back
+when the worker dies, or given again by Redis after the visibility timeout; see the settings
+block "Background jobs whose worker dies"). The task then takes over the job left running
+(``_job_claim``: one winner under the row lock, the dead worker told by its process being gone
+from this machine or its heartbeat stopped) and runs it again from the beginning as a new
+attempt; only the latest attempt may save or move the job, so a run wrongly taken for dead
+drops its result rather than saving a second one.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
@@ -543,7 +553,8 @@ class _JobGone(Exception):
 
 def _job_move(*, job_id: int, to: str, by: User | None = None,
               when: Any = None, **fields: Any) -> AllocationJob | None:
-    """The one place a job's status moves: lock its row; do nothing when it is already there,
+    """The one place a job's status moves (but for ``_job_claim``, which starts a run, or
+    starts it again in a new attempt): lock its row; do nothing when it is already there,
     when the transitions table does not allow the move, or when ``when(job)`` says no; else
     set ``fields`` with the status and save it with its audit row. Returns the job moved."""
     with transaction.atomic():
@@ -752,11 +763,14 @@ def _job_claim(job_id: int) -> AllocationJob | None:
             return None
         if job.attempts >= settings.ALLOCATION_JOB_MAX_ATTEMPTS:
             with translation.override(job.language):
-                error = _("The allocation run stopped %(count)s times before it finished (its background "
-                          "worker stopped each time). Nothing was changed: run the allocation again, and if "
-                          "it stops again, tell the system's administrators.") % {"count": job.attempts}
-            job.status, job.error, job.finished_at = AllocationJobStatus.FAILED, error, timezone.now()
-            _save(job, None, update_fields=["status", "error", "finished_at"])
+                error = ngettext(
+                    "The allocation run stopped %(count)s time before it finished (its background worker "
+                    "stopped). Nothing was changed: run the allocation again, and if it stops again, tell "
+                    "the system's administrators.",
+                    "The allocation run stopped %(count)s times before it finished (its background worker "
+                    "stopped each time). Nothing was changed: run the allocation again, and if it stops "
+                    "again, tell the system's administrators.", job.attempts) % {"count": job.attempts}
+            _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, error=error, finished_at=timezone.now())
             return None
         now = timezone.now()
         job.status, job.attempts, job.worker = AllocationJobStatus.RUNNING, job.attempts + 1, _this_process()
