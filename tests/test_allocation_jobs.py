@@ -641,6 +641,8 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
     stays unacknowledged in Redis until the visibility timeout, here 2 s, and a worker started
     afterwards takes it). Either way the run starts again in a new process and finishes once,
     with one set of results."""
+    from redis import Redis
+
     from consortium.celery import app
     from tests.test_real_services import start_worker, stop_worker, worker_env
 
@@ -652,13 +654,15 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
     gate.touch()
     held = ("tests.slow_worker",)
     env = {"ALLOCATION_TEST_GATE": str(gate), "ALLOCATION_JOB_HEARTBEAT": "0.5",
-           "CELERY_RESTORE_UNACKED_EVERY": "1"}
+           "CELERY_RESTORE_UNACKED_EVERY": "1", "CELERY_TEST_KEY_PREFIX": f"{queue}:"}
     workers = [start_worker(queue, log, pool="prefork", command=held, env=worker_env(
         **env, CELERY_VISIBILITY_TIMEOUT="300"))]
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
+    broker = app.connection_for_write(transport_options={**app.conf.broker_transport_options,
+                                                         "global_keyprefix": env["CELERY_TEST_KEY_PREFIX"]})
     try:
-        tasks.run_allocation_job.apply_async(args=[job.pk], queue=queue)
+        tasks.run_allocation_job.apply_async(args=[job.pk], queue=queue, connection=broker)
         solving = wait_for(lambda: list(tmp_path.glob("solving-*")), 40, log)  # held mid-run
         first = AllocationJob.objects.get(pk=job.pk)
         assert (first.status, first.attempts) == (RUNNING, 1)
@@ -682,8 +686,13 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
         time.sleep(1.5)  # a message delivered twice would run now: nothing more must happen
     finally:
         app.conf.task_always_eager = eager
+        broker.release()
         for worker in workers:
             stop_worker(worker)
+        redis = Redis.from_url(os.environ["CELERY_BROKER_URL"])
+        for key in redis.scan_iter(f"{env['CELERY_TEST_KEY_PREFIX']}*"):  # the queue's own keys
+            redis.delete(key)
+        redis.close()
 
     assert_one_set_of_results(world, bid, job)
     assert job.attempts == 2 and not job.worker.endswith(f":{pid}"), log.read_text()
