@@ -362,14 +362,16 @@ def test_a_job_whose_worker_elsewhere_fell_silent_is_started_again(world, coordi
     assert job.attempts == 2
 
 
-def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, big):
+def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, big, settings):
     bid = two_member_bid(world)
     job = queued_job(bid, coordinator)
     left_running(job, worker="another-machine:4242", silent_for=5)  # heard of 5 s ago
     history = job.history.count()
 
     assert tasks.run_allocation_job(job.pk) == RUNNING
-    left_running(job, worker=f"{socket.gethostname()}:{os.getpid()}")  # a live process here
+    # A live process of this machine, silent for long (too busy solving to beat): still alive.
+    left_running(job, worker=f"{socket.gethostname()}:{os.getpid()}",
+                 silent_for=settings.ALLOCATION_JOB_WORKER_LOST_AFTER + 5)
     assert tasks.run_allocation_job(job.pk) == RUNNING
 
     job.refresh_from_db()

@@ -691,14 +691,16 @@ def _this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _process_gone(worker: str) -> bool:
-    """Whether ``worker`` (host:pid) was a process of this machine that has ended. A process
-    of another machine cannot be seen from here: only its heartbeat tells."""
+def _on_this_machine(worker: str) -> int | None:
+    """The process id of ``worker`` (host:pid) when it is a process of this machine."""
     host, _colon, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def _process_gone(pid: int) -> bool:
+    """Whether the process ``pid`` of this machine has ended."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # it exists, under another user
@@ -711,11 +713,15 @@ def _process_gone(worker: str) -> bool:
 
 
 def _worker_lost(job: AllocationJob) -> bool:
-    """A running job's worker has died: its process is gone from this machine, or it has not
-    been heard of for ``ALLOCATION_JOB_WORKER_LOST_AFTER`` seconds."""
+    """A running job's worker has died: its process is gone, when it ran on this machine (a
+    live one may be too busy solving to beat in time); elsewhere, nothing has been heard of it
+    for ``ALLOCATION_JOB_WORKER_LOST_AFTER`` seconds."""
+    pid = _on_this_machine(job.worker)
+    if pid is not None:
+        return _process_gone(pid)
     seen = job.heartbeat_at or job.started_at
     silent = dt.timedelta(seconds=settings.ALLOCATION_JOB_WORKER_LOST_AFTER)
-    return seen is None or seen < timezone.now() - silent or _process_gone(job.worker)
+    return seen is None or seen < timezone.now() - silent
 
 
 class _Heartbeat:
