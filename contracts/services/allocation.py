@@ -817,7 +817,7 @@ def allocation_job_run(*, job_id: int) -> str | None:
 
 def _job_fail(job: AllocationJob, error: str) -> None:
     _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, by=job.requested_by, error=error,
-              finished_at=timezone.now(), when=lambda now: now.attempts == job.attempts)
+              finished_at=timezone.now(), when=lambda current: current.attempts == job.attempts)
 
 
 # --- adjust by hand -----------------------------------------------------------------------------
