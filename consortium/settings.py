@@ -313,9 +313,10 @@ ALLOCATION_INLINE_MAX_CELLS = env.int("ALLOCATION_INLINE_MAX_CELLS", default=100
 # that dies hands its message back at once (reject_on_worker_lost); a whole worker that dies leaves
 # it unacknowledged in Redis, which gives it to another worker after the visibility timeout. The
 # task claims its job with a row lock (one winner), and takes over a job left running by a dead
-# worker (its process gone from this machine, or no heartbeat for ALLOCATION_JOB_WORKER_LOST_AFTER
-# seconds), starting it again from the beginning: the result is saved in one transaction with the
-# job marked done, so a dead run saved nothing and a finished one is never saved twice.
+# worker (its process gone, on this machine; on another, no heartbeat for
+# ALLOCATION_JOB_WORKER_LOST_AFTER seconds), starting it again from the beginning: the result is
+# saved in one transaction with the job marked done, so a dead run saved nothing and a finished
+# one is never saved twice.
 # ALLOCATION_JOB_LONGEST_RUN: the longest run expected (a few thousand cells take a few minutes).
 ALLOCATION_JOB_LONGEST_RUN = env.int("ALLOCATION_JOB_LONGEST_RUN", default=10 * 60)
 ALLOCATION_JOB_HEARTBEAT = env.float("ALLOCATION_JOB_HEARTBEAT", default=10.0)

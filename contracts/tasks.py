@@ -43,8 +43,8 @@ def run_allocation_job(self, job_id: int) -> str | None:
 def expire_stale_allocation_jobs() -> int:
     """Beat task: mark failed the background allocations that no worker came back for (queued,
     or running in their latest attempt, for longer than ``ALLOCATION_JOB_STALE_AFTER``, past
-    the broker's visibility timeout), so their page says so and the bid
-    can be allocated again without waiting for someone to try (idempotent); returns how many."""
+    the broker's visibility timeout), so their page says so and the bid can be allocated again
+    without waiting for someone to try (idempotent); returns how many."""
     return allocation_services.allocation_jobs_expire_stale()
 
 

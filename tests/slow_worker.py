@@ -6,7 +6,7 @@ with the optimiser wrapped: before solving, the process writes a file ``solving-
 next to the file named by ``ALLOCATION_TEST_GATE``, then waits while that file exists (at most
 a minute). The test thus knows which process is mid-run and kills it there; once it removes
 the gate, runs go straight through. Nothing of this is in the product: the wrapping happens
-here, before the worker forks its pool.
+here, before the worker forks its pool. ``CELERY_TEST_KEY_PREFIX`` prefixes its Redis keys.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ def main() -> None:
     from contracts import allocation
 
     allocation.allocate = _held(allocation.allocate)
+    # Redis keys of its own (queues, unacknowledged messages): a short visibility timeout here
+    # gives back no other test's messages, when tests run in parallel on one Redis.
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options,
+                                         "global_keyprefix": os.environ["CELERY_TEST_KEY_PREFIX"]}
     app.worker_main(["worker", *sys.argv[1:]])
 
 

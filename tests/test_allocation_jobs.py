@@ -362,19 +362,41 @@ def test_a_job_whose_worker_elsewhere_fell_silent_is_started_again(world, coordi
     assert job.attempts == 2
 
 
-def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, big):
+def test_a_job_still_running_in_a_live_worker_is_left_to_it(world, coordinator, big, settings):
     bid = two_member_bid(world)
     job = queued_job(bid, coordinator)
     left_running(job, worker="another-machine:4242", silent_for=5)  # heard of 5 s ago
     history = job.history.count()
 
     assert tasks.run_allocation_job(job.pk) == RUNNING
-    left_running(job, worker=f"{socket.gethostname()}:{os.getpid()}")  # a live process here
+    # A live process of this machine, silent for long (too busy solving to beat): still alive.
+    left_running(job, worker=f"{socket.gethostname()}:{os.getpid()}",
+                 silent_for=settings.ALLOCATION_JOB_WORKER_LOST_AFTER + 5)
     assert tasks.run_allocation_job(job.pk) == RUNNING
 
     job.refresh_from_db()
     assert (job.attempts, job.progress, job.history.count()) == (1, 40, history)
     assert not Allocation.objects.exists()
+
+
+def test_a_worker_handed_a_job_running_elsewhere_looks_again_once_that_worker_could_be_lost(
+        world, coordinator, big, monkeypatch, settings):
+    from celery.exceptions import Retry
+
+    bid = two_member_bid(world)
+    job = queued_job(bid, coordinator)
+    left_running(job, worker="another-machine:4242", silent_for=5)
+    sent = []
+    monkeypatch.setattr(tasks.run_allocation_job, "apply_async", lambda *a, **options: sent.append(options))
+    tasks.run_allocation_job.push_request(id="redelivered", args=[job.pk], is_eager=False,
+                                          called_directly=False, retries=0)
+    try:
+        with pytest.raises(Retry):  # as in a worker: the message is sent again, for later
+            tasks.run_allocation_job.run(job.pk)
+    finally:
+        tasks.run_allocation_job.pop_request()
+
+    assert len(sent) == 1 and sent[0]["countdown"] == settings.ALLOCATION_JOB_WORKER_LOST_AFTER
 
 
 def test_a_run_taken_over_while_it_still_went_on_drops_its_result(world, coordinator, big, monkeypatch):
@@ -621,6 +643,8 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
     stays unacknowledged in Redis until the visibility timeout, here 2 s, and a worker started
     afterwards takes it). Either way the run starts again in a new process and finishes once,
     with one set of results."""
+    from redis import Redis
+
     from consortium.celery import app
     from tests.test_real_services import start_worker, stop_worker, worker_env
 
@@ -632,13 +656,15 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
     gate.touch()
     held = ("tests.slow_worker",)
     env = {"ALLOCATION_TEST_GATE": str(gate), "ALLOCATION_JOB_HEARTBEAT": "0.5",
-           "CELERY_RESTORE_UNACKED_EVERY": "1"}
+           "CELERY_RESTORE_UNACKED_EVERY": "1", "CELERY_TEST_KEY_PREFIX": f"{queue}:"}
     workers = [start_worker(queue, log, pool="prefork", command=held, env=worker_env(
         **env, CELERY_VISIBILITY_TIMEOUT="300"))]
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
+    broker = app.connection_for_write(transport_options={**app.conf.broker_transport_options,
+                                                         "global_keyprefix": env["CELERY_TEST_KEY_PREFIX"]})
     try:
-        tasks.run_allocation_job.apply_async(args=[job.pk], queue=queue)
+        tasks.run_allocation_job.apply_async(args=[job.pk], queue=queue, connection=broker)
         solving = wait_for(lambda: list(tmp_path.glob("solving-*")), 40, log)  # held mid-run
         first = AllocationJob.objects.get(pk=job.pk)
         assert (first.status, first.attempts) == (RUNNING, 1)
@@ -662,8 +688,13 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
         time.sleep(1.5)  # a message delivered twice would run now: nothing more must happen
     finally:
         app.conf.task_always_eager = eager
+        broker.release()
         for worker in workers:
             stop_worker(worker)
+        redis = Redis.from_url(os.environ["CELERY_BROKER_URL"])
+        for key in redis.scan_iter(f"{env['CELERY_TEST_KEY_PREFIX']}*"):  # the queue's own keys
+            redis.delete(key)
+        redis.close()
 
     assert_one_set_of_results(world, bid, job)
     assert job.attempts == 2 and not job.worker.endswith(f":{pid}"), log.read_text()

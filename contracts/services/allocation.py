@@ -28,6 +28,15 @@ requests see at once, then saves exactly as an inline run does, under the same l
 then the job, then the capacity declarations in primary-key order), and is marked done in that
 same transaction. One job of a bid is live (queued or running) at a time, and while it is, the
 allocation can be neither run again nor changed by hand.
+
+A worker may die mid-run (killed, out of memory, its machine lost). Its run saved nothing (the
+save is one transaction), and its message comes back (acknowledged only at the end, handed back
+when the worker dies, or given again by Redis after the visibility timeout; see the settings
+block "Background jobs whose worker dies"). The task then takes over the job left running
+(``_job_claim``: one winner under the row lock, the dead worker told by its process being gone
+from this machine or its heartbeat stopped) and runs it again from the beginning as a new
+attempt; only the latest attempt may save or move the job, so a run wrongly taken for dead
+drops its result rather than saving a second one.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
@@ -544,7 +554,8 @@ class _JobGone(Exception):
 
 def _job_move(*, job_id: int, to: str, by: User | None = None,
               when: Any = None, **fields: Any) -> AllocationJob | None:
-    """The one place a job's status moves: lock its row; do nothing when it is already there,
+    """The one place a job's status moves (but for ``_job_claim``, which starts a run, or
+    starts it again in a new attempt): lock its row; do nothing when it is already there,
     when the transitions table does not allow the move, or when ``when(job)`` says no; else
     set ``fields`` with the status and save it with its audit row. Returns the job moved."""
     with transaction.atomic():
@@ -681,14 +692,16 @@ def _this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _process_gone(worker: str) -> bool:
-    """Whether ``worker`` (host:pid) was a process of this machine that has ended. A process
-    of another machine cannot be seen from here: only its heartbeat tells."""
+def _on_this_machine(worker: str) -> int | None:
+    """The process id of ``worker`` (host:pid) when it is a process of this machine."""
     host, _colon, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def _process_gone(pid: int) -> bool:
+    """Whether the process ``pid`` of this machine has ended."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # it exists, under another user
@@ -701,11 +714,15 @@ def _process_gone(worker: str) -> bool:
 
 
 def _worker_lost(job: AllocationJob) -> bool:
-    """A running job's worker has died: its process is gone from this machine, or it has not
-    been heard of for ``ALLOCATION_JOB_WORKER_LOST_AFTER`` seconds."""
+    """A running job's worker has died: its process is gone, when it ran on this machine (a
+    live one may be too busy solving to beat in time); elsewhere, nothing has been heard of it
+    for ``ALLOCATION_JOB_WORKER_LOST_AFTER`` seconds."""
+    pid = _on_this_machine(job.worker)
+    if pid is not None:
+        return _process_gone(pid)
     seen = job.heartbeat_at or job.started_at
     silent = dt.timedelta(seconds=settings.ALLOCATION_JOB_WORKER_LOST_AFTER)
-    return seen is None or seen < timezone.now() - silent or _process_gone(job.worker)
+    return seen is None or seen < timezone.now() - silent
 
 
 class _Heartbeat:
@@ -753,11 +770,14 @@ def _job_claim(job_id: int) -> AllocationJob | None:
             return None
         if job.attempts >= settings.ALLOCATION_JOB_MAX_ATTEMPTS:
             with translation.override(job.language):
-                error = _("The allocation run stopped %(count)s times before it finished (its background "
-                          "worker stopped each time). Nothing was changed: run the allocation again, and if "
-                          "it stops again, tell the system's administrators.") % {"count": job.attempts}
-            job.status, job.error, job.finished_at = AllocationJobStatus.FAILED, error, timezone.now()
-            _save(job, None, update_fields=["status", "error", "finished_at"])
+                error = ngettext(
+                    "The allocation run stopped %(count)s time before it finished (its background worker "
+                    "stopped). Nothing was changed: run the allocation again, and if it stops again, tell "
+                    "the system's administrators.",
+                    "The allocation run stopped %(count)s times before it finished (its background worker "
+                    "stopped each time). Nothing was changed: run the allocation again, and if it stops "
+                    "again, tell the system's administrators.", job.attempts) % {"count": job.attempts}
+            _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, error=error, finished_at=timezone.now())
             return None
         now = timezone.now()
         job.status, job.attempts, job.worker = AllocationJobStatus.RUNNING, job.attempts + 1, _this_process()
@@ -798,7 +818,7 @@ def allocation_job_run(*, job_id: int) -> str | None:
 
 def _job_fail(job: AllocationJob, error: str) -> None:
     _job_move(job_id=job.pk, to=AllocationJobStatus.FAILED, by=job.requested_by, error=error,
-              finished_at=timezone.now(), when=lambda now: now.attempts == job.attempts)
+              finished_at=timezone.now(), when=lambda current: current.attempts == job.attempts)
 
 
 # --- adjust by hand -----------------------------------------------------------------------------
