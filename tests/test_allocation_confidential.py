@@ -238,10 +238,12 @@ def test_in_the_demo_the_board_reads_no_members_floor_where_the_coordinator_read
     from consortium.models import User
     from contracts import demo as contracts_demo
     from contracts.models import Allocation, Bid
+    from members import demo as members_demo
     from pricing.models import CostFloor
 
     call_command("seed_demo", stdout=io.StringIO())
-    bid = Bid.objects.get(tender__reference=contracts_demo.REFERENCE)
+    bid = Bid.objects.get(tender__reference=contracts_demo.REFERENCE,
+                          consortium__name=members_demo.CONSORTIUM_NAME)
     coops = set(Allocation.objects.filter(bid_lot__bid=bid).values_list("coop_id", flat=True))
     floors = set(CostFloor.objects.filter(submission__coop_id__in=coops, submission__is_latest=True)
                  .values_list("rate", flat=True))
