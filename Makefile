@@ -67,4 +67,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor db.sqlite3
+	rm -rf $(VENV) node_modules static/vendor db.sqlite3 db.sqlite3-wal db.sqlite3-shm
