@@ -49,7 +49,7 @@ test: install lint check
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 # 100 examples per API operation for every persona and schemathesis' coverage phase for each:
-# no 5xx, every answer as documented. About 25 CPU-minutes (1,208 tests), against a couple for
+# no 5xx, every answer as documented. At most 25 CPU-minutes, against two or three for
 # the fast pass: run it before a release, or after changing the API.
 fuzz: install
 	FUZZ=deep $(BIN)/pytest -p no:cacheprovider -n 2 tests/test_api_fuzz.py $(PYTEST_ARGS)
