@@ -1,4 +1,5 @@
-# Two commands: `make run` serves the demo on SQLite; `make test` runs every check.
+# Two commands: `make run` serves the demo on SQLite; `make test` runs every check
+# (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json frontend/*.scss 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: install assets run test lint check bench worker beat messages clean
+.PHONY: install assets run test fuzz lint check bench worker beat messages clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -47,6 +48,12 @@ check: install
 test: install lint check
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
+# 100 examples per API operation for every persona and schemathesis' coverage phase for each:
+# no 5xx, every answer as documented. At most 25 CPU-minutes, against two or three for
+# the fast pass: run it before a release, or after changing the API.
+fuzz: install
+	FUZZ=deep $(BIN)/pytest -p no:cacheprovider -n 2 tests/test_api_fuzz.py $(PYTEST_ARGS)
+
 bench: install
 	$(PY) benchmarks/run.py
 
@@ -61,4 +68,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor db.sqlite3
+	rm -rf $(VENV) node_modules static/vendor db.sqlite3 db.sqlite3-wal db.sqlite3-shm

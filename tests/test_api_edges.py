@@ -116,10 +116,7 @@ def test_behind_a_configured_proxy_each_forwarded_client_has_its_own_limit(setti
 
 def test_tries_for_one_username_are_limited_whatever_the_address(world, settings):
     settings.AXES_ENABLED = False
-    from consortium.api_views import LoginUsernameThrottle
-
-    limit = int(LoginUsernameThrottle.rate.split("/")[0])
-    for i in range(limit):
+    for i in range(10):  # ten a minute
         response = _token("member-a", PASSWORD, REMOTE_ADDR=f"192.0.2.{i + 1}")
         assert response.status_code == 200
     refused = _token("Member-A", PASSWORD, REMOTE_ADDR="198.51.100.1")
