@@ -175,3 +175,14 @@ def api_for(world):
         return c
 
     return make
+
+
+@pytest.fixture
+def eager():
+    """Celery runs a task in the caller (as in development, whatever the broker)."""
+    from consortium.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was

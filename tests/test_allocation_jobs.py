@@ -64,17 +64,6 @@ def big(settings):
     settings.ALLOCATION_INLINE_MAX_CELLS = 1
 
 
-@pytest.fixture
-def eager():
-    """Celery runs a task in the caller (as in development, whatever the broker)."""
-    from consortium.celery import app
-
-    was = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = was
-
-
 def two_member_bid(world):
     """100 weekday hours; coop A can give 60 and coop B 20 (2 cells)."""
     bid = a_bid(world, volumes={DAY: "100"})

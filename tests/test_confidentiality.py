@@ -266,8 +266,22 @@ class Reader:
         text = body.decode("utf-8", errors="replace")
         if response.get("Content-Type", "").startswith("application/json"):
             # Decimals come as strings; the same figures also as JSON numbers ("32.79" or 32.79).
-            text += "\n" + json.dumps(json.loads(text or "null"), ensure_ascii=False)
+            # Hours and other volumes are no one's cost: a pooled 12.60 h is not a £12.60 line.
+            text = json.dumps(without_volumes(json.loads(text or "null")), ensure_ascii=False)
         return text
+
+
+VOLUME_KEYS = {"declared", "committed", "available", "reserved", "staff_fte", "welsh_volume"}
+
+
+def without_volumes(data):
+    """The response less the values of fields that count hours, places or staff."""
+    if isinstance(data, dict):
+        return {key: without_volumes(value) for key, value in data.items()
+                if key not in VOLUME_KEYS and "volume" not in key and "hours" not in key}
+    if isinstance(data, list):
+        return [without_volumes(item) for item in data]
+    return data
 
 
 # --- the tests --------------------------------------------------------------------------------

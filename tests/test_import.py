@@ -718,7 +718,7 @@ def test_blank_rows_do_not_count_towards_the_row_limit(world, monkeypatch):
 
 
 def test_a_file_above_the_inline_threshold_is_imported_by_a_job_with_progress_like_inline(
-        client_for, world, monkeypatch, django_capture_on_commit_callbacks):
+        client_for, world, monkeypatch, eager, django_capture_on_commit_callbacks):
     monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
     old = f.CapacityDeclarationFactory(coop=world.coop_a, council=world.council, time_band="night",
                                        committed_volume=Decimal("5"))
@@ -777,7 +777,7 @@ def test_a_job_writes_its_progress_while_it_reads(world, monkeypatch):
     assert progress == sorted(progress) and progress[0] > 5 and progress[-1] == 50
 
 
-def test_a_job_runs_once_however_often_its_task_is_delivered(world):
+def test_a_job_runs_once_however_often_its_task_is_delivered(world, eager):
     job = CapacityImportJob.objects.create(requested_by=world.user("coordinator"), filename="c.csv",
                                            content=csv_file(five_scopes()))
 
@@ -787,7 +787,7 @@ def test_a_job_runs_once_however_often_its_task_is_delivered(world):
     assert CapacityDeclaration.objects.count() == 5
 
 
-def test_a_job_with_row_errors_imports_nothing_and_lists_them(api_for, client_for, world, monkeypatch,
+def test_a_job_with_row_errors_imports_nothing_and_lists_them(api_for, client_for, world, monkeypatch, eager,
                                                               django_capture_on_commit_callbacks):
     monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
     data = csv_file([*five_scopes()[:4], row(time_band="mornings")])
@@ -836,7 +836,7 @@ def test_the_api_answers_a_small_file_at_once_and_a_large_one_with_a_job(api_for
 
 
 def test_a_large_workbook_goes_to_the_job_without_being_loaded_in_the_request(
-        client_for, world, monkeypatch, django_capture_on_commit_callbacks):
+        client_for, world, monkeypatch, eager, django_capture_on_commit_callbacks):
     monkeypatch.setattr(importing, "INLINE_MAX_ROWS", 3)
     data = xlsx_file(five_scopes())
     loads = []
