@@ -46,7 +46,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: install lint check
-	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # 100 examples per API operation for every persona and schemathesis' coverage phase for each:
 # no 5xx, every answer as documented. At most 25 CPU-minutes, against two or three for
