@@ -220,6 +220,8 @@ def contact_save(*, coop: MemberCoop, by: User | None, contact: Contact | None =
 
 
 def _check_document_dates(issued_on: dt.date | None, expires_on: dt.date | None) -> None:
+    check_date_in_range(issued_on, field="issued_on", what=_("the date the document was issued"))
+    check_date_in_range(expires_on, field="expires_on", what=_("the date the document expires"))
     if issued_on and expires_on and expires_on < issued_on:
         raise DomainError(_("The expiry date must be on or after the issue date."),
                           field="expires_on")
@@ -447,6 +449,7 @@ def ciw_registration_save(
     registration_number = (registration_number or "").strip()
     if not registration_number:
         raise DomainError(_("Enter the CIW registration number."), field="registration_number")
+    check_date_in_range(registered_on, field="registered_on", what=_("the registration date"))
     if registered_on is not None and registered_on > timezone.localdate():
         raise DomainError(_("The registration date cannot be in the future."), field="registered_on")
     # Lock the co-op: two people recording the same service at once must not both insert.

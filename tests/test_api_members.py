@@ -470,7 +470,8 @@ def test_member_uploads_updates_and_deletes_its_document(api_for, world):
     "overrides, field",
     [({"expires_on": "2020-01-01", "issued_on": "2021-01-01"}, "expires_on"),
      ({"doc_type": "passport"}, "doc_type"), ({"title": ""}, "title"),
-     ({"coop": "abc"}, "coop"), ({"issued_on": "yesterday"}, "issued_on")],
+     ({"coop": "abc"}, "coop"), ({"issued_on": "yesterday"}, "issued_on"),
+     ({"issued_on": "1900-01-01"}, "issued_on"), ({"expires_on": "2999-01-01"}, "expires_on")],
 )
 def test_bad_document_input_gets_field_errors(api_for, world, overrides, field):
     data = {"coop": world.coop_a.pk, "doc_type": "accounts", "title": "Accounts 2024"}

@@ -496,6 +496,14 @@ def test_ciw_registration_is_recorded_once_per_service(client_for, world):
     assert list(CIWRegistration.objects.values_list("registration_number", flat=True)) == ["SIN-0001"]
 
 
+def test_ciw_registration_dated_1900_is_refused_on_its_date(client_for, world):
+    response = client_for("coordinator").post(
+        reverse("ciw-registration-create", args=[world.coop_a.pk]),
+        {"service_type": f.service().pk, "registration_number": "SIN-0003", "registered_on": "1900-01-01"})
+    assert "between 2000 and 2100" in field_error(response, "registered_on")
+    assert not CIWRegistration.objects.exists()
+
+
 # --- Compliance documents -----------------------------------------------------------------------
 
 
