@@ -1,4 +1,4 @@
-"""Benchmark: the allocation engine (contracts.allocation.allocate) on 60 members x 3 lots x 5 time
+"""Benchmark: the allocation engine (contracts.bidding.engine.allocate) on 60 members x 3 lots x 5 time
 bands x 4 council areas, with minimum packages (so a mixed-integer model), a Welsh share and a
 cap per lot, against a plain ``scipy.optimize.linprog`` (HiGHS) of the coverage LP alone on the
 same instance (the limit: one LP solve of the same shares, demand and capacity, no packages, no
@@ -57,7 +57,7 @@ def _setup_django() -> None:
 
 
 def make_instance(seed: int = 2026):
-    from contracts.allocation import LotDemand, MemberSupply, MemberTerms
+    from contracts.bidding.engine import LotDemand, MemberSupply, MemberTerms
 
     rng = random.Random(seed)
     lots = []
@@ -108,7 +108,7 @@ def make_large_instance(seed: int = 2027, minimums: bool = False):
     a cap of 20-40% on one member. Capacity is ample overall but short in some areas and bands,
     so coverage, Welsh hours and cost all matter. Floors rise out of hours; one member in twenty
     has no floor. No minimum packages: a plain LP, whose optimum can be checked independently."""
-    from contracts.allocation import LotDemand, MemberSupply, MemberTerms
+    from contracts.bidding.engine import LotDemand, MemberSupply, MemberTerms
 
     rng = random.Random(seed)
     areas = council_areas()
@@ -346,7 +346,7 @@ def _rows(shares) -> list[tuple]:
 
 
 def _run_small() -> None:
-    from contracts.allocation import Share, Strategy, allocate, check_shares
+    from contracts.bidding.engine import Share, Strategy, allocate, check_shares
 
     lots, supplies, terms = make_instance()
     limit_seconds, (optimum, columns) = _best(lambda: coverage_lp(lots, supplies))
@@ -380,7 +380,7 @@ def _run_small() -> None:
 
 
 def _run_large() -> None:
-    from contracts.allocation import Share, Strategy, allocate, check_shares
+    from contracts.bidding.engine import Share, Strategy, allocate, check_shares
 
     lots, supplies, terms = make_large_instance()
     demand = sum(sum(lot.volumes.values()) for lot in lots)

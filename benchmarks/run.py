@@ -8,7 +8,7 @@
    against the bare pandas groupby quantile (benchmarks/pricing_stats.py; in memory, no database).
 4. The API list of 10,000 rate cards: queries per page against 100 cards, first and last page,
    and the time per page (benchmarks/pricing_rate_cards.py; in this throwaway database).
-5. The allocation engine (contracts.allocation) on 60 members x 3 lots x 5 bands x 4 areas with
+5. The allocation engine (contracts.bidding.engine) on 60 members x 3 lots x 5 bands x 4 areas with
    minimum packages, against a plain linprog of the coverage LP alone (benchmarks/allocation.py).
 
 Needs DATABASE_URL pointing at PostgreSQL. The benchmark works in a throwaway database

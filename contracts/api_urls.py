@@ -1,6 +1,10 @@
 """API routes of contracts, under /api/v1/ (included by consortium/api_urls.py)."""
 
-from contracts.apis import allocation, award, bids, contract, ocds, review, scoring, tenders
+from contracts.bidding.api import allocation, bids
+from contracts.delivery.api import contracts as contract
+from contracts.evaluation.api import award, review, scoring
+from contracts.publication.api import ocds
+from contracts.tendering.api import tenders
 
 urlpatterns = [
     *tenders.urlpatterns,

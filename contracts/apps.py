@@ -7,6 +7,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
-        # receivers: moves a joint bid when its board ballot is decided; checks: the deployment
-        # check that refuses the placeholder OCID prefix.
-        from contracts import checks, receivers  # noqa: F401
+        # receivers: each stage's answers to signals of earlier stages and lower apps; checks: the
+        # deployment check that refuses the placeholder OCID prefix; tasks: registers the Celery
+        # tasks that services queue by name (consortium.jobs).
+        from contracts import checks, receivers, tasks  # noqa: F401

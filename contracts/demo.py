@@ -33,6 +33,11 @@ from unittest import mock
 from django.utils import timezone
 
 from consortium.models import Council, ServiceType, TimeBand
+from contracts.bidding.selectors.bids import financial_year_of
+from contracts.bidding.services import allocation as allocation_services
+from contracts.bidding.services import bids as bid_services
+from contracts.bidding.services import submission as submission_services
+from contracts.evaluation.services import review as review_services
 from contracts.models import (
     Bid,
     Invitation,
@@ -42,12 +47,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.bids import financial_year_of
-from contracts.services import allocation as allocation_services
-from contracts.services import bids as bid_services
-from contracts.services import review as review_services
-from contracts.services import submission as submission_services
-from contracts.services import tenders as tender_services
+from contracts.tendering.services import tenders as tender_services
 from members import governance
 from members.demo import MembersDemo
 from members.models import VoteChoice

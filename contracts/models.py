@@ -414,7 +414,7 @@ class Allocation(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=AllocationStatus.choices,
                               default=AllocationStatus.PROPOSED, editable=False)
     adjusted_by_hand = models.BooleanField(default=False, editable=False)
-    # Why the member got its share, as reasons (``contracts.allocation.Reason.as_json``): the
+    # Why the member got its share, as reasons (``contracts.bidding.engine.Reason.as_json``): the
     # same list on each of the member's rows of the bid, put into words only when read, for the
     # reader (a member's floor is its cost) and in the reader's language.
     reasons = models.JSONField(_("why"), default=list, blank=True, editable=False)
@@ -449,7 +449,7 @@ LIVE_ALLOCATION_JOB_STATUSES = (AllocationJobStatus.QUEUED, AllocationJobStatus.
 
 
 class AllocationJobStage(models.TextChoices):
-    """What a job is doing: the optimiser's own stages (``contracts.allocation.allocate``)
+    """What a job is doing: the optimiser's own stages (``contracts.bidding.engine.allocate``)
     between reading the bid and saving its result."""
 
     QUEUED = "queued", _("Waiting for a worker to start it")

@@ -12,6 +12,6 @@ from members.models import Ballot
 def bid_ballot_decided(sender, ballot: Ballot, by=None, **kwargs) -> None:
     """The board decided a joint bid's ballot: carried -> approved, otherwise back to draft.
     Runs inside the deciding transaction. Ballots of other things are ignored."""
-    from contracts.services.bids import on_ballot_decided
+    from contracts.bidding.services.bids import on_ballot_decided
 
     on_ballot_decided(ballot=ballot, by=by)

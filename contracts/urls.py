@@ -1,7 +1,11 @@
 """Web pages of contracts (included at the site root by consortium/urls.py); each module lists
 its own routes."""
 
-from contracts.web import allocation, award, bids, contract, ocds, review, scoring, tenders
+from contracts.bidding.web import allocation, bids
+from contracts.delivery.web import contracts as contract
+from contracts.evaluation.web import award, review, scoring
+from contracts.publication.web import ocds
+from contracts.tendering.web import tenders
 
 urlpatterns = [
     *tenders.urlpatterns,

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
+from consortium.jobs import enqueue_on_commit
 from consortium.models import Council, Role, ServiceType, TimeBand, User
 
 from .models import (
@@ -47,6 +48,8 @@ from .models import (
 from .selectors import members_editable_by
 
 logger = logging.getLogger(__name__)
+
+RUN_TASK = "members.tasks.run_capacity_import_job"
 
 COLUMNS = (
     "member",
@@ -619,23 +622,16 @@ def capacity_import_start(*, user: User, file: Any, filename: str) -> ImportResu
         requested_by=user, filename=os.path.basename(filename or "")[:255], content=data,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-    job_id = job.pk
-    transaction.on_commit(lambda: _enqueue_job(job_id))
+    enqueue_on_commit(RUN_TASK, job.pk, unreachable=_worker_unreachable)
     return job
 
 
-def _enqueue_job(job_id: int) -> None:
-    from members.tasks import run_capacity_import_job  # the task module imports this one
-
-    try:
-        run_capacity_import_job.delay(job_id)
-    except Exception:  # the broker is down: say so rather than leave the job queued for ever
-        logger.exception("Capacity import job %s could not be queued", job_id)
-        job = CapacityImportJob.objects.filter(pk=job_id).first()
-        with translation.override(job.language if job else None):
-            error = _("The import could not be started: the background worker cannot be reached. "
-                      "Nothing was imported; try again in a few minutes.")
-        _job_move(job_id=job_id, to=CapacityImportJobStatus.FAILED, error=error)
+def _worker_unreachable(job_id: int) -> None:
+    job = CapacityImportJob.objects.filter(pk=job_id).first()
+    with translation.override(job.language if job else None):
+        error = _("The import could not be started: the background worker cannot be reached. "
+                  "Nothing was imported; try again in a few minutes.")
+    _job_move(job_id=job_id, to=CapacityImportJobStatus.FAILED, error=error)
 
 
 class _JobGone(Exception):

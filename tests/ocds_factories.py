@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from contracts.evaluation.services import award as award_services
+from contracts.evaluation.services.review import evaluation_open, external_bid_record
 from contracts.models import Award, Bid, Contract, Entry, ExternalBid, Lot, Tender
-from contracts.services import award as award_services
-from contracts.services.review import evaluation_open, external_bid_record
 from tests.test_award import past_standstill, score
 
 OUTSIDE_NAME = "Gofal Unigol Ltd"

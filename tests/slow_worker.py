@@ -34,7 +34,7 @@ def main() -> None:
 
     django.setup()
     from consortium.celery import app
-    from contracts import allocation
+    from contracts.bidding import engine as allocation
 
     allocation.allocate = _held(allocation.allocate)
     # Redis keys of its own (queues, unacknowledged messages): a short visibility timeout here

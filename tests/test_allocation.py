@@ -1,4 +1,4 @@
-"""The allocation engine (contracts.allocation): a pure computation, no database.
+"""The allocation engine (contracts.bidding.engine): a pure computation, no database.
 
 Small hand-checked cases for each constraint and strategy, the explanations a coordinator reads,
 check_shares' refusals, determinism, and a property test on random small instances against an
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from consortium.models import TimeBand
-from contracts import allocation
-from contracts.allocation import (
+from contracts.bidding import engine as allocation
+from contracts.bidding.engine import (
     BANDS,
     LotDemand,
     MemberSupply,

@@ -16,8 +16,8 @@ from django.db.models import Sum
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.services import allocation as services
 from contracts.models import LIVE_BID_STATUSES, Allocation, AllocationStatus, Invitation, InvitationStatus
-from contracts.services import allocation as services
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import factories as f

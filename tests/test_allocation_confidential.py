@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.selectors import allocation as selectors
+from contracts.bidding.services import allocation as services
 from contracts.models import InvitationStatus
-from contracts.selectors import allocation as selectors
-from contracts.services import allocation as services
 from tests import contracts_factories as cf
 from tests import factories as f
 from tests.pricing_factories import cost_submission

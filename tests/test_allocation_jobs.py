@@ -33,6 +33,7 @@ from django.utils import timezone
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts import tasks
+from contracts.bidding.services import allocation as services
 from contracts.models import (
     Allocation,
     AllocationJob,
@@ -43,7 +44,6 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
-from contracts.services import allocation as services
 from tests import factories as f
 from tests.test_allocation_service import a_bid, cells, declare, opt_in
 from tests.test_real_services import celery_worker  # noqa: F401 - the real worker fixture
@@ -211,7 +211,7 @@ def test_an_unexpected_error_fails_the_job_with_a_general_message_and_is_logged(
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(services.engine, "allocate", broken)
-    with caplog.at_level(logging.ERROR, logger="contracts.services.allocation"):
+    with caplog.at_level(logging.ERROR, logger="contracts.bidding.services.allocation"):
         assert tasks.run_allocation_job(job.pk) == FAILED
 
     job.refresh_from_db()

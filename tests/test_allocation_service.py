@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.selectors import allocation as selectors
+from contracts.bidding.services import allocation as services
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -24,8 +26,6 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
-from contracts.selectors import allocation as selectors
-from contracts.services import allocation as services
 from tests import contracts_factories as cf
 from tests import factories as f
 from tests.pricing_factories import cost_submission
@@ -483,7 +483,7 @@ def _past_deadline(bid) -> None:
 
 def test_closing_the_tender_withdraws_unsubmitted_bids_and_frees_what_they_reserved(world, coordinator):
     from contracts.models import Bid
-    from contracts.services.tenders import tenders_close_past_deadline
+    from contracts.tendering.services.tenders import tenders_close_past_deadline
 
     late, other = a_bid(world), a_bid(world)
     declare(world.coop_a, world.council, "130")
@@ -506,9 +506,9 @@ def test_closing_the_tender_withdraws_unsubmitted_bids_and_frees_what_they_reser
 
 
 def test_closing_the_tender_keeps_a_submitted_bid_and_its_reservation(world, coordinator):
+    from contracts.bidding.selectors.allocation import reserved_elsewhere
     from contracts.models import Bid, Tender, TenderStatus
-    from contracts.selectors.allocation import reserved_elsewhere
-    from contracts.services.tenders import tender_transition
+    from contracts.tendering.services.tenders import tender_transition
 
     submitted, other = a_bid(world), a_bid(world)
     unsent = cf.bid(world.consortium_other, submitted.tender, by=world.user("coordinator_other"))
@@ -527,7 +527,7 @@ def test_closing_the_tender_keeps_a_submitted_bid_and_its_reservation(world, coo
 
 def test_a_bid_before_the_board_at_the_deadline_is_withdrawn_and_its_ballot_closed(world, coordinator):
     from contracts.models import Bid
-    from contracts.services.tenders import tenders_close_past_deadline
+    from contracts.tendering.services.tenders import tenders_close_past_deadline
     from members import governance
     from members.models import BallotStatus
 

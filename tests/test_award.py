@@ -22,6 +22,10 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.services.submission import bid_snapshot, canonical_json, sha256_of
+from contracts.evaluation.selectors.scores import entry_key
+from contracts.evaluation.services import award as services
+from contracts.evaluation.services.review import evaluation_open, external_bid_record
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -41,10 +45,6 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.evaluation import entry_key
-from contracts.services import award as services
-from contracts.services.review import evaluation_open, external_bid_record
-from contracts.services.submission import bid_snapshot, canonical_json, sha256_of
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests.factories import CapacityDeclarationFactory, MemberCoopFactory, member_user
@@ -374,7 +374,7 @@ def test_beat_task_leaves_an_award_whose_capacity_is_gone_in_standstill(world, e
 # --- results for the bidders ----------------------------------------------------------------------
 
 def test_results_show_nothing_before_a_decision_then_own_and_winners_scores(world, client_for):
-    from contracts.selectors.award import bid_results
+    from contracts.evaluation.selectors.award import bid_results
 
     ev = evaluated_lot(world, rival=True)
     rival_bid = ev.rival.submission.bid
@@ -464,7 +464,7 @@ def test_member_user_of_a_new_coop_sees_no_result(world, client_for):
 
 
 def test_a_bid_that_was_not_evaluated_is_told_nothing(world):
-    from contracts.selectors.award import bid_results
+    from contracts.evaluation.selectors.award import bid_results
 
     ev = evaluated_lot(world)
     draft = cf.bid(world.consortium_other, ev.tender, lots=[ev.lot])  # never submitted
@@ -498,7 +498,7 @@ def test_another_reviewer_of_the_council_sees_the_award_page_but_may_not_act(wor
 
 def test_cancelling_the_tender_cancels_awards_in_standstill_and_no_contract_follows(
         world, mailoutbox, django_capture_on_commit_callbacks):
-    from contracts.services.tenders import tender_transition
+    from contracts.tendering.services.tenders import tender_transition
 
     ev = evaluated_lot(world, rival=True)
     lead = world.user("reviewer")
@@ -530,7 +530,7 @@ def test_cancelling_the_tender_cancels_awards_in_standstill_and_no_contract_foll
 
 
 def test_cancelling_the_tender_leaves_a_confirmed_award_and_its_contract(world):
-    from contracts.services.tenders import tender_transition
+    from contracts.tendering.services.tenders import tender_transition
 
     ev = evaluated_lot(world, second_lot=True)
     lead = world.user("reviewer")

@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from consortium.errors import DomainError
+from contracts.evaluation.services import award as services
 from contracts.models import Award, AwardStatus
-from contracts.services import award as services
 from tests.factories import UserFactory
 from tests.test_award import evaluated_lot, past_standstill
 

@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 
 from consortium.errors import DomainError
+from contracts.bidding.selectors import bids as selectors
+from contracts.bidding.services import bids as services
+from contracts.bidding.services import submission
 from contracts.models import Bid, BidStatus, BidSubmission
-from contracts.selectors import bids as selectors
-from contracts.services import bids as services
-from contracts.services import submission
 from members import governance
 from members.models import VoteChoice
 

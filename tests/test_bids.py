@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand
+from contracts.bidding.selectors import bids as selectors
+from contracts.bidding.services import bids as services
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -26,8 +28,6 @@ from contracts.models import (
     SocialValueCommitment,
     TenderStatus,
 )
-from contracts.selectors import bids as selectors
-from contracts.services import bids as services
 from members import governance
 from members.models import BallotStatus, VoteChoice
 from tests import contracts_factories as cf
@@ -181,7 +181,7 @@ def test_accept_marks_own_allocations_accepted(world, allocated):
 
 def test_decline_needs_a_reason_and_reruns_the_allocation(world, allocated, monkeypatch):
     calls = []
-    import contracts.services.allocation as allocation_service
+    import contracts.bidding.services.allocation as allocation_service
 
     monkeypatch.setattr(allocation_service, "allocation_rerun_after_decline",
                         lambda **kwargs: calls.append(kwargs))
@@ -458,7 +458,7 @@ def test_taking_a_bid_back_to_draft_withdraws_its_open_ballot_uncounted(world, a
 
 
 def test_a_change_to_the_lots_withdraws_the_ballot_of_a_bid_before_the_board(world, allocated, tender):
-    from contracts.services.tenders import lot_update
+    from contracts.tendering.services.tenders import lot_update
 
     _second_board_member(world)
     bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=world.user("coordinator"))
@@ -524,7 +524,7 @@ def test_a_bid_short_of_a_lots_volume_is_not_ready_and_the_board_never_gets_it(w
 
 
 def test_a_bid_short_of_a_lots_volume_is_not_submitted(world, short):
-    from contracts.services import submission
+    from contracts.bidding.services import submission
 
     Bid.objects.filter(pk=short.pk).update(status=BidStatus.APPROVED)  # approved before the shortfall
     with pytest.raises(DomainError) as refused:
@@ -585,7 +585,7 @@ def test_a_lot_allowing_partial_bids_goes_to_the_board_with_its_shortfall_shown(
 @pytest.fixture
 def declined(world, allocated, monkeypatch):
     """Both members invited and taking part in lot 1, with work allocated; coop B then declined."""
-    import contracts.services.allocation as allocation_service
+    import contracts.bidding.services.allocation as allocation_service
 
     monkeypatch.setattr(allocation_service, "allocation_rerun_after_decline", lambda **kwargs: None)
     bid_lot = allocated.bid_lots.get()

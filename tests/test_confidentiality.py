@@ -51,9 +51,9 @@ from rest_framework.test import APIClient
 
 from conftest import World
 from consortium.models import Council, Role, User
+from contracts.bidding.selectors.allocation import allocation_matrix
+from contracts.bidding.selectors.bids import net_rate, price_lines
 from contracts.models import Bid, Entry, Lot, Tender
-from contracts.selectors.allocation import allocation_matrix
-from contracts.selectors.bids import net_rate, price_lines
 from members.models import MemberCoop
 from pricing.models import LINE_FIELDS, CostSubmission
 from pricing.selectors.evidence import current_financial_year

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.services.submission import canonical_json, sha256_of
+from contracts.evaluation.services import award as award_services
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -33,8 +35,6 @@ from contracts.models import (
     SubContractLine,
     TenderStatus,
 )
-from contracts.services import award as award_services
-from contracts.services.submission import canonical_json, sha256_of
 from members.models import CapacityDeclaration
 from members.services import capacity_declare
 from tests import contracts_factories as cf

@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from consortium.errors import DomainError
+from contracts.bidding.selectors.allocation import reserved_elsewhere
+from contracts.delivery.services import contracts as services
+from contracts.evaluation.services import award as award_services
 from contracts.models import (
     LIVE_BID_STATUSES,
     Bid,
@@ -28,9 +31,6 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
-from contracts.selectors.allocation import reserved_elsewhere
-from contracts.services import award as award_services
-from contracts.services import contract as services
 from members.models import CapacityDeclaration
 from members.services import capacity_declare
 from tests.test_award import END, START, WEEKDAY, WEEKEND, evaluated_lot, past_standstill

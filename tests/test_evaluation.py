@@ -1,4 +1,4 @@
-"""Scoring bids for a lot (contracts.evaluation): the usual formula, traceable and exact."""
+"""Scoring bids for a lot (contracts.evaluation.engine): the usual formula, traceable and exact."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from contracts.evaluation import Candidate, Weights, score_lot, weighted_price
+from contracts.evaluation.engine import Candidate, Weights, score_lot, weighted_price
 
 VOLUMES = {"weekday_day": D("100"), "weekend": D("20")}
 QUESTIONS = {1: 10, 2: 5}

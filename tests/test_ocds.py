@@ -24,7 +24,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consortium.models import TimeBand
-from contracts import ocds
+from contracts.bidding.selectors import bids as bid_selectors
+from contracts.bidding.services import submission
+from contracts.delivery.services import contracts as contract_services
+from contracts.evaluation.services import award as award_services
 from contracts.models import (
     Award,
     Bid,
@@ -38,12 +41,9 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors import bids as bid_selectors
-from contracts.selectors import ocds as selectors
-from contracts.services import award as award_services
-from contracts.services import contract as contract_services
-from contracts.services import submission
-from contracts.services import tenders as tender_services
+from contracts.publication import ocds
+from contracts.publication.selectors import ocds as selectors
+from contracts.tendering.services import tenders as tender_services
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import ocds_factories as of
@@ -368,7 +368,7 @@ def test_list_filters_by_tender_and_refuses_a_bad_filter(world, api_for):
 
 
 def test_list_pages_through_the_link_header(world, api_for, monkeypatch):
-    from contracts.apis import ocds as ocds_api
+    from contracts.publication.api import ocds as ocds_api
 
     monkeypatch.setattr(ocds_api, "PAGE_SIZE", 2)
     for _ in range(3):

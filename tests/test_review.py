@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand
+from contracts.bidding.services import bids as bid_services
+from contracts.bidding.services import submission
+from contracts.evaluation.services import review as services
 from contracts.models import (
     Bid,
     BidSubmission,
@@ -34,10 +37,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.services import bids as bid_services
-from contracts.services import review as services
-from contracts.services import submission
-from contracts.services.tenders import tender_transition
+from contracts.tendering.services.tenders import tender_transition
 from members import governance
 from members.models import VoteChoice
 from pricing.selectors.submissions import member_floors
@@ -519,7 +519,7 @@ def test_the_same_outside_bid_recorded_twice_at_once_is_kept_once(world):
 
 
 def _submit_sheet(lot, reviewer) -> None:
-    from contracts.services import scoring
+    from contracts.evaluation.services import scoring
 
     marks = {(entry.pk, q.pk): (1, "")
              for entry in Entry.objects.filter(lot=lot) for q in lot.questions.all()}
@@ -561,7 +561,7 @@ def test_outside_bids_can_be_neither_recorded_nor_deleted_once_a_sheet_is_submit
 
 
 def test_an_unsubmitted_sheet_does_not_stop_recording_an_outside_bid(world, opened):
-    from contracts.services import scoring
+    from contracts.evaluation.services import scoring
 
     lot = opened.lots.get()
     lead = world.user("reviewer")

@@ -23,6 +23,11 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand
+from contracts.bidding.services import bids as bid_services
+from contracts.bidding.services import submission
+from contracts.evaluation.selectors.scores import entry_key, lot_scores
+from contracts.evaluation.services import review
+from contracts.evaluation.services import scoring as services
 from contracts.models import (
     Bid,
     Entry,
@@ -35,11 +40,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.evaluation import entry_key, lot_scores
-from contracts.services import bids as bid_services
-from contracts.services import review, submission
-from contracts.services import scoring as services
-from contracts.services.tenders import tender_transition
+from contracts.tendering.services.tenders import tender_transition
 from members import governance
 from members.models import VoteChoice
 from tests import contracts_factories as cf

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from consortium.models import Role, User
 from contracts import demo as contracts_demo
+from contracts.bidding.selectors.bids import bids_visible_to
+from contracts.bidding.services.submission import verify
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -21,9 +23,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.bids import bids_visible_to
-from contracts.selectors.tenders import tenders_visible_to
-from contracts.services.submission import verify
+from contracts.tendering.selectors.tenders import tenders_visible_to
 from members import demo as members_demo
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.services import allocation as allocation_services
+from contracts.bidding.services import bids as bid_services
 from contracts.models import (
     LIVE_BID_STATUSES,
     Allocation,
@@ -30,9 +32,7 @@ from contracts.models import (
     InvitationStatus,
     Tender,
 )
-from contracts.services import allocation as allocation_services
-from contracts.services import bids as bid_services
-from contracts.services.tenders import tenders_close_past_deadline
+from contracts.tendering.services.tenders import tenders_close_past_deadline
 from tests import contracts_factories as cf
 from tests import factories as f
 from tests.concurrency import run_together

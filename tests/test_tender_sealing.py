@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium.errors import DomainError
+from contracts.bidding.selectors.bids import readiness
 from contracts.models import BidLot, BidStatus, Lot, LotStatus, QualityAnswer
-from contracts.selectors.bids import readiness
 from tests import contracts_factories as cf
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_the_council_sees_the_same_whether_or_not_a_consortium_has_started_a_bid
 
 def test_a_lot_removed_from_a_published_tender_is_withdrawn_and_the_bid_keeps_its_history(world):
     tender, lots = _twin(world, with_bid=True)
-    from contracts.services import tenders as services
+    from contracts.tendering.services import tenders as services
 
     services.lot_delete(lot=lots[0], by=world.user("reviewer"))
     assert Lot.objects.get(pk=lots[0].pk).status == LotStatus.CANCELLED
@@ -150,7 +150,7 @@ def test_a_lot_removed_from_a_published_tender_is_withdrawn_and_the_bid_keeps_it
 
 def test_the_consortium_is_told_on_its_bid_that_the_council_withdrew_a_lot(world, client_for):
     tender, lots = _twin(world, with_bid=True)
-    from contracts.services import tenders as services
+    from contracts.tendering.services import tenders as services
 
     services.lot_delete(lot=lots[0], by=world.user("reviewer"))
     bid = BidLot.objects.get(lot=lots[0]).bid
@@ -229,7 +229,7 @@ def test_a_consortiums_own_duplicate_reference_is_refused_naming_nothing_of_othe
 
 
 def test_changing_a_reference_is_checked_against_the_recorders_own_tenders_only(world):
-    from contracts.services import tenders as services
+    from contracts.tendering.services import tenders as services
 
     private = cf.tender(world.council, status="draft", consortium=world.consortium, reference="A-1")
     cf.tender(world.council, status="draft", consortium=world.consortium, reference="A-2")
@@ -241,7 +241,7 @@ def test_changing_a_reference_is_checked_against_the_recorders_own_tenders_only(
 
 
 def test_open_data_lists_a_withdrawn_lot_as_cancelled_without_its_value(world, api_for):
-    from contracts.services import tenders as services
+    from contracts.tendering.services import tenders as services
 
     tender, lots = _twin(world, with_bid=False)
     services.lot_delete(lot=lots[1], by=world.user("reviewer"))

@@ -27,7 +27,7 @@ from contracts.models import (
     TenderDocument,
     TenderStatus,
 )
-from contracts.services import tenders as services
+from contracts.tendering.services import tenders as services
 from tests import contracts_factories as cf
 from tests.factories import ConsortiumFactory, service
 

@@ -33,6 +33,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from consortium.models import Role, TimeBand
+from contracts.bidding.selectors.bids import financial_year_of, price_lines
+from contracts.bidding.services.submission import verify
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -46,8 +48,6 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.bids import financial_year_of, price_lines
-from contracts.services.submission import verify
 from members.models import BallotStatus, Vote
 from tests import factories as f
 from tests.browser.conftest import assert_accessible, sign_in

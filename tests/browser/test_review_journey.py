@@ -36,6 +36,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from consortium.models import Role, TimeBand
+from contracts.bidding.selectors.bids import financial_year_of
+from contracts.bidding.services import allocation as allocation_services
+from contracts.bidding.services import bids as bid_services
+from contracts.bidding.services.submission import bid_submit
+from contracts.evaluation.services.award import awards_confirm_due
 from contracts.models import (
     Award,
     AwardStatus,
@@ -54,11 +59,6 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from contracts.selectors.bids import financial_year_of
-from contracts.services import allocation as allocation_services
-from contracts.services import bids as bid_services
-from contracts.services.award import awards_confirm_due
-from contracts.services.submission import bid_submit
 from contracts.tasks import close_tenders_past_deadline
 from members import governance
 from members.models import CapacityDeclaration, VoteChoice

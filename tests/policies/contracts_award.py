@@ -30,8 +30,8 @@ def _lot(world):
 
 
 def _decided_bid(world):
+    from contracts.evaluation.services.award import award_decide
     from contracts.models import Award
-    from contracts.services.award import award_decide
     from tests.test_award import evaluated_lot
 
     award = Award.objects.filter(lot__tender__title="Award policy: decided").first()

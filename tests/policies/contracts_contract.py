@@ -21,8 +21,8 @@ API = "/api/v1"
 
 
 def _contract(world):
+    from contracts.evaluation.services.award import award_confirm, award_decide
     from contracts.models import Contract
-    from contracts.services.award import award_confirm, award_decide
     from tests.test_award import evaluated_lot, past_standstill
 
     contract = Contract.objects.filter(consortium=world.consortium, council=world.council).first()

@@ -27,9 +27,9 @@ def _tender(world):
     from django.utils import timezone
 
     from consortium.models import TimeBand
+    from contracts.evaluation.services.review import evaluation_open, external_bid_record
     from contracts.models import Tender, TenderStatus
-    from contracts.services.review import evaluation_open, external_bid_record
-    from contracts.services.tenders import tender_transition
+    from contracts.tendering.services.tenders import tender_transition
     from tests import contracts_factories as cf
 
     tender = Tender.objects.filter(council=world.council, title="Review policy").first()

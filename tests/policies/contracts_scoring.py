@@ -25,8 +25,8 @@ def _lot(world):
     from django.utils import timezone
 
     from consortium.models import TimeBand
+    from contracts.evaluation.services.review import evaluation_open, external_bid_record
     from contracts.models import Lot
-    from contracts.services.review import evaluation_open, external_bid_record
     from tests import contracts_factories as cf
 
     lot = Lot.objects.filter(tender__council=world.council, tender__title="Scoring policy").first()

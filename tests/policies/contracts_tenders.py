@@ -73,7 +73,7 @@ def _document(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from contracts.models import TenderDocument
-    from contracts.services import tenders as services
+    from contracts.tendering.services import tenders as services
 
     tender = _tender(world, draft=False)
     found = TenderDocument.objects.filter(tender=tender).first()

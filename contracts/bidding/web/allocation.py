@@ -1,0 +1,195 @@
+"""Web page: a joint bid's allocation (``/bids/<pk>/allocation/``).
+
+Who may use it (``contracts.bidding.selectors.allocation`` decides):
+- coordinators of the bid's consortium: the lots x members matrix with coverage, shortfalls,
+  each member's margin and the explanation of its share; they run the optimiser by a strategy
+  and set cells by hand (POST, while the bid is a draft before the deadline);
+- board members: the same page read only, with no floor or margin; a POST answers 403;
+- member users, council reviewers and other consortia: 404 (a member sees its own work on the
+  bid's member page).
+
+A large allocation runs in the background (``AllocationJob``): while it is queued or running the
+page shows its progress, polling ``/bids/<pk>/allocation/progress/`` with htmx (a fragment; when
+the run has ended it answers ``HX-Refresh`` so the whole page reloads with the result), and the
+run and hand-adjust forms are disabled. Without JavaScript a "Refresh" link does the same.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from consortium.errors import DomainError
+from contracts.bidding.selectors import allocation as selectors
+from contracts.bidding.services import allocation as services
+from contracts.models import AllocationJob
+
+STRATEGY_CHOICES = [
+    (services.Strategy.LOWEST_COST.value, gettext_lazy("Lowest cost: members with the lowest floors first")),
+    (services.Strategy.FAIR_SHARE.value,
+     gettext_lazy("Fair share: work in proportion to each member's declared capacity")),
+    (services.Strategy.LOCAL_FIRST.value, gettext_lazy("Local first: members based in the area first")),
+]
+
+
+class RunForm(forms.Form):
+    strategy = forms.ChoiceField(
+        label=gettext_lazy("How to share the work"), choices=STRATEGY_CHOICES, widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose how to share the work"),
+                        "invalid_choice": gettext_lazy("Choose how to share the work")},
+    )
+
+
+class AdjustForm(forms.Form):
+    """One volume per editable cell, named like the service's cell fields."""
+
+    def __init__(self, *args, cells: list[selectors.EditableCell], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = cells
+        for cell in cells:
+            self.fields[cell.field_name] = forms.DecimalField(
+                label=_("%(member)s, lot %(lot)s, %(area)s, %(band)s")
+                % {"member": cell.coop, "lot": cell.column.lot.number, "area": cell.council,
+                   "band": cell.column.band_label},
+                required=False, min_value=Decimal(0), max_digits=9, decimal_places=2,
+                initial=cell.volume, disabled=cell.accepted,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
+                                              "class": "govuk-input govuk-input--width-4"}),
+                error_messages={
+                    "invalid": gettext_lazy("Enter a volume, like 12.5"),
+                    "min_value": gettext_lazy("The volume cannot be negative"),
+                    "max_decimal_places": gettext_lazy("Enter the volume to at most 2 decimal places"),
+                    "max_digits": gettext_lazy("The volume is too large"),
+                    "max_whole_digits": gettext_lazy("The volume is too large"),
+                },
+            )
+
+    def rows(self):
+        return [(cell, self[cell.field_name]) for cell in self.cells]
+
+    def changes(self) -> list[services.Change]:
+        """The cells whose volume differs from what is stored (an empty box counts as 0)."""
+        found = []
+        for cell in self.cells:
+            if cell.accepted:
+                continue
+            value = self.cleaned_data.get(cell.field_name)
+            volume = value if value is not None else Decimal(0)
+            if volume != cell.volume:
+                lot, coop, council, band = cell.key
+                found.append(services.Change(lot=lot, coop=coop, council=council, time_band=band,
+                                             volume=volume))
+        return found
+
+    def add_domain_error(self, error: DomainError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, str(error.message))
+
+
+@login_required
+def bid_allocation(request, pk):
+    user = request.user
+    for_write = request.method == "POST"
+    bid = selectors.allocation_bid_get_for_user(user, pk, for_write=for_write)
+    matrix = selectors.allocation_matrix(bid, user)
+    run_form = RunForm(initial={"strategy": bid.strategy or services.Strategy.LOWEST_COST.value})
+    adjust_form = AdjustForm(cells=matrix.editable)
+    if for_write:
+        action = request.POST.get("action")
+        if action == "run":
+            run_form = RunForm(request.POST)
+            if run_form.is_valid():
+                try:
+                    summary = services.allocation_request(bid=bid, strategy=run_form.cleaned_data["strategy"],
+                                                          by=user)
+                except DomainError as error:
+                    run_form.add_error(error.field if error.field in run_form.fields else None,
+                                       str(error.message))
+                else:
+                    if isinstance(summary, AllocationJob):
+                        messages.info(request, _("This allocation is large, so it is being worked out in the "
+                                                 "background. This page shows its progress."))
+                        return redirect("bid-allocation", pk=bid.pk)
+                    messages.success(request, _(
+                        "The allocation was made: %(coverage)s%% of the volume is covered, by %(members)s "
+                        "members.") % {"coverage": (summary.coverage * 100).quantize(Decimal("0.1")),
+                                       "members": summary.members})
+                    return redirect("bid-allocation", pk=bid.pk)
+        elif action == "adjust":
+            adjust_form = AdjustForm(request.POST, cells=matrix.editable)
+            if adjust_form.is_valid():
+                changes = adjust_form.changes()
+                if not changes:
+                    adjust_form.add_error(None, _("No volume was changed."))
+                else:
+                    try:
+                        changed = services.allocation_adjust(bid=bid, changes=changes, by=user)
+                    except DomainError as error:
+                        adjust_form.add_domain_error(error)
+                    else:
+                        messages.success(request, _("%(count)s cells were changed by hand.")
+                                         % {"count": changed})
+                        return redirect("bid-allocation", pk=bid.pk)
+        else:
+            run_form = RunForm(request.POST)
+            run_form.is_valid()
+            run_form.add_error(None, _("Choose what to do: run the allocation or save your changes."))
+    return render(request, "contracts/allocation/page.html", {
+        "bid": bid,
+        "matrix": matrix,
+        "chart": selectors.coverage_chart(matrix),
+        "run_form": run_form,
+        "adjust_form": adjust_form,
+        "strategy_label": dict(STRATEGY_CHOICES).get(bid.strategy, ""),
+        **_job_context(matrix.job),
+    })
+
+
+def _job_context(job: AllocationJob | None) -> dict:
+    """What contracts/allocation/job.html shows of the bid's latest background run."""
+    coverage = None
+    if job is not None and job.summary:
+        coverage = (Decimal(job.summary["coverage"]) * 100).quantize(Decimal("0.1"))
+    return {
+        "job": job,
+        "job_live": bool(job and job.is_live and not job.is_stale),
+        "job_strategy_label": dict(STRATEGY_CHOICES).get(job.strategy, "") if job else "",
+        "job_coverage_percent": coverage,
+    }
+
+
+@login_required
+@require_GET
+def bid_allocation_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of the bid's background run, as a fragment of the allocation page.
+
+    htmx polls it while the run is live, sending the stage it shows (``?stage=``); the stage line
+    (a polite live region) is swapped out of band only when the stage has changed, so a screen
+    reader hears each stage once. Once the run has ended the answer tells htmx to reload the page.
+    """
+    bid = selectors.allocation_bid_get_for_user(request.user, pk)
+    job = selectors.allocation_job_latest(bid)
+    live = bool(job and job.is_live and not job.is_stale)
+    response = render(request, "contracts/allocation/progress.html", {
+        "bid": bid,
+        "job": job,
+        "job_live": live,
+        "announce": live and request.GET.get("stage") != job.stage,
+    })
+    if not live and request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    return response
+
+
+urlpatterns = [
+    path("bids/<int:pk>/allocation/", bid_allocation, name="bid-allocation"),
+    path("bids/<int:pk>/allocation/progress/", bid_allocation_progress, name="bid-allocation-progress"),
+]

@@ -1,0 +1,552 @@
+"""Contracts with councils and members' sub-contracts: made by a confirmed award of a joint bid,
+moved through their statuses, varied by versions.
+
+- ``contract_create_from_award``: the contract between the council and the consortium (the
+  tender's contract dates, the bid's rates per time band from its submitted snapshot, the lot's
+  weekly volumes, the bid's management fee), its version 1 and current rates; and a sub-contract
+  with each member delivering part of it, one line per council area and time band of its
+  accepted allocation, at the bid's rate less the management fee.
+- Value: the sum over time bands of rate x weekly volume, times the contract's length in weeks
+  (its days, first and last included, divided by 7), to the penny. A sub-contract's value is
+  worked out the same way from its lines.
+- Capacity: a live contract's lines are counted in the members' capacity declarations'
+  ``committed_volume``; the contract is refused if that would exceed what a member declared, or
+  if the declaration it would commit against is not valid for the whole contract period (from
+  its start to its end); a variation moving the dates beyond a declaration's validity, or adding
+  volume, is refused likewise.
+  A terminated or expired contract gives it back. A declaration superseded by a newer one
+  carries its committed volume over (``members.services.capacity_declare``), so commitments
+  and releases always act on the scope's current declaration.
+- Statuses move only through ``contract_transition`` (CONTRACT_TRANSITIONS); variations
+  (``contract_vary``) add a version and never overwrite one.
+
+Race: two contracts committing the same member's hours at once would each read the same free
+capacity. Every commitment and release locks, in one transaction, the members' co-op rows in
+primary-key order (a new declaration supersedes the current one under its co-op's lock), then
+their current declarations in primary-key order, and only then reads and changes
+``committed_volume`` with ``F()`` expressions. Writers of one contract lock its row first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from consortium.audit import save_audited as _save
+from consortium.errors import DomainError
+from consortium.models import Role, TimeBand, User
+from contracts.bidding.selectors.bids import net_rate
+from contracts.evaluation.selectors.award import declaration_valid_on
+from contracts.labels import label
+from contracts.models import (
+    CONTRACT_TRANSITIONS,
+    LIVE_CONTRACT_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Award,
+    AwardStatus,
+    Contract,
+    ContractRate,
+    ContractStatus,
+    ContractVersion,
+    SubContract,
+    SubContractLine,
+)
+from members.models import CapacityDeclaration, MemberCoop
+
+logger = logging.getLogger(__name__)
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0")
+MAX_RATE = Decimal("9999999.99")
+MAX_VOLUME = Decimal("9999999.99")
+REASON_MAX = 2000
+VARIATION_KINDS = (ContractVersion.Kind.VOLUME, ContractVersion.Kind.RATE, ContractVersion.Kind.DATES)
+# Moving to one of these needs a reason.
+REASONED = (ContractStatus.SUSPENDED, ContractStatus.TERMINATED)
+RELEASING = (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+
+# (co-op, service type, council, time band): one capacity declaration's scope.
+Scope = tuple[int, int, int, str]
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def contract_days(start: dt.date, end: dt.date) -> int:
+    return (end - start).days + 1
+
+
+def contract_weeks(start: dt.date, end: dt.date) -> Decimal:
+    """The contract's length in weeks, to two places (for showing)."""
+    return money(Decimal(contract_days(start, end)) / 7)
+
+
+def value_of(weekly: Iterable[tuple[Decimal, Decimal]], start: dt.date, end: dt.date) -> Decimal:
+    """Sum of rate x weekly volume, times the weeks from ``start`` to ``end`` (both days
+    included), to the penny: rounded once, at the end."""
+    per_week = sum((Decimal(rate) * Decimal(volume) for rate, volume in weekly), ZERO)
+    return money(per_week * contract_days(start, end) / 7)
+
+
+def _band_label(band: str) -> str:
+    return str(TimeBand(band).label).lower()
+
+
+# --- capacity -----------------------------------------------------------------------------------
+
+def _scope(declaration: CapacityDeclaration) -> Scope:
+    return (declaration.coop_id, declaration.service_type_id, declaration.council_id, declaration.time_band)
+
+
+def _lock_current(scopes: set[Scope]) -> dict[Scope, CapacityDeclaration]:
+    """Lock the co-ops, then the current declarations of ``scopes``, each in primary-key order
+    (see the module's docstring); returns the current declaration of each scope that has one."""
+    if not scopes:
+        return {}
+    coops = sorted({s[0] for s in scopes})
+    list(MemberCoop.objects.select_for_update().filter(pk__in=coops).order_by("pk")
+         .values_list("pk", flat=True))
+    where = reduce(or_, (Q(coop_id=c, service_type_id=s, council_id=a, time_band=b) for c, s, a, b in scopes))
+    rows = (CapacityDeclaration.objects.select_for_update().filter(where, is_current=True)
+            .select_related("coop", "council").order_by("pk"))
+    return {_scope(row): row for row in rows}
+
+
+def _refuse_capacity(row: CapacityDeclaration, volume: Decimal) -> DomainError:
+    return DomainError(
+        _("%(member)s cannot take on %(volume)s a week more in %(area)s, %(band)s: only %(free)s of the "
+          "%(declared)s it declared is not yet committed.")
+        % {"member": row.coop.legal_name, "volume": volume, "area": row.council,
+           "band": _band_label(row.time_band),
+           "free": row.declared_volume - row.committed_volume, "declared": row.declared_volume},
+        code="capacity",
+    )
+
+
+def _refuse_day(row: CapacityDeclaration, day: dt.date, what: str) -> DomainError:
+    until = (date_format(row.valid_to, "DATE_FORMAT") if row.valid_to is not None
+             else _("no end date"))
+    return DomainError(
+        _("%(member)s's capacity in %(area)s, %(band)s is declared from %(from)s to %(to)s: not for "
+          "%(what)s, %(day)s. The member must declare its capacity for that day first.")
+        % {"member": row.coop.legal_name, "area": row.council, "band": _band_label(row.time_band),
+           "from": date_format(row.valid_from, "DATE_FORMAT"), "to": until, "what": what,
+           "day": date_format(day, "DATE_FORMAT")},
+        code="capacity",
+    )
+
+
+def _change_commitments(changes: Mapping[Scope, Decimal], names: Mapping[Scope, str] | None = None,
+                        *, on: tuple[dt.date, str] | None = None,
+                        ) -> dict[Scope, CapacityDeclaration]:
+    """Add ``changes[scope]`` (negative: release) to each scope's current declaration's committed
+    volume, under the locks; refuse the whole change if one would exceed what was declared, or
+    (given ``on``: the day the work starts and what that day is) commit hours on a declaration
+    not valid that day (see ``declaration_valid_on``).
+    A release never takes the committed volume below nothing (it is logged if it would)."""
+    changes = {scope: delta for scope, delta in changes.items() if delta}
+    current = _lock_current(set(changes))
+    order = {scope: row.pk for scope, row in current.items()}
+    for scope, delta in sorted(changes.items(), key=lambda item: order.get(item[0], 0)):
+        row = current.get(scope)
+        if row is None:
+            if delta > 0:
+                what = (names or {}).get(scope, str(scope))
+                raise DomainError(_("%(what)s: the member has no current capacity declaration for it.")
+                                  % {"what": what}, code="capacity")
+            logger.warning("no current capacity declaration to release %s from (scope %s)", -delta, scope)
+            continue
+        if delta > 0 and on is not None and not declaration_valid_on(row, on[0]):
+            raise _refuse_day(row, *on)
+        if delta > 0 and row.committed_volume + delta > row.declared_volume:
+            raise _refuse_capacity(row, delta)
+        if delta < 0 and row.committed_volume + delta < 0:
+            logger.warning("releasing %s from declaration %s, which has only %s committed",
+                           -delta, row.pk, row.committed_volume)
+            delta = -row.committed_volume
+        CapacityDeclaration.objects.filter(pk=row.pk).update(committed_volume=F("committed_volume") + delta)
+        row.committed_volume += delta
+    return current
+
+
+# --- the contract from an award -----------------------------------------------------------------
+
+def _snapshot_prices(award: Award) -> dict[str, Decimal]:
+    submission = award.entry.submission
+    lot_number = award.lot.number
+    for lot in submission.snapshot.get("lots", []):
+        if lot.get("number") == lot_number:
+            return {p["time_band"]: Decimal(str(p["rate"])) for p in lot.get("prices", [])}
+    raise DomainError(_("The submitted bid has no prices for lot %(n)s.") % {"n": lot_number},
+                      code="not_ready")
+
+
+@transaction.atomic
+def contract_create_from_award(*, award: Award, by: User | None = None) -> Contract:
+    """Make the contract and members' sub-contracts of a confirmed award of a joint bid, and
+    commit the members' capacity (refused, naming the member, area and time band, if a member
+    no longer has it). Already made: the contract is returned."""
+    existing = Contract.objects.filter(award_id=award.pk).first()
+    if existing is not None:
+        return existing
+    award = (Award.objects.select_related("lot__tender__council", "entry__submission__bid__consortium")
+             .get(pk=award.pk))
+    if award.status != AwardStatus.CONFIRMED:
+        raise DomainError(_("A contract is made only from a confirmed award."), code="transition")
+    if award.entry.submission_id is None:
+        raise DomainError(_("The winner is not a joint bid made here: its contract is not kept here."),
+                          code="transition")
+    lot, tender = award.lot, award.lot.tender
+    bid = award.entry.submission.bid
+    fee = bid.management_fee_percent
+    prices = _snapshot_prices(award)
+    volumes = {v.time_band: v.volume for v in lot.volumes.order_by("time_band")}
+    unpriced = [_band_label(band) for band in volumes if band not in prices]
+    if unpriced:
+        raise DomainError(_("The bid has no rate for: %(bands)s.") % {"bands": ", ".join(unpriced)},
+                          code="not_ready")
+    start, end = tender.contract_start, tender.contract_end
+    value = value_of(((prices[b], v) for b, v in volumes.items()), start, end)
+    contract = Contract(award=award, council=tender.council, consortium=bid.consortium, lot=lot,
+                        start=start, end=end, value=value, management_fee_percent=fee)
+    _save(contract, by)
+    _save(ContractVersion(contract=contract, number=1, kind=ContractVersion.Kind.ORIGINAL, start=start,
+                          end=end, terms=_terms(prices, volumes), value=value, reason=award.reason,
+                          created_by=by), by)
+    for band, volume in volumes.items():
+        _save(ContractRate(contract=contract, time_band=band, rate=prices[band], volume=volume), by)
+
+    allocations = list(
+        Allocation.objects.filter(bid_lot__bid=bid, bid_lot__lot=lot, status=AllocationStatus.ACCEPTED)
+        .select_related("coop", "council", "capacity").order_by("coop_id", "council_id", "time_band")
+    )
+    if not allocations:
+        raise DomainError(_("No member has accepted work in this lot of the bid."), code="not_ready")
+    wrong = sorted({_band_label(a.time_band) for a in allocations if a.time_band not in prices})
+    if wrong:
+        raise DomainError(_("The bid has no rate for: %(bands)s.") % {"bands": ", ".join(wrong)},
+                          code="not_ready")
+    needed: dict[Scope, Decimal] = defaultdict(Decimal)
+    names: dict[Scope, str] = {}
+    for a in allocations:
+        scope = _scope(a.capacity)
+        needed[scope] += a.volume
+        names[scope] = f"{a.coop.legal_name}, {a.council}, {_band_label(a.time_band)}"
+    current = _change_commitments(needed, names, on=(start, _("the day the contract starts")))
+    by_coop: dict[int, list[Allocation]] = defaultdict(list)
+    for a in allocations:
+        by_coop[a.coop_id].append(a)
+    for coop_id, rows in by_coop.items():
+        lines = [(a, net_rate(prices[a.time_band], fee)) for a in rows]
+        sub = SubContract(contract=contract, coop_id=coop_id,
+                          value=value_of(((rate, a.volume) for a, rate in lines), start, end))
+        _save(sub, by)
+        for a, rate in lines:
+            _save(SubContractLine(subcontract=sub, council=a.council, time_band=a.time_band,
+                                  capacity=current[_scope(a.capacity)], volume=a.volume, rate=rate,
+                                  committed=True), by)
+    return contract
+
+
+def _terms(rates: Mapping[str, Decimal], volumes: Mapping[str, Decimal]) -> dict:
+    return {band: {"rate": str(money(Decimal(rates[band]))), "volume": str(money(Decimal(volumes[band])))}
+            for band in sorted(volumes)}
+
+
+# --- statuses -----------------------------------------------------------------------------------
+
+def can_run_contract(user: User | None, contract: Contract) -> bool:
+    """The consortium's coordinators move a contract's status and record its variations."""
+    return bool(user is not None and user.is_authenticated and user.role == Role.COORDINATOR
+                and user.consortium_id == contract.consortium_id)
+
+
+def _require_coordinator(by: User | None, contract: Contract) -> None:
+    if not can_run_contract(by, contract):
+        raise DomainError(_("Only the consortium's coordinators can do this."), code="forbidden")
+
+
+def _lock_contract(contract: Contract) -> Contract:
+    # Race: two changes of one contract (a variation and a termination, say): they queue here.
+    return Contract.objects.select_for_update(of=("self",)).select_related("lot").get(pk=contract.pk)
+
+
+def _reason(reason: str | None, *, required: bool, what: str) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError(what, field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("Keep the reason to %(n)s characters.") % {"n": f"{REASON_MAX:,}"},
+                          field="reason")
+    return reason
+
+
+def _release(contract: Contract, by: User | None) -> None:
+    lines = list(SubContractLine.objects.filter(subcontract__contract=contract, committed=True)
+                 .select_related("capacity").order_by("pk"))
+    release: dict[Scope, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        release[_scope(line.capacity)] -= line.volume
+    _change_commitments(release)
+    for line in lines:
+        line.committed = False
+        _save(line, by, update_fields=["committed"])
+
+
+@transaction.atomic
+def contract_transition(*, contract: Contract, to: str, by: User | None, reason: str = "",
+                        today: dt.date | None = None) -> Contract:
+    """Move a contract's status as CONTRACT_TRANSITIONS allows (the consortium's coordinators,
+    or the beat task with no user); already there: nothing happens. A pending contract becomes
+    active from its start date, and expires only after its end date (end it early by
+    terminating it). Terminated and expired contracts give the members' capacity back."""
+    contract = _lock_contract(contract)
+    if by is not None:
+        _require_coordinator(by, contract)
+    if to not in ContractStatus.values:
+        raise DomainError(_("Choose a status."), field="to")
+    if contract.status == to:
+        return contract
+    if to not in CONTRACT_TRANSITIONS[contract.status]:
+        raise DomainError(_("A contract that is %(status)s cannot become %(to)s.")
+                          % {"status": label(ContractStatus, contract.status),
+                             "to": label(ContractStatus, to)}, code="transition")
+    reason = _reason(reason, required=by is not None and to in REASONED,
+                     what=_("Say why the contract is %(to)s.") % {"to": label(ContractStatus, to)})
+    today = today or timezone.localdate()
+    if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING and today < contract.start:
+        raise DomainError(_("The contract starts on %(start)s: it becomes active then.")
+                          % {"start": date_format(contract.start, "DATE_FORMAT")}, code="transition")
+    if to == ContractStatus.EXPIRED and today <= contract.end:
+        raise DomainError(_("The contract runs to %(end)s: terminate it to end it sooner.")
+                          % {"end": date_format(contract.end, "DATE_FORMAT")}, code="transition")
+    contract.status = to
+    _save(contract, by, reason=reason, update_fields=["status"])
+    if to in RELEASING:
+        _release(contract, by)
+    return contract
+
+
+def contracts_update_statuses(*, today: dt.date | None = None) -> int:
+    """Beat task's service: pending contracts whose start date has come become active; active or
+    suspended ones whose end date has passed expire (giving the members' capacity back).
+    Returns how many moves this call made; safe to run twice, or in two workers at once (each
+    contract is moved under its row lock, and one already moved is left alone)."""
+    today = today or timezone.localdate()
+    moved = 0
+    starting = Contract.objects.filter(status=ContractStatus.PENDING, start__lte=today)
+    for pk in list(starting.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            contract = Contract.objects.select_for_update(of=("self",)).get(pk=pk)
+            if contract.status == ContractStatus.PENDING:
+                contract_transition(contract=contract, to=ContractStatus.ACTIVE, by=None, today=today)
+                moved += 1
+    ending = Contract.objects.filter(status__in=(ContractStatus.ACTIVE, ContractStatus.SUSPENDED),
+                                     end__lt=today)
+    for pk in list(ending.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            contract = Contract.objects.select_for_update(of=("self",)).get(pk=pk)
+            if contract.status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED):
+                contract_transition(contract=contract, to=ContractStatus.EXPIRED, by=None, today=today)
+                moved += 1
+    return moved
+
+
+# --- variations ---------------------------------------------------------------------------------
+
+def _decimal(value: Any, *, field: str, what: str) -> Decimal:
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field) from None
+    if not number.is_finite():
+        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
+    return number
+
+
+def _clean_bands(values: Any, current: Mapping[str, Decimal], *, kind: str, limit: Decimal
+                 ) -> dict[str, Decimal]:
+    """New figures per time band (only the contract's bands; more than 0, to the penny)."""
+    field = "rates" if kind == ContractVersion.Kind.RATE else "volumes"
+    if not isinstance(values, Mapping) or not values:
+        raise DomainError(_("Give the new figure for at least one time band."), field=field)
+    cleaned = {}
+    for band, value in values.items():
+        if band not in current:
+            raise DomainError(_("The contract has no %(band)s volume.") % {"band": band}, field=field)
+        what = _("The %(band)s figure") % {"band": _band_label(band)}
+        number = _decimal(value, field=f"{field}.{band}", what=what)
+        if number <= 0 or number > limit or number != number.quantize(PENNY):
+            raise DomainError(_("%(what)s must be more than 0, to 2 decimal places at most.")
+                              % {"what": what}, field=f"{field}.{band}")
+        cleaned[band] = number
+    if all(cleaned[band] == current[band] for band in cleaned):
+        raise DomainError(_("Nothing changes: give a figure different from the current one."), field=field)
+    return cleaned
+
+
+def _date(value: Any, *, field: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise DomainError(_("Enter a date."), field=field)
+    return value
+
+
+def _scaled(lines: list[SubContractLine], old: Decimal, new: Decimal) -> dict[int, Decimal]:
+    """Each line's volume scaled by new / old, to the penny; the pennies rounding leaves over go
+    to the largest line, so the lines add up to their old total scaled likewise."""
+    target = money(sum((line.volume for line in lines), ZERO) * new / old)
+    volumes = {line.pk: money(line.volume * new / old) for line in lines}
+    if lines:
+        largest = max(lines, key=lambda line: (line.volume, -line.pk))
+        volumes[largest.pk] += target - sum(volumes.values(), ZERO)
+    return volumes
+
+
+def _check_new_start(lines: list[SubContractLine], contract: Contract, start: dt.date) -> None:
+    """A new start needs every committed line's current declaration to be valid on that day
+    (read under the capacity locks, so a declaration being replaced meanwhile is waited for).
+    A new end needs nothing: the commitment carries over to the members' next declarations
+    (``contracts.evaluation.selectors.award.declaration_valid_on``)."""
+    if start == contract.start:
+        return
+    committed = [line for line in lines if line.committed]
+    current = _lock_current({_scope(line.capacity) for line in committed})
+    for line in committed:
+        row = current.get(_scope(line.capacity))
+        if row is None:
+            raise DomainError(_("%(member)s has no current capacity declaration for %(area)s, %(band)s: it "
+                                "must declare its capacity before the contract's dates can change.")
+                              % {"member": line.subcontract.coop.legal_name, "area": line.council,
+                                 "band": _band_label(line.time_band)}, code="capacity", field="start")
+        if not declaration_valid_on(row, start):
+            error = _refuse_day(row, start, _("the contract's new start"))
+            error.field = "start"
+            raise error
+
+
+@transaction.atomic
+def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
+                  rates: Mapping[str, Any] | None = None, volumes: Mapping[str, Any] | None = None,
+                  start: dt.date | None = None, end: dt.date | None = None) -> ContractVersion:
+    """Record a variation of a live contract as its next version (the consortium's
+    coordinators): new rates, new weekly volumes or new dates, one kind at a time.
+
+    - rates: the contract's rates per time band; members' lines follow at the new rate less the
+      management fee;
+    - volumes: the contract's weekly volume per time band; each member's lines in that band
+      are scaled in proportion (committing or releasing capacity, refused if a member lacks it);
+    - dates: the contract's start and end.
+    The value and every sub-contract's value are worked out again. Nothing is overwritten: the
+    earlier versions stay as they were."""
+    contract = _lock_contract(contract)
+    _require_coordinator(by, contract)
+    if contract.status not in LIVE_CONTRACT_STATUSES:
+        raise DomainError(_("A contract that is %(status)s cannot be varied.")
+                          % {"status": label(ContractStatus, contract.status)}, code="transition")
+    if kind not in VARIATION_KINDS:
+        raise DomainError(_("Choose what the variation changes: volumes, rates or dates."), field="kind")
+    reason = _reason(reason, required=True, what=_("Say why the contract is varied."))
+    given = {"rates": rates is not None, "volumes": volumes is not None,
+             "dates": start is not None or end is not None}
+    wanted = {ContractVersion.Kind.RATE: "rates", ContractVersion.Kind.VOLUME: "volumes",
+              ContractVersion.Kind.DATES: "dates"}[kind]
+    extra = [name for name, present in given.items() if present and name != wanted]
+    if extra:
+        raise DomainError(_("A variation changes one thing at a time: give only the new %(what)s.")
+                          % {"what": ContractVersion.Kind(kind).label.lower()}, field=extra[0])
+    current_rates = {r.time_band: r
+                     for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
+    new_rates = {band: r.rate for band, r in current_rates.items()}
+    new_volumes = {band: r.volume for band, r in current_rates.items()}
+    new_start, new_end = contract.start, contract.end
+    if kind == ContractVersion.Kind.RATE:
+        new_rates.update(_clean_bands(rates, new_rates, kind=kind, limit=MAX_RATE))
+    elif kind == ContractVersion.Kind.VOLUME:
+        new_volumes.update(_clean_bands(volumes, new_volumes, kind=kind, limit=MAX_VOLUME))
+    else:
+        if start is None and end is None:
+            raise DomainError(_("Give the new start or end date."), field="start")
+        new_start = _date(start, field="start") if start is not None else contract.start
+        new_end = _date(end, field="end") if end is not None else contract.end
+        if new_end < new_start:
+            raise DomainError(_("The end date must be on or after the start date."), field="end")
+        if (new_start, new_end) == (contract.start, contract.end):
+            raise DomainError(_("Nothing changes: give a date different from the current one."),
+                              field="start")
+
+    lines = list(SubContractLine.objects.filter(subcontract__contract=contract)
+                 .select_related("capacity", "subcontract__coop", "council").order_by("pk"))
+    fee = contract.management_fee_percent
+    if kind == ContractVersion.Kind.VOLUME:
+        new_line_volumes: dict[int, Decimal] = {}
+        for band, volume in new_volumes.items():
+            old = current_rates[band].volume
+            if volume != old:
+                new_line_volumes.update(_scaled([x for x in lines if x.time_band == band], old, volume))
+        too_small = [x for x in lines if x.pk in new_line_volumes and new_line_volumes[x.pk] <= 0]
+        if too_small:
+            line = too_small[0]
+            raise DomainError(_("%(member)s's share in %(area)s, %(band)s would fall to nothing: vary the "
+                                "volume less, or end that sub-contract line first.")
+                              % {"member": line.subcontract.coop.legal_name, "area": line.council,
+                                 "band": _band_label(line.time_band)}, field="volumes")
+        deltas: dict[Scope, Decimal] = defaultdict(Decimal)
+        names: dict[Scope, str] = {}
+        for line in lines:
+            if line.pk in new_line_volumes and line.committed:
+                scope = _scope(line.capacity)
+                deltas[scope] += new_line_volumes[line.pk] - line.volume
+                names[scope] = (f"{line.subcontract.coop.legal_name}, {line.council}, "
+                                f"{_band_label(line.time_band)}")
+        from_day = max(contract.start, timezone.localdate())
+        current = _change_commitments(deltas, names, on=(from_day, _("the day the new volume applies from")))
+        for line in lines:
+            if line.pk in new_line_volumes and new_line_volumes[line.pk] != line.volume:
+                line.volume = new_line_volumes[line.pk]
+                if line.committed and _scope(line.capacity) in current:
+                    line.capacity = current[_scope(line.capacity)]
+                _save(line, by, reason=reason, update_fields=["volume", "capacity"])
+    elif kind == ContractVersion.Kind.DATES:
+        _check_new_start(lines, contract, new_start)
+    elif kind == ContractVersion.Kind.RATE:
+        for line in lines:
+            rate = net_rate(new_rates[line.time_band], fee)
+            if rate != line.rate:
+                line.rate = rate
+                _save(line, by, reason=reason, update_fields=["rate"])
+
+    value = value_of(((new_rates[b], new_volumes[b]) for b in new_rates), new_start, new_end)
+    number = contract.version + 1
+    version = ContractVersion(contract=contract, number=number, kind=kind, start=new_start, end=new_end,
+                              terms=_terms(new_rates, new_volumes), value=value, reason=reason, created_by=by)
+    _save(version, by)
+    for band, row in current_rates.items():
+        if (row.rate, row.volume) != (new_rates[band], new_volumes[band]):
+            row.rate, row.volume = new_rates[band], new_volumes[band]
+            _save(row, by, reason=reason, update_fields=["rate", "volume"])
+    by_sub: dict[int, list[SubContractLine]] = defaultdict(list)
+    for line in lines:
+        by_sub[line.subcontract_id].append(line)
+    for sub in SubContract.objects.filter(contract=contract).order_by("pk"):
+        sub_value = value_of(((x.rate, x.volume) for x in by_sub.get(sub.pk, [])), new_start, new_end)
+        if sub_value != sub.value:
+            sub.value = sub_value
+            _save(sub, by, reason=reason, update_fields=["value"])
+    contract.version, contract.start, contract.end, contract.value = number, new_start, new_end, value
+    _save(contract, by, reason=reason, update_fields=["version", "start", "end", "value"])
+    return version
+

@@ -1,0 +1,191 @@
+"""Web pages of award decisions.
+
+- award page of a lot (``/review/lots/<pk>/award/``): reviewers of the tender's council after
+  the deadline see the ranked scores with their workings and the standing award; the panel's
+  lead reviewer decides, cancels during the standstill, confirms after it, or decides not to
+  award (another reviewer: 403 on those). Anyone else: 404;
+- results of a joint bid (``/bids/<pk>/results/``): the consortium's coordinators and board
+  members, per lot, once decided: their own scores and the winner's. Member users: 403; anyone
+  who may not see the bid: 404.
+Services refuse what the tender's state does not allow; the page then shows why.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consortium.errors import DomainError
+from contracts.bidding.forms import DomainErrorForm
+from contracts.evaluation.selectors import award as selectors
+from contracts.evaluation.services import award as services
+from contracts.models import AwardStatus, Entry, LotStatus, TenderStatus
+
+REASON_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"})
+
+
+class DecideForm(DomainErrorForm):
+    entry = forms.TypedChoiceField(
+        label=gettext_lazy("Award the lot to"), coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the bid to award the lot to"),
+                        "invalid_choice": gettext_lazy("Choose a bid from the list")})
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the decision"), required=False, max_length=2000, widget=REASON_WIDGET,
+        help_text=gettext_lazy("Needed when the bid chosen is not the highest-ranked."),
+        error_messages={"max_length": gettext_lazy("Keep the reason to 2,000 characters")},
+    )
+
+    def __init__(self, *args, rows: list[dict], entries: dict[str, Entry], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].choices = [
+            (entries[row["key"]].pk,
+             _("%(name)s: ranked %(rank)s, total %(total)s") % {"name": row["name"], "rank": row["rank"],
+                                                                 "total": row["total"]})
+            for row in rows if row["key"] in entries
+        ]
+
+
+class ReasonForm(DomainErrorForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, widget=REASON_WIDGET,
+        error_messages={"required": gettext_lazy("Give the reason"),
+                        "max_length": gettext_lazy("Keep the reason to 2,000 characters")})
+
+
+# --- the award page -----------------------------------------------------------------------------
+
+def _forms(page, data=None, which: str | None = None) -> dict:
+    return {
+        "decide_form": DecideForm(data if which == "decide" else None, rows=page.scores,
+                                  entries=page.entries),
+        "cancel_form": ReasonForm(data if which == "cancel" else None, prefix="cancel"),
+        "no_award_form": ReasonForm(data if which == "no_award" else None, prefix="no_award"),
+    }
+
+
+def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | None = None, status: int = 200):
+    page = selectors.award_page(lot)
+    tender = lot.tender
+    open_for_award = tender.status == TenderStatus.IN_EVALUATION and lot.status == LotStatus.CLOSED
+    award = page.award
+    context = {
+        "lot": lot, "tender": tender, "page": page, "award": award, "errors": errors or [],
+        "is_lead": selectors.can_decide(request.user, lot),
+        "can_decide": open_for_award and award is None,
+        "in_standstill": award is not None and award.status == AwardStatus.STANDSTILL,
+        **(forms_ or _forms(page)),
+    }
+    return render(request, "contracts/award/page.html", context, status=status)
+
+
+@login_required
+def lot_award(request, pk: int):
+    lot = selectors.award_lot_get_for_user(request.user, pk)
+    return _render(request, lot)
+
+
+def _lead_lot(request, pk: int):
+    lot = selectors.award_lot_get_for_user(request.user, pk)
+    if not selectors.can_decide(request.user, lot):
+        raise PermissionDenied
+    return lot
+
+
+@require_POST
+@login_required
+def lot_award_decide(request, pk: int):
+    lot = _lead_lot(request, pk)
+    page = selectors.award_page(lot)
+    forms_ = _forms(page, request.POST, "decide")
+    form = forms_["decide_form"]
+    if form.is_valid():
+        entry = {e.pk: e for e in page.entries.values()}[form.cleaned_data["entry"]]
+        try:
+            services.award_decide(lot=lot, entry=entry, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The lot is awarded. The standstill period has started; the bidders "
+                                        "can now see their scores and the winner's."))
+            return redirect("lot-award", pk=lot.pk)
+    return _render(request, lot, forms_=forms_)
+
+
+@require_POST
+@login_required
+def lot_award_cancel(request, pk: int):
+    lot = _lead_lot(request, pk)
+    page = selectors.award_page(lot)
+    forms_ = _forms(page, request.POST, "cancel")
+    form = forms_["cancel_form"]
+    if form.is_valid():
+        if page.award is None:
+            return _render(request, lot, errors=[_("There is no award to cancel.")])
+        try:
+            services.award_cancel(award=page.award, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The award is cancelled. The lot can be awarded again."))
+            return redirect("lot-award", pk=lot.pk)
+    return _render(request, lot, forms_=forms_)
+
+
+@require_POST
+@login_required
+def lot_award_confirm(request, pk: int):
+    lot = _lead_lot(request, pk)
+    page = selectors.award_page(lot)
+    if page.award is None:
+        return _render(request, lot, errors=[_("There is no award to confirm.")])
+    try:
+        services.award_confirm(award=page.award, by=request.user)
+    except DomainError as error:
+        return _render(request, lot, errors=[str(error.message)])
+    messages.success(request, _("The award is confirmed and the lot awarded."))
+    return redirect("lot-award", pk=lot.pk)
+
+
+@require_POST
+@login_required
+def lot_no_award(request, pk: int):
+    lot = _lead_lot(request, pk)
+    page = selectors.award_page(lot)
+    forms_ = _forms(page, request.POST, "no_award")
+    form = forms_["no_award_form"]
+    if form.is_valid():
+        try:
+            services.lot_no_award(lot=lot, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The lot is not awarded."))
+            return redirect("lot-award", pk=lot.pk)
+    return _render(request, lot, forms_=forms_)
+
+
+# --- results for the bidders ----------------------------------------------------------------------
+
+@login_required
+def bid_results(request, pk: int):
+    bid = selectors.results_bid_get_for_user(request.user, pk)
+    return render(request, "contracts/award/results.html", {
+        "bid": bid, "results": selectors.results_with_gaps(request.user, bid),
+    })
+
+
+urlpatterns = [
+    path("bids/<int:pk>/results/", bid_results, name="bid-results"),
+    path("review/lots/<int:pk>/award/", lot_award, name="lot-award"),
+    path("review/lots/<int:pk>/award/decide/", lot_award_decide, name="lot-award-decide"),
+    path("review/lots/<int:pk>/award/cancel/", lot_award_cancel, name="lot-award-cancel"),
+    path("review/lots/<int:pk>/award/confirm/", lot_award_confirm, name="lot-award-confirm"),
+    path("review/lots/<int:pk>/award/no-award/", lot_no_award, name="lot-no-award"),
+]

@@ -1,0 +1,144 @@
+"""API: open contracting data (OCDS 1.1 release packages, with the bids and lots extensions).
+
+- ``GET ocds/``: a package of the tenders the user may see that have been published, one
+  release each, oldest tender first, a page of ``PAGE_SIZE`` tenders at a time (``?page=``; the
+  other pages are in the ``Link`` header, as the 1.1 package has no place for them); ``?tender=``
+  narrows it to one tender. When there is nothing to export (no such tender, or none the user
+  may see): 204 No Content. An OCDS 1.1 package must hold at least one release (``minItems: 1``
+  in release-package-schema.json), so an empty package would be invalid, and an error would be
+  wrong for a question whose honest answer is "none";
+- ``GET ocds/tenders/{id}/``: one tender's package (404 for one the user may not see, or a draft).
+Both are JSON downloads (``Content-Disposition: attachment``). Who sees which bids:
+``contracts.publication.selectors.ocds``; the package itself: ``contracts.publication.ocds``.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+
+from consortium.api_views import error_responses
+from contracts.models import Tender
+from contracts.publication import ocds
+from contracts.publication.selectors import ocds as selectors
+
+PAGE_SIZE = 100
+MAX_ID = 2**31 - 1
+
+PACKAGE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description=_(
+        "An OCDS 1.1 release package (https://standard.open-contracting.org/1.1/en/schema/"
+        "release_package/) using the bids and lots extensions."
+    ),
+)
+NOTHING = OpenApiResponse(
+    description=_("No content: there is no tender you may export (that matches the filter), and an OCDS 1.1 "
+                  "package cannot be empty."),
+)
+
+
+class IdFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class OcdsFilter(django_filters.FilterSet):
+    tender = IdFilter(field_name="pk", min_value=1, max_value=MAX_ID,
+                      help_text=_("Only this tender (its id)."))
+
+    class Meta:
+        model = Tender
+        fields = ["tender"]
+
+
+def _base_url(request: Request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _page_link(request: Request, number: int) -> str:
+    query = request.query_params.copy()
+    query["page"] = str(number)
+    return f"{request.build_absolute_uri(request.path)}?{query.urlencode()}"
+
+
+class OcdsPackageView(GenericAPIView):
+    """Tenders, as open contracting data."""
+
+    queryset = Tender.objects.none()
+    filterset_class = OcdsFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.exportable_tenders(self.request.user)
+
+    @extend_schema(
+        summary=_("The tenders you may see, as an OCDS release package (JSON download)"),
+        parameters=[
+            OpenApiParameter("tender", int, description=_("Only this tender (its id).")),
+            OpenApiParameter("page", int, description=_("Which page of tenders, from 1 (100 to a page).")),
+        ],
+        responses={
+            (200, "application/json"): PACKAGE,
+            204: NOTHING,
+            **error_responses(400, 401, 404),
+        },
+    )
+    def get(self, request: Request):
+        tenders = self.filter_queryset(self.get_queryset())
+        paginator = Paginator(tenders, PAGE_SIZE)
+        try:
+            page = paginator.page(request.query_params.get("page", 1))
+        except PageNotAnInteger:
+            raise ValidationError({"page": [_("Give a whole number, from 1.")]}) from None
+        except EmptyPage:  # page 1 always exists (empty when there is nothing to export)
+            raise NotFound(_("There is no such page of results.")) from None
+        exports = selectors.exports_for(request.user, list(page.object_list))
+        if not exports:
+            return HttpResponse(status=204)
+        package = ocds.release_package(exports, uri=request.build_absolute_uri(), base_url=_base_url(request))
+        response = ocds.download(package, ocds.package_filename())
+        links = []
+        if page.has_previous():
+            links.append(f'<{_page_link(request, page.previous_page_number())}>; rel="prev"')
+        if page.has_next():
+            links.append(f'<{_page_link(request, page.next_page_number())}>; rel="next"')
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
+
+
+class OcdsTenderView(GenericAPIView):
+    """One tender, as open contracting data."""
+
+    queryset = Tender.objects.none()
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary=_("One tender as an OCDS release package (JSON download)"),
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The tender."))],
+        responses={(200, "application/json"): PACKAGE, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, id: int):
+        tender = selectors.export_tender_get_for_user(request.user, id)
+        package = ocds.release_package(
+            selectors.exports_for(request.user, [tender]),
+            uri=request.build_absolute_uri(),
+            base_url=_base_url(request),
+        )
+        return ocds.download(package, ocds.package_filename(tender))
+
+
+urlpatterns = [
+    path("ocds/", OcdsPackageView.as_view(), name="ocds-package-api"),
+    path("ocds/tenders/<int:id>/", OcdsTenderView.as_view(), name="ocds-tender-api"),
+]
