@@ -1,17 +1,9 @@
-"""Receivers of signals sent by lower apps (connected in ``ContractsConfig.ready``)."""
+"""Connects each stage's receivers (imported for their ``@receiver`` decorators by
+``ContractsConfig.ready``). A stage answers the signals of the stages before it and of lower
+apps; it never calls a later stage."""
 
-from __future__ import annotations
+from contracts.bidding import receivers as bidding_receivers
+from contracts.delivery import receivers as delivery_receivers
+from contracts.evaluation import receivers as evaluation_receivers
 
-from django.dispatch import receiver
-
-from members import governance
-from members.models import Ballot
-
-
-@receiver(governance.ballot_decided, sender=Ballot, dispatch_uid="contracts.bid_ballot")
-def bid_ballot_decided(sender, ballot: Ballot, by=None, **kwargs) -> None:
-    """The board decided a joint bid's ballot: carried -> approved, otherwise back to draft.
-    Runs inside the deciding transaction. Ballots of other things are ignored."""
-    from contracts.bidding.services.bids import on_ballot_decided
-
-    on_ballot_decided(ballot=ballot, by=by)
+__all__ = ["bidding_receivers", "delivery_receivers", "evaluation_receivers"]

@@ -31,6 +31,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from consortium.errors import DomainError
 from consortium.jobs import enqueue_on_commit
@@ -942,10 +945,6 @@ def capacity_template(fmt: str) -> tuple[bytes, str, str]:
             ["" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v) for v in example]
         )
         return out.getvalue().encode("utf-8-sig"), CSV_CONTENT_TYPE, "capacity-template.csv"
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active

@@ -10,18 +10,24 @@ Who sees what:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, DecimalField, F, ForeignKey, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
 
 from .models import (
     CapacityDeclaration,
     CapacityImportJob,
+    CIWRegistration,
     ComplianceDocument,
+    Contact,
     MemberCoop,
     MembershipStatus,
     SocialCoopType,
@@ -310,10 +316,6 @@ class ExpiryState:
 
 def document_expiry_state(doc: ComplianceDocument, *, today=None) -> str:
     """Expired, expiring within EXPIRY_WARNING_DAYS, valid, or with no expiry date."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     if doc.expires_on is None:
         return ExpiryState.NO_EXPIRY
@@ -328,10 +330,6 @@ def documents_in_expiry_state(
     qs: QuerySet[ComplianceDocument], state: str, *, today=None
 ) -> QuerySet[ComplianceDocument]:
     """Narrow a document queryset to one expiry state (see ``document_expiry_state``)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
     if state == ExpiryState.EXPIRED:
@@ -347,10 +345,6 @@ def documents_in_expiry_state(
 
 def document_expiry_counts(qs: QuerySet[ComplianceDocument], *, today=None) -> dict[str, int]:
     """How many documents are expired and expiring soon, in one query."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
     return qs.aggregate(
@@ -382,8 +376,6 @@ def stakeholder_class_get(coop: MemberCoop, pk) -> StakeholderClass:
 
 def contact_get(coop: MemberCoop, pk):
     """One contact of a co-op the caller already fetched with its access helper."""
-    from .models import Contact
-
     try:
         return Contact.objects.get(coop=coop, pk=pk)
     except (Contact.DoesNotExist, ValueError, TypeError):
@@ -408,12 +400,8 @@ class HistoryEntry:
 
 
 def _history_display(model, field_name: str, value, names: dict) -> str:
-    from django.db.models import ForeignKey
-
     if value is None or value == "":
         return "—"
-    from django.core.exceptions import FieldDoesNotExist
-
     try:
         field = model._meta.get_field(field_name)
     except FieldDoesNotExist:  # a field no longer on the model: show the raw value
@@ -427,8 +415,6 @@ def _history_display(model, field_name: str, value, names: dict) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        from django.utils.translation import gettext
-
         return gettext("Yes") if value else gettext("No")
     return str(value)
 
@@ -436,10 +422,6 @@ def _history_display(model, field_name: str, value, names: dict) -> str:
 def member_history(coop: MemberCoop) -> list[HistoryEntry]:
     """Every recorded change to the co-op and its classes, contacts, registrations and documents,
     newest first: who, when, and what changed (each record diffed against the one before it)."""
-    from django.utils.translation import gettext
-
-    from .models import CIWRegistration, Contact
-
     names = {("council", c.pk): c for c in Council.objects.all()}
     names.update({("servicetype", s.pk): s for s in ServiceType.objects.all()})
     names.update({("user", u.pk): u for u in User.objects.filter(consortium_id=coop.consortium_id)})

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from contracts.bidding.services import bids as bid_services
 from contracts.models import (
     Bid,
     BidStatus,
@@ -308,8 +309,8 @@ def test_bids_back_to_draft_returns_how_many_moved(world):
     cf.lot(tender)
     cf.bid(world.consortium, tender, status=BidStatus.AWAITING_APPROVAL)
     cf.bid(world.consortium_other, tender, status=BidStatus.DRAFT)
-    assert services.bids_back_to_draft_for_tender(tender=tender, by=None) == 1
-    assert services.bids_back_to_draft_for_tender(tender=tender, by=None) == 0
+    assert bid_services.bids_back_to_draft_for_tender(tender=tender, by=None) == 1
+    assert bid_services.bids_back_to_draft_for_tender(tender=tender, by=None) == 0
 
 
 def test_removing_a_lot_of_a_published_tender_withdraws_it_whether_or_not_a_bid_answers_it(world):

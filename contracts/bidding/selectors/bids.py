@@ -19,6 +19,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consortium.models import Role, TimeBand, User
@@ -126,8 +127,6 @@ def bid_lots(bid: Bid) -> list[BidLot]:
 
 def tenders_open_for_bids(user: User) -> QuerySet[Tender]:
     """Published tenders before their deadline that the user's consortium has not bid for."""
-    from django.utils import timezone
-
     if not can_manage_bids(user):
         return Tender.objects.none()
     return (

@@ -1,6 +1,6 @@
 """Writes of joint bids: opening one, its lots, invitations and members' answers, members'
 responses to the work allocated to them, prices, quality answers, social value and the board's
-approval. Submission and withdrawal are in ``contracts/services/submission.py``; the allocation
+approval. Submission and withdrawal are in ``contracts.bidding.services.submission``; the allocation
 of volume to members in ``contracts/services/allocation.py``.
 
 Rules:
@@ -45,6 +45,7 @@ from contracts.models import (
     BidLot,
     BidPrice,
     BidStatus,
+    BidSubmission,
     Invitation,
     InvitationStatus,
     Lot,
@@ -165,6 +166,33 @@ def bids_withdraw_unsubmitted(*, tender: Tender, by: User | None, reason: str) -
             ).select_for_update(of=("self",)).order_by("pk")
             list(rows.values_list("pk", flat=True))
         bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=by, reason=reason)
+        moved += 1
+    return moved
+
+
+# Bids that were confirmed (sent to the board, approved or submitted): a change to the tender's
+# lots sends them back to draft.
+CONFIRMED_BID_STATUSES = (BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED, BidStatus.SUBMITTED)
+
+
+def bids_back_to_draft_for_tender(*, tender: Tender, by: User | None) -> int:
+    """The tender's lots changed: every bid to it that was awaiting approval, approved or
+    submitted goes back to draft through ``bid_transition`` (its open ballot withdrawn) and its
+    standing submission is withdrawn; each must be confirmed again. Returns how many moved.
+
+    Race: a bid's own service moving it at the same time. Each bid is locked and read again: one
+    that left the confirmed statuses meanwhile is left to that change."""
+    moved = 0
+    now = timezone.now()
+    candidates = Bid.objects.filter(tender=tender, status__in=CONFIRMED_BID_STATUSES).order_by("pk")
+    for pk in list(candidates.values_list("pk", flat=True)):
+        bid = Bid.objects.select_for_update(of=("self",)).get(pk=pk)
+        if bid.status not in CONFIRMED_BID_STATUSES:
+            continue
+        bid_transition(bid=bid, to=BidStatus.DRAFT, by=by, reason="the tender's lots changed")
+        BidSubmission.objects.filter(bid_id=pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_by=by
+        )
         moved += 1
     return moved
 
@@ -694,8 +722,6 @@ def on_ballot_decided(*, ballot, by: User | None) -> None:
     bid = _lock(bid)
     if bid.status != BidStatus.AWAITING_APPROVAL or bid.ballot_id != ballot.pk:
         return
-    from members.models import BallotStatus
-
     to = BidStatus.APPROVED if ballot.status == BallotStatus.CARRIED else BidStatus.DRAFT
     bid_transition(bid=bid, to=to, by=by)
 

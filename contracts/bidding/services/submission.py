@@ -8,7 +8,7 @@
   law on consortia's offers requires. It never holds a member's floor, costs or margin, nor the
   consortium's management fee (how the price is shared inside the consortium).
 - Canonical JSON (sorted keys, no spaces, UTF-8 as is, Decimals as strings) and its SHA-256 are
-  stored with the snapshot; ``verify`` recomputes both.
+  stored with the snapshot; ``contracts.bidding.sealing.verify`` recomputes both.
 - Withdrawing before the deadline marks the standing submission withdrawn and takes the bid back
   to draft; submitting again makes a new version, which needs the board's approval again.
 """
@@ -16,10 +16,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,37 +25,15 @@ from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
 from consortium.models import User
+from contracts.bidding.sealing import canonical_json, sha256_of, verify
 from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services.bids import _before_deadline, _lock, _require_coordinator, bid_transition
 from contracts.models import AllocationStatus, Bid, BidStatus, BidSubmission, TenderStatus
+from members.models import MemberCoop
+
+__all__ = ["bid_snapshot", "bid_submit", "bid_withdraw", "canonical_json", "sha256_of", "verify"]
 
 SNAPSHOT_FORMAT = 1
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def canonical_json(data: Any) -> str:
-    """The one text form of a snapshot: sorted keys, no spaces, non-ASCII kept, Decimals and
-    dates as strings."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
-
-
-def sha256_of(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def verify(submission: BidSubmission) -> bool:
-    """The stored canonical text hashes to the stored digest, and the stored snapshot is that text."""
-    return (sha256_of(submission.canonical) == submission.sha256
-            and canonical_json(submission.snapshot) == submission.canonical)
 
 
 def _coop(coop) -> dict:
@@ -78,7 +54,6 @@ def _coop(coop) -> dict:
 
 def bid_snapshot(bid: Bid, *, version: int, submitted_at: dt.datetime) -> dict:
     """What the council will see of the bid (plain JSON types, money as strings)."""
-    from members.models import MemberCoop
 
     lots = selectors.bid_lots(bid)
     tender = bid.tender

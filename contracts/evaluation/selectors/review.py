@@ -27,18 +27,38 @@ from django.utils.translation import gettext as _
 
 from consortium.models import Council, Role, TimeBand, User
 from contracts.bidding.services.submission import verify
+from contracts.evaluation.engine import weighted_price
+from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores
 from contracts.models import (
+    Award,
     BidStatus,
     BidSubmission,
     Entry,
     ExternalBid,
     Lot,
     LotVolume,
+    ModeratedMark,
     PanelMember,
+    QualityMark,
     QualityQuestion,
+    SocialValueHeading,
+    SocialValueScore,
     Tender,
     TenderStatus,
 )
+from members.models import (
+    CapacityDeclaration,
+    ComplianceDocument,
+    DocumentType,
+    MemberCoop,
+    MembershipStatus,
+    SocialCoopType,
+    StakeholderClass,
+    StakeholderKind,
+)
+from members.selectors import ExpiryState, document_expiry_state, member_indicators
+from pricing.selectors.evidence import evidence_snapshot
+from pricing.selectors.negotiations import evidence_rows
 
 # Tender statuses in which the bids are final and the council may read them.
 REVIEWABLE = (TenderStatus.CLOSED, TenderStatus.IN_EVALUATION, TenderStatus.AWARDED,
@@ -293,8 +313,6 @@ def lot_bands(lot: Lot) -> list[tuple[str, str, Decimal]]:
 
 def entries_in_use(entry_ids) -> set[int]:
     """The entries that marks, agreed marks, social value scores or awards refer to."""
-    from contracts.models import Award, ModeratedMark, QualityMark, SocialValueScore
-
     ids = list(entry_ids)
     if not ids:
         return set()
@@ -503,8 +521,6 @@ CHART_ROW = 36
 
 
 def _weighted(rates: dict[str, Decimal], bands) -> Decimal | None:
-    from contracts.evaluation.engine import weighted_price
-
     return weighted_price(rates, {band: volume for band, _label, volume in bands})
 
 
@@ -516,9 +532,6 @@ def _cost_evidence(entry: Entry, lot: Lot) -> CostEvidence:
     """The consortium's aggregated cost evidence for the lot's service and the contract's first
     financial year, with the disclosure control councils always get (never a member's own
     figures)."""
-    from pricing.selectors.evidence import evidence_snapshot
-    from pricing.selectors.negotiations import evidence_rows
-
     year = financial_year_of(lot.tender.contract_start)
     snap = evidence_snapshot(consortium=entry.submission.bid.consortium, service_type=lot.service_type,
                              financial_year=year)
@@ -530,8 +543,6 @@ def _cost_evidence(entry: Entry, lot: Lot) -> CostEvidence:
 
 
 def _members_live(consortium_id: int, snapshot_members: list[dict]):
-    from members.models import ComplianceDocument, MemberCoop, StakeholderClass
-
     names = [m.get("legal_name") for m in snapshot_members]
     return {
         coop.legal_name: coop
@@ -543,9 +554,6 @@ def _members_live(consortium_id: int, snapshot_members: list[dict]):
 
 
 def _governance(member: dict, coop, lot: Lot) -> MemberGovernance:
-    from members.models import DocumentType, MembershipStatus, SocialCoopType, StakeholderKind
-    from members.selectors import ExpiryState, document_expiry_state, member_indicators
-
     regs = [(label, member.get(key)) for key, label in (
         ("society_number", _("Society number (FCA)")), ("company_number", _("Company number")),
         ("charity_number", _("Charity number"))) if member.get(key)]
@@ -578,8 +586,6 @@ def _governance(member: dict, coop, lot: Lot) -> MemberGovernance:
 
 def _capacity(parts_by_member: list[tuple[str, dict, list[dict]]], coops: dict, lot: Lot,
               councils: dict[str, object]) -> list[MemberCapacity]:
-    from members.models import CapacityDeclaration
-
     coop_ids = [c.pk for c in coops.values()]
     current = {}
     if coop_ids:
@@ -606,8 +612,6 @@ def _capacity(parts_by_member: list[tuple[str, dict, list[dict]]], coops: dict, 
 
 
 def _social_value(items: list[dict]) -> list[SocialValueGroup]:
-    from contracts.models import SocialValueHeading
-
     groups: dict[str, SocialValueGroup] = {}
     for item in items:
         heading = item.get("heading", "")
@@ -765,8 +769,6 @@ def _offered(submission: BidSubmission, lot: Lot) -> dict[str, Decimal]:
 
 def lot_comparison(lot: Lot) -> Comparison:
     """Every bid for the lot with its rates, coverage and scores (``lot_scores``), rank order."""
-    from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores
-
     entries = lot_entries(lot)
     scores = lot_scores(lot, entries)
     by_key = {entry_key(e): e for e in entries}

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from consortium.models import User
 from consortium.numbers import plain
-from contracts.bidding.services.submission import verify
+from contracts.bidding.sealing import verify
 from contracts.evaluation.engine import Score
 from contracts.evaluation.selectors.review import is_lead, is_panel_member, panel_of, review_lot_get_for_user
 from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores

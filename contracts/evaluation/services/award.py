@@ -52,6 +52,7 @@ from contracts.evaluation.selectors.award import missing_text, standing_award
 from contracts.evaluation.selectors.review import is_lead
 from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores
 from contracts.evaluation.services.award_mail import CANCELLED, CONFIRMED, DECIDED, queue_award_mail
+from contracts.evaluation.signals import award_confirmed
 from contracts.labels import label
 from contracts.models import (
     AWARD_TRANSITIONS,
@@ -229,8 +230,9 @@ def award_cancel(*, award: Award, by: User, reason: str) -> Award:
 
 def awards_cancel_for_tender(*, tender: Tender, by: User | None, reason: str) -> list[Award]:
     """The tender is being cancelled (``tenders.tender_transition``, which holds the tender's
-    lock): every award of its lots still in standstill is cancelled through ``_move``, with the
-    reason in its history, and the bidders are told; no contract will follow. Confirmed awards
+    lock, tells ``contracts.evaluation.receivers``): every award of its lots still in standstill
+    is cancelled through ``_move``, with the reason in its history, and the bidders are told; no
+    contract will follow. Confirmed awards
     stand (their contracts are made). Returns the awards cancelled."""
     # Race: a confirmation (the beat task) racing the cancellation. Both lock the tender's row
     # first (the caller holds it), then the lot, then the award: one waits for the other, and
@@ -301,11 +303,7 @@ def _confirm(award: Award, by: User | None, *, today: dt.date | None = None) -> 
     _move(award, AwardStatus.CONFIRMED, by, confirmed_at=timezone.now())
     lot_transition(lot=lot, to=LotStatus.AWARDED, by=by)
     _settle_bids(tender, by)
-    entry = Entry.objects.select_related("submission").get(pk=award.entry_id)
-    if entry.submission_id is not None:
-        from contracts.delivery.services.contracts import contract_create_from_award
-
-        contract_create_from_award(award=award, by=by)
+    award_confirmed.send(sender=Award, award=award, by=by)  # the contract: contracts.delivery.receivers
     _settle_tender(tender, by)
     queue_award_mail(award=award, kind=CONFIRMED)
     return award, True

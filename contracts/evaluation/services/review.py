@@ -36,7 +36,7 @@ from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand, User
-from contracts.bidding.services.submission import verify
+from contracts.bidding.sealing import verify
 from contracts.evaluation.selectors.review import (
     decimal_or_none,
     is_lead,

@@ -3,12 +3,13 @@ weights, quality questions), versioned documents, clarification questions and an
 status machines of tender and lot.
 
 Statuses move only through ``tender_transition`` and ``lot_transition`` (the tables
-TENDER_TRANSITIONS and LOT_TRANSITIONS). Closing a tender (by hand or by the deadline's beat
-task) withdraws the bids never submitted, so they stop reserving members' capacity; cancelling
-it cancels awards still in standstill, withdraws unsubmitted bids and settles submitted ones.
-A tender is changed while it is a draft; its lots may also change once it is published, and
-then every bid that was awaiting approval, approved or submitted falls back to draft
-(``bids_back_to_draft_for_tender``) and must be confirmed again.
+TENDER_TRANSITIONS and LOT_TRANSITIONS). Tendering is the first stage and knows nothing of bids
+or awards: it says what happened (``contracts.tendering.signals``, sent inside the transaction)
+and the later stages answer. Closing a tender (by hand or by the deadline's beat task) withdraws
+the bids never submitted, so they stop reserving members' capacity; cancelling it cancels awards
+still in standstill, withdraws unsubmitted bids and settles submitted ones. A tender is changed
+while it is a draft; its lots may also change once it is published, and then every bid that was
+awaiting approval, approved or submitted falls back to draft and must be confirmed again.
 Every save records its user in the audit history (django-simple-history).
 """
 
@@ -28,14 +29,10 @@ from django.utils.translation import gettext as _
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
 from consortium.models import Council, Role, ServiceType, TimeBand, User
-from contracts.bidding.services.bids import bids_withdraw_unsubmitted, withdraw_open_ballot
 from contracts.labels import label
 from contracts.models import (
     LOT_TRANSITIONS,
     TENDER_TRANSITIONS,
-    Bid,
-    BidStatus,
-    BidSubmission,
     Clarification,
     Lot,
     LotStatus,
@@ -46,6 +43,7 @@ from contracts.models import (
     TenderDocument,
     TenderStatus,
 )
+from contracts.tendering.signals import tender_lots_changed, tender_moved
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 PENNY = Decimal("0.01")
@@ -63,9 +61,6 @@ TENDER_FIELDS = (
     "contract_start",
     "contract_end",
 )
-# Bids that were confirmed (sent to the board, approved or submitted): a change to the lots
-# sends them back to draft.
-CONFIRMED_BID_STATUSES = (BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED, BidStatus.SUBMITTED)
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
@@ -356,30 +351,12 @@ def tender_transition(*, tender: Tender, to: str, by: User | None) -> Tender:
             raise DomainError(" ".join(problems), code="not_ready")
         tender.published_at = timezone.now()
         changed.append("published_at")
-    if to == TenderStatus.CANCELLED:
-        # Awards still in standstill are withdrawn first, through the award service's mover, so
-        # no contract follows (the beat task confirms only awards in standstill).
-        from contracts.evaluation.services.award import awards_cancel_for_tender
-
-        awards_cancel_for_tender(tender=tender, by=by, reason=_("The tender was cancelled."))
+    was = tender.status
     tender.status = to
     _save(tender, by, update_fields=changed)
     _lots_follow(tender, to, by)
-    _bids_follow(tender, to, by)
+    tender_moved.send(sender=Tender, tender=tender, was=was, to=to, by=by)
     return tender
-
-
-def _bids_follow(tender: Tender, to: str, by: User | None) -> None:
-    """Closing a tender withdraws the bids never submitted (they stop reserving members'
-    capacity); cancelling it does the same, and settles the submitted ones (awarded if they won
-    a confirmed award, unsuccessful otherwise), since every lot is then decided."""
-    if to == TenderStatus.CLOSED:
-        bids_withdraw_unsubmitted(tender=tender, by=by, reason=_("Not submitted by the tender's deadline."))
-    elif to == TenderStatus.CANCELLED:
-        bids_withdraw_unsubmitted(tender=tender, by=by, reason=_("The tender was cancelled."))
-        from contracts.evaluation.services.award import bids_settle_for_tender
-
-        bids_settle_for_tender(tender=tender, by=by)
 
 
 def tenders_close_past_deadline(now: dt.datetime | None = None) -> int:
@@ -402,47 +379,20 @@ def tenders_close_past_deadline(now: dt.datetime | None = None) -> int:
                 [tender], update=True, default_change_reason="submission deadline passed"
             )
             _lots_follow(tender, TenderStatus.CLOSED, None)
-            _bids_follow(tender, TenderStatus.CLOSED, None)
+            tender_moved.send(sender=Tender, tender=tender, was=TenderStatus.PUBLISHED,
+                              to=TenderStatus.CLOSED, by=None)
             closed += 1
     return closed
 
 
-# --- bids fall back to draft ----------------------------------------------------------------------
-
-
-def bids_back_to_draft_for_tender(*, tender: Tender, by: User | None) -> int:
-    """Every bid to the tender that was awaiting approval, approved or submitted goes back to
-    draft (a standing submission is withdrawn) and must be confirmed again. Returns how many."""
-    now = timezone.now()
-    moved = 0
-    with transaction.atomic():
-        candidates = Bid.objects.filter(tender=tender, status__in=CONFIRMED_BID_STATUSES).order_by("pk")
-        for pk, status in candidates.values_list("pk", "status"):
-            # Conditional: a bid whose status changed since it was read (its own service moved
-            # it) is left to that change.
-            if not Bid.objects.filter(pk=pk, status=status).update(status=BidStatus.DRAFT):
-                continue
-            moved += 1
-            bid = Bid.objects.get(pk=pk)
-            Bid.history.bulk_history_create(
-                [bid], update=True, default_user=by, default_change_reason="the tender's lots changed"
-            )
-            if status == BidStatus.AWAITING_APPROVAL:
-                withdraw_open_ballot(bid=bid, by=by)  # the board no longer votes on what it was shown
-            BidSubmission.objects.filter(bid_id=pk, withdrawn_at__isnull=True).update(
-                withdrawn_at=now, withdrawn_by=by
-            )
-    return moved
-
-
 def _lots_changed(tender: Tender, by: User | None) -> None:
-    """After a change to the lots of a published tender: record it; confirmed bids go back to
-    draft."""
+    """After a change to the lots of a published tender: record it, and say so (confirmed bids
+    go back to draft: ``contracts.bidding.receivers``)."""
     if tender.status != TenderStatus.PUBLISHED:
         return
     tender.lots_changed_at = timezone.now()
     _save(tender, by, update_fields=["lots_changed_at"])
-    bids_back_to_draft_for_tender(tender=tender, by=by)
+    tender_lots_changed.send(sender=Tender, tender=tender, by=by)
 
 
 # --- lots ---------------------------------------------------------------------------------------
