@@ -4,11 +4,11 @@ many people write at once. No other module writes a declaration's rows or locks 
 
 Per scope (a co-op x service type x council x time band, ``Scope``), on its current declaration:
 
-- declared: what the member says it can deliver. ``declare`` records one scope; the bulk import
-  (``members.importing``) parses its cells, then checks every row by the rules here (the
-  ``*_refusal`` functions, so a form, the API and an import row refuse the same input with the
-  same message) and writes through ``declare_rows``. A new declaration supersedes the current
-  one: rows are never overwritten.
+- declared: what the member says it can deliver. ``capacity_declare`` records one scope; the
+  bulk import (``members.importing``) parses its cells, then checks every row by the rules here
+  (the ``*_refusal`` functions, so a form, the API and an import row refuse the same input with
+  the same message) and writes through ``declare_rows``. A new declaration supersedes the
+  current one: rows are never overwritten.
 - committed: work won, held by contracts' live sub-contract lines. Only ``commit`` (and
   ``uncommit``, when a contract ends or its volume is varied down) change it, under the locks.
   It carries over to the scope's next declaration, which may not declare less.
@@ -27,7 +27,7 @@ in one transaction and in this order:
 
 1. the caller's own row (a bid, a contract, an allocation job): writers of one thing queue
    there; nobody takes one of these after a lock of step 2 or 3;
-2. the co-ops' rows, in primary-key order (``declare``, the import, ``commit``,
+2. the co-ops' rows, in primary-key order (``capacity_declare``, the import, ``commit``,
    ``uncommit``, ``lock_current``): a declaration supersedes the current one of its scope
    under its co-op's lock, so a writer that waited here then reads the newest declaration,
    and the first declaration of a scope is serialised too;
@@ -92,9 +92,9 @@ def valid_on(declaration: CapacityDeclaration, day: dt.date) -> bool:
 
     Work is committed on the declaration valid when it starts. A contract usually runs longer
     than a declaration (members declare for a year at a time): what is committed carries over
-    to the member's next declaration for the same scope (``declare`` refuses one that declares
-    less than is committed), so a declaration ending during the contract is no reason to
-    refuse it."""
+    to the member's next declaration for the same scope (``capacity_declare`` refuses one that
+    declares less than is committed), so a declaration ending during the contract is no reason
+    to refuse it."""
     return declaration.valid_from <= day and (declaration.valid_to is None or declaration.valid_to >= day)
 
 
