@@ -15,8 +15,9 @@ read the same free capacity and both reserve it. Every write here therefore take
 transaction: the bid's row (so two writers of one bid queue), then the involved capacity
 declarations' rows (``members.capacity.reserve``, which holds the lock order of capacity: two
 bids queue on a shared member, and cannot deadlock), and only then reads what is reserved and
-checks the new shares against it. The solve itself may run before the locks; its result is checked under them
-and, if someone took the capacity meanwhile, solved again once under the locks.
+checks the new shares against it. The solve itself may run before the locks; its result is
+checked under them and, if someone took the capacity meanwhile, solved again once under the
+locks.
 
 Every row written records its user in the audit history (django-simple-history).
 
