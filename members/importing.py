@@ -2,9 +2,11 @@
 
 Every row is validated (mostly column by column, with pandas, rather than row by row), every
 error is collected with the row number a person sees in their spreadsheet (the header is row 1),
-the column and a reason they can act on. Any error means nothing changes. A clean file is
-written in one transaction, superseding the current declaration of each scope it names exactly
-as ``services.capacity_declare`` does one at a time (committed volume carries over).
+the column and a reason they can act on. Once its cells are parsed, a row is checked by the
+rules of a single declaration, with their messages (``members.capacity``). Any error means
+nothing changes. A clean file is written in one transaction (``members.capacity.declare_rows``),
+superseding the current declaration of each scope it names as ``capacity_declare`` does one at
+a time (committed volume carries over).
 
 Volumes are Decimal throughout, parsed from the text of each cell: pandas reads every cell as a
 string (``dtype=str``) and never as a float.
@@ -28,20 +30,21 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from consortium.audit import save_audited
 from consortium.errors import DomainError
 from consortium.jobs import enqueue_on_commit
-from consortium.models import Council, Role, ServiceType, TimeBand, User
+from consortium.models import Council, ServiceType, TimeBand, User
 
+from . import capacity
 from .models import (
     CAPACITY_IMPORT_JOB_TRANSITIONS,
-    CapacityDeclaration,
     CapacityImportJob,
     CapacityImportJobStatus,
     CapacityImportStage,
@@ -73,7 +76,6 @@ MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_UNCOMPRESSED_XLSX_BYTES = 250 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_ERRORS_SHOWN = 200
-BATCH_SIZE = 2_000
 # Files with more rows than this are imported by a background job (members.tasks); smaller ones
 # inside the request, for an answer straight away.
 INLINE_MAX_ROWS = 5_000
@@ -92,7 +94,6 @@ INTEGER_DIGITS = {
     "max_package": 5,
 }
 CENT = Decimal("0.01")
-HUNDRED = Decimal("100")
 ZERO = Decimal("0")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXCEL_MIDNIGHT = r"[ T]00:00:00(?:\.0+)?$"
@@ -138,7 +139,7 @@ def _column_order(column: str) -> int:
 
 def can_import_capacity(user: User) -> bool:
     """Coordinators import for any co-op of their consortium; member users for their own."""
-    return bool(user and user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER))
+    return bool(user and user.is_authenticated and (user.is_coordinator or user.is_member_user))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,8 +475,6 @@ def _parse_decimal(text: str, column: str) -> tuple[Decimal | None, str | None]:
         return None, _("\"%(value)s\" is not a number.") % {"value": text[:40]}
     if not value.is_finite():
         return None, _("\"%(value)s\" is not a number.") % {"value": text[:40]}
-    if value < 0:
-        return None, _("Cannot be negative.")
     if value != 0 and value.adjusted() >= INTEGER_DIGITS[column]:
         return None, _("Too large: use a number below %(limit)s.") % {
             "limit": f"{10 ** INTEGER_DIGITS[column]:,}"
@@ -483,9 +482,7 @@ def _parse_decimal(text: str, column: str) -> tuple[Decimal | None, str | None]:
     rounded = value.quantize(CENT)
     if rounded != value:
         return None, _("Use at most 2 decimal places.")
-    if column == "welsh_speaking_share" and rounded > HUNDRED:
-        return None, _("A share is between 0 and 100.")
-    return rounded, None
+    return rounded, None  # whether it may be negative, or above 100: members.capacity's rules
 
 
 def _decimal_column(errors: _Errors, cells: np.ndarray, column: str, *, required: bool) -> list:
@@ -525,7 +522,7 @@ def _date_column(errors: _Errors, cells: np.ndarray, column: str, *, required: b
 
 def _resolve_members(errors: _Errors, cells: np.ndarray, user: User, coops: list[dict]) -> np.ndarray:
     """The co-op id each row names (0 where it names none the user may import for)."""
-    is_member_user = user.role == Role.MEMBER
+    is_member_user = user.is_member_user
     by_number: dict[str, set[int]] = {}
     by_name: dict[str, set[int]] = {}
     for coop in coops:
@@ -585,7 +582,7 @@ def _import_atomically(table: _Table, user: User, *, then: Callable[[ImportResul
                        ) -> ImportResult:
     """Validate and write every row in one transaction (``then(result)`` inside it too)."""
     _check_row_limit(table)
-    frame = _normalise_frame(_frame(table), member_required=user.role != Role.MEMBER)
+    frame = _normalise_frame(_frame(table), member_required=not user.is_member_user)
     try:
         with transaction.atomic():
             result = _import_frame(frame, user)
@@ -656,8 +653,7 @@ def _job_move(*, job_id: int, to: str, **fields: Any) -> CapacityImportJob | Non
                 fields["progress"] = 100
         for name, value in fields.items():
             setattr(job, name, value)
-        job._history_user = job.requested_by
-        job.save(update_fields=["status", *fields])
+        save_audited(job, job.requested_by, update_fields=["status", *fields])
     return job
 
 
@@ -716,20 +712,36 @@ def capacity_import_job_run(*, job_id: int) -> str | None:
     return CapacityImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
 
 
-def _import_frame(frame: pd.DataFrame, user: User) -> ImportResult:
-    rows = frame.index.to_numpy()
-    errors = _Errors(rows)
-    n = len(frame)
-    cells = {column: frame[column].to_numpy() for column in COLUMNS}
+@dataclass
+class _Rows:
+    """The file's rows as parsed, one entry per row: ids (0 where unknown), values (None where
+    blank or refused)."""
 
-    # Reference data: service types, councils (code, English or Welsh name) and time bands.
+    numbers: np.ndarray  # each row's number in the spreadsheet
+    coop: np.ndarray
+    service: np.ndarray
+    council: np.ndarray
+    band: np.ndarray  # time bands as numbers (BAND_IDS), for the vectorised scope tests
+    values: dict[str, list]  # valid_from, valid_to and the FIGURES
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def scopes(self) -> pd.DataFrame:
+        return pd.DataFrame({"coop": self.coop, "service": self.service, "council": self.council,
+                             "band": self.band, "row": self.numbers})
+
+
+SCOPE_COLUMNS = ["coop", "service", "council", "band"]
+BAND_IDS = {value: i + 1 for i, value in enumerate(TimeBand.values)}
+
+
+def _parse_references(errors: _Errors, cells: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Service types, councils (code, English or Welsh name) and time bands, as ids."""
     services = _reference_lookup(ServiceType.objects.values_list("pk", "code", "name_en", "name_cy"))
     service_codes = ", ".join(sorted(ServiceType.objects.values_list("code", flat=True)))
     councils = _reference_lookup(Council.objects.values_list("pk", "code", "name_en", "name_cy"))
-    band_ids = {value: i + 1 for i, value in enumerate(TimeBand.values)}
-    band_of_id = {i: value for value, i in band_ids.items()}
-    bands = _reference_lookup((band_ids[value], value, str(label)) for value, label in TimeBand.choices)
-
+    bands = _reference_lookup((BAND_IDS[value], value, str(label)) for value, label in TimeBand.choices)
     service_ids = _lookup_codes(
         errors, cells["service_type"], "service_type", services,
         lambda value: _("Unknown service type \"%(value)s\". Use one of: %(codes)s.")
@@ -740,186 +752,162 @@ def _import_frame(frame: pd.DataFrame, user: User) -> ImportResult:
         lambda value: _("Unknown council \"%(value)s\". Use its code (for example GB-CRF) or its "
                         "English or Welsh name.") % {"value": value},
     )
-    band_codes = _lookup_codes(
+    band_ids = _lookup_codes(
         errors, cells["time_band"], "time_band", bands,
         lambda value: _("Unknown time band \"%(value)s\". Use one of: %(codes)s.")
         % {"value": value, "codes": ", ".join(TimeBand.values)},
     )
+    return service_ids, council_ids, band_ids
 
-    valid_from = _date_column(errors, cells["valid_from"], "valid_from", required=True)
-    valid_to = _date_column(errors, cells["valid_to"], "valid_to", required=False)
-    errors.flag(
-        [end is not None and start is not None and end < start
-         for start, end in zip(valid_from, valid_to, strict=True)],
-        "valid_to", _("The end date is before valid_from."),
-    )
-    declared = _decimal_column(errors, cells["declared_volume"], "declared_volume", required=True)
-    staff = _decimal_column(errors, cells["staff_fte"], "staff_fte", required=True)
-    welsh = _decimal_column(errors, cells["welsh_speaking_share"], "welsh_speaking_share",
-                            required=True)
-    min_package = _decimal_column(errors, cells["min_package"], "min_package", required=False)
-    max_package = _decimal_column(errors, cells["max_package"], "max_package", required=False)
-    errors.flag(
-        [lo is not None and hi is not None and lo > hi
-         for lo, hi in zip(min_package, max_package, strict=True)],
-        "min_package", _("The minimum package is larger than the maximum."),
-    )
 
-    # Co-ops the user may import for, resolved from the member column.
-    coops = list(
-        members_editable_by(user).order_by("pk").values(
-            "pk", "legal_name", "trading_name", "society_number", "company_number"
-        )
-    )
-    coop_ids = _resolve_members(errors, cells["member"], user, coops)
-    involved = sorted(int(pk) for pk in np.unique(coop_ids) if pk)
+def _parse_values(errors: _Errors, cells: dict[str, np.ndarray]) -> dict[str, list]:
+    """The dates and figures, parsed from their cells' text."""
+    values = {
+        "valid_from": _date_column(errors, cells["valid_from"], "valid_from", required=True),
+        "valid_to": _date_column(errors, cells["valid_to"], "valid_to", required=False),
+    }
+    for column in capacity.FIGURES:
+        values[column] = _decimal_column(errors, cells[column], column,
+                                         required=column not in OPTIONAL_COLUMNS)
+    return values
 
-    # Race: a single declaration (services.capacity_declare) locks its co-op row before reading
-    # the current declaration of its scope. Locking every co-op of the file the same way, in
-    # primary-key order (no deadlock between two imports), before reading the current rows
-    # means neither can supersede a row the other is replacing.
-    locked = dict(
-        MemberCoop.objects.select_for_update().filter(pk__in=involved).order_by("pk")
-        .values_list("pk", "status")
-    )
-    withdrawn = np.isin(coop_ids, [pk for pk, s in locked.items() if s == MembershipStatus.WITHDRAWN])
-    errors.flag(withdrawn, "member", _("This co-op has withdrawn and cannot declare capacity."))
 
-    offered = _pair_array(
-        MemberCoop.service_types.through.objects.filter(membercoop_id__in=involved)
-        .values_list("membercoop_id", "servicetype_id")
-    )
-    served = _pair_array(
-        MemberCoop.councils_served.through.objects.filter(membercoop_id__in=involved)
-        .values_list("membercoop_id", "council_id")
-    )
-    known = (coop_ids > 0) & ~withdrawn
-    not_offered = known & (service_ids > 0) & ~np.isin(_pair_keys(coop_ids, service_ids), offered)
-    errors.flag(not_offered, "service_type",
-                _("This co-op does not offer this service; add it to the co-op's services first."))
-    not_served = known & (council_ids > 0) & ~np.isin(_pair_keys(coop_ids, council_ids), served)
-    errors.flag(not_served, "council",
-                _("This co-op does not serve this council; add it to the co-op's areas first."))
+def _flag_refusals(errors: _Errors, column: str, refusals: list[DomainError | None]) -> np.ndarray:
+    """Flag each row's refusal (a rule of ``members.capacity``) in ``column``; returns the mask."""
+    mask = _has(refusals)
+    errors.flag(mask, column, [str(r.message) if r is not None else None for r in refusals])
+    return mask
 
-    # The same scope twice in the file: the later rows are errors, naming the first.
-    scope_columns = ["coop", "service", "council", "band"]
-    scope = pd.DataFrame(
-        {"coop": coop_ids, "service": service_ids, "council": council_ids, "band": band_codes,
-         "row": rows}
-    )
-    complete = ((coop_ids > 0) & (service_ids > 0) & (council_ids > 0) & (band_codes > 0))
+
+def _check_figures(errors: _Errors, values: dict[str, list]) -> None:
+    """The rules of a single declaration on each row's figures and period (the same rules and
+    messages: ``members.capacity``); a refused value is blanked, so it is reported once."""
+    for column in capacity.FIGURES:
+        column_values = values[column]
+        refusal = {v: capacity.figure_refusal(column, v) for v in set(column_values) if v is not None}
+        refused = _flag_refusals(errors, column, [refusal.get(v) if v is not None else None
+                                                  for v in column_values])
+        values[column] = [None if no else v
+                          for v, no in zip(column_values, refused.tolist(), strict=True)]
+    _flag_refusals(errors, "min_package", [
+        capacity.packages_refusal(lo, hi)
+        for lo, hi in zip(values["min_package"], values["max_package"], strict=True)])
+    _flag_refusals(errors, "valid_to", [
+        capacity.period_refusal(start, end)
+        for start, end in zip(values["valid_from"], values["valid_to"], strict=True)])
+
+
+def _editable_coops(user: User) -> list[dict]:
+    return list(members_editable_by(user).order_by("pk").values(
+        "pk", "legal_name", "trading_name", "society_number", "company_number"))
+
+
+def _check_coops(errors: _Errors, rows: _Rows, coops: list[dict]) -> list[int]:
+    """Lock the co-ops the file names and check each row's against the rules of a single
+    declaration: not withdrawn, offering the service, serving the council. Returns the co-ops."""
+    involved = sorted(int(pk) for pk in np.unique(rows.coop) if pk)
+    # Race: as a single declaration, every co-op of the file is locked (members.capacity's lock
+    # order, in primary-key order: no deadlock between two imports) before the current rows are
+    # read, so neither can supersede a row the other is replacing.
+    statuses = capacity.lock_coops(involved)
+    withdrawn = np.isin(rows.coop, [pk for pk, s in statuses.items() if capacity.status_refusal(s)])
+    _flag_refusals(errors, "member", [capacity.status_refusal(MembershipStatus.WITHDRAWN) if no else None
+                                      for no in withdrawn.tolist()])
+    offered = _pair_array(MemberCoop.service_types.through.objects.filter(membercoop_id__in=involved)
+                          .values_list("membercoop_id", "servicetype_id"))
+    served = _pair_array(MemberCoop.councils_served.through.objects.filter(membercoop_id__in=involved)
+                         .values_list("membercoop_id", "council_id"))
+    known = (rows.coop > 0) & ~withdrawn
+    not_offered = known & (rows.service > 0) & ~np.isin(_pair_keys(rows.coop, rows.service), offered)
+    not_served = known & (rows.council > 0) & ~np.isin(_pair_keys(rows.coop, rows.council), served)
+    names = {coop["pk"]: coop["trading_name"] or coop["legal_name"] for coop in coops}
+    if not_offered.any():
+        service = ServiceType.objects.in_bulk(set(rows.service[not_offered].tolist()))
+        _flag_refusals(errors, "service_type", [
+            capacity.service_refusal(names[c], service[s], offered=False) if no else None
+            for c, s, no in zip(rows.coop.tolist(), rows.service.tolist(), not_offered.tolist(),
+                                strict=True)])
+    if not_served.any():
+        council = Council.objects.in_bulk(set(rows.council[not_served].tolist()))
+        _flag_refusals(errors, "council", [
+            capacity.council_refusal(names[c], council[a], served=False) if no else None
+            for c, a, no in zip(rows.coop.tolist(), rows.council.tolist(), not_served.tolist(),
+                                strict=True)])
+    return involved
+
+
+def _check_repeated_scopes(errors: _Errors, rows: _Rows) -> None:
+    """The same scope twice in the file: the later rows are errors, naming the first."""
+    scope = rows.scopes()
+    complete = (rows.coop > 0) & (rows.service > 0) & (rows.council > 0) & (rows.band > 0)
     scoped = scope[complete]
-    repeated = scoped.duplicated(scope_columns, keep="first").to_numpy()
-    if repeated.any():
-        first_row = np.zeros(n, dtype=np.int64)
-        first_row[complete] = scoped.groupby(scope_columns, sort=False)["row"].transform("first").to_numpy()
-        mask = np.zeros(n, dtype=bool)
-        mask[np.flatnonzero(complete)[repeated]] = True
-        errors.flag(mask, "time_band", [
-            _("Row %(row)s already declares this co-op, service, council and time band; keep one "
-              "of the two rows.") % {"row": r} for r in first_row.tolist()
-        ])
+    repeated = scoped.duplicated(SCOPE_COLUMNS, keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first_row = np.zeros(len(rows), dtype=np.int64)
+    first_row[complete] = scoped.groupby(SCOPE_COLUMNS, sort=False)["row"].transform("first").to_numpy()
+    mask = np.zeros(len(rows), dtype=bool)
+    mask[np.flatnonzero(complete)[repeated]] = True
+    errors.flag(mask, "time_band", [
+        _("Row %(row)s already declares this co-op, service, council and time band; keep one "
+          "of the two rows.") % {"row": r} for r in first_row.tolist()
+    ])
 
-    # The current declaration of each scope: superseded, its committed volume carried over.
-    current = pd.DataFrame(
-        list(
-            CapacityDeclaration.objects.filter(coop_id__in=involved, is_current=True).values_list(
-                "pk", "coop_id", "service_type_id", "council_id", "time_band", "committed_volume"
-            )
-        ),
-        columns=["current", "coop", "service", "council", "band", "committed"],
-    )
-    current["band"] = current["band"].map(band_ids).fillna(0)
+
+def _carry_over(errors: _Errors, rows: _Rows, involved: list[int]) -> tuple[list, list]:
+    """The current declaration of each row's scope (superseded) and its committed volume (carried
+    over; the row may not declare less, as a single declaration may not)."""
+    current = pd.DataFrame(capacity.current_of_coops(involved),
+                           columns=["current", "coop", "service", "council", "band", "committed"])
+    current["band"] = current["band"].map(BAND_IDS).fillna(0)
     current = current.astype({"current": np.int64, "coop": np.int64, "service": np.int64,
                               "council": np.int64, "band": np.int64})
-    merged = scope.merge(current, how="left", on=scope_columns)
-    has_current = merged["current"].notna().to_numpy()
+    merged = rows.scopes().merge(current, how="left", on=SCOPE_COLUMNS)
+    has_current = merged["current"].notna().tolist()
     current_pks = [int(pk) if has else None
-                   for pk, has in zip(merged["current"].tolist(), has_current.tolist(), strict=True)]
+                   for pk, has in zip(merged["current"].tolist(), has_current, strict=True)]
     committed = [c if has else ZERO
-                 for c, has in zip(merged["committed"].tolist(), has_current.tolist(), strict=True)]
-    too_little = [d is not None and d < c for d, c in zip(declared, committed, strict=True)]
-    if any(too_little):
-        errors.flag(too_little, "declared_volume", [
-            _("%(committed)s is already committed to awarded work for this scope; declare at "
-              "least that much.") % {"committed": c} if short else None
-            for c, short in zip(committed, too_little, strict=True)
-        ])
+                 for c, has in zip(merged["committed"].tolist(), has_current, strict=True)]
+    declared = rows.values["declared_volume"]
+    _flag_refusals(errors, "declared_volume", [
+        capacity.committed_refusal(d, c) for d, c in zip(declared, committed, strict=True)])
+    return current_pks, committed
 
+
+def _import_frame(frame: pd.DataFrame, user: User) -> ImportResult:
+    """Check every row (nothing is written if one is wrong), then write them all."""
+    errors = _Errors(frame.index.to_numpy())
+    cells = {column: frame[column].to_numpy() for column in COLUMNS}
+    service_ids, council_ids, band_ids = _parse_references(errors, cells)
+    values = _parse_values(errors, cells)
+    _check_figures(errors, values)
+    coops = _editable_coops(user)
+    rows = _Rows(numbers=frame.index.to_numpy(), coop=_resolve_members(errors, cells["member"], user, coops),
+                 service=service_ids, council=council_ids, band=band_ids, values=values)
+    involved = _check_coops(errors, rows, coops)
+    _check_repeated_scopes(errors, rows)
+    current_pks, committed = _carry_over(errors, rows, involved)
     if errors.items:
         raise ImportRejected(errors.items)
+    return _write(rows, user, current_pks=current_pks, committed=committed)
 
+
+def _write(rows: _Rows, user: User, *, current_pks: list, committed: list) -> ImportResult:
+    n = len(rows)
+    band_of_id = {i: value for value, i in BAND_IDS.items()}
     superseded = [pk for pk in current_pks if pk is not None]
-    _supersede(superseded)
-    _insert({
-        "coop": coop_ids.tolist(),
-        "service_type": service_ids.tolist(),
-        "council": council_ids.tolist(),
-        "time_band": [band_of_id[b] for b in band_codes.tolist()],
-        "valid_from": valid_from,
-        "valid_to": valid_to,
-        "declared_volume": declared,
+    capacity.declare_rows({
+        "coop": rows.coop.tolist(),
+        "service_type": rows.service.tolist(),
+        "council": rows.council.tolist(),
+        "time_band": [band_of_id[b] for b in rows.band.tolist()],
+        **rows.values,
         "committed_volume": committed,
-        "staff_fte": staff,
-        "welsh_speaking_share": welsh,
-        "min_package": min_package,
-        "max_package": max_package,
-        "is_current": [True] * n,
         "supersedes": current_pks,
         "declared_by": [user.pk] * n,
         "declared_at": [timezone.now()] * n,
-    })
+    }, superseded=superseded)
     return ImportResult(created=n, superseded=len(superseded), rows=n)
-
-
-def _supersede(pks: list[int]) -> None:
-    """Mark the replaced declarations as no longer current: one UPDATE on PostgreSQL."""
-    if not pks:
-        return
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(CapacityDeclaration._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET is_current = false WHERE id = ANY(%s)",  # noqa: S608
-                           [pks])
-        return
-    for start in range(0, len(pks), BATCH_SIZE):
-        CapacityDeclaration.objects.filter(pk__in=pks[start:start + BATCH_SIZE]).update(
-            is_current=False
-        )
-
-
-def _copy_text(values: list) -> list[str]:
-    """One column in COPY's text format. Every value here is validated: ids, codes, dates,
-    decimals and a timestamp, none of which contains a tab, newline or backslash."""
-    if not values:
-        return []
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, bool):
-        return ["\\N" if v is None else ("t" if v else "f") for v in values]
-    if isinstance(sample, dt.date):  # dates and the timestamp
-        return ["\\N" if v is None else v.isoformat() for v in values]
-    return ["\\N" if v is None else str(v) for v in values]
-
-
-def _insert(columns: dict[str, list]) -> None:
-    """On PostgreSQL, stream the rows with COPY; elsewhere, bulk_create in batches."""
-    fields = [CapacityDeclaration._meta.get_field(name) for name in columns]
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        table = quote(CapacityDeclaration._meta.db_table)
-        names = ", ".join(quote(f.column) for f in fields)
-        text_columns = [_copy_text(values) for values in columns.values()]
-        lines = ["\t".join(row) + "\n" for row in zip(*text_columns, strict=True)]
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for start in range(0, len(lines), 10_000):
-                copy.write("".join(lines[start:start + 10_000]))
-        return
-    attnames = [f.attname for f in fields]
-    objects = [
-        CapacityDeclaration(**dict(zip(attnames, row, strict=True)))
-        for row in zip(*columns.values(), strict=True)
-    ]
-    CapacityDeclaration.objects.bulk_create(objects, batch_size=BATCH_SIZE)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Every write to the member register. Atomic, keyword-only, raising DomainError."""
+"""Every write to the member register. Atomic, keyword-only, raising DomainError.
+
+Capacity declarations are written by ``members.capacity`` (``capacity_declare`` is re-exported
+here for the pages and the API)."""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium.audit import delete_audited, save_audited
 from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
-from consortium.models import Consortium, Council, ServiceType, TimeBand, User
+from consortium.models import Consortium, Council, ServiceType, User
 
+from .capacity import capacity_declare as capacity_declare  # capacity's writes: members.capacity
 from .models import (
     MEMBERSHIP_TRANSITIONS,
-    CapacityDeclaration,
     CIWRegistration,
     ComplianceDocument,
     ComplianceReminder,
@@ -71,8 +75,7 @@ def member_create(
             field="legal_name",
         )
     coop = MemberCoop(consortium=consortium, **fields)
-    coop._history_user = by
-    coop.save()
+    save_audited(coop, by)
     if councils_served is not None:
         coop.councils_served.set(councils_served)
     if service_types is not None:
@@ -116,8 +119,7 @@ def member_update(
             _("A member co-op with this legal name is already in the consortium."),
             field="legal_name",
         )
-    coop._history_user = by
-    coop.save()
+    save_audited(coop, by)
     if councils_served is not None:
         coop.councils_served.set(councils_served)
     if service_types is not None:
@@ -165,8 +167,7 @@ def member_set_status(
     coop.status = to_status
     if to_status == MembershipStatus.ACTIVE and coop.joined_on is None:
         coop.joined_on = effective_on
-    coop._history_user = by
-    coop.save(update_fields=["status", "joined_on"])
+    save_audited(coop, by, update_fields=["status", "joined_on"])
     return coop
 
 
@@ -193,15 +194,13 @@ def stakeholder_class_save(
     )
     obj.member_count = member_count
     obj.vote_share = vote_share
-    obj._history_user = by
-    obj.save()
+    save_audited(obj, by)
     return obj
 
 
 @transaction.atomic
 def stakeholder_class_delete(*, stakeholder: StakeholderClass, by: User | None) -> None:
-    stakeholder._history_user = by
-    stakeholder.delete()
+    delete_audited(stakeholder, by)
 
 
 @transaction.atomic
@@ -210,8 +209,7 @@ def contact_save(*, coop: MemberCoop, by: User | None, contact: Contact | None =
     contact = contact or Contact(coop=coop)
     for name, value in fields.items():
         setattr(contact, name, value)
-    contact._history_user = by
-    contact.save()
+    save_audited(contact, by)
     if contact.is_primary:
         Contact.objects.filter(coop=coop, is_primary=True).exclude(pk=contact.pk).update(
             is_primary=False
@@ -248,8 +246,7 @@ def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> Comp
     _check_document_dates(fields.get("issued_on"), fields.get("expires_on"))
     _check_document_file(fields.get("file"))
     doc = ComplianceDocument(coop=coop, uploaded_by=by, **fields)
-    doc._history_user = by
-    doc.save()
+    save_audited(doc, by)
     return doc
 
 
@@ -261,15 +258,13 @@ def document_update(*, document: ComplianceDocument, by: User | None,
     for name, value in fields.items():
         setattr(doc, name, value)
     _check_document_dates(doc.issued_on, doc.expires_on)
-    doc._history_user = by
-    doc.save()
+    save_audited(doc, by)
     return doc
 
 
 @transaction.atomic
 def document_delete(*, document: ComplianceDocument, by: User | None) -> None:
-    document._history_user = by
-    document.delete()
+    delete_audited(document, by)
 
 
 def _reminder_recipients(coop: MemberCoop) -> list[str]:
@@ -331,111 +326,6 @@ def compliance_reminders_send(*, today: dt.date | None = None) -> int:
     return sent
 
 
-def _check_capacity_values(
-    *, declared_volume: Decimal, staff_fte: Decimal, welsh_speaking_share: Decimal,
-    min_package: Decimal | None, max_package: Decimal | None,
-    valid_from: dt.date, valid_to: dt.date | None,
-) -> None:
-    if declared_volume < 0:
-        raise DomainError(_("Volume cannot be negative."), field="declared_volume")
-    if staff_fte < 0:
-        raise DomainError(_("Staff FTE cannot be negative."), field="staff_fte")
-    if not (0 <= welsh_speaking_share <= 100):
-        raise DomainError(_("Welsh-speaking share must be between 0 and 100."),
-                          field="welsh_speaking_share")
-    if min_package is not None and min_package < 0:
-        raise DomainError(_("Minimum package cannot be negative."), field="min_package")
-    if max_package is not None and max_package < 0:
-        raise DomainError(_("Maximum package cannot be negative."), field="max_package")
-    if min_package is not None and max_package is not None and min_package > max_package:
-        raise DomainError(_("The minimum package cannot be larger than the maximum."),
-                          field="min_package")
-    if valid_to is not None and valid_to < valid_from:
-        raise DomainError(_("The end of the period must be on or after its start."),
-                          field="valid_to")
-
-
-def capacity_scope_check(*, coop: MemberCoop, service_type: ServiceType, council: Council) -> None:
-    if not coop.service_types.filter(pk=service_type.pk).exists():
-        raise DomainError(
-            _("%(coop)s does not offer %(service)s; add it to the co-op's services first.")
-            % {"coop": coop, "service": service_type},
-            field="service_type",
-        )
-    if not coop.councils_served.filter(pk=council.pk).exists():
-        raise DomainError(
-            _("%(coop)s does not serve %(council)s; add it to the co-op's areas first.")
-            % {"coop": coop, "council": council},
-            field="council",
-        )
-
-
-@transaction.atomic
-def capacity_declare(
-    *,
-    coop: MemberCoop,
-    by: User | None,
-    service_type: ServiceType,
-    council: Council,
-    time_band: str,
-    valid_from: dt.date,
-    declared_volume: Decimal,
-    staff_fte: Decimal,
-    welsh_speaking_share: Decimal,
-    valid_to: dt.date | None = None,
-    min_package: Decimal | None = None,
-    max_package: Decimal | None = None,
-) -> CapacityDeclaration:
-    """Declare capacity for one scope, superseding the current declaration if there is one.
-
-    Committed volume (work already won) carries over to the new version, so a member cannot
-    declare less than it has committed.
-    """
-    if time_band not in TimeBand.values:
-        raise DomainError(_("Unknown time band."), field="time_band")
-    _check_capacity_values(
-        declared_volume=declared_volume, staff_fte=staff_fte,
-        welsh_speaking_share=welsh_speaking_share, min_package=min_package,
-        max_package=max_package, valid_from=valid_from, valid_to=valid_to,
-    )
-    # Race: two declarations for one scope at once would each supersede the same current row
-    # and both insert. Locking the co-op row serialises every declaration of that co-op, even
-    # the first one of a scope, when there is no current row to lock yet.
-    coop = MemberCoop.objects.select_for_update().get(pk=coop.pk)
-    if coop.status == MembershipStatus.WITHDRAWN:
-        raise DomainError(_("A withdrawn co-op cannot declare capacity."))
-    capacity_scope_check(coop=coop, service_type=service_type, council=council)
-    current = CapacityDeclaration.objects.filter(
-        coop=coop, service_type=service_type, council=council, time_band=time_band,
-        is_current=True,
-    ).first()
-    committed = current.committed_volume if current else Decimal("0")
-    if declared_volume < committed:
-        raise DomainError(
-            _("%(committed)s is already committed to awarded work; declare at least that much.")
-            % {"committed": committed},
-            field="declared_volume",
-        )
-    if current is not None:
-        CapacityDeclaration.objects.filter(pk=current.pk).update(is_current=False)
-    return CapacityDeclaration.objects.create(
-        coop=coop,
-        service_type=service_type,
-        council=council,
-        time_band=time_band,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        declared_volume=declared_volume,
-        committed_volume=committed,
-        staff_fte=staff_fte,
-        welsh_speaking_share=welsh_speaking_share,
-        min_package=min_package,
-        max_package=max_package,
-        supersedes=current,
-        declared_by=by,
-    )
-
-
 @transaction.atomic
 def ciw_registration_save(
     *,
@@ -464,6 +354,5 @@ def ciw_registration_save(
         coop=coop, service_type=service_type, registration_number=registration_number,
         registered_on=registered_on,
     )
-    registration._history_user = by
-    registration.save()
+    save_audited(registration, by)
     return registration

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,8 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
-from members.models import CapacityDeclaration, MemberCoop
+from members import capacity
+from members.models import MemberCoop
 from pricing.selectors.submissions import floors_for_members
 
 ZERO = Decimal("0.00")
@@ -119,19 +120,15 @@ def reserved_elsewhere(*, bid: Bid, scopes: Iterable[Scope]) -> dict[Scope, Deci
     return reserved
 
 
-def current_declarations(*, coops: set[int], services: set[int], councils: set[int], on,
-                         lock: bool = False) -> list[CapacityDeclaration]:
-    """The current capacity declarations of those co-ops, services and councils valid on ``on``;
-    with ``lock``, locked in primary-key order (inside a transaction)."""
-    qs = CapacityDeclaration.objects.filter(
-        coop_id__in=coops, service_type_id__in=services, council_id__in=councils, is_current=True,
-        valid_from__lte=on,
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    if lock:
-        # Primary-key order: every writer locks shared declarations in the same order, so two
-        # bids reserving the same members cannot deadlock.
-        qs = qs.select_for_update(of=("self",)).order_by("pk")
-    return list(qs)
+def reserved_by_other_bids(bid: Bid) -> capacity.ReservedElsewhere:
+    """What bids other than ``bid`` reserve, as ``members.capacity`` asks for it (its scopes are
+    ordered co-op, service type, council, time band)."""
+    def read(scopes: set[capacity.Scope]) -> dict[capacity.Scope, Decimal]:
+        found = reserved_elsewhere(bid=bid, scopes={(s.coop, s.council, s.service_type, s.time_band)
+                                                    for s in scopes})
+        return {capacity.Scope(coop, service, council, band): total
+                for (coop, council, service, band), total in found.items()}
+    return read
 
 
 # --- the matrix ---------------------------------------------------------------------------------
@@ -481,17 +478,14 @@ def _editable_cells(bid: Bid, bid_lots: list[BidLot], columns: list[Column], ind
     declined = set(MemberResponse.objects.filter(bid=bid, status=ResponseStatus.DECLINED)
                    .values_list("coop_id", flat=True))
     declined |= {a.coop_id for a in allocations if a.status == AllocationStatus.DECLINED}
-    services = {bl.lot.service_type_id for bl in bid_lots}
-    councils = {area.pk: area for bl in bid_lots for area in bl.lot.areas.all()}
     coop_ids = set().union(*opted_in.values()) - declined if opted_in else set()
     if not coop_ids:
         return []
-    declarations = {
-        (d.coop_id, d.council_id, d.service_type_id, d.time_band): d
-        for d in current_declarations(coops=coop_ids, services=services, councils=set(councils),
-                                      on=bid.tender.contract_start)
-    }
-    reserved = reserved_elsewhere(bid=bid, scopes=declarations)
+    wanted = {capacity.Scope(coop, bl.lot.service_type_id, area.pk, volume.time_band)
+              for bl in bid_lots for coop in opted_in[bl.pk] - declined
+              for area in bl.lot.areas.all() for volume in bl.lot.volumes.all()}
+    supplies = capacity.available(wanted, on=bid.tender.contract_start,
+                                  reserved_elsewhere=reserved_by_other_bids(bid))
     current = {(a.bid_lot_id, a.coop_id, a.council_id, a.time_band): a for a in allocations
                if a.status != AllocationStatus.DECLINED}
     cells = []
@@ -499,16 +493,15 @@ def _editable_cells(bid: Bid, bid_lots: list[BidLot], columns: list[Column], ind
         for coop in sorted(opted_in[bl.pk] - declined, key=lambda pk: (coops[pk].legal_name, pk)):
             for area in sorted(bl.lot.areas.all(), key=lambda c: c.name_en):
                 for volume in bl.lot.volumes.all():
-                    scope = (coop, area.pk, bl.lot.service_type_id, volume.time_band)
-                    declaration = declarations.get(scope)
-                    if declaration is None:
+                    supply = supplies.get(capacity.Scope(coop, bl.lot.service_type_id, area.pk,
+                                                         volume.time_band))
+                    if supply is None:
                         continue
                     row = current.get((bl.pk, coop, area.pk, volume.time_band))
                     cells.append(EditableCell(
                         column=columns[index[(bl.pk, volume.time_band)]], coop=coops[coop], council=area,
                         volume=row.volume if row else ZERO,
-                        available=max(ZERO, declaration.declared_volume - declaration.committed_volume
-                                      - reserved.get(scope, ZERO)),
+                        available=supply.available,
                         accepted=bool(row and row.status == AllocationStatus.ACCEPTED),
                     ))
     return cells

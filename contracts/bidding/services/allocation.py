@@ -13,10 +13,11 @@ nothing).
 Race: two bids (or two coordinators on one bid) allocating the same member at once would each
 read the same free capacity and both reserve it. Every write here therefore takes, in one
 transaction: the bid's row (so two writers of one bid queue), then the involved capacity
-declarations' rows with ``select_for_update`` in primary-key order (so two bids queue on a
-shared member, and cannot deadlock), and only then reads what is reserved and checks the new
-shares against it. The solve itself may run before the locks; its result is checked under them
-and, if someone took the capacity meanwhile, solved again once under the locks.
+declarations' rows (``members.capacity.reserve``, which holds the lock order of capacity: two
+bids queue on a shared member, and cannot deadlock), and only then reads what is reserved and
+checks the new shares against it. The solve itself may run before the locks; its result is
+checked under them and, if someone took the capacity meanwhile, solved again once under the
+locks.
 
 Every row written records its user in the audit history (django-simple-history).
 
@@ -69,7 +70,7 @@ from consortium.jobs import enqueue_on_commit
 from consortium.models import TimeBand, User
 from consortium.numbers import plain
 from contracts.bidding import engine
-from contracts.bidding.selectors.allocation import current_declarations, reserved_elsewhere
+from contracts.bidding.selectors.allocation import reserved_by_other_bids
 from contracts.bidding.selectors.bids import financial_year_of
 from contracts.models import (
     ALLOCATION_JOB_TRANSITIONS,
@@ -87,6 +88,7 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
+from members import capacity
 from members.models import CapacityDeclaration, MemberCoop
 from pricing.selectors.submissions import floors_for_members
 
@@ -190,14 +192,12 @@ def gather_inputs(bid: Bid, *, lock: bool = False, floors: bool = True) -> Input
         ))
         wanted |= {(coop, area, lot.service_type_id, band)
                    for coop in members for area in areas for band in volumes}
-    declarations: dict[Scope, CapacityDeclaration] = {}
-    if wanted:
-        for row in current_declarations(coops={s[0] for s in wanted}, services={s[2] for s in wanted},
-                                        councils={s[1] for s in wanted}, on=start, lock=lock):
-            scope = (row.coop_id, row.council_id, row.service_type_id, row.time_band)
-            if scope in wanted:
-                declarations[scope] = row
-    reserved = reserved_elsewhere(bid=bid, scopes=declarations)
+    # With ``lock``, members' capacity takes its locks before it reads what other bids reserve.
+    read = capacity.reserve if lock else capacity.available
+    found = read({capacity.Scope(coop, service, council, band) for coop, council, service, band in wanted},
+                 on=start, reserved_elsewhere=reserved_by_other_bids(bid))
+    supply = {(s.coop, s.council, s.service_type, s.time_band): found[s] for s in found}
+    declarations: dict[Scope, CapacityDeclaration] = {scope: f.declaration for scope, f in supply.items()}
     coops = {c.pk: c for c in MemberCoop.objects.filter(pk__in={s[0] for s in wanted})} if wanted else {}
     floor_rates = (_floors(consortium=bid.consortium_id, services=set(services.values()),
                            year=financial_year_of(start)) if floors and declarations else {})
@@ -209,7 +209,7 @@ def gather_inputs(bid: Bid, *, lock: bool = False, floors: bool = True) -> Input
         by_coop[coop].append(row)
         supplies.append(engine.MemberSupply(
             member=coop, area=council, service=service, time_band=band,
-            available=max(ZERO, row.declared_volume - row.committed_volume - reserved.get(scope, ZERO)),
+            available=supply[scope].available,
             declared=row.declared_volume, welsh_share=row.welsh_speaking_share,
             floor=floor_rates.get((coop, service, band)), local=coops[coop].base_council_id == council,
         ))

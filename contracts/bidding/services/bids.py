@@ -59,8 +59,8 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from members import governance
-from members.models import Ballot, BallotStatus, CapacityDeclaration, MemberCoop, MembershipStatus
+from members import capacity, governance
+from members.models import Ballot, BallotStatus, MemberCoop, MembershipStatus
 from members.selectors import user_coop_id
 
 PENNY = Decimal("0.01")
@@ -148,23 +148,17 @@ def bids_withdraw_unsubmitted(*, tender: Tender, by: User | None, reason: str) -
 
     Race: an allocation writer of the same bid, or of another bid sharing its members. Each bid
     is withdrawn under the locks the allocation service takes, in its order: the bid's row, then
-    the current capacity declarations of its live shares in primary-key order; so a writer that
-    read this bid's reservation finishes first, and one that comes after sees it gone."""
+    the current capacity declarations of its live shares (``members.capacity.release``); so a
+    writer that read this bid's reservation finishes first, and one that comes after sees it gone."""
     moved = 0
     waiting = Bid.objects.filter(tender=tender, status__in=UNSUBMITTED_STATUSES).order_by("pk")
     for pk in list(waiting.values_list("pk", flat=True)):
         bid = Bid.objects.select_for_update(of=("self",)).get(pk=pk)
         if bid.status not in UNSUBMITTED_STATUSES:
             continue
-        live = list(Allocation.objects.filter(bid_lot__bid=bid).exclude(status=AllocationStatus.DECLINED)
-                    .values_list("coop_id", "council_id", "bid_lot__lot__service_type_id", "time_band"))
-        if live:
-            scopes = set(live)
-            rows = CapacityDeclaration.objects.filter(
-                is_current=True, coop_id__in={s[0] for s in scopes}, council_id__in={s[1] for s in scopes},
-                service_type_id__in={s[2] for s in scopes}, time_band__in={s[3] for s in scopes},
-            ).select_for_update(of=("self",)).order_by("pk")
-            list(rows.values_list("pk", flat=True))
+        live = (Allocation.objects.filter(bid_lot__bid=bid).exclude(status=AllocationStatus.DECLINED)
+                .values_list("coop_id", "bid_lot__lot__service_type_id", "council_id", "time_band"))
+        capacity.release({capacity.Scope(*scope) for scope in live})
         bid_transition(bid=bid, to=BidStatus.WITHDRAWN, by=by, reason=reason)
         moved += 1
     return moved

@@ -10,45 +10,38 @@ moved through their statuses, varied by versions.
   (its days, first and last included, divided by 7), to the penny. A sub-contract's value is
   worked out the same way from its lines.
 - Capacity: a live contract's lines are counted in the members' capacity declarations'
-  ``committed_volume``; the contract is refused if that would exceed what a member declared, or
-  if the declaration it would commit against is not valid for the whole contract period (from
-  its start to its end); a variation moving the dates beyond a declaration's validity, or adding
-  volume, is refused likewise.
-  A terminated or expired contract gives it back. A declaration superseded by a newer one
-  carries its committed volume over (``members.services.capacity_declare``), so commitments
-  and releases always act on the scope's current declaration.
+  committed volume, through ``members.capacity`` (``commit``, ``uncommit``), which refuses the
+  contract if that would exceed what a member declared, or if the declaration it would commit
+  against is not valid on the day the contract starts; a variation moving the start beyond a
+  declaration's validity, or adding volume, is refused likewise. A terminated or expired
+  contract gives it back. A declaration superseded by a newer one carries its committed
+  volume over, so commitments and releases always act on the scope's current declaration.
 - Statuses move only through ``contract_transition`` (CONTRACT_TRANSITIONS); variations
   (``contract_vary``) add a version and never overwrite one.
 
 Race: two contracts committing the same member's hours at once would each read the same free
-capacity. Every commitment and release locks, in one transaction, the members' co-op rows in
-primary-key order (a new declaration supersedes the current one under its co-op's lock), then
-their current declarations in primary-key order, and only then reads and changes
-``committed_volume`` with ``F()`` expressions. Writers of one contract lock its row first.
+capacity. Writers of one contract lock its row first; ``members.capacity`` then takes its locks
+(its module docstring holds the one lock order of capacity).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
-from consortium.models import Role, TimeBand, User
+from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import net_rate
-from contracts.evaluation.selectors.award import declaration_valid_on
 from contracts.labels import label
 from contracts.models import (
     CONTRACT_TRANSITIONS,
@@ -64,9 +57,8 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
-from members.models import CapacityDeclaration, MemberCoop
-
-logger = logging.getLogger(__name__)
+from members import capacity
+from members.models import CapacityDeclaration
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0")
@@ -78,8 +70,7 @@ VARIATION_KINDS = (ContractVersion.Kind.VOLUME, ContractVersion.Kind.RATE, Contr
 REASONED = (ContractStatus.SUSPENDED, ContractStatus.TERMINATED)
 RELEASING = (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
 
-# (co-op, service type, council, time band): one capacity declaration's scope.
-Scope = tuple[int, int, int, str]
+Scope = capacity.Scope  # (co-op, service type, council, time band)
 
 
 def money(value: Decimal) -> Decimal:
@@ -104,83 +95,6 @@ def value_of(weekly: Iterable[tuple[Decimal, Decimal]], start: dt.date, end: dt.
 
 def _band_label(band: str) -> str:
     return str(TimeBand(band).label).lower()
-
-
-# --- capacity -----------------------------------------------------------------------------------
-
-def _scope(declaration: CapacityDeclaration) -> Scope:
-    return (declaration.coop_id, declaration.service_type_id, declaration.council_id, declaration.time_band)
-
-
-def _lock_current(scopes: set[Scope]) -> dict[Scope, CapacityDeclaration]:
-    """Lock the co-ops, then the current declarations of ``scopes``, each in primary-key order
-    (see the module's docstring); returns the current declaration of each scope that has one."""
-    if not scopes:
-        return {}
-    coops = sorted({s[0] for s in scopes})
-    list(MemberCoop.objects.select_for_update().filter(pk__in=coops).order_by("pk")
-         .values_list("pk", flat=True))
-    where = reduce(or_, (Q(coop_id=c, service_type_id=s, council_id=a, time_band=b) for c, s, a, b in scopes))
-    rows = (CapacityDeclaration.objects.select_for_update().filter(where, is_current=True)
-            .select_related("coop", "council").order_by("pk"))
-    return {_scope(row): row for row in rows}
-
-
-def _refuse_capacity(row: CapacityDeclaration, volume: Decimal) -> DomainError:
-    return DomainError(
-        _("%(member)s cannot take on %(volume)s a week more in %(area)s, %(band)s: only %(free)s of the "
-          "%(declared)s it declared is not yet committed.")
-        % {"member": row.coop.legal_name, "volume": volume, "area": row.council,
-           "band": _band_label(row.time_band),
-           "free": row.declared_volume - row.committed_volume, "declared": row.declared_volume},
-        code="capacity",
-    )
-
-
-def _refuse_day(row: CapacityDeclaration, day: dt.date, what: str) -> DomainError:
-    until = (date_format(row.valid_to, "DATE_FORMAT") if row.valid_to is not None
-             else _("no end date"))
-    return DomainError(
-        _("%(member)s's capacity in %(area)s, %(band)s is declared from %(from)s to %(to)s: not for "
-          "%(what)s, %(day)s. The member must declare its capacity for that day first.")
-        % {"member": row.coop.legal_name, "area": row.council, "band": _band_label(row.time_band),
-           "from": date_format(row.valid_from, "DATE_FORMAT"), "to": until, "what": what,
-           "day": date_format(day, "DATE_FORMAT")},
-        code="capacity",
-    )
-
-
-def _change_commitments(changes: Mapping[Scope, Decimal], names: Mapping[Scope, str] | None = None,
-                        *, on: tuple[dt.date, str] | None = None,
-                        ) -> dict[Scope, CapacityDeclaration]:
-    """Add ``changes[scope]`` (negative: release) to each scope's current declaration's committed
-    volume, under the locks; refuse the whole change if one would exceed what was declared, or
-    (given ``on``: the day the work starts and what that day is) commit hours on a declaration
-    not valid that day (see ``declaration_valid_on``).
-    A release never takes the committed volume below nothing (it is logged if it would)."""
-    changes = {scope: delta for scope, delta in changes.items() if delta}
-    current = _lock_current(set(changes))
-    order = {scope: row.pk for scope, row in current.items()}
-    for scope, delta in sorted(changes.items(), key=lambda item: order.get(item[0], 0)):
-        row = current.get(scope)
-        if row is None:
-            if delta > 0:
-                what = (names or {}).get(scope, str(scope))
-                raise DomainError(_("%(what)s: the member has no current capacity declaration for it.")
-                                  % {"what": what}, code="capacity")
-            logger.warning("no current capacity declaration to release %s from (scope %s)", -delta, scope)
-            continue
-        if delta > 0 and on is not None and not declaration_valid_on(row, on[0]):
-            raise _refuse_day(row, *on)
-        if delta > 0 and row.committed_volume + delta > row.declared_volume:
-            raise _refuse_capacity(row, delta)
-        if delta < 0 and row.committed_volume + delta < 0:
-            logger.warning("releasing %s from declaration %s, which has only %s committed",
-                           -delta, row.pk, row.committed_volume)
-            delta = -row.committed_volume
-        CapacityDeclaration.objects.filter(pk=row.pk).update(committed_volume=F("committed_volume") + delta)
-        row.committed_volume += delta
-    return current
 
 
 # --- the contract from an award -----------------------------------------------------------------
@@ -243,10 +157,10 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
     needed: dict[Scope, Decimal] = defaultdict(Decimal)
     names: dict[Scope, str] = {}
     for a in allocations:
-        scope = _scope(a.capacity)
+        scope = capacity.scope_of(a.capacity)
         needed[scope] += a.volume
         names[scope] = f"{a.coop.legal_name}, {a.council}, {_band_label(a.time_band)}"
-    current = _change_commitments(needed, names, on=(start, _("the day the contract starts")))
+    current = capacity.commit(needed, names, on=(start, _("the day the contract starts")))
     by_coop: dict[int, list[Allocation]] = defaultdict(list)
     for a in allocations:
         by_coop[a.coop_id].append(a)
@@ -257,7 +171,7 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
         _save(sub, by)
         for a, rate in lines:
             _save(SubContractLine(subcontract=sub, council=a.council, time_band=a.time_band,
-                                  capacity=current[_scope(a.capacity)], volume=a.volume, rate=rate,
+                                  capacity=current[capacity.scope_of(a.capacity)], volume=a.volume, rate=rate,
                                   committed=True), by)
     return contract
 
@@ -271,7 +185,7 @@ def _terms(rates: Mapping[str, Decimal], volumes: Mapping[str, Decimal]) -> dict
 
 def can_run_contract(user: User | None, contract: Contract) -> bool:
     """The consortium's coordinators move a contract's status and record its variations."""
-    return bool(user is not None and user.is_authenticated and user.role == Role.COORDINATOR
+    return bool(user is not None and user.is_authenticated and user.is_coordinator
                 and user.consortium_id == contract.consortium_id)
 
 
@@ -300,8 +214,8 @@ def _release(contract: Contract, by: User | None) -> None:
                  .select_related("capacity").order_by("pk"))
     release: dict[Scope, Decimal] = defaultdict(Decimal)
     for line in lines:
-        release[_scope(line.capacity)] -= line.volume
-    _change_commitments(release)
+        release[capacity.scope_of(line.capacity)] += line.volume
+    capacity.uncommit(release)
     for line in lines:
         line.committed = False
         _save(line, by, update_fields=["committed"])
@@ -420,22 +334,163 @@ def _check_new_start(lines: list[SubContractLine], contract: Contract, start: dt
     """A new start needs every committed line's current declaration to be valid on that day
     (read under the capacity locks, so a declaration being replaced meanwhile is waited for).
     A new end needs nothing: the commitment carries over to the members' next declarations
-    (``contracts.evaluation.selectors.award.declaration_valid_on``)."""
+    (``members.capacity.valid_on``)."""
     if start == contract.start:
         return
     committed = [line for line in lines if line.committed]
-    current = _lock_current({_scope(line.capacity) for line in committed})
+    current = capacity.lock_current({capacity.scope_of(line.capacity) for line in committed})
     for line in committed:
-        row = current.get(_scope(line.capacity))
+        row = current.get(capacity.scope_of(line.capacity))
         if row is None:
             raise DomainError(_("%(member)s has no current capacity declaration for %(area)s, %(band)s: it "
                                 "must declare its capacity before the contract's dates can change.")
                               % {"member": line.subcontract.coop.legal_name, "area": line.council,
                                  "band": _band_label(line.time_band)}, code="capacity", field="start")
-        if not declaration_valid_on(row, start):
-            error = _refuse_day(row, start, _("the contract's new start"))
+        if not capacity.valid_on(row, start):
+            error = capacity.day_refusal(row, start, _("the contract's new start"))
             error.field = "start"
             raise error
+
+
+@dataclass
+class _Terms:
+    """What a contract holds at one version: its rate and weekly volume per time band, its dates."""
+
+    rates: dict[str, Decimal]
+    volumes: dict[str, Decimal]
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def of(cls, contract: Contract, current: Mapping[str, ContractRate]) -> _Terms:
+        return cls(rates={band: r.rate for band, r in current.items()},
+                   volumes={band: r.volume for band, r in current.items()},
+                   start=contract.start, end=contract.end)
+
+
+def _lines(contract: Contract) -> list[SubContractLine]:
+    return list(SubContractLine.objects.filter(subcontract__contract=contract)
+                .select_related("capacity", "subcontract__coop", "council").order_by("pk"))
+
+
+def _check_one_kind(kind: str, *, rates: Any, volumes: Any, start: Any, end: Any) -> None:
+    given = {"rates": rates is not None, "volumes": volumes is not None,
+             "dates": start is not None or end is not None}
+    wanted = {ContractVersion.Kind.RATE: "rates", ContractVersion.Kind.VOLUME: "volumes",
+              ContractVersion.Kind.DATES: "dates"}[kind]
+    extra = [name for name, present in given.items() if present and name != wanted]
+    if extra:
+        raise DomainError(_("A variation changes one thing at a time: give only the new %(what)s.")
+                          % {"what": ContractVersion.Kind(kind).label.lower()}, field=extra[0])
+
+
+def _vary_rates(contract: Contract, terms: _Terms, rates: Any, *, by: User, reason: str
+                ) -> list[SubContractLine]:
+    """New rates: members' lines follow at the new rate less the management fee."""
+    terms.rates.update(_clean_bands(rates, terms.rates, kind=ContractVersion.Kind.RATE, limit=MAX_RATE))
+    lines = _lines(contract)
+    for line in lines:
+        rate = net_rate(terms.rates[line.time_band], contract.management_fee_percent)
+        if rate != line.rate:
+            line.rate = rate
+            _save(line, by, reason=reason, update_fields=["rate"])
+    return lines
+
+
+def _line_volumes(lines: list[SubContractLine], was: Mapping[str, Decimal], now: Mapping[str, Decimal]
+                  ) -> dict[int, Decimal]:
+    """Each changed band's lines scaled from its old weekly volume to its new one, by line;
+    refused if a line would fall to nothing."""
+    volumes: dict[int, Decimal] = {}
+    for band, volume in now.items():
+        if volume != was[band]:
+            volumes.update(_scaled([x for x in lines if x.time_band == band], was[band], volume))
+    too_small = [x for x in lines if x.pk in volumes and volumes[x.pk] <= 0]
+    if too_small:
+        line = too_small[0]
+        raise DomainError(_("%(member)s's share in %(area)s, %(band)s would fall to nothing: vary the "
+                            "volume less, or end that sub-contract line first.")
+                          % {"member": line.subcontract.coop.legal_name, "area": line.council,
+                             "band": _band_label(line.time_band)}, field="volumes")
+    return volumes
+
+
+def _recommit(contract: Contract, lines: list[SubContractLine], volumes: Mapping[int, Decimal]
+              ) -> dict[Scope, CapacityDeclaration]:
+    """Commit (or give back) the difference each committed line's new volume makes, from the day
+    the new volume applies; returns the scopes' current declarations."""
+    deltas: dict[Scope, Decimal] = defaultdict(Decimal)
+    names: dict[Scope, str] = {}
+    for line in lines:
+        if line.pk in volumes and line.committed:
+            scope = capacity.scope_of(line.capacity)
+            deltas[scope] += volumes[line.pk] - line.volume
+            names[scope] = (f"{line.subcontract.coop.legal_name}, {line.council}, "
+                            f"{_band_label(line.time_band)}")
+    from_day = max(contract.start, timezone.localdate())
+    return capacity.commit(deltas, names, on=(from_day, _("the day the new volume applies from")))
+
+
+def _vary_volumes(contract: Contract, terms: _Terms, volumes: Any, *, by: User, reason: str
+                  ) -> list[SubContractLine]:
+    """New weekly volumes: each member's lines in a band are scaled in proportion, committing or
+    giving back capacity (refused if a member lacks it)."""
+    was = dict(terms.volumes)
+    terms.volumes.update(_clean_bands(volumes, terms.volumes, kind=ContractVersion.Kind.VOLUME,
+                                      limit=MAX_VOLUME))
+    lines = _lines(contract)
+    new_volumes = _line_volumes(lines, was, terms.volumes)
+    current = _recommit(contract, lines, new_volumes)
+    for line in lines:
+        if line.pk in new_volumes and new_volumes[line.pk] != line.volume:
+            line.volume = new_volumes[line.pk]
+            if line.committed and capacity.scope_of(line.capacity) in current:
+                line.capacity = current[capacity.scope_of(line.capacity)]
+            _save(line, by, reason=reason, update_fields=["volume", "capacity"])
+    return lines
+
+
+def _vary_dates(contract: Contract, terms: _Terms, *, start: Any, end: Any) -> list[SubContractLine]:
+    """New dates: a new start needs the members' declarations valid on it."""
+    if start is None and end is None:
+        raise DomainError(_("Give the new start or end date."), field="start")
+    terms.start = _date(start, field="start") if start is not None else contract.start
+    terms.end = _date(end, field="end") if end is not None else contract.end
+    if terms.end < terms.start:
+        raise DomainError(_("The end date must be on or after the start date."), field="end")
+    if (terms.start, terms.end) == (contract.start, contract.end):
+        raise DomainError(_("Nothing changes: give a date different from the current one."),
+                          field="start")
+    lines = _lines(contract)
+    _check_new_start(lines, contract, terms.start)
+    return lines
+
+
+def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Mapping[str, ContractRate],
+                    lines: list[SubContractLine], by: User, reason: str) -> ContractVersion:
+    """The versioning every variation ends with: the next version with the new terms and value,
+    the current rates, every sub-contract's value and the contract itself brought up to date."""
+    value = value_of(((terms.rates[b], terms.volumes[b]) for b in terms.rates), terms.start, terms.end)
+    number = contract.version + 1
+    version = ContractVersion(contract=contract, number=number, kind=kind, start=terms.start, end=terms.end,
+                              terms=_terms(terms.rates, terms.volumes), value=value, reason=reason,
+                              created_by=by)
+    _save(version, by)
+    for band, row in current.items():
+        if (row.rate, row.volume) != (terms.rates[band], terms.volumes[band]):
+            row.rate, row.volume = terms.rates[band], terms.volumes[band]
+            _save(row, by, reason=reason, update_fields=["rate", "volume"])
+    by_sub: dict[int, list[SubContractLine]] = defaultdict(list)
+    for line in lines:
+        by_sub[line.subcontract_id].append(line)
+    for sub in SubContract.objects.filter(contract=contract).order_by("pk"):
+        sub_value = value_of(((x.rate, x.volume) for x in by_sub.get(sub.pk, [])), terms.start, terms.end)
+        if sub_value != sub.value:
+            sub.value = sub_value
+            _save(sub, by, reason=reason, update_fields=["value"])
+    contract.version, contract.start, contract.end, contract.value = number, terms.start, terms.end, value
+    _save(contract, by, reason=reason, update_fields=["version", "start", "end", "value"])
+    return version
 
 
 @transaction.atomic
@@ -460,93 +515,14 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
     if kind not in VARIATION_KINDS:
         raise DomainError(_("Choose what the variation changes: volumes, rates or dates."), field="kind")
     reason = _reason(reason, required=True, what=_("Say why the contract is varied."))
-    given = {"rates": rates is not None, "volumes": volumes is not None,
-             "dates": start is not None or end is not None}
-    wanted = {ContractVersion.Kind.RATE: "rates", ContractVersion.Kind.VOLUME: "volumes",
-              ContractVersion.Kind.DATES: "dates"}[kind]
-    extra = [name for name, present in given.items() if present and name != wanted]
-    if extra:
-        raise DomainError(_("A variation changes one thing at a time: give only the new %(what)s.")
-                          % {"what": ContractVersion.Kind(kind).label.lower()}, field=extra[0])
-    current_rates = {r.time_band: r
-                     for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
-    new_rates = {band: r.rate for band, r in current_rates.items()}
-    new_volumes = {band: r.volume for band, r in current_rates.items()}
-    new_start, new_end = contract.start, contract.end
+    _check_one_kind(kind, rates=rates, volumes=volumes, start=start, end=end)
+    current = {r.time_band: r for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
+    terms = _Terms.of(contract, current)
     if kind == ContractVersion.Kind.RATE:
-        new_rates.update(_clean_bands(rates, new_rates, kind=kind, limit=MAX_RATE))
+        lines = _vary_rates(contract, terms, rates, by=by, reason=reason)
     elif kind == ContractVersion.Kind.VOLUME:
-        new_volumes.update(_clean_bands(volumes, new_volumes, kind=kind, limit=MAX_VOLUME))
+        lines = _vary_volumes(contract, terms, volumes, by=by, reason=reason)
     else:
-        if start is None and end is None:
-            raise DomainError(_("Give the new start or end date."), field="start")
-        new_start = _date(start, field="start") if start is not None else contract.start
-        new_end = _date(end, field="end") if end is not None else contract.end
-        if new_end < new_start:
-            raise DomainError(_("The end date must be on or after the start date."), field="end")
-        if (new_start, new_end) == (contract.start, contract.end):
-            raise DomainError(_("Nothing changes: give a date different from the current one."),
-                              field="start")
-
-    lines = list(SubContractLine.objects.filter(subcontract__contract=contract)
-                 .select_related("capacity", "subcontract__coop", "council").order_by("pk"))
-    fee = contract.management_fee_percent
-    if kind == ContractVersion.Kind.VOLUME:
-        new_line_volumes: dict[int, Decimal] = {}
-        for band, volume in new_volumes.items():
-            old = current_rates[band].volume
-            if volume != old:
-                new_line_volumes.update(_scaled([x for x in lines if x.time_band == band], old, volume))
-        too_small = [x for x in lines if x.pk in new_line_volumes and new_line_volumes[x.pk] <= 0]
-        if too_small:
-            line = too_small[0]
-            raise DomainError(_("%(member)s's share in %(area)s, %(band)s would fall to nothing: vary the "
-                                "volume less, or end that sub-contract line first.")
-                              % {"member": line.subcontract.coop.legal_name, "area": line.council,
-                                 "band": _band_label(line.time_band)}, field="volumes")
-        deltas: dict[Scope, Decimal] = defaultdict(Decimal)
-        names: dict[Scope, str] = {}
-        for line in lines:
-            if line.pk in new_line_volumes and line.committed:
-                scope = _scope(line.capacity)
-                deltas[scope] += new_line_volumes[line.pk] - line.volume
-                names[scope] = (f"{line.subcontract.coop.legal_name}, {line.council}, "
-                                f"{_band_label(line.time_band)}")
-        from_day = max(contract.start, timezone.localdate())
-        current = _change_commitments(deltas, names, on=(from_day, _("the day the new volume applies from")))
-        for line in lines:
-            if line.pk in new_line_volumes and new_line_volumes[line.pk] != line.volume:
-                line.volume = new_line_volumes[line.pk]
-                if line.committed and _scope(line.capacity) in current:
-                    line.capacity = current[_scope(line.capacity)]
-                _save(line, by, reason=reason, update_fields=["volume", "capacity"])
-    elif kind == ContractVersion.Kind.DATES:
-        _check_new_start(lines, contract, new_start)
-    elif kind == ContractVersion.Kind.RATE:
-        for line in lines:
-            rate = net_rate(new_rates[line.time_band], fee)
-            if rate != line.rate:
-                line.rate = rate
-                _save(line, by, reason=reason, update_fields=["rate"])
-
-    value = value_of(((new_rates[b], new_volumes[b]) for b in new_rates), new_start, new_end)
-    number = contract.version + 1
-    version = ContractVersion(contract=contract, number=number, kind=kind, start=new_start, end=new_end,
-                              terms=_terms(new_rates, new_volumes), value=value, reason=reason, created_by=by)
-    _save(version, by)
-    for band, row in current_rates.items():
-        if (row.rate, row.volume) != (new_rates[band], new_volumes[band]):
-            row.rate, row.volume = new_rates[band], new_volumes[band]
-            _save(row, by, reason=reason, update_fields=["rate", "volume"])
-    by_sub: dict[int, list[SubContractLine]] = defaultdict(list)
-    for line in lines:
-        by_sub[line.subcontract_id].append(line)
-    for sub in SubContract.objects.filter(contract=contract).order_by("pk"):
-        sub_value = value_of(((x.rate, x.volume) for x in by_sub.get(sub.pk, [])), new_start, new_end)
-        if sub_value != sub.value:
-            sub.value = sub_value
-            _save(sub, by, reason=reason, update_fields=["value"])
-    contract.version, contract.start, contract.end, contract.value = number, new_start, new_end, value
-    _save(contract, by, reason=reason, update_fields=["version", "start", "end", "value"])
-    return version
-
+        lines = _vary_dates(contract, terms, start=start, end=end)
+    return _record_version(contract, kind=kind, terms=terms, current=current, lines=lines, by=by,
+                           reason=reason)

@@ -36,6 +36,7 @@ from contracts.models import (
     Entry,
     Lot,
 )
+from members.capacity import valid_on
 from members.models import CapacityDeclaration
 
 STANDING = (AwardStatus.STANDSTILL, AwardStatus.CONFIRMED)
@@ -200,17 +201,6 @@ def bid_results(bid: Bid) -> list[LotResult]:
 
 # --- capacity for the contract's dates -------------------------------------------------------------
 
-def declaration_valid_on(declaration: CapacityDeclaration, day: dt.date) -> bool:
-    """Whether the capacity declaration is valid on ``day``.
-
-    Work is committed on the declaration valid when it starts. A contract usually runs longer
-    than a declaration (members declare for a year at a time): what is committed carries over
-    to the member's next declaration for the same scope (``members.services`` refuses one that
-    declares less than is committed), so a declaration ending during the contract is no reason
-    to refuse it."""
-    return declaration.valid_from <= day and (declaration.valid_to is None or declaration.valid_to >= day)
-
-
 @dataclass(frozen=True)
 class CapacityGap:
     """A member's accepted share of a lot whose current capacity declaration is missing or not
@@ -255,7 +245,7 @@ def capacity_gaps(bid: Bid, lot: Lot) -> list[CapacityGap]:
     gaps = []
     for a in allocations:
         row = current.get((a.coop_id, a.capacity.service_type_id, a.council_id, a.time_band))
-        if row is None or not declaration_valid_on(row, tender.contract_start):
+        if row is None or not valid_on(row, tender.contract_start):
             gaps.append(CapacityGap(a.coop.legal_name, str(a.council), a.time_band,
                                     row.valid_from if row else None, row.valid_to if row else None))
     return gaps
