@@ -16,8 +16,8 @@ from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
 from consortium.models import Council, ServiceType
+from consortium.web import DomainErrorFormMixin
 
 from .models import (
     MEMBERSHIP_TRANSITIONS,
@@ -67,7 +67,7 @@ def govuk_form_messages(form: forms.Form, *, blank_label=None) -> None:
             field.error_messages["required"] = message
 
 
-class DomainErrorFormMixin:
+class GovukFormMixin(DomainErrorFormMixin):
     """GOV.UK error messages, and a service's DomainError shown beside the field it is about
     (or above the form)."""
 
@@ -81,12 +81,8 @@ class DomainErrorFormMixin:
     def setup_fields(self) -> None:
         """Change the fields after the form is built (before the GOV.UK messages are set)."""
 
-    def add_domain_error(self, error: DomainError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, str(error.message))
 
-
-class MemberForm(DomainErrorFormMixin, forms.Form):
+class MemberForm(GovukFormMixin, forms.Form):
     """A member co-op's profile: the fields of MemberCoop that people edit."""
 
     PROFILE_FIELDS = [
@@ -135,7 +131,7 @@ class MemberForm(DomainErrorFormMixin, forms.Form):
         return data
 
 
-class MemberStatusForm(DomainErrorFormMixin, forms.Form):
+class MemberStatusForm(GovukFormMixin, forms.Form):
     """Move a co-op to one of the statuses its current status allows."""
 
     to_status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect,
@@ -160,7 +156,7 @@ class MemberStatusForm(DomainErrorFormMixin, forms.Form):
         self.fields["to_status"].choices = [(s, MembershipStatus(s).label) for s in allowed]
 
 
-class StakeholderClassForm(DomainErrorFormMixin, forms.Form):
+class StakeholderClassForm(GovukFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Stakeholder class"), choices=StakeholderKind.choices,
                              help_text=_("Choosing a class the co-op already has changes it."))
     member_count = forms.IntegerField(
@@ -175,7 +171,7 @@ class StakeholderClassForm(DomainErrorFormMixin, forms.Form):
     )
 
 
-class ContactForm(DomainErrorFormMixin, forms.Form):
+class ContactForm(GovukFormMixin, forms.Form):
     FIELDS = ["name", "role", "email", "phone", "is_primary", "speaks_welsh"]
 
     def __init__(self, *args, instance: Contact | None = None, **kwargs):
@@ -193,7 +189,7 @@ class ContactForm(DomainErrorFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
-class CIWRegistrationForm(DomainErrorFormMixin, forms.Form):
+class CIWRegistrationForm(GovukFormMixin, forms.Form):
     service_type = forms.ModelChoiceField(label=_("Service type"),
                                           queryset=ServiceType.objects.order_by("name_en"))
     registration_number = forms.CharField(label=_("CIW registration number"), max_length=50,
@@ -202,7 +198,7 @@ class CIWRegistrationForm(DomainErrorFormMixin, forms.Form):
                                     help_text=DATE_HELP)
 
 
-class DocumentForm(DomainErrorFormMixin, forms.Form):
+class DocumentForm(GovukFormMixin, forms.Form):
     FIELDS = ["doc_type", "title", "reference", "issued_on", "expires_on"]
 
     doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)

@@ -8,15 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
 from consortium.models import TimeBand
+from consortium.web import DomainErrorFormMixin
 from contracts.models import SocialValueHeading
-
-
-class DomainErrorForm(forms.Form):
-    def add_domain_error(self, error: DomainError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, str(error.message))
 
 
 def _money(label, **kwargs) -> forms.DecimalField:
@@ -36,7 +30,7 @@ def _money(label, **kwargs) -> forms.DecimalField:
     )
 
 
-class OpenBidForm(DomainErrorForm):
+class OpenBidForm(DomainErrorFormMixin, forms.Form):
     tender = forms.ModelChoiceField(queryset=None, label=_("Tender"), empty_label=_("Choose a tender"),
                                     error_messages={"required": _("Choose a tender"),
                                                     "invalid_choice": _("Choose a tender from the list")})
@@ -46,7 +40,7 @@ class OpenBidForm(DomainErrorForm):
         self.fields["tender"].queryset = tenders
 
 
-class SettingsForm(DomainErrorForm):
+class SettingsForm(DomainErrorFormMixin, forms.Form):
     management_fee_percent = forms.DecimalField(
         label=_("Management fee (% of the price)"), max_digits=5, decimal_places=2, min_value=0,
         max_value=50, help_text=_("The consortium's share of each rate; the rest is paid to the member."),
@@ -74,7 +68,7 @@ class SettingsForm(DomainErrorForm):
         return value
 
 
-class AddLotForm(DomainErrorForm):
+class AddLotForm(DomainErrorFormMixin, forms.Form):
     lot = forms.ModelChoiceField(queryset=None, label=_("Lot to add"), empty_label=_("Choose a lot"),
                                  error_messages={"required": _("Choose a lot"),
                                                  "invalid_choice": _("Choose a lot from the list")})
@@ -84,7 +78,7 @@ class AddLotForm(DomainErrorForm):
         self.fields["lot"].queryset = lots
 
 
-class PriceForm(DomainErrorForm):
+class PriceForm(DomainErrorFormMixin, forms.Form):
     bid_lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, choices=(),
                                      error_messages={"required": _("Choose a lot"),
                                                      "invalid_choice": _("Choose a lot from the list")})
@@ -99,13 +93,13 @@ class PriceForm(DomainErrorForm):
         self.fields["bid_lot"].choices = [(bl.pk, str(bl.lot)) for bl in lots]
 
 
-class AnswerForm(DomainErrorForm):
+class AnswerForm(DomainErrorFormMixin, forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=20000,
                              error_messages={"required": _("Write the answer"),
                                              "max_length": _("Keep the answer to 20,000 characters")})
 
 
-class SocialValueForm(DomainErrorForm):
+class SocialValueForm(DomainErrorFormMixin, forms.Form):
     heading = forms.ChoiceField(label=_("Heading"), choices=SocialValueHeading.choices,
                                 error_messages={"required": _("Choose a heading")})
     measure = forms.CharField(label=_("Measure"), max_length=300,
@@ -127,7 +121,7 @@ class SocialValueForm(DomainErrorForm):
                                                   "max_decimal_places": _("Use 2 decimal places at most")})
 
 
-class DeclineForm(DomainErrorForm):
+class DeclineForm(DomainErrorFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why is your co-op declining?"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 5}),
                              help_text=_("The coordinator reads this to plan around it."),

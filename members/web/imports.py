@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -14,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.web import require
 from members.importing import (
     INLINE_MAX_ROWS,
     TEMPLATE_FORMATS,
@@ -55,8 +54,7 @@ class ImportForm(forms.Form):
 
 
 def _check_can_import(request) -> None:
-    if not can_import_capacity(request.user):
-        raise PermissionDenied
+    require(can_import_capacity(request.user))
 
 
 @login_required
@@ -94,7 +92,7 @@ def capacity_import_page(request):
             "form": form,
             "rejected": rejected,
             "columns": COLUMN_HELP,
-            "is_member_user": request.user.role == Role.MEMBER,
+            "is_member_user": request.user.is_member_user,
             "inline_max_rows": INLINE_MAX_ROWS,
         },
     )

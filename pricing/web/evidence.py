@@ -22,7 +22,6 @@ import pandas as pd
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
 from consortium.models import Council, ServiceType
+from consortium.web import add_domain_error, require
 from pricing.models import financial_year_label
 from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
@@ -41,11 +41,6 @@ DEFAULT_SERVICE = "domiciliary-support"
 PAGE_SIZE = 50
 FILE_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -294,7 +289,7 @@ def _evidence_context(request) -> dict:
 
 @login_required
 def cost_evidence(request):
-    _require(selectors.can_see_evidence(request.user))
+    require(selectors.can_see_evidence(request.user))
     context = _evidence_context(request)
     context["plot"] = box_plot(context["all_evidence"])
     context["can_maintain"] = selectors.can_maintain_comparators(request.user)
@@ -322,7 +317,7 @@ def export_frame(context: dict) -> pd.DataFrame:
 
 @login_required
 def cost_evidence_export(request):
-    _require(selectors.can_see_evidence(request.user))
+    require(selectors.can_see_evidence(request.user))
     file_format = request.GET.get("file_format") or "csv"
     if file_format not in FILE_FORMATS:
         return HttpResponseBadRequest(_("Choose a file format: csv or xlsx."), content_type="text/plain")
@@ -447,7 +442,7 @@ def _save_form(request, form, save, success_message) -> bool:
     try:
         save(**form.cleaned_data)
     except DomainError as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        add_domain_error(form, error)
         return False
     messages.success(request, success_message(form.cleaned_data))
     return True
@@ -456,11 +451,11 @@ def _save_form(request, form, save, success_message) -> bool:
 @login_required
 def reference_prices(request):
     user = request.user
-    _require(selectors.can_see_comparators(user))
+    require(selectors.can_see_comparators(user))
     can_maintain = selectors.can_maintain_comparators(user)
     form = None
     if request.method == "POST":
-        _require(can_maintain)
+        require(can_maintain)
         form = ReferencePriceForm(request.POST)
         if _save_form(
             request, form, lambda **data: services.reference_price_save(by=user, **data),
@@ -478,11 +473,11 @@ def reference_prices(request):
 @login_required
 def council_rates(request):
     user = request.user
-    _require(selectors.can_see_comparators(user))
+    require(selectors.can_see_comparators(user))
     can_maintain = selectors.can_maintain_comparators(user)
     form = None
     if request.method == "POST":
-        _require(can_maintain)
+        require(can_maintain)
         form = CouncilRateForm(request.POST)
         if _save_form(
             request, form, lambda **data: services.council_rate_save(by=user, **data),

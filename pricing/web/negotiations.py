@@ -17,7 +17,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -27,7 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
-from consortium.models import Council, Role, ServiceType, TimeBand
+from consortium.models import Council, ServiceType, TimeBand
+from consortium.web import add_domain_error, require
 from members import governance
 from pricing.models import NegotiationRound, NegotiationStatus, Party, RoundStatus, financial_year_label
 from pricing.selectors import evidence as evidence_selectors
@@ -35,11 +35,6 @@ from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services
 
 PAGE_SIZE = 50
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 # --- forms -----------------------------------------------------------------------------------
@@ -102,10 +97,6 @@ class BreakOffForm(forms.Form):
                              help_text=gettext_lazy("Up to 100 characters. Both sides see it."))
 
 
-def _show(form: forms.Form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, str(error.message))
-
-
 # --- list and open ---------------------------------------------------------------------------
 
 
@@ -113,7 +104,7 @@ def _show(form: forms.Form, error: DomainError) -> None:
 def negotiation_list(request):
     user = request.user
     qs = selectors.negotiations_visible_to(user).order_by("-opened_at", "-pk")
-    if user.role in selectors.CONSORTIUM_INSIDERS:
+    if user.is_coordinator or user.is_board_member:
         qs = qs.annotate(awaiting_board=Exists(NegotiationRound.objects.filter(
             negotiation=OuterRef("pk"), status=RoundStatus.AWAITING_APPROVAL)))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -122,21 +113,21 @@ def negotiation_list(request):
     return render(request, "pricing/negotiations/list.html", {
         "page_obj": page,
         "can_open": selectors.can_open_negotiation(user),
-        "is_member": user.role == Role.MEMBER,
-        "is_reviewer": user.role == Role.COUNCIL_REVIEWER,
+        "is_member": user.is_member_user,
+        "is_reviewer": user.is_council_reviewer,
     })
 
 
 @login_required
 def negotiation_open(request):
     user = request.user
-    _require(selectors.can_open_negotiation(user))
+    require(selectors.can_open_negotiation(user))
     form = NegotiationOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             negotiation = services.negotiation_open(consortium=user.consortium, by=user, **form.cleaned_data)
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Negotiation opened. Next: propose the opening position."))
             return redirect("negotiation-detail", pk=negotiation.pk)
@@ -256,7 +247,7 @@ def negotiation_round_create(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
     party = selectors.party_of(user, negotiation)
-    _require(party is not None)
+    require(party is not None)
     rounds = list(selectors.rounds_visible_to(user, negotiation))
     actions = selectors.negotiation_actions(user, negotiation, rounds)
     current = next((r for r in reversed(rounds) if r.status == RoundStatus.OFFERED), None)
@@ -284,7 +275,7 @@ def negotiation_round_create(request, pk: int):
                                        rationale=form.cleaned_data["rationale"], by=user)
                 messages.success(request, _("Counter-offer made."))
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             return redirect("negotiation-detail", pk=negotiation.pk)
     return render(request, "pricing/negotiations/offer.html", {
@@ -298,7 +289,7 @@ def negotiation_round_create(request, pk: int):
 def negotiation_accept(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
-    _require(selectors.party_of(user, negotiation) is not None)
+    require(selectors.party_of(user, negotiation) is not None)
     if request.method != "POST":
         return redirect("negotiation-detail", pk=negotiation.pk)
     form = AcceptForm(request.POST)
@@ -327,7 +318,7 @@ def negotiation_accept(request, pk: int):
 def negotiation_break_off(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
-    _require(selectors.party_of(user, negotiation) is not None)
+    require(selectors.party_of(user, negotiation) is not None)
     form = BreakOffForm(request.POST or None)
     if negotiation.status != NegotiationStatus.OPEN:
         messages.info(request, _("This negotiation is already closed."))
@@ -337,7 +328,7 @@ def negotiation_break_off(request, pk: int):
             services.negotiation_break_off(negotiation=negotiation, by=user,
                                            reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Negotiation broken off."))
             return redirect("negotiation-detail", pk=negotiation.pk)

@@ -19,7 +19,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -31,18 +30,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from consortium.models import Consortium, Council, Role, ServiceType, TimeBand
+from consortium.models import Consortium, Council, ServiceType, TimeBand
+from consortium.web import DomainErrorFormMixin, require
 from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label
 from pricing.selectors import rate_cards as selectors
 from pricing.services import rate_cards as services
 
 PAGE_SIZE = 50
 BANDS = list(TimeBand)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _money(label, *, required: bool = False, help_text="") -> forms.DecimalField:
@@ -78,8 +73,10 @@ def _date(label, *, required: bool = True, help_text="") -> forms.DateField:
                                            "required": gettext_lazy("Enter a date")})
 
 
-class RatesFormMixin:
+class RatesFormMixin(DomainErrorFormMixin):
     """One optional rate field per time band, named ``rate_<band>`` (the service's field names)."""
+
+    field_aliases = {"rates": services.rate_field(TimeBand.WEEKDAY_DAY)}
 
     def add_rate_fields(self) -> None:
         for band in BANDS:
@@ -93,12 +90,6 @@ class RatesFormMixin:
     def rates(self) -> dict[str, Decimal]:
         return {band.value: self.cleaned_data[services.rate_field(band.value)] for band in BANDS
                 if self.cleaned_data.get(services.rate_field(band.value)) is not None}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        field = error.field
-        if field == "rates":
-            field = services.rate_field(TimeBand.WEEKDAY_DAY)
-        self.add_error(field if field in self.fields else None, str(error.message))
 
 
 class RateCardForm(RatesFormMixin, forms.Form):
@@ -148,7 +139,7 @@ class RateCardEditForm(RatesFormMixin, forms.Form):
         return [self["effective_from"], self["effective_to"]]
 
 
-class UpliftRuleForm(forms.Form):
+class UpliftRuleForm(DomainErrorFormMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the rule"), required=False, max_length=100,
                            help_text=gettext_lazy("For example: Real Living Wage and CPI 2027"))
     pay_share = _percent(gettext_lazy("Pay share of each rate (%)"),
@@ -159,9 +150,6 @@ class UpliftRuleForm(forms.Form):
 
     def rule_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in services.UPLIFT_FIELDS}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, str(error.message))
 
 
 class UpliftForm(UpliftRuleForm):
@@ -216,7 +204,7 @@ class RatesOnDateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.role == Role.COUNCIL_REVIEWER:
+        if user.is_council_reviewer:
             self.fields["consortium"].queryset = selectors.consortia_with_cards_for(user)
         else:
             del self.fields["consortium"]
@@ -242,7 +230,7 @@ def _with_band_rates(cards):
 @login_required
 def rate_card_list(request):
     user = request.user
-    _require(selectors.can_see_rate_cards(user))
+    require(selectors.can_see_rate_cards(user))
     qs = selectors.rate_cards_visible_to(user).order_by(
         "council__name_en", "service_type__name_en", "-effective_from", "-pk")
     filters = selectors.RateCardFilter(request.GET or None, queryset=qs, request=request)
@@ -380,7 +368,7 @@ def _card_initial(card: RateCard) -> dict:
 @login_required
 def rate_card_create(request):
     user = request.user
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     initial: dict = {}
     source = None
     if request.GET.get("from"):
@@ -408,7 +396,7 @@ def rate_card_create(request):
 def rate_card_edit(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     initial = {**_card_initial(card), "effective_from": card.effective_from,
                "effective_to": card.effective_to, "notes": card.notes}
     form = RateCardEditForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -444,7 +432,7 @@ def rate_card_edit(request, pk: int):
 def rate_card_activate(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     try:
         services.rate_card_put_in_force(card=card, by=user)
     except DomainError as error:
@@ -465,7 +453,7 @@ def rate_card_activate(request, pk: int):
 def rate_card_uplift(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     rules = selectors.uplift_rules_visible_to(user)
     form = UpliftForm(request.POST if request.method == "POST" else None, rules=rules)
     current = selectors.rates_by_band(card)
@@ -505,7 +493,7 @@ def rate_card_uplift(request, pk: int):
 @login_required
 def uplift_rules(request):
     user = request.user
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     form = UpliftRuleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -523,7 +511,7 @@ def uplift_rules(request):
 @login_required
 def rates_on_date(request):
     user = request.user
-    _require(selectors.can_see_rate_cards(user))
+    require(selectors.can_see_rate_cards(user))
     asked = any(name in request.GET for name in ("council", "service_type", "date", "consortium"))
     form = RatesOnDateForm(request.GET if asked else None, user=user,
                            initial={"date": timezone.localdate().isoformat()})

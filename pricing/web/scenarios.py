@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consortium.errors import DomainError
 from consortium.models import ServiceType, TimeBand
+from consortium.web import require
 from pricing import cost_model as cm
 from pricing import scenarios as sc
 from pricing.forms import lower_first
@@ -178,8 +178,7 @@ def chart(result: sc.ScenarioResult | None) -> dict | None:
 
 @login_required
 def scenario(request):
-    if not sc.can_run_scenarios(request.user):
-        raise PermissionDenied
+    require(sc.can_run_scenarios(request.user))
     submitted = any(name in request.GET for name in ScenarioForm.base_fields)
     form = ScenarioForm(request.GET if submitted else None)
     result, no_submissions = None, None

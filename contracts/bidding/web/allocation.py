@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
+from consortium.web import DomainErrorFormMixin
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
 from contracts.models import AllocationJob
@@ -41,7 +42,7 @@ STRATEGY_CHOICES = [
 ]
 
 
-class RunForm(forms.Form):
+class RunForm(DomainErrorFormMixin, forms.Form):
     strategy = forms.ChoiceField(
         label=gettext_lazy("How to share the work"), choices=STRATEGY_CHOICES, widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choose how to share the work"),
@@ -49,7 +50,7 @@ class RunForm(forms.Form):
     )
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(DomainErrorFormMixin, forms.Form):
     """One volume per editable cell, named like the service's cell fields."""
 
     def __init__(self, *args, cells: list[selectors.EditableCell], **kwargs):
@@ -90,9 +91,6 @@ class AdjustForm(forms.Form):
                                              volume=volume))
         return found
 
-    def add_domain_error(self, error: DomainError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, str(error.message))
-
 
 @login_required
 def bid_allocation(request, pk):
@@ -111,8 +109,7 @@ def bid_allocation(request, pk):
                     summary = services.allocation_request(bid=bid, strategy=run_form.cleaned_data["strategy"],
                                                           by=user)
                 except DomainError as error:
-                    run_form.add_error(error.field if error.field in run_form.fields else None,
-                                       str(error.message))
+                    run_form.add_domain_error(error)
                 else:
                     if isinstance(summary, AllocationJob):
                         messages.info(request, _("This allocation is large, so it is being worked out in the "

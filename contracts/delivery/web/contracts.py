@@ -16,7 +16,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -25,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from contracts.bidding.forms import DomainErrorForm
+from consortium.web import DomainErrorFormMixin, require
 from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.services import contracts as services
 from contracts.models import ContractStatus, ContractVersion
@@ -35,12 +34,7 @@ REASON_WIDGET = forms.Textarea(attrs={"rows": 3})
 DECIMAL_WIDGET = {"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"}
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-class TransitionForm(DomainErrorForm):
+class TransitionForm(DomainErrorFormMixin, forms.Form):
     to = forms.ChoiceField(label=gettext_lazy("New status"), widget=forms.RadioSelect,
                            error_messages={"required": gettext_lazy("Choose the new status"),
                                            "invalid_choice": gettext_lazy("Choose a status from the list")})
@@ -66,7 +60,7 @@ def _figure(label, initial) -> forms.DecimalField:
     )
 
 
-class VariationForm(DomainErrorForm):
+class VariationForm(DomainErrorFormMixin, forms.Form):
     """One variation: its kind, the reason, and the new figures of that kind (the others are
     ignored). Rates and volumes per time band of the contract, prefilled with the current ones."""
 
@@ -119,14 +113,12 @@ class VariationForm(DomainErrorForm):
             arguments["start"], arguments["end"] = data.get("start"), data.get("end")
         return arguments
 
-    def add_domain_error(self, error: DomainError) -> None:
-        name = error.field or ""
+    def domain_error_field(self, name: str | None) -> str | None:
+        name = name or ""
         if "." in name:  # "rates.weekday_day" -> rate_weekday_day
             group, band = name.split(".", 1)
-            name = f"{group[:-1]}_{band}"
-        elif name in ("rates", "volumes"):
-            name = ""
-        self.add_error(name if name in self.fields else None, str(error.message))
+            return f"{group[:-1]}_{band}"
+        return None if name in ("rates", "volumes") else name
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -134,7 +126,7 @@ class VariationForm(DomainErrorForm):
 @login_required
 def contract_list(request):
     user = request.user
-    _require(selectors.can_see_contracts(user))
+    require(selectors.can_see_contracts(user))
     qs = selectors.contracts_visible_to(user).order_by("-start", "-pk")
     status = request.GET.get("status", "")
     if status in ContractStatus.values:
@@ -149,7 +141,7 @@ def contract_list(request):
 @login_required
 def subcontract_list(request):
     user = request.user
-    _require(selectors.can_see_subcontracts(user))
+    require(selectors.can_see_subcontracts(user))
     qs = selectors.subcontracts_visible_to(user).order_by("-contract__start", "coop__legal_name", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "contracts/contract/subcontracts.html", {

@@ -15,7 +15,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from contracts.bidding.forms import DomainErrorForm
+from consortium.web import DomainErrorFormMixin, require
 from contracts.evaluation.selectors import award as selectors
 from contracts.evaluation.services import award as services
 from contracts.models import AwardStatus, Entry, LotStatus, TenderStatus
@@ -31,7 +30,7 @@ from contracts.models import AwardStatus, Entry, LotStatus, TenderStatus
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"})
 
 
-class DecideForm(DomainErrorForm):
+class DecideForm(DomainErrorFormMixin, forms.Form):
     entry = forms.TypedChoiceField(
         label=gettext_lazy("Award the lot to"), coerce=int, widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choose the bid to award the lot to"),
@@ -52,7 +51,7 @@ class DecideForm(DomainErrorForm):
         ]
 
 
-class ReasonForm(DomainErrorForm):
+class ReasonForm(DomainErrorFormMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=2000, widget=REASON_WIDGET,
         error_messages={"required": gettext_lazy("Give the reason"),
@@ -93,8 +92,7 @@ def lot_award(request, pk: int):
 
 def _lead_lot(request, pk: int):
     lot = selectors.award_lot_get_for_user(request.user, pk)
-    if not selectors.can_decide(request.user, lot):
-        raise PermissionDenied
+    require(selectors.can_decide(request.user, lot))
     return lot
 
 
