@@ -24,7 +24,8 @@ from consortium.errors import DomainError
 from consortium.models import TimeBand
 from consortium.web import add_domain_error, require
 from pricing import cost_model as cm
-from pricing.forms_submissions import SubmissionFilter, SubmissionForm, WindowForm, current_financial_year
+from pricing.filters import SubmissionFilter
+from pricing.forms import SubmissionForm, WindowForm, current_financial_year
 from pricing.models import SubmissionWindow, financial_year_label
 from pricing.selectors import submissions as selectors
 from pricing.services import submissions as services

@@ -28,8 +28,8 @@ from consortium.api_views import error_responses
 from consortium.models import ServiceType
 from members.models import MemberCoop
 from pricing import cost_model as cm
-from pricing.api import CostInputsSerializer
-from pricing.forms_submissions import FloorFilter, SubmissionFilter, WindowFilter
+from pricing.cost_inputs import CostInputsSerializer
+from pricing.filters import FloorFilter, SubmissionFilter, WindowFilter
 from pricing.models import MONEY, CostSubmission, SubmissionWindow, financial_year_label
 from pricing.selectors import submissions as selectors
 from pricing.services import submissions as services

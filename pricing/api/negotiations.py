@@ -30,7 +30,7 @@ from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType, TimeBand
 from members import governance
 from members.models import BallotStatus
-from pricing.api import FIELD_ERRORS
+from pricing.api.calculator import FIELD_ERRORS
 from pricing.models import Negotiation, NegotiationStatus, Party, RoundStatus, financial_year_label
 from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services

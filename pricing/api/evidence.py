@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -28,6 +27,7 @@ from consortium.api import require
 from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType
 from pricing.cost_model import LINE_CODES
+from pricing.filters import CouncilRateFilter, ReferencePriceFilter
 from pricing.models import CouncilRate, ReferencePrice, financial_year_label
 from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
@@ -230,25 +230,6 @@ class CouncilRateInputSerializer(SourceInputSerializer):
     service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all())
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100)
     rate = serializers.DecimalField(**MONEY, min_value=0)
-
-
-class CouncilRateFilter(django_filters.FilterSet):
-    council = django_filters.ModelChoiceFilter(queryset=Council.objects.all(), label=_("Council"))
-    service_type = django_filters.ModelChoiceFilter(queryset=ServiceType.objects.all(),
-                                                    label=_("Service type"))
-    financial_year = django_filters.NumberFilter(label=_("Financial year"), min_value=2000, max_value=2100)
-
-    class Meta:
-        model = CouncilRate
-        fields = ["council", "service_type", "financial_year"]
-
-
-class ReferencePriceFilter(django_filters.FilterSet):
-    financial_year = django_filters.NumberFilter(label=_("Financial year"), min_value=2000, max_value=2100)
-
-    class Meta:
-        model = ReferencePrice
-        fields = ["financial_year"]
 
 
 @extend_schema_view(
