@@ -435,7 +435,7 @@ router.register("stakeholder-classes", StakeholderClassViewSet, basename="api-st
 router.register("compliance-documents", ComplianceDocumentViewSet, basename="api-compliance-document")
 router.register("capacity-declarations", CapacityDeclarationViewSet, basename="api-capacity-declaration")
 
-# Declared after the router's routes in members/api/urls.py; no pattern of the router matches it.
+# Declared after the router's routes in members/api_urls.py; no pattern of the router matches it.
 urlpatterns = [
     path("capacity/pooled/", PooledCapacityView.as_view(), name="api-capacity-pooled"),
 ]

@@ -23,14 +23,14 @@ from consortium.errors import DomainError
 from consortium.models import Council, ServiceType, TimeBand
 from consortium.web import add_domain_error, require
 from members import reports, selectors, services
-from members.models import MemberCoop, MembershipStatus
-from members.web.capacity_forms import (
+from members.forms import (
     DEFAULT_TIME_BAND,
     CapacityDeclareForm,
     CapacityFilterForm,
     CoopChoiceForm,
     PooledFilterForm,
 )
+from members.models import MemberCoop, MembershipStatus
 
 PAGE_SIZE = 50
 
