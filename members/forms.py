@@ -27,6 +27,7 @@ from .models import (
     MemberCoop,
     MembershipStatus,
     StakeholderKind,
+    VoteChoice,
 )
 from .selectors import ExpiryState
 
@@ -483,3 +484,23 @@ class PooledFilterForm(GovukForm):
             "board": data.get("board") or None,
             "council": data.get("council"),
         }
+
+
+# --- board ballots and capacity imports ------------------------------------------------------
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(label=_("Your vote"), choices=VoteChoice.choices,
+                               widget=forms.RadioSelect,
+                               help_text=_("Votes are final: you cannot change yours once cast."))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Upload a file"),
+        help_text=_("A CSV file saved as UTF-8, or an Excel workbook (.xlsx), up to 25 MB."),
+        error_messages={
+            "required": _("Choose a CSV or XLSX file to import."),
+            "empty": _("The file is empty."),
+        },
+    )

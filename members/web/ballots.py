@@ -16,25 +16,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
 from consortium.web import add_domain_error, require
 from members import governance
-from members.models import VoteChoice
-
-
-class VoteForm(forms.Form):
-    choice = forms.ChoiceField(label=gettext_lazy("Your vote"), choices=VoteChoice.choices,
-                               widget=forms.RadioSelect,
-                               help_text=gettext_lazy("Votes are final: you cannot change yours once cast."))
+from members.forms import VoteForm
 
 
 def _next_url(request) -> str:

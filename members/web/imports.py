@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from consortium.errors import DomainError
 from consortium.web import require
+from members.forms import ImportForm
 from members.importing import (
     INLINE_MAX_ROWS,
     TEMPLATE_FORMATS,
@@ -40,17 +40,6 @@ COLUMN_HELP = [
     ("min_package", False, _("The smallest package you take on, in the same unit.")),
     ("max_package", False, _("The largest package you take on; not less than min_package.")),
 ]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Upload a file"),
-        help_text=_("A CSV file saved as UTF-8, or an Excel workbook (.xlsx), up to 25 MB."),
-        error_messages={
-            "required": _("Choose a CSV or XLSX file to import."),
-            "empty": _("The file is empty."),
-        },
-    )
 
 
 def _check_can_import(request) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,14 +22,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
-from consortium.models import Council, ServiceType, TimeBand
+from consortium.models import TimeBand
 from consortium.web import add_domain_error, require
 from members import governance
+from pricing.forms import AcceptForm, BreakOffForm, NegotiationOpenForm, OfferForm
 from pricing.models import NegotiationRound, NegotiationStatus, Party, RoundStatus, financial_year_label
-from pricing.selectors import evidence as evidence_selectors
 from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services
 
@@ -38,63 +36,6 @@ PAGE_SIZE = 50
 
 
 # --- forms -----------------------------------------------------------------------------------
-
-
-def _year_choices() -> list[tuple[int, str]]:
-    current = evidence_selectors.current_financial_year()
-    return [(year, financial_year_label(year)) for year in range(current - 1, current + 3)]
-
-
-class NegotiationOpenForm(forms.Form):
-    council = forms.ModelChoiceField(Council.objects.order_by("name_en"), label=gettext_lazy("Council"))
-    service_type = forms.ModelChoiceField(ServiceType.objects.order_by("name_en"),
-                                          label=gettext_lazy("Service type"))
-    financial_year = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Financial year"),
-                                            help_text=gettext_lazy("April to March."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["financial_year"].choices = _year_choices()
-        self.initial.setdefault("financial_year", evidence_selectors.current_financial_year())
-
-
-class OfferForm(forms.Form):
-    """A rate per time band and the rationale. ``bands``: the bands asked for; ``required``:
-    those that must be given (a counter-offer: every band of the offer it answers)."""
-
-    rationale = forms.CharField(
-        label=gettext_lazy("Rationale"), widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("Shared with the other side, with the offer."),
-        error_messages={"required": gettext_lazy(
-            "Explain the offer: the rationale is shared with the other side.")},
-    )
-
-    def __init__(self, *args, bands: list[str], required: set[str], initial_rates: dict | None = None,
-                 **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bands = bands
-        for band in bands:
-            self.fields[band] = forms.DecimalField(
-                label=_("%(band)s rate, pounds per hour") % {"band": TimeBand(band).label},
-                max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=band in required,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-5"}),
-                initial=(initial_rates or {}).get(band),
-            )
-        self.order_fields([*bands, "rationale"])
-
-    def rates(self) -> dict[str, Decimal]:
-        return {band: self.cleaned_data[band] for band in self.bands
-                if self.cleaned_data.get(band) is not None}
-
-
-class AcceptForm(forms.Form):
-    round = forms.IntegerField(widget=forms.HiddenInput, label=gettext_lazy("Offer"))
-
-
-class BreakOffForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Why is the negotiation broken off?"),
-                             max_length=services.REASON_MAX, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("Up to 100 characters. Both sides see it."))
 
 
 # --- list and open ---------------------------------------------------------------------------
