@@ -7,7 +7,7 @@ from consortium.api_views import ObtainTokenView, router
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
-    path("", include("members.api.urls")),
+    path("", include("members.api_urls")),
     path("", include("pricing.api_urls")),
     path("", include("contracts.api_urls")),
 ]

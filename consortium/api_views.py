@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
@@ -15,6 +14,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from consortium.api import JSONParser
+from consortium.filters import CouncilFilter
 from consortium.models import Council, ServiceType
 from consortium.network import client_ip
 
@@ -68,15 +68,6 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceType
         fields = ["id", "code", "name_en", "name_cy", "unit", "ciw_service"]
-
-
-class CouncilFilter(django_filters.FilterSet):
-    regional_partnership_board = django_filters.CharFilter(lookup_expr="iexact")
-    name = django_filters.CharFilter(field_name="name_en", lookup_expr="icontains")
-
-    class Meta:
-        model = Council
-        fields = ["code", "regional_partnership_board", "name"]
 
 
 @extend_schema_view(

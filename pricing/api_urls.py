@@ -1,12 +1,10 @@
-"""API routes of pricing, under /api/v1/ (included by consortium/api_urls.py)."""
+"""API routes of pricing, under /api/v1/ (included by consortium/api_urls.py); each module lists
+its own routes."""
 
-from django.urls import path
-
-from pricing.api import CostCalculateView
-from pricing.apis import evidence, negotiations, rate_cards, scenarios, submissions
+from pricing.api import calculator, evidence, negotiations, rate_cards, scenarios, submissions
 
 urlpatterns = [
-    path("pricing/calculate/", CostCalculateView.as_view(), name="pricing-calculate"),
+    *calculator.urlpatterns,
     *submissions.urlpatterns,
     *evidence.urlpatterns,
     *rate_cards.urlpatterns,

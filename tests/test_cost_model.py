@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from pricing import cost_model as cm
-from pricing.api import EXAMPLE_2014
+from pricing.api.calculator import EXAMPLE_2014
 from pricing.cost_model import Amount, CostInputError, CostInputs, calculate
 from tests.policies import PERSONAS
 

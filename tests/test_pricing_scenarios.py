@@ -19,8 +19,9 @@ from consortium.models import TimeBand
 from members.models import MembershipStatus
 from pricing import cost_model as cm
 from pricing import scenarios as sc
-from pricing.api import EXAMPLE_2014, CostInputsSerializer
-from pricing.web.scenarios import current_financial_year
+from pricing.api.calculator import EXAMPLE_2014
+from pricing.cost_inputs import CostInputsSerializer
+from pricing.forms import current_financial_year
 from tests import factories as f
 from tests.pricing_factories import EXAMPLE_INPUTS, cost_submission
 

@@ -60,10 +60,10 @@ def form_data(**changes) -> dict:
 @pytest.fixture
 def year_choices(monkeypatch):
     """The form offers YEAR whatever today's date is."""
-    from pricing import forms_submissions
+    from pricing import forms as pricing_forms
 
-    real = forms_submissions.year_choices
-    monkeypatch.setattr(forms_submissions, "year_choices", lambda extra=(): real((*extra, YEAR)))
+    real = pricing_forms.year_choices
+    monkeypatch.setattr(pricing_forms, "year_choices", lambda extra=(): real((*extra, YEAR)))
 
 
 # --- the service: versions, floors, windows -----------------------------------------------------

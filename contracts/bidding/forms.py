@@ -1,4 +1,5 @@
-"""Forms of the joint bid pages (GOV.UK styled through consortium/templates/partials/field.html)."""
+"""Forms of the joint bid and allocation pages (GOV.UK styled through
+consortium/templates/partials/field.html)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,14 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
 from consortium.models import TimeBand
+from consortium.web import DomainErrorFormMixin
+from contracts.bidding.selectors import allocation as selectors
+from contracts.bidding.services import allocation as services
 from contracts.models import SocialValueHeading
-
-
-class DomainErrorForm(forms.Form):
-    def add_domain_error(self, error: DomainError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, str(error.message))
 
 
 def _money(label, **kwargs) -> forms.DecimalField:
@@ -36,7 +34,7 @@ def _money(label, **kwargs) -> forms.DecimalField:
     )
 
 
-class OpenBidForm(DomainErrorForm):
+class OpenBidForm(DomainErrorFormMixin, forms.Form):
     tender = forms.ModelChoiceField(queryset=None, label=_("Tender"), empty_label=_("Choose a tender"),
                                     error_messages={"required": _("Choose a tender"),
                                                     "invalid_choice": _("Choose a tender from the list")})
@@ -46,7 +44,7 @@ class OpenBidForm(DomainErrorForm):
         self.fields["tender"].queryset = tenders
 
 
-class SettingsForm(DomainErrorForm):
+class SettingsForm(DomainErrorFormMixin, forms.Form):
     management_fee_percent = forms.DecimalField(
         label=_("Management fee (% of the price)"), max_digits=5, decimal_places=2, min_value=0,
         max_value=50, help_text=_("The consortium's share of each rate; the rest is paid to the member."),
@@ -74,7 +72,7 @@ class SettingsForm(DomainErrorForm):
         return value
 
 
-class AddLotForm(DomainErrorForm):
+class AddLotForm(DomainErrorFormMixin, forms.Form):
     lot = forms.ModelChoiceField(queryset=None, label=_("Lot to add"), empty_label=_("Choose a lot"),
                                  error_messages={"required": _("Choose a lot"),
                                                  "invalid_choice": _("Choose a lot from the list")})
@@ -84,7 +82,7 @@ class AddLotForm(DomainErrorForm):
         self.fields["lot"].queryset = lots
 
 
-class PriceForm(DomainErrorForm):
+class PriceForm(DomainErrorFormMixin, forms.Form):
     bid_lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, choices=(),
                                      error_messages={"required": _("Choose a lot"),
                                                      "invalid_choice": _("Choose a lot from the list")})
@@ -99,13 +97,13 @@ class PriceForm(DomainErrorForm):
         self.fields["bid_lot"].choices = [(bl.pk, str(bl.lot)) for bl in lots]
 
 
-class AnswerForm(DomainErrorForm):
+class AnswerForm(DomainErrorFormMixin, forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=20000,
                              error_messages={"required": _("Write the answer"),
                                              "max_length": _("Keep the answer to 20,000 characters")})
 
 
-class SocialValueForm(DomainErrorForm):
+class SocialValueForm(DomainErrorFormMixin, forms.Form):
     heading = forms.ChoiceField(label=_("Heading"), choices=SocialValueHeading.choices,
                                 error_messages={"required": _("Choose a heading")})
     measure = forms.CharField(label=_("Measure"), max_length=300,
@@ -127,9 +125,67 @@ class SocialValueForm(DomainErrorForm):
                                                   "max_decimal_places": _("Use 2 decimal places at most")})
 
 
-class DeclineForm(DomainErrorForm):
+class DeclineForm(DomainErrorFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why is your co-op declining?"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 5}),
                              help_text=_("The coordinator reads this to plan around it."),
                              error_messages={"required": _("Say why your co-op declines"),
                                              "max_length": _("Keep the reason to 2,000 characters")})
+
+
+STRATEGY_CHOICES = [
+    (services.Strategy.LOWEST_COST.value, gettext_lazy("Lowest cost: members with the lowest floors first")),
+    (services.Strategy.FAIR_SHARE.value,
+     gettext_lazy("Fair share: work in proportion to each member's declared capacity")),
+    (services.Strategy.LOCAL_FIRST.value, gettext_lazy("Local first: members based in the area first")),
+]
+
+
+class RunForm(DomainErrorFormMixin, forms.Form):
+    strategy = forms.ChoiceField(
+        label=gettext_lazy("How to share the work"), choices=STRATEGY_CHOICES, widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose how to share the work"),
+                        "invalid_choice": gettext_lazy("Choose how to share the work")},
+    )
+
+
+class AdjustForm(DomainErrorFormMixin, forms.Form):
+    """One volume per editable cell, named like the service's cell fields."""
+
+    def __init__(self, *args, cells: list[selectors.EditableCell], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = cells
+        for cell in cells:
+            self.fields[cell.field_name] = forms.DecimalField(
+                label=_("%(member)s, lot %(lot)s, %(area)s, %(band)s")
+                % {"member": cell.coop, "lot": cell.column.lot.number, "area": cell.council,
+                   "band": cell.column.band_label},
+                required=False, min_value=Decimal(0), max_digits=9, decimal_places=2,
+                initial=cell.volume, disabled=cell.accepted,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
+                                              "class": "govuk-input govuk-input--width-4"}),
+                error_messages={
+                    "invalid": gettext_lazy("Enter a volume, like 12.5"),
+                    "min_value": gettext_lazy("The volume cannot be negative"),
+                    "max_decimal_places": gettext_lazy("Enter the volume to at most 2 decimal places"),
+                    "max_digits": gettext_lazy("The volume is too large"),
+                    "max_whole_digits": gettext_lazy("The volume is too large"),
+                },
+            )
+
+    def rows(self):
+        return [(cell, self[cell.field_name]) for cell in self.cells]
+
+    def changes(self) -> list[services.Change]:
+        """The cells whose volume differs from what is stored (an empty box counts as 0)."""
+        found = []
+        for cell in self.cells:
+            if cell.accepted:
+                continue
+            value = self.cleaned_data.get(cell.field_name)
+            volume = value if value is not None else Decimal(0)
+            if volume != cell.volume:
+                lot, coop, council, band = cell.key
+                found.append(services.Change(lot=lot, coop=coop, council=council, time_band=band,
+                                             volume=volume))
+        return found

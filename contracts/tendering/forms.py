@@ -12,23 +12,13 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
 from consortium.models import Council, ServiceType, TimeBand
+from consortium.web import DomainErrorFormMixin
 from contracts.models import Procedure
 from contracts.tendering.services import tenders as services
 
 BANDS = list(TimeBand)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class DomainErrorMixin:
-    """Show a service's DomainError beside the field it names (or above the form)."""
-
-    field_aliases: dict[str, str] = {}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        field = self.field_aliases.get(error.field or "", error.field)
-        self.add_error(field if field in self.fields else None, str(error.message))
 
 
 def _text_input(width: str = "") -> forms.TextInput:
@@ -100,7 +90,7 @@ def _moment(label, *, required: bool = True, help_text="") -> forms.DateTimeFiel
 # --- tender -------------------------------------------------------------------------------------
 
 
-class TenderForm(DomainErrorMixin, forms.Form):
+class TenderForm(DomainErrorFormMixin, forms.Form):
     council = forms.ModelChoiceField(
         label=_("Council"),
         queryset=Council.objects.none(),
@@ -153,7 +143,7 @@ class TenderForm(DomainErrorMixin, forms.Form):
 # --- lot ----------------------------------------------------------------------------------------
 
 
-class LotForm(DomainErrorMixin, forms.Form):
+class LotForm(DomainErrorFormMixin, forms.Form):
     field_aliases = {"weights": "__all__", "volumes": services.volume_field(TimeBand.WEEKDAY_DAY)}
 
     number = _whole(_("Lot number"), max_value=999)
@@ -313,7 +303,7 @@ QuestionFormSet = forms.formset_factory(
 # --- documents and clarifications ----------------------------------------------------------------
 
 
-class DocumentForm(DomainErrorMixin, forms.Form):
+class DocumentForm(DomainErrorFormMixin, forms.Form):
     title = forms.CharField(
         label=_("Document title"),
         max_length=200,
@@ -340,7 +330,7 @@ class DocumentForm(DomainErrorMixin, forms.Form):
         return file
 
 
-class ClarificationAskForm(DomainErrorMixin, forms.Form):
+class ClarificationAskForm(DomainErrorFormMixin, forms.Form):
     question = forms.CharField(
         label=_("Your question"),
         max_length=5000,
@@ -350,7 +340,7 @@ class ClarificationAskForm(DomainErrorMixin, forms.Form):
     )
 
 
-class ClarificationAnswerForm(DomainErrorMixin, forms.Form):
+class ClarificationAnswerForm(DomainErrorFormMixin, forms.Form):
     answer = forms.CharField(
         label=_("Answer"),
         max_length=10000,

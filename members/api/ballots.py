@@ -11,46 +11,17 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from consortium.api import NamedChoiceField, require
 from consortium.api_views import error_responses
-from consortium.models import Role
 
 from .. import governance
 from ..models import Ballot, BallotStatus, VoteChoice
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """A choice field documented as one named enum component (field names like "status" and
-    "choice" are shared by resources with other choices)."""
-
-    component = ""
-    enum_choices: list = []
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=self.enum_choices, **kwargs)
-
-
-class NamedChoiceFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        schema = build_choice_field(serializers.ChoiceField(choices=self.target.enum_choices))
-        schema.pop("x-spec-enum-id", None)
-        name = self.target.component
-        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
-        auto_schema.registry.register_on_missing(component)
-        if self.target.allow_null:
-            return {"allOf": [component.ref], "nullable": True}
-        return component.ref
 
 
 class BallotStatusField(NamedChoiceField):
@@ -166,8 +137,7 @@ class BallotViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="vote", filter_backends=[], pagination_class=None)
     def vote(self, request: Request, pk=None) -> Response:
         ballot = governance.ballot_get_for_user(request.user, pk)
-        if request.user.role != Role.BOARD_MEMBER:
-            raise PermissionDenied(_("Only board members vote."))
+        require(request.user.is_board_member, _("Only board members vote."))
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         governance.vote_cast(ballot=ballot, voter=request.user, choice=data.validated_data["choice"])
@@ -179,8 +149,7 @@ class BallotViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="decide", filter_backends=[], pagination_class=None)
     def decide(self, request: Request, pk=None) -> Response:
         ballot = governance.ballot_get_for_user(request.user, pk)
-        if request.user.role != Role.COORDINATOR:
-            raise PermissionDenied(_("Only the consortium's coordinators close a board vote."))
+        require(request.user.is_coordinator, _("Only the consortium's coordinators close a board vote."))
         governance.ballot_decide(ballot=ballot, by=request.user)
         ballot = governance.ballot_get_for_user(request.user, pk)
         return Response(BallotSerializer(ballot, context={"request": request}).data)

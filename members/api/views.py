@@ -13,15 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from consortium.api import require, validated
 from consortium.api_views import error_responses
-from consortium.models import Council, Role, ServiceType
+from consortium.models import Council, ServiceType
 
 from .. import selectors, services
 from ..filters import (
@@ -50,17 +51,6 @@ DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
 UPDATE_ERRORS = error_responses(400, 401, 403, 404)
 DELETE_ERRORS = error_responses(401, 403, 404)
-
-
-def _require(allowed: bool, message) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _valid(serializer_class, request: Request, **kwargs):
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- Member co-ops ---------------------------------------------------------------------------
@@ -117,8 +107,8 @@ class MemberViewSet(viewsets.GenericViewSet):
         request=s.MemberWriteSerializer, responses={201: s.MemberDetailSerializer, **CREATE_ERRORS},
     )
     def create(self, request: Request) -> Response:
-        _require(selectors.can_manage_register(request.user), NOT_COORDINATOR)
-        data = _valid(s.MemberWriteSerializer, request)
+        require(selectors.can_manage_register(request.user), NOT_COORDINATOR)
+        data = validated(s.MemberWriteSerializer, request.data, context={"request": request})
         coop = services.member_create(consortium=request.user.consortium, by=request.user, **data)
         return Response(
             s.MemberDetailSerializer(_member_detail(request.user, coop.pk)).data,
@@ -131,8 +121,8 @@ class MemberViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         coop = selectors.member_get_for_user(request.user, pk)
-        _require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
-        data = _valid(s.MemberWriteSerializer, request, partial=True)
+        require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
+        data = validated(s.MemberWriteSerializer, request.data, context={"request": request}, partial=True)
         services.member_update(coop=coop, by=request.user, **data)
         return Response(s.MemberDetailSerializer(_member_detail(request.user, coop.pk)).data)
 
@@ -144,8 +134,8 @@ class MemberViewSet(viewsets.GenericViewSet):
             pagination_class=None)
     def change_status(self, request: Request, pk=None) -> Response:
         coop = selectors.member_get_for_user(request.user, pk)
-        _require(selectors.can_manage_register(request.user), NOT_COORDINATOR)
-        data = _valid(s.StatusInputSerializer, request)
+        require(selectors.can_manage_register(request.user), NOT_COORDINATOR)
+        data = validated(s.StatusInputSerializer, request.data, context={"request": request})
         services.member_set_status(coop=coop, by=request.user, **data)
         return Response(s.MemberDetailSerializer(_member_detail(request.user, coop.pk)).data)
 
@@ -157,7 +147,7 @@ class MemberViewSet(viewsets.GenericViewSet):
             pagination_class=None)
     def indicators(self, request: Request) -> Response:
         user = request.user
-        _require(user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER),
+        require(user.is_coordinator or user.is_board_member or user.is_member_user,
                  _("Only the consortium's own users see its indicators."))
         return Response(s.ConsortiumIndicatorsSerializer(
             selectors.consortium_indicators(user.consortium)
@@ -197,10 +187,10 @@ class StakeholderClassViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.StakeholderClassCreateSerializer,
                    responses={201: s.StakeholderClassSerializer, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
-        _require(selectors.can_write_member_records(request.user), NO_WRITES)
-        data = _valid(s.StakeholderClassCreateSerializer, request)
+        require(selectors.can_write_member_records(request.user), NO_WRITES)
+        data = validated(s.StakeholderClassCreateSerializer, request.data, context={"request": request})
         coop = data["coop"]
-        _require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
+        require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
         if selectors.stakeholders_visible_to(request.user).filter(
             coop=coop, kind=data["kind"]
         ).exists():
@@ -212,8 +202,9 @@ class StakeholderClassViewSet(viewsets.GenericViewSet):
                    responses={200: s.StakeholderClassSerializer, **UPDATE_ERRORS})
     def partial_update(self, request: Request, pk=None) -> Response:
         obj = selectors.stakeholder_get_for_user(request.user, pk)
-        _require(selectors.can_edit_member(request.user, obj.coop), NOT_EDITOR)
-        data = _valid(s.StakeholderClassUpdateSerializer, request, partial=True)
+        require(selectors.can_edit_member(request.user, obj.coop), NOT_EDITOR)
+        data = validated(s.StakeholderClassUpdateSerializer, request.data, context={"request": request},
+                         partial=True)
         obj = services.stakeholder_class_save(
             coop=obj.coop, kind=obj.kind, by=request.user,
             member_count=data.get("member_count", obj.member_count),
@@ -223,7 +214,7 @@ class StakeholderClassViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request: Request, pk=None) -> Response:
         obj = selectors.stakeholder_get_for_user(request.user, pk)
-        _require(selectors.can_edit_member(request.user, obj.coop), NOT_EDITOR)
+        require(selectors.can_edit_member(request.user, obj.coop), NOT_EDITOR)
         services.stakeholder_class_delete(stakeholder=obj, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -262,10 +253,10 @@ class ComplianceDocumentViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ComplianceDocumentCreateSerializer,
                    responses={201: s.ComplianceDocumentSerializer, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
-        _require(selectors.can_write_member_records(request.user), NO_WRITES)
-        data = _valid(s.ComplianceDocumentCreateSerializer, request)
+        require(selectors.can_write_member_records(request.user), NO_WRITES)
+        data = validated(s.ComplianceDocumentCreateSerializer, request.data, context={"request": request})
         coop = data.pop("coop")
-        _require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
+        require(selectors.can_edit_member(request.user, coop), NOT_EDITOR)
         doc = services.document_create(coop=coop, by=request.user, **data)
         doc = selectors.document_get_for_user(request.user, doc.pk)
         return Response(s.ComplianceDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
@@ -274,8 +265,9 @@ class ComplianceDocumentViewSet(viewsets.GenericViewSet):
                    responses={200: s.ComplianceDocumentSerializer, **UPDATE_ERRORS})
     def partial_update(self, request: Request, pk=None) -> Response:
         doc = selectors.document_get_for_user(request.user, pk)
-        _require(selectors.can_edit_member(request.user, doc.coop), NOT_EDITOR)
-        data = _valid(s.ComplianceDocumentUpdateSerializer, request, partial=True)
+        require(selectors.can_edit_member(request.user, doc.coop), NOT_EDITOR)
+        data = validated(s.ComplianceDocumentUpdateSerializer, request.data, context={"request": request},
+                         partial=True)
         if "issued_on" in data or "expires_on" in data:
             issued = data.get("issued_on", doc.issued_on)
             expires = data.get("expires_on", doc.expires_on)
@@ -289,7 +281,7 @@ class ComplianceDocumentViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request: Request, pk=None) -> Response:
         doc = selectors.document_get_for_user(request.user, pk)
-        _require(selectors.can_edit_member(request.user, doc.coop), NOT_EDITOR)
+        require(selectors.can_edit_member(request.user, doc.coop), NOT_EDITOR)
         services.document_delete(document=doc, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -334,9 +326,9 @@ class CapacityDeclarationViewSet(viewsets.GenericViewSet):
         responses={201: s.CapacityDeclarationSerializer, **CREATE_ERRORS},
     )
     def create(self, request: Request) -> Response:
-        _require(selectors.can_write_member_records(request.user), NO_WRITES)
-        data = _valid(s.CapacityDeclarationInputSerializer, request)
-        _require(selectors.can_edit_member(request.user, data["coop"]), NOT_EDITOR)
+        require(selectors.can_write_member_records(request.user), NO_WRITES)
+        data = validated(s.CapacityDeclarationInputSerializer, request.data, context={"request": request})
+        require(selectors.can_edit_member(request.user, data["coop"]), NOT_EDITOR)
         declaration = services.capacity_declare(by=request.user, **data)
         declaration = selectors.capacity_get_for_user(request.user, declaration.pk)
         return Response(
@@ -392,7 +384,7 @@ class PooledCapacityView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         user = request.user
-        _require(selectors.can_see_pooled_capacity(user),
+        require(selectors.can_see_pooled_capacity(user),
                  _("Only coordinators and board members see pooled capacity."))
         filterset = PooledCapacityFilter(
             request.query_params, queryset=self.get_queryset(), request=request
@@ -401,7 +393,7 @@ class PooledCapacityView(GenericAPIView):
             raise ValidationError(filterset.errors)
         choice = filterset.form.cleaned_data
         by_member = bool(choice.get("by_member"))
-        _require(not by_member or user.role == Role.COORDINATOR,
+        require(not by_member or user.is_coordinator,
                  _("Only coordinators see capacity per member co-op."))
         rows = selectors.pooled_capacity_rows(
             user,
@@ -443,7 +435,7 @@ router.register("stakeholder-classes", StakeholderClassViewSet, basename="api-st
 router.register("compliance-documents", ComplianceDocumentViewSet, basename="api-compliance-document")
 router.register("capacity-declarations", CapacityDeclarationViewSet, basename="api-capacity-declaration")
 
-# Declared after the router's routes in members/api/urls.py; no pattern of the router matches it.
+# Declared after the router's routes in members/api_urls.py; no pattern of the router matches it.
 urlpatterns = [
     path("capacity/pooled/", PooledCapacityView.as_view(), name="api-capacity-pooled"),
 ]

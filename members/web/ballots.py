@@ -16,26 +16,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.web import add_domain_error, require
 from members import governance
-from members.models import VoteChoice
-
-
-class VoteForm(forms.Form):
-    choice = forms.ChoiceField(label=gettext_lazy("Your vote"), choices=VoteChoice.choices,
-                               widget=forms.RadioSelect,
-                               help_text=gettext_lazy("Votes are final: you cannot change yours once cast."))
+from members.forms import VoteForm
 
 
 def _next_url(request) -> str:
@@ -80,8 +71,7 @@ def ballot_detail(request, pk: int):
 def ballot_vote(request, pk: int):
     user = request.user
     ballot = governance.ballot_get_for_user(user, pk)
-    if user.role != Role.BOARD_MEMBER:
-        raise PermissionDenied
+    require(user.is_board_member)
     if request.method != "POST":
         return redirect(_back_to(request, ballot))
     form = VoteForm(request.POST)
@@ -89,7 +79,7 @@ def ballot_vote(request, pk: int):
         try:
             governance.vote_cast(ballot=ballot, voter=user, choice=form.cleaned_data["choice"])
         except DomainError as error:
-            form.add_error("choice" if error.field == "choice" else None, str(error.message))
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Your vote is recorded."))
             return redirect(_back_to(request, ballot))
@@ -101,8 +91,7 @@ def ballot_vote(request, pk: int):
 def ballot_decide(request, pk: int):
     user = request.user
     ballot = governance.ballot_get_for_user(user, pk)
-    if user.role != Role.COORDINATOR:
-        raise PermissionDenied
+    require(user.is_coordinator)
     if request.method == "POST":
         try:
             ballot = governance.ballot_decide(ballot=ballot, by=user)

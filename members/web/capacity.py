@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -21,47 +20,39 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
-from consortium.models import Council, Role, ServiceType, TimeBand
+from consortium.models import Council, ServiceType, TimeBand
+from consortium.web import add_domain_error, require
 from members import reports, selectors, services
-from members.models import MemberCoop, MembershipStatus
-from members.web.capacity_forms import (
+from members.forms import (
     DEFAULT_TIME_BAND,
     CapacityDeclareForm,
     CapacityFilterForm,
     CoopChoiceForm,
     PooledFilterForm,
 )
+from members.models import MemberCoop, MembershipStatus
 
 PAGE_SIZE = 50
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _is_coordinator(user) -> bool:
-    return user.role == Role.COORDINATOR
 
 
 @login_required
 def capacity_list(request):
     user = request.user
-    _require(selectors.can_see_member_detail(user))
+    require(selectors.can_see_member_detail(user))
     qs = selectors.capacity_visible_to(user).order_by(
         "coop__legal_name", "service_type__name_en", "council__name_en", "time_band", "pk"
     )
     filter_form = None
-    if _is_coordinator(user):
+    if user.is_coordinator:
         filter_form = CapacityFilterForm(request.GET, coops=selectors.members_visible_to(user))
         qs = filter_form.filter(qs)
-    coop = None if _is_coordinator(user) else selectors.members_visible_to(user).first()
+    coop = None if user.is_coordinator else selectors.members_visible_to(user).first()
     return render(request, "members/capacity/list.html", {
         **_paginate(request, qs),
         "filter_form": filter_form,
-        "is_coordinator": _is_coordinator(user),
+        "is_coordinator": user.is_coordinator,
         "coop": coop,
-        "can_declare": _is_coordinator(user) or (
+        "can_declare": user.is_coordinator or (
             coop is not None and coop.status != MembershipStatus.WITHDRAWN
         ),
     })
@@ -102,7 +93,7 @@ def _initial_from(declaration) -> dict:
 @login_required
 def capacity_declare(request):
     user = request.user
-    _require(selectors.can_see_member_detail(user))
+    require(selectors.can_see_member_detail(user))
     coops = _declarable_coops(user)
     initial: dict = {}
     source = None
@@ -111,7 +102,7 @@ def capacity_declare(request):
         initial = _initial_from(source)
 
     coop: MemberCoop | None = None
-    if _is_coordinator(user):
+    if user.is_coordinator:
         wanted = request.GET.get("coop") or (source.coop_id if source else None)
         if not wanted:
             chooser = CoopChoiceForm(coops=coops)
@@ -122,8 +113,7 @@ def capacity_declare(request):
         coop = _with_scope(coops).get(pk=chooser.cleaned_data["coop"].pk)
     else:
         coop = _with_scope(coops).first()
-        if coop is None:
-            raise PermissionDenied  # a member user not linked to a co-op that may declare
+        require(coop is not None)  # a member user not linked to a co-op that may declare
 
     data = request.POST if request.method == "POST" else None
     form = CapacityDeclareForm(data, coop=coop, initial=initial)
@@ -131,7 +121,7 @@ def capacity_declare(request):
         try:
             declaration = services.capacity_declare(coop=coop, by=user, **form.service_kwargs())
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            add_domain_error(form, error)
         else:
             previous = declaration.supersedes
             context = {
@@ -148,18 +138,18 @@ def capacity_declare(request):
             else:
                 message = _("Capacity declared for %(service)s in %(council)s (%(band)s).") % context
             messages.success(request, message)
-            if _is_coordinator(user):
+            if user.is_coordinator:
                 return redirect(f"{reverse('capacity-list')}?coop={coop.pk}")
             return redirect("capacity-list")
     return render(request, "members/capacity/declare.html", {
-        "form": form, "coop": coop, "is_coordinator": _is_coordinator(user), "source": source,
+        "form": form, "coop": coop, "is_coordinator": user.is_coordinator, "source": source,
     })
 
 
 @login_required
 def capacity_history(request, pk: int):
     user = request.user
-    _require(selectors.can_see_member_detail(user))
+    require(selectors.can_see_member_detail(user))
     declaration = selectors.capacity_get_for_user(user, pk)
     versions = list(selectors.capacity_history(declaration))
     return render(request, "members/capacity/history.html", {
@@ -180,7 +170,7 @@ def _pooled_form(request, *, with_council: bool = False) -> tuple[PooledFilterFo
 @login_required
 def pooled_capacity(request):
     user = request.user
-    _require(selectors.can_see_pooled_capacity(user))
+    require(selectors.can_see_pooled_capacity(user))
     form, filters = _pooled_form(request)
     table = reports.pooled_heat_table(
         user, time_band=filters["time_band"], service_type=filters["service_type"],
@@ -191,7 +181,7 @@ def pooled_capacity(request):
         "table": table,
         "time_band_label": TimeBand(filters["time_band"]).label,
         "filters": filters,
-        "can_see_members": _is_coordinator(user),
+        "can_see_members": user.is_coordinator,
         "chart": _chart(table.totals),
     })
 
@@ -224,7 +214,7 @@ def _chart(totals: list[reports.ServiceTotal]) -> dict:
 @login_required
 def pooled_capacity_members(request):
     user = request.user
-    _require(_is_coordinator(user))
+    require(user.is_coordinator)
     form, filters = _pooled_form(request, with_council=True)
     rows = reports.pooled_member_rows(user, **filters)
     return render(request, "members/capacity/pooled_members.html", {

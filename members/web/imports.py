@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -14,7 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.web import require
+from members.forms import ImportForm
 from members.importing import (
     INLINE_MAX_ROWS,
     TEMPLATE_FORMATS,
@@ -43,20 +42,8 @@ COLUMN_HELP = [
 ]
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Upload a file"),
-        help_text=_("A CSV file saved as UTF-8, or an Excel workbook (.xlsx), up to 25 MB."),
-        error_messages={
-            "required": _("Choose a CSV or XLSX file to import."),
-            "empty": _("The file is empty."),
-        },
-    )
-
-
 def _check_can_import(request) -> None:
-    if not can_import_capacity(request.user):
-        raise PermissionDenied
+    require(can_import_capacity(request.user))
 
 
 @login_required
@@ -94,7 +81,7 @@ def capacity_import_page(request):
             "form": form,
             "rejected": rejected,
             "columns": COLUMN_HELP,
-            "is_member_user": request.user.role == Role.MEMBER,
+            "is_member_user": request.user.is_member_user,
             "inline_max_rows": INLINE_MAX_ROWS,
         },
     )

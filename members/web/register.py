@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.web import require
 from members import selectors, services
 from members.filters import MemberFilter
 from members.forms import (
@@ -42,23 +41,18 @@ from members.models import MembershipStatus
 PAGE_SIZE = 25
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _coop_for_write(request, pk):
     """A co-op the user may change: role first (403), then the access helper (404)."""
-    _require(selectors.can_see_member_detail(request.user))
+    require(selectors.can_see_member_detail(request.user))
     return selectors.member_get_for_user(request.user, pk, for_write=True)
 
 
 def _coordinator_coop(request, pk):
     """A co-op for a coordinator-only page: 403 for other register roles on a co-op they may
     see, 404 where they may not see it."""
-    _require(selectors.can_see_register(request.user))
+    require(selectors.can_see_register(request.user))
     selectors.member_get_for_user(request.user, pk)
-    _require(selectors.can_manage_register(request.user))
+    require(selectors.can_manage_register(request.user))
     return selectors.member_get_for_user(request.user, pk, for_write=True)
 
 
@@ -73,7 +67,7 @@ def _detail_url(coop) -> str:
 def dashboard(request):
     user = request.user
     context: dict = {"role": user.role}
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+    if user.is_coordinator or user.is_board_member:
         counts = selectors.member_status_counts(user)
         context["status_counts"] = [
             (value, label, counts[value]) for value, label in MembershipStatus.choices
@@ -81,11 +75,11 @@ def dashboard(request):
         context["member_total"] = sum(counts.values())
         context["indicators"] = selectors.consortium_indicators(user.consortium)
         context["consortium"] = user.consortium
-        if user.role == Role.COORDINATOR:
+        if user.is_coordinator:
             context["expiry_counts"] = selectors.document_expiry_counts(
                 selectors.documents_visible_to(user)
             )
-    elif user.role == Role.MEMBER:
+    elif user.is_member_user:
         coop_id = selectors.user_coop_id(user)
         coop = selectors.members_with_indicators(user).filter(pk=coop_id).first() if coop_id else None
         context["coop"] = coop
@@ -98,7 +92,7 @@ def dashboard(request):
                     | selectors.documents_in_expiry_state(documents, selectors.ExpiryState.EXPIRING)
                 ).order_by("expires_on", "title", "pk")
             )
-    elif user.role == Role.COUNCIL_REVIEWER:
+    elif user.is_council_reviewer:
         context["council"] = user.council
     return render(request, "members/dashboard.html", context)
 
@@ -109,10 +103,10 @@ def dashboard(request):
 @login_required
 def member_list(request):
     user = request.user
-    _require(selectors.can_see_register(user))
-    if user.role == Role.MEMBER:
+    require(selectors.can_see_register(user))
+    if user.is_member_user:
         coop_id = selectors.user_coop_id(user)
-        _require(coop_id is not None)
+        require(coop_id is not None)
         return redirect("member-detail", pk=coop_id)
     qs = selectors.members_with_indicators(user).order_by("legal_name", "pk")
     member_filter = MemberFilter(request.GET or None, queryset=qs, request=request)
@@ -131,7 +125,7 @@ def member_list(request):
 @login_required
 def member_detail(request, pk):
     user = request.user
-    _require(selectors.can_see_register(user))
+    require(selectors.can_see_register(user))
     coop = selectors.member_get_for_user(user, pk)
     show_compliance = selectors.can_see_member_detail(user)
     documents = []
@@ -154,7 +148,7 @@ def member_detail(request, pk):
 @login_required
 def member_create(request):
     user = request.user
-    _require(selectors.can_manage_register(user))
+    require(selectors.can_manage_register(user))
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -304,7 +298,7 @@ def ciw_registration_create(request, pk):
 @login_required
 def document_list(request):
     user = request.user
-    _require(selectors.can_see_member_detail(user))
+    require(selectors.can_see_member_detail(user))
     qs = selectors.documents_visible_to(user).select_related("coop").order_by(
         "expires_on", "coop__legal_name", "title", "pk")
     is_coordinator = selectors.can_manage_register(user)
@@ -346,7 +340,7 @@ def document_create(request, pk):
 
 
 def _document_for_write(request, pk):
-    _require(selectors.can_see_member_detail(request.user))
+    require(selectors.can_see_member_detail(request.user))
     return selectors.document_get_for_user(request.user, pk, for_write=True)
 
 

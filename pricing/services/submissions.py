@@ -15,7 +15,7 @@ from consortium.errors import DomainError
 from consortium.models import Consortium, ServiceType, TimeBand, User
 from members.models import MemberCoop, MembershipStatus
 from pricing import cost_model as cm
-from pricing.api import CostInputsSerializer
+from pricing.cost_inputs import CostInputsSerializer
 from pricing.models import (
     LINE_FIELDS,
     CostFloor,

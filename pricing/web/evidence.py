@@ -22,75 +22,33 @@ import pandas as pd
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
 from consortium.models import Council, ServiceType
+from consortium.web import add_domain_error, require
+from pricing.forms import (
+    CouncilRateForm,
+    EvidenceFilterForm,
+    ReferencePriceForm,
+    default_service_type,
+    year_field,
+)
 from pricing.models import financial_year_label
 from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
 
-DEFAULT_SERVICE = "domiciliary-support"
 PAGE_SIZE = 50
 FILE_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- filters -------------------------------------------------------------------------------------
-
-
-class EvidenceFilterForm(forms.Form):
-    """The page's filters. Invalid values show their error and the default is used instead."""
-
-    service_type = forms.ModelChoiceField(label=gettext_lazy("Service type"),
-                                          queryset=ServiceType.objects.all(), required=False,
-                                          empty_label=None)
-    financial_year = forms.TypedChoiceField(label=gettext_lazy("Financial year"), coerce=int,
-                                            required=False)
-    region = forms.ChoiceField(label=gettext_lazy("Region (Regional Partnership Board)"), required=False)
-    council = forms.ModelChoiceField(
-        label=gettext_lazy("Council to compare with"), queryset=Council.objects.all(), required=False,
-        empty_label=gettext_lazy("No council"),
-    )
-
-    def __init__(self, data, *, years: list[int], service_types: list[ServiceType]):
-        super().__init__(data)
-        self.fields["service_type"].queryset = ServiceType.objects.order_by("name_en")
-        self.fields["service_type"].choices = [(s.pk, s.name) for s in service_types]
-        self.fields["financial_year"].choices = [(y, financial_year_label(y)) for y in years]
-        self.fields["region"].choices = [("", _("All Wales")), *selectors.region_choices()]
-        self.service_types = service_types
-
-    def filters(self) -> dict:
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        chosen = data.get("service_type")
-        # The listed instance (the form's own comes from another query), or the default.
-        service_type = next((s for s in self.service_types if chosen and s.pk == chosen.pk),
-                            default_service_type(self.service_types))
-        return {
-            "service_type": service_type,
-            "financial_year": data.get("financial_year") or selectors.current_financial_year(),
-            "region": data.get("region") or None,
-            "council": data.get("council"),
-        }
-
-
-def default_service_type(service_types: list[ServiceType]) -> ServiceType | None:
-    return next((s for s in service_types if s.code == DEFAULT_SERVICE),
-                service_types[0] if service_types else None)
 
 
 def _filters(request) -> tuple[EvidenceFilterForm, dict, list[ServiceType]]:
@@ -294,7 +252,7 @@ def _evidence_context(request) -> dict:
 
 @login_required
 def cost_evidence(request):
-    _require(selectors.can_see_evidence(request.user))
+    require(selectors.can_see_evidence(request.user))
     context = _evidence_context(request)
     context["plot"] = box_plot(context["all_evidence"])
     context["can_maintain"] = selectors.can_maintain_comparators(request.user)
@@ -322,7 +280,7 @@ def export_frame(context: dict) -> pd.DataFrame:
 
 @login_required
 def cost_evidence_export(request):
-    _require(selectors.can_see_evidence(request.user))
+    require(selectors.can_see_evidence(request.user))
     file_format = request.GET.get("file_format") or "csv"
     if file_format not in FILE_FORMATS:
         return HttpResponseBadRequest(_("Choose a file format: csv or xlsx."), content_type="text/plain")
@@ -378,76 +336,13 @@ def _xlsx(frame: pd.DataFrame, context: dict) -> bytes:
 # --- comparators -----------------------------------------------------------------------------------
 
 
-def _money_field(label) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, max_digits=9, decimal_places=2, min_value=Decimal("0.01"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
-                                      "class": "govuk-input--width-5"}),
-        error_messages={"required": gettext_lazy("Enter an amount in pounds, like 32.14"),
-                        "invalid": gettext_lazy("Enter an amount in pounds, like 32.14"),
-                        "min_value": gettext_lazy("Enter an amount of more than £0")},
-    )
-
-
-def _year_field() -> forms.IntegerField:
-    return forms.IntegerField(
-        label=gettext_lazy("Financial year"), min_value=2000, max_value=2100,
-        help_text=gettext_lazy("The year it starts in: 2026 for 2026-27."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
-        error_messages={"required": gettext_lazy("Enter the financial year, like 2026"),
-                        "invalid": gettext_lazy("Enter the financial year as a number, like 2026"),
-                        "min_value": gettext_lazy("Enter a financial year from 2000 to 2100"),
-                        "max_value": gettext_lazy("Enter a financial year from 2000 to 2100")},
-    )
-
-
-def _source_url_field() -> forms.URLField:
-    return forms.URLField(label=gettext_lazy("Link to the source (optional)"), max_length=500,
-                          required=False, assume_scheme="https",
-                          error_messages={"invalid": gettext_lazy("Enter a web address, like https://www.example.org/rates")})
-
-
-def _published_on_field() -> forms.DateField:
-    return forms.DateField(label=gettext_lazy("Date of the source (optional)"), required=False,
-                           help_text=gettext_lazy("For example, 2026-03-31."),
-                           error_messages={"invalid": gettext_lazy("Enter a date, like 2026-03-31")})
-
-
-class ReferencePriceForm(forms.Form):
-    financial_year = _year_field()
-    amount = _money_field(gettext_lazy("Minimum price per contact hour (£)"))
-    basis = forms.CharField(label=gettext_lazy("Basis"), max_length=200, required=False,
-                            help_text=gettext_lazy("For example: Real Living Wage, England."))
-    source = forms.CharField(label=gettext_lazy("Source"), max_length=300, required=False,
-                             help_text=gettext_lazy("Where the figure was published."))
-    source_url = _source_url_field()
-    published_on = _published_on_field()
-
-
-class CouncilRateForm(forms.Form):
-    council = forms.ModelChoiceField(label=gettext_lazy("Council"),
-                                     queryset=Council.objects.order_by("name_en"),
-                                     error_messages={"required": gettext_lazy("Select a council"),
-                                                     "invalid_choice": gettext_lazy("Select a council")})
-    service_type = forms.ModelChoiceField(
-        label=gettext_lazy("Service type"), queryset=ServiceType.objects.order_by("name_en"),
-        error_messages={"required": gettext_lazy("Select a service type"),
-                        "invalid_choice": gettext_lazy("Select a service type")},
-    )
-    financial_year = _year_field()
-    rate = _money_field(gettext_lazy("Rate per hour (£)"))
-    source = forms.CharField(label=gettext_lazy("Source"), max_length=300, required=False)
-    source_url = _source_url_field()
-    published_on = _published_on_field()
-
-
 def _save_form(request, form, save, success_message) -> bool:
     if not form.is_valid():
         return False
     try:
         save(**form.cleaned_data)
     except DomainError as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        add_domain_error(form, error)
         return False
     messages.success(request, success_message(form.cleaned_data))
     return True
@@ -456,11 +351,11 @@ def _save_form(request, form, save, success_message) -> bool:
 @login_required
 def reference_prices(request):
     user = request.user
-    _require(selectors.can_see_comparators(user))
+    require(selectors.can_see_comparators(user))
     can_maintain = selectors.can_maintain_comparators(user)
     form = None
     if request.method == "POST":
-        _require(can_maintain)
+        require(can_maintain)
         form = ReferencePriceForm(request.POST)
         if _save_form(
             request, form, lambda **data: services.reference_price_save(by=user, **data),
@@ -478,11 +373,11 @@ def reference_prices(request):
 @login_required
 def council_rates(request):
     user = request.user
-    _require(selectors.can_see_comparators(user))
+    require(selectors.can_see_comparators(user))
     can_maintain = selectors.can_maintain_comparators(user)
     form = None
     if request.method == "POST":
-        _require(can_maintain)
+        require(can_maintain)
         form = CouncilRateForm(request.POST)
         if _save_form(
             request, form, lambda **data: services.council_rate_save(by=user, **data),
@@ -507,7 +402,7 @@ def _source_initial(comparator) -> dict:
 def _reference_price_initial(query, consortium) -> dict:
     """Starting values from a "change" link (?financial_year=); anything else is ignored."""
     picked = forms.Form(query)
-    picked.fields["financial_year"] = _year_field()
+    picked.fields["financial_year"] = year_field()
     if not picked.is_valid():
         return {}
     year = picked.cleaned_data["financial_year"]

@@ -14,96 +14,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
-from consortium.models import Council, Role, ServiceType, TimeBand
+from consortium.models import TimeBand
+from consortium.web import add_domain_error, require
 from members import governance
+from pricing.forms import AcceptForm, BreakOffForm, NegotiationOpenForm, OfferForm
 from pricing.models import NegotiationRound, NegotiationStatus, Party, RoundStatus, financial_year_label
-from pricing.selectors import evidence as evidence_selectors
 from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services
 
 PAGE_SIZE = 50
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- forms -----------------------------------------------------------------------------------
-
-
-def _year_choices() -> list[tuple[int, str]]:
-    current = evidence_selectors.current_financial_year()
-    return [(year, financial_year_label(year)) for year in range(current - 1, current + 3)]
-
-
-class NegotiationOpenForm(forms.Form):
-    council = forms.ModelChoiceField(Council.objects.order_by("name_en"), label=gettext_lazy("Council"))
-    service_type = forms.ModelChoiceField(ServiceType.objects.order_by("name_en"),
-                                          label=gettext_lazy("Service type"))
-    financial_year = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Financial year"),
-                                            help_text=gettext_lazy("April to March."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["financial_year"].choices = _year_choices()
-        self.initial.setdefault("financial_year", evidence_selectors.current_financial_year())
-
-
-class OfferForm(forms.Form):
-    """A rate per time band and the rationale. ``bands``: the bands asked for; ``required``:
-    those that must be given (a counter-offer: every band of the offer it answers)."""
-
-    rationale = forms.CharField(
-        label=gettext_lazy("Rationale"), widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("Shared with the other side, with the offer."),
-        error_messages={"required": gettext_lazy(
-            "Explain the offer: the rationale is shared with the other side.")},
-    )
-
-    def __init__(self, *args, bands: list[str], required: set[str], initial_rates: dict | None = None,
-                 **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bands = bands
-        for band in bands:
-            self.fields[band] = forms.DecimalField(
-                label=_("%(band)s rate, pounds per hour") % {"band": TimeBand(band).label},
-                max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=band in required,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-5"}),
-                initial=(initial_rates or {}).get(band),
-            )
-        self.order_fields([*bands, "rationale"])
-
-    def rates(self) -> dict[str, Decimal]:
-        return {band: self.cleaned_data[band] for band in self.bands
-                if self.cleaned_data.get(band) is not None}
-
-
-class AcceptForm(forms.Form):
-    round = forms.IntegerField(widget=forms.HiddenInput, label=gettext_lazy("Offer"))
-
-
-class BreakOffForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Why is the negotiation broken off?"),
-                             max_length=services.REASON_MAX, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("Up to 100 characters. Both sides see it."))
-
-
-def _show(form: forms.Form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, str(error.message))
 
 
 # --- list and open ---------------------------------------------------------------------------
@@ -113,7 +45,7 @@ def _show(form: forms.Form, error: DomainError) -> None:
 def negotiation_list(request):
     user = request.user
     qs = selectors.negotiations_visible_to(user).order_by("-opened_at", "-pk")
-    if user.role in selectors.CONSORTIUM_INSIDERS:
+    if user.is_coordinator or user.is_board_member:
         qs = qs.annotate(awaiting_board=Exists(NegotiationRound.objects.filter(
             negotiation=OuterRef("pk"), status=RoundStatus.AWAITING_APPROVAL)))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -122,21 +54,21 @@ def negotiation_list(request):
     return render(request, "pricing/negotiations/list.html", {
         "page_obj": page,
         "can_open": selectors.can_open_negotiation(user),
-        "is_member": user.role == Role.MEMBER,
-        "is_reviewer": user.role == Role.COUNCIL_REVIEWER,
+        "is_member": user.is_member_user,
+        "is_reviewer": user.is_council_reviewer,
     })
 
 
 @login_required
 def negotiation_open(request):
     user = request.user
-    _require(selectors.can_open_negotiation(user))
+    require(selectors.can_open_negotiation(user))
     form = NegotiationOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             negotiation = services.negotiation_open(consortium=user.consortium, by=user, **form.cleaned_data)
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Negotiation opened. Next: propose the opening position."))
             return redirect("negotiation-detail", pk=negotiation.pk)
@@ -256,7 +188,7 @@ def negotiation_round_create(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
     party = selectors.party_of(user, negotiation)
-    _require(party is not None)
+    require(party is not None)
     rounds = list(selectors.rounds_visible_to(user, negotiation))
     actions = selectors.negotiation_actions(user, negotiation, rounds)
     current = next((r for r in reversed(rounds) if r.status == RoundStatus.OFFERED), None)
@@ -284,7 +216,7 @@ def negotiation_round_create(request, pk: int):
                                        rationale=form.cleaned_data["rationale"], by=user)
                 messages.success(request, _("Counter-offer made."))
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             return redirect("negotiation-detail", pk=negotiation.pk)
     return render(request, "pricing/negotiations/offer.html", {
@@ -298,7 +230,7 @@ def negotiation_round_create(request, pk: int):
 def negotiation_accept(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
-    _require(selectors.party_of(user, negotiation) is not None)
+    require(selectors.party_of(user, negotiation) is not None)
     if request.method != "POST":
         return redirect("negotiation-detail", pk=negotiation.pk)
     form = AcceptForm(request.POST)
@@ -327,7 +259,7 @@ def negotiation_accept(request, pk: int):
 def negotiation_break_off(request, pk: int):
     user = request.user
     negotiation = selectors.negotiation_get_for_user(user, pk)
-    _require(selectors.party_of(user, negotiation) is not None)
+    require(selectors.party_of(user, negotiation) is not None)
     form = BreakOffForm(request.POST or None)
     if negotiation.status != NegotiationStatus.OPEN:
         messages.info(request, _("This negotiation is already closed."))
@@ -337,7 +269,7 @@ def negotiation_break_off(request, pk: int):
             services.negotiation_break_off(negotiation=negotiation, by=user,
                                            reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _show(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Negotiation broken off."))
             return redirect("negotiation-detail", pk=negotiation.pk)

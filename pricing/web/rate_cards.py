@@ -16,10 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -27,203 +25,16 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from consortium.models import Consortium, Council, Role, ServiceType, TimeBand
-from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label
+from consortium.web import require
+from pricing.forms import BANDS, RateCardEditForm, RateCardForm, RatesOnDateForm, UpliftForm, UpliftRuleForm
+from pricing.models import RateCard, RateCardStatus, financial_year_label
 from pricing.selectors import rate_cards as selectors
 from pricing.services import rate_cards as services
 
 PAGE_SIZE = 50
-BANDS = list(TimeBand)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _money(label, *, required: bool = False, help_text="") -> forms.DecimalField:
-    """Pounds and pence typed as text (GOV.UK: no type=number), with a decimal keypad on phones."""
-    return forms.DecimalField(
-        label=label, required=required, max_digits=9, decimal_places=2, help_text=help_text,
-        min_value=Decimal("0.01"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
-                                      "class": "govuk-input--width-5"}),
-        error_messages={
-            "min_value": gettext_lazy("The rate must be more than 0"),
-            "invalid": gettext_lazy("Enter a rate in pounds and pence, like 21.50"),
-            "max_decimal_places": gettext_lazy("Enter a rate in pounds and pence, like 21.50"),
-            "max_digits": gettext_lazy("The rate is too large"),
-            "max_whole_digits": gettext_lazy("The rate is too large"),
-        },
-    )
-
-
-def _percent(label, help_text="") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=False, max_digits=6, decimal_places=2, help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
-                                      "class": "govuk-input--width-4"}),
-        error_messages={"invalid": gettext_lazy("Enter a percentage, like 5.5")},
-    )
-
-
-def _date(label, *, required: bool = True, help_text="") -> forms.DateField:
-    return forms.DateField(label=label, required=required, help_text=help_text,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           error_messages={"invalid": gettext_lazy("Enter a real date"),
-                                           "required": gettext_lazy("Enter a date")})
-
-
-class RatesFormMixin:
-    """One optional rate field per time band, named ``rate_<band>`` (the service's field names)."""
-
-    def add_rate_fields(self) -> None:
-        for band in BANDS:
-            self.fields[services.rate_field(band.value)] = _money(
-                gettext_lazy("%(band)s (£ per hour)") % {"band": band.label}
-            )
-
-    def rate_fields(self):
-        return [self[services.rate_field(band.value)] for band in BANDS]
-
-    def rates(self) -> dict[str, Decimal]:
-        return {band.value: self.cleaned_data[services.rate_field(band.value)] for band in BANDS
-                if self.cleaned_data.get(services.rate_field(band.value)) is not None}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        field = error.field
-        if field == "rates":
-            field = services.rate_field(TimeBand.WEEKDAY_DAY)
-        self.add_error(field if field in self.fields else None, str(error.message))
-
-
-class RateCardForm(RatesFormMixin, forms.Form):
-    council = forms.ModelChoiceField(label=gettext_lazy("Council"), queryset=Council.objects.none(),
-                                     empty_label=gettext_lazy("Choose a council"),
-                                     error_messages={"required": gettext_lazy("Choose a council")})
-    service_type = forms.ModelChoiceField(label=gettext_lazy("Service type"),
-                                          queryset=ServiceType.objects.none(),
-                                          empty_label=gettext_lazy("Choose a service type"),
-                                          error_messages={"required": gettext_lazy("Choose a service type")})
-    financial_year = forms.IntegerField(
-        label=gettext_lazy("Financial year"), min_value=2000, max_value=2100,
-        help_text=gettext_lazy("The year it starts in: 2026 for 2026-27."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
-        error_messages={"required": gettext_lazy("Enter the financial year, like 2026"),
-                        "invalid": gettext_lazy("Enter the financial year as a year, like 2026")},
-    )
-    effective_from = _date(gettext_lazy("Rates apply from"))
-    effective_to = _date(gettext_lazy("Rates apply until"), required=False,
-                         help_text=gettext_lazy("Leave empty: until a new card supersedes this one."))
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, max_length=5000,
-                            widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["council"].queryset = Council.objects.order_by("name_en")
-        self.fields["service_type"].queryset = ServiceType.objects.order_by("name_en")
-        self.add_rate_fields()
-
-    def scope_fields(self):
-        return [self["council"], self["service_type"], self["financial_year"], self["effective_from"],
-                self["effective_to"]]
-
-
-class RateCardEditForm(RatesFormMixin, forms.Form):
-    effective_from = _date(gettext_lazy("Rates apply from"))
-    effective_to = _date(gettext_lazy("Rates apply until"), required=False,
-                         help_text=gettext_lazy("Leave empty: until a new card supersedes this one."))
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, max_length=5000,
-                            widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_rate_fields()
-
-    def scope_fields(self):
-        return [self["effective_from"], self["effective_to"]]
-
-
-class UpliftRuleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name of the rule"), required=False, max_length=100,
-                           help_text=gettext_lazy("For example: Real Living Wage and CPI 2027"))
-    pay_share = _percent(gettext_lazy("Pay share of each rate (%)"),
-                         gettext_lazy("The part of the rate that pays care workers, say 70."))
-    pay_uplift = _percent(gettext_lazy("Uplift on the pay share (%)"),
-                          gettext_lazy("Say the rise of the Real Living Wage."))
-    other_uplift = _percent(gettext_lazy("Uplift on the rest (%)"), gettext_lazy("Say CPI inflation."))
-
-    def rule_fields(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in services.UPLIFT_FIELDS}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, str(error.message))
-
-
-class UpliftForm(UpliftRuleForm):
-    rule = forms.ModelChoiceField(label=gettext_lazy("Uplift rule"), queryset=UpliftRule.objects.none(),
-                                  required=False, empty_label=gettext_lazy("A new rule (enter it below)"))
-    effective_from = _date(gettext_lazy("The new rates apply from"), required=False,
-                           help_text=gettext_lazy("Leave empty: 1 April of the next financial year."))
-
-    field_order = ["rule", "name", "pay_share", "pay_uplift", "other_uplift", "effective_from"]
-
-    def __init__(self, *args, rules, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["rule"].queryset = rules
-        if not rules.exists():  # no rule to choose: the new rule's fields are needed
-            for name in services.UPLIFT_FIELDS:
-                self.fields[name].required = True
-                self.fields[name].error_messages["required"] = _("Enter this value for the new rule")
-
-    def new_rule_fields(self):
-        return [self[name] for name in services.UPLIFT_FIELDS]
-
-    def chosen_rule(self) -> UpliftRule | None:
-        """The rule chosen, or an unsaved one from the fields of a new rule (checked by the service)."""
-        if self.cleaned_data.get("rule"):
-            return self.cleaned_data["rule"]
-        missing = False
-        for name in services.UPLIFT_FIELDS:
-            if self.cleaned_data.get(name) in (None, ""):
-                self.add_error(name, _("Enter this, or choose a rule you already have"))
-                missing = True
-        if missing:
-            return None
-        try:
-            return UpliftRule(**services.uplift_rule_check(self.rule_fields()))
-        except DomainError as error:
-            self.add_domain_error(error)
-            return None
-
-
-class RatesOnDateForm(forms.Form):
-    consortium = forms.ModelChoiceField(label=gettext_lazy("Consortium"), queryset=Consortium.objects.none(),
-                                        empty_label=gettext_lazy("Choose a consortium"),
-                                        error_messages={"required": gettext_lazy("Choose a consortium")})
-    council = forms.ModelChoiceField(label=gettext_lazy("Council"), queryset=Council.objects.none(),
-                                     empty_label=gettext_lazy("Choose a council"),
-                                     error_messages={"required": gettext_lazy("Choose a council")})
-    service_type = forms.ModelChoiceField(label=gettext_lazy("Service type"),
-                                          queryset=ServiceType.objects.none(),
-                                          empty_label=gettext_lazy("Choose a service type"),
-                                          error_messages={"required": gettext_lazy("Choose a service type")})
-    date = _date(gettext_lazy("Date"))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if user.role == Role.COUNCIL_REVIEWER:
-            self.fields["consortium"].queryset = selectors.consortia_with_cards_for(user)
-        else:
-            del self.fields["consortium"]
-        self.fields["council"].queryset = selectors.councils_for(user)
-        self.fields["service_type"].queryset = ServiceType.objects.order_by("name_en")
-
-
 # --- Pages ------------------------------------------------------------------------------------
 
 
@@ -242,7 +53,7 @@ def _with_band_rates(cards):
 @login_required
 def rate_card_list(request):
     user = request.user
-    _require(selectors.can_see_rate_cards(user))
+    require(selectors.can_see_rate_cards(user))
     qs = selectors.rate_cards_visible_to(user).order_by(
         "council__name_en", "service_type__name_en", "-effective_from", "-pk")
     filters = selectors.RateCardFilter(request.GET or None, queryset=qs, request=request)
@@ -380,7 +191,7 @@ def _card_initial(card: RateCard) -> dict:
 @login_required
 def rate_card_create(request):
     user = request.user
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     initial: dict = {}
     source = None
     if request.GET.get("from"):
@@ -408,7 +219,7 @@ def rate_card_create(request):
 def rate_card_edit(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     initial = {**_card_initial(card), "effective_from": card.effective_from,
                "effective_to": card.effective_to, "notes": card.notes}
     form = RateCardEditForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -444,7 +255,7 @@ def rate_card_edit(request, pk: int):
 def rate_card_activate(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     try:
         services.rate_card_put_in_force(card=card, by=user)
     except DomainError as error:
@@ -465,7 +276,7 @@ def rate_card_activate(request, pk: int):
 def rate_card_uplift(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     rules = selectors.uplift_rules_visible_to(user)
     form = UpliftForm(request.POST if request.method == "POST" else None, rules=rules)
     current = selectors.rates_by_band(card)
@@ -505,7 +316,7 @@ def rate_card_uplift(request, pk: int):
 @login_required
 def uplift_rules(request):
     user = request.user
-    _require(selectors.can_manage_rate_cards(user))
+    require(selectors.can_manage_rate_cards(user))
     form = UpliftRuleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -523,7 +334,7 @@ def uplift_rules(request):
 @login_required
 def rates_on_date(request):
     user = request.user
-    _require(selectors.can_see_rate_cards(user))
+    require(selectors.can_see_rate_cards(user))
     asked = any(name in request.GET for name in ("council", "service_type", "date", "consortium"))
     form = RatesOnDateForm(request.GET if asked else None, user=user,
                            initial={"date": timezone.localdate().isoformat()})

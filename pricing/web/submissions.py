@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -23,18 +22,15 @@ from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError
 from consortium.models import TimeBand
+from consortium.web import add_domain_error, require
 from pricing import cost_model as cm
-from pricing.forms_submissions import SubmissionFilter, SubmissionForm, WindowForm, current_financial_year
+from pricing.filters import SubmissionFilter
+from pricing.forms import SubmissionForm, WindowForm, current_financial_year
 from pricing.models import SubmissionWindow, financial_year_label
 from pricing.selectors import submissions as selectors
 from pricing.services import submissions as services
 
 PAGE_SIZE = 50
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _paginate(request, items) -> dict:
@@ -75,7 +71,7 @@ def _windows(user) -> list[WindowRow]:
 @login_required
 def submission_list(request):
     user = request.user
-    _require(selectors.can_see_submissions(user))
+    require(selectors.can_see_submissions(user))
     coordinator = selectors.is_coordinator(user)
     qs = selectors.submissions_visible_to(user).order_by(
         "coop__legal_name", "service_type__name_en", "-financial_year", "-version", "pk"
@@ -106,12 +102,11 @@ def submission_list(request):
 @login_required
 def submission_create(request):
     user = request.user
-    _require(selectors.can_see_submissions(user))
+    require(selectors.can_see_submissions(user))
     coops = selectors.submission_coops_for(user)
     coordinator = selectors.is_coordinator(user)
     own_coop = None if coordinator else coops.first()
-    if not coordinator and own_coop is None:
-        raise PermissionDenied  # a member user whose co-op has withdrawn (or no co-op)
+    require(coordinator or own_coop is not None)  # not a member user whose co-op has withdrawn (or no co-op)
 
     initial: dict = {}
     source = None
@@ -142,7 +137,7 @@ def submission_create(request):
         except cm.CostInputError as error:
             form.add_cost_errors(error)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            add_domain_error(form, error)
         else:
             messages.success(request, _(
                 "Costs submitted for %(service)s, %(year)s: version %(version)s, £%(total)s per "
@@ -159,7 +154,7 @@ def submission_create(request):
 @login_required
 def submission_detail(request, pk: int):
     user = request.user
-    _require(selectors.can_see_submissions(user))
+    require(selectors.can_see_submissions(user))
     submission = selectors.submission_get_for_user(user, pk)
     lines = [
         {"code": code, "label": cm.LINE_LABELS[code], "amount": getattr(submission, code)}
@@ -207,7 +202,7 @@ def _inputs_rows(inputs: dict) -> list[tuple[str, str]]:
 @login_required
 def window_edit(request):
     user = request.user
-    _require(selectors.can_manage_windows(user))
+    require(selectors.can_manage_windows(user))
     windows = _windows(user)
     window = None
     year = request.GET.get("year")
@@ -220,7 +215,7 @@ def window_edit(request):
                 window = services.submission_window_set(consortium=user.consortium, by=user,
                                                         **form.cleaned_data)
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+                add_domain_error(form, error)
             else:
                 messages.success(request, _(
                     "Submission window for %(year)s saved: %(opens)s to %(closes)s."

@@ -4,7 +4,7 @@ The calculator is the public method and holds no one's data: every signed-in per
 visitors are sent to the login page (web) or refused with 401 (API).
 """
 
-from pricing.api import EXAMPLE_2014
+from pricing.api.calculator import EXAMPLE_2014
 from tests.policies import Policy, personas
 
 POLICIES = [

@@ -1,5 +1,5 @@
 """Policies of cost-of-care evidence and its comparators (pricing/web/evidence.py,
-pricing/apis/evidence.py).
+pricing/api/evidence.py).
 
 - evidence page, export and API: consortium users (coordinators: full statistics; board members
   and member users: suppressed); council reviewers are refused (403); another consortium's

@@ -1,5 +1,5 @@
 """Policies of the negotiation pages (pricing/web/negotiations.py) and API
-(pricing/apis/negotiations.py).
+(pricing/api/negotiations.py).
 
 The world's negotiation: consortium A with Cardiff for domiciliary support, its opening position
 approved by the board (the world's one board member voted for it), so an offer by the

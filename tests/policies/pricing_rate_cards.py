@@ -1,4 +1,4 @@
-"""Policies of rate cards (pricing/web/rate_cards.py, pricing/apis/rate_cards.py).
+"""Policies of rate cards (pricing/web/rate_cards.py, pricing/api/rate_cards.py).
 
 Rate cards are the consortium's agreed prices, not anyone's costs:
 - coordinators and board members see their consortium's cards, drafts too; member users see

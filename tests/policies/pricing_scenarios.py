@@ -1,4 +1,4 @@
-"""Policies of the pricing scenarios (pricing/web/scenarios.py, pricing/apis/scenarios.py).
+"""Policies of the pricing scenarios (pricing/web/scenarios.py, pricing/api/scenarios.py).
 
 Scenarios show individual members' costs, so only coordinators run them, on their own
 consortium: board members, member users and council reviewers are refused (403), visitors are

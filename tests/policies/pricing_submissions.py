@@ -1,4 +1,4 @@
-"""Policies of open-book cost submissions (pricing/web/submissions.py, pricing/apis/submissions.py).
+"""Policies of open-book cost submissions (pricing/web/submissions.py, pricing/api/submissions.py).
 
 Confidential: a co-op's submission is seen by its own users and its consortium's coordinators
 only. Board members and council reviewers are refused the pages (403) and see empty API lists;
@@ -45,7 +45,7 @@ def _open_window(world):
     savepoint, so it goes with the persona's request)."""
     from django.utils import timezone
 
-    from pricing.forms_submissions import current_financial_year
+    from pricing.forms import current_financial_year
     from pricing.models import SubmissionWindow
 
     now = timezone.now()
@@ -57,7 +57,7 @@ def _open_window(world):
 
 def _submission_form(world) -> dict:
     """A valid submission (a member user's own co-op offers home care); the window is open."""
-    from pricing.forms_submissions import current_financial_year
+    from pricing.forms import current_financial_year
     from tests.factories import service
 
     _open_window(world)

@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.api import validated
 from consortium.api_views import error_responses
 from consortium.models import TimeBand
 from contracts.bidding.selectors import allocation as selectors
@@ -167,13 +167,6 @@ class AdjustInputSerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True, allow_empty=False, max_length=10000)
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise ValidationError(serializer.errors)
-    return serializer.validated_data
-
-
 class BidAllocationView(APIView):
     """The allocation of one joint bid."""
 
@@ -198,7 +191,7 @@ class BidAllocationView(APIView):
     )
     def post(self, request: Request, id: int) -> Response:
         bid = selectors.allocation_bid_get_for_user(request.user, id, for_write=True)
-        data = _valid(RunInputSerializer, request.data)
+        data = validated(RunInputSerializer, request.data, flat=False)
         summary = services.allocation_request(bid=bid, strategy=data["strategy"], by=request.user)
         if isinstance(summary, AllocationJob):
             return Response(AllocationJobSerializer(summary).data, status=status.HTTP_202_ACCEPTED,
@@ -211,7 +204,7 @@ class BidAllocationView(APIView):
                    responses={200: MatrixSerializer, **error_responses(400, 401, 403, 404)})
     def patch(self, request: Request, id: int) -> Response:
         bid = selectors.allocation_bid_get_for_user(request.user, id, for_write=True)
-        data = _valid(AdjustInputSerializer, request.data)
+        data = validated(AdjustInputSerializer, request.data, flat=False)
         changes = [services.Change(**change) for change in data["changes"]]
         services.allocation_adjust(bid=bid, changes=changes, by=request.user)
         return Response(self._matrix(bid))

@@ -23,8 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from consortium.api import require, validated
 from consortium.api_views import error_responses
-from consortium.models import Role, TimeBand
+from consortium.models import TimeBand
 from contracts.bidding.filters import BidFilter
 from contracts.bidding.selectors import allocation as allocation_selectors
 from contracts.bidding.selectors import bids as selectors
@@ -49,30 +50,6 @@ CREATE_ERRORS = error_responses(400, 401, 403)
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 NOT_COORDINATOR = _("Only the consortium's coordinators can do this.")
 NOT_MEMBER = _("Only a user of the member co-op can answer for it.")
-
-
-def _flat(errors) -> dict:
-    """Messages by field, one level deep (the documented shape): an item of a list of ids as
-    "lots.0", a nested field as "outer.inner"."""
-    if not isinstance(errors, dict):
-        return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
-    flat: dict = {}
-    for name, messages in errors.items():
-        if isinstance(messages, dict):
-            for inner, inner_messages in _flat(messages).items():
-                flat[name if inner == "non_field_errors" else f"{name}.{inner}"] = inner_messages
-        elif isinstance(messages, list) and messages and not all(isinstance(m, str) for m in messages):
-            flat[name] = [str(m) for m in messages if m]
-        else:
-            flat[name] = messages
-    return flat
-
-
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    if not serializer.is_valid():
-        raise ValidationError(_flat(serializer.errors))
-    return serializer.validated_data
 
 
 def _path(name: str, description) -> OpenApiParameter:
@@ -349,8 +326,7 @@ class BidViewSet(viewsets.GenericViewSet):
 
     def _member_bid(self, pk) -> Bid:
         bid = self._bid(pk)
-        if self.request.user.role != Role.MEMBER:
-            raise PermissionDenied(NOT_MEMBER)
+        require(self.request.user.is_member_user, NOT_MEMBER)
         return bid
 
     def list(self, request: Request) -> Response:
@@ -363,9 +339,8 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(summary=_("Open the consortium's bid for a published tender (coordinators)"),
                    request=OpenSerializer, responses={201: WorkspaceSerializer, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
-        if not selectors.can_manage_bids(request.user):
-            raise PermissionDenied(NOT_COORDINATOR)
-        data = _valid(OpenSerializer, request.data)
+        require(selectors.can_manage_bids(request.user), NOT_COORDINATOR)
+        data = validated(OpenSerializer, request.data)
         tender = selectors.tenders_open_for_bids(request.user).filter(pk=data["tender"]).first() \
             or Tender.objects.filter(pk=data["tender"], status="published").first()
         if tender is None:
@@ -385,7 +360,7 @@ class BidViewSet(viewsets.GenericViewSet):
                    request=SettingsSerializer, responses={200: WorkspaceSerializer, **WRITE_ERRORS})
     def partial_update(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(SettingsSerializer, request.data)
+        data = validated(SettingsSerializer, request.data)
         services.bid_update_settings(bid=bid, by=request.user, **data)
         return Response(_workspace(request, self._bid(pk)))
 
@@ -394,7 +369,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="lots", filter_backends=[], pagination_class=None)
     def add_lot(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(LotInputSerializer, request.data)
+        data = validated(LotInputSerializer, request.data)
         lot = Lot.objects.filter(tender_id=bid.tender_id, pk=data["lot"]).first()
         if lot is None:
             raise ValidationError({"lot": [_("Choose a lot of this tender.")]})
@@ -416,7 +391,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="invitations", filter_backends=[], pagination_class=None)
     def invite(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(InviteSerializer, request.data)
+        data = validated(InviteSerializer, request.data)
         bid_lot = selectors.bid_lot_get(bid, data["bid_lot"])
         coops = None
         if "coops" in data:
@@ -435,7 +410,7 @@ class BidViewSet(viewsets.GenericViewSet):
         bid = self._member_bid(pk)
         mine = selectors.invitations_for_member(request.user).filter(bid_lot__bid=bid)
         invitation = get_object_or_404(mine, pk=invitation_id)
-        data = _valid(RespondSerializer, request.data)
+        data = validated(RespondSerializer, request.data)
         invitation = services.invitation_respond(invitation=invitation, by=request.user,
                                                  take_part=data["take_part"])
         (invitation,) = selectors.invitation_states([mine.get(pk=invitation.pk)])
@@ -458,7 +433,7 @@ class BidViewSet(viewsets.GenericViewSet):
     def decline(self, request: Request, pk=None) -> Response:
         bid = self._member_bid(pk)
         found = selectors.response_get_for_member(request.user, bid)
-        data = _valid(DeclineSerializer, request.data)
+        data = validated(DeclineSerializer, request.data)
         response = services.response_decline(response=found, by=request.user, reason=data["reason"])
         return Response(ResponseSerializer(response).data)
 
@@ -477,7 +452,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="prices", filter_backends=[], pagination_class=None)
     def set_price(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(PriceInputSerializer, request.data)
+        data = validated(PriceInputSerializer, request.data)
         services.bid_price_set(bid_lot=selectors.bid_lot_get(bid, data["bid_lot"]),
                                time_band=data["time_band"], rate=data["rate"], by=request.user)
         return Response(_workspace(request, self._bid(pk)))
@@ -487,7 +462,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="answers", filter_backends=[], pagination_class=None)
     def answer(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(AnswerInputSerializer, request.data)
+        data = validated(AnswerInputSerializer, request.data)
         bid_lot = selectors.bid_lot_get(bid, data["bid_lot"])
         question = QualityQuestion.objects.filter(lot_id=bid_lot.lot_id, pk=data["question"]).first()
         if question is None:
@@ -502,7 +477,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="social-value", filter_backends=[], pagination_class=None)
     def add_social_value(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk, for_write=True)
-        data = _valid(SocialValueInputSerializer, request.data)
+        data = validated(SocialValueInputSerializer, request.data)
         row = services.social_value_add(bid=bid, by=request.user, **data)
         return Response(SocialValueSerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -521,7 +496,7 @@ class BidViewSet(viewsets.GenericViewSet):
         if request.method == "DELETE":
             services.social_value_delete(commitment=commitment, by=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        data = _valid(SocialValueInputSerializer, request.data, partial=True)
+        data = validated(SocialValueInputSerializer, request.data, partial=True)
         row = services.social_value_update(commitment=commitment, by=request.user, **data)
         return Response(SocialValueSerializer(row).data)
 
@@ -565,8 +540,8 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path="snapshot", filter_backends=[], pagination_class=None)
     def snapshot(self, request: Request, pk=None) -> Response:
         bid = self._bid(pk)
-        if request.user.role not in (Role.COORDINATOR, Role.BOARD_MEMBER):
-            raise PermissionDenied(_("The submitted snapshot is for the coordinators and the board."))
+        require(request.user.is_coordinator or request.user.is_board_member,
+                _("The submitted snapshot is for the coordinators and the board."))
         submission = bid.submissions.order_by("-version").first()
         if submission is None:
             raise ValidationError({"non_field_errors": [_("The bid has not been submitted yet.")]})

@@ -18,80 +18,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
+from contracts.bidding.forms import STRATEGY_CHOICES, AdjustForm, RunForm
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
 from contracts.models import AllocationJob
-
-STRATEGY_CHOICES = [
-    (services.Strategy.LOWEST_COST.value, gettext_lazy("Lowest cost: members with the lowest floors first")),
-    (services.Strategy.FAIR_SHARE.value,
-     gettext_lazy("Fair share: work in proportion to each member's declared capacity")),
-    (services.Strategy.LOCAL_FIRST.value, gettext_lazy("Local first: members based in the area first")),
-]
-
-
-class RunForm(forms.Form):
-    strategy = forms.ChoiceField(
-        label=gettext_lazy("How to share the work"), choices=STRATEGY_CHOICES, widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose how to share the work"),
-                        "invalid_choice": gettext_lazy("Choose how to share the work")},
-    )
-
-
-class AdjustForm(forms.Form):
-    """One volume per editable cell, named like the service's cell fields."""
-
-    def __init__(self, *args, cells: list[selectors.EditableCell], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cells = cells
-        for cell in cells:
-            self.fields[cell.field_name] = forms.DecimalField(
-                label=_("%(member)s, lot %(lot)s, %(area)s, %(band)s")
-                % {"member": cell.coop, "lot": cell.column.lot.number, "area": cell.council,
-                   "band": cell.column.band_label},
-                required=False, min_value=Decimal(0), max_digits=9, decimal_places=2,
-                initial=cell.volume, disabled=cell.accepted,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
-                                              "class": "govuk-input govuk-input--width-4"}),
-                error_messages={
-                    "invalid": gettext_lazy("Enter a volume, like 12.5"),
-                    "min_value": gettext_lazy("The volume cannot be negative"),
-                    "max_decimal_places": gettext_lazy("Enter the volume to at most 2 decimal places"),
-                    "max_digits": gettext_lazy("The volume is too large"),
-                    "max_whole_digits": gettext_lazy("The volume is too large"),
-                },
-            )
-
-    def rows(self):
-        return [(cell, self[cell.field_name]) for cell in self.cells]
-
-    def changes(self) -> list[services.Change]:
-        """The cells whose volume differs from what is stored (an empty box counts as 0)."""
-        found = []
-        for cell in self.cells:
-            if cell.accepted:
-                continue
-            value = self.cleaned_data.get(cell.field_name)
-            volume = value if value is not None else Decimal(0)
-            if volume != cell.volume:
-                lot, coop, council, band = cell.key
-                found.append(services.Change(lot=lot, coop=coop, council=council, time_band=band,
-                                             volume=volume))
-        return found
-
-    def add_domain_error(self, error: DomainError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, str(error.message))
 
 
 @login_required
@@ -111,8 +50,7 @@ def bid_allocation(request, pk):
                     summary = services.allocation_request(bid=bid, strategy=run_form.cleaned_data["strategy"],
                                                           by=user)
                 except DomainError as error:
-                    run_form.add_error(error.field if error.field in run_form.fields else None,
-                                       str(error.message))
+                    run_form.add_domain_error(error)
                 else:
                     if isinstance(summary, AllocationJob):
                         messages.info(request, _("This allocation is large, so it is being worked out in the "

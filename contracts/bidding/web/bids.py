@@ -17,7 +17,6 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.web import require
 from contracts.bidding.filters import BidFilter
 from contracts.bidding.forms import (
     AddLotForm,
@@ -46,13 +45,8 @@ from contracts.models import BidStatus, Lot, LotStatus, QualityAnswer
 PAGE_SIZE = 50
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _is_member(user) -> bool:
-    return user.is_authenticated and user.role == Role.MEMBER
+    return user.is_authenticated and user.is_member_user
 
 
 # --- list and open ------------------------------------------------------------------------------
@@ -60,7 +54,7 @@ def _is_member(user) -> bool:
 @login_required
 def bid_list(request):
     user = request.user
-    _require(selectors.can_see_bids(user))
+    require(selectors.can_see_bids(user))
     qs = selectors.bids_visible_to(user).order_by("-opened_at", "-pk")
     filters = BidFilter(request.GET or None, queryset=qs, request=request)
     rows = filters.qs if not filters.is_bound or filters.is_valid() else qs.none()
@@ -74,7 +68,7 @@ def bid_list(request):
 @login_required
 def bid_open(request):
     user = request.user
-    _require(selectors.can_manage_bids(user))
+    require(selectors.can_manage_bids(user))
     tenders = selectors.tenders_open_for_bids(user)
     initial = {"tender": request.GET.get("tender")} if request.GET.get("tender", "").isdigit() else {}
     form = OpenBidForm(request.POST if request.method == "POST" else None, tenders=tenders, initial=initial)
@@ -314,7 +308,7 @@ def bid_withdraw(request, pk: int):
 def bid_snapshot(request, pk: int):
     user = request.user
     bid = selectors.bid_get_for_user(user, pk)
-    _require(user.role in (Role.COORDINATOR, Role.BOARD_MEMBER))
+    require(user.is_coordinator or user.is_board_member)
     submissions = selectors.submissions_of(bid)
     shown = submissions[0] if submissions else None
     return render(request, "contracts/bids/snapshot.html", {
@@ -329,7 +323,7 @@ def bid_snapshot(request, pk: int):
 @login_required
 def member_bid_work(request):
     user = request.user
-    _require(_is_member(user))
+    require(_is_member(user))
     invitations = selectors.invitation_states(list(selectors.invitations_for_member(user)))
     responses = list(selectors.responses_for_member(user))
     work = []
@@ -346,7 +340,7 @@ def member_bid_work(request):
 @login_required
 def invitation_respond(request, pk: int):
     user = request.user
-    _require(_is_member(user))
+    require(_is_member(user))
     invitation = selectors.invitation_get_for_member(user, pk)
     choice = request.POST.get("take_part")
     if choice not in ("yes", "no"):
@@ -367,7 +361,7 @@ def invitation_respond(request, pk: int):
 def response_accept(request, pk: int):
     user = request.user
     bid = selectors.bid_get_for_user(user, pk)
-    _require(_is_member(user))
+    require(_is_member(user))
     response = selectors.response_get_for_member(user, bid)
     try:
         services.response_accept(response=response, by=user)
@@ -382,7 +376,7 @@ def response_accept(request, pk: int):
 def response_decline(request, pk: int):
     user = request.user
     bid = selectors.bid_get_for_user(user, pk)
-    _require(_is_member(user))
+    require(_is_member(user))
     response = selectors.response_get_for_member(user, bid)
     form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

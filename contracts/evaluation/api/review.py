@@ -27,11 +27,12 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.api import require
 from consortium.api_views import error_responses
 from consortium.models import User
 from contracts.evaluation.selectors import review as selectors
@@ -429,8 +430,7 @@ class PanelView(APIView):
                    responses={200: TenderReviewSerializer, **WRITE_ERRORS})
     def post(self, request: Request, id: int) -> Response:
         tender = selectors.review_tender_get_for_user(request.user, id)
-        if not selectors.is_lead(request.user, tender):
-            raise PermissionDenied(NOT_LEAD)
+        require(selectors.is_lead(request.user, tender), NOT_LEAD)
         serializer = ReviewPanelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -450,8 +450,7 @@ class ExternalBidCreateView(APIView):
                    responses={201: ReviewExternalBidOutputSerializer, **WRITE_ERRORS})
     def post(self, request: Request, id: int) -> Response:
         tender = selectors.review_tender_get_for_user(request.user, id)
-        if not selectors.is_panel_member(request.user, tender):
-            raise PermissionDenied(NOT_PANEL)
+        require(selectors.is_panel_member(request.user, tender), NOT_PANEL)
         serializer = ReviewExternalBidInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -468,8 +467,7 @@ class ExternalBidView(APIView):
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request: Request, id: int) -> Response:
         external = selectors.review_external_bid_get_for_user(request.user, id)
-        if not selectors.is_panel_member(request.user, external.tender):
-            raise PermissionDenied(NOT_PANEL)
+        require(selectors.is_panel_member(request.user, external.tender), NOT_PANEL)
         services.external_bid_delete(external_bid=external, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

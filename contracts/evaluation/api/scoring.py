@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.api import validated
 from consortium.api_views import error_responses
 from contracts.evaluation.selectors import scoring as selectors
 from contracts.evaluation.services import scoring as services
@@ -221,35 +222,6 @@ class SocialValueScoreInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
-def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
-    """Messages by field, one level deep (the documented shape of a 400): an item of the list of
-    marks as "marks.1.mark"."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for name, inner in errors.items():
-            key = name if not prefix else (prefix if name == "non_field_errors" else f"{prefix}.{name}")
-            for k, v in _flat(inner, key).items():
-                flat.setdefault(k, []).extend(v)
-    elif isinstance(errors, list) and all(isinstance(e, str) for e in errors):
-        if errors:
-            flat[prefix or "non_field_errors"] = [str(e) for e in errors]
-    elif isinstance(errors, list):
-        for i, inner in enumerate(errors):
-            if inner:
-                for k, v in _flat(inner, f"{prefix}.{i}" if prefix else str(i)).items():
-                    flat.setdefault(k, []).extend(v)
-    else:
-        flat[prefix or "non_field_errors"] = [str(errors)]
-    return flat
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise ValidationError(_flat(serializer.errors))
-    return serializer.validated_data
-
-
 # --- views --------------------------------------------------------------------------------------
 
 def _marking_lot(request: Request, pk):
@@ -287,7 +259,7 @@ class LotMarksView(APIView):
                    responses={200: MarkSheetSerializer, **WRITE_ERRORS})
     def post(self, request: Request, id: int) -> Response:
         lot = _marking_lot(request, id)
-        data = _valid(MarksInputSerializer, request.data)
+        data = validated(MarksInputSerializer, request.data)
         marks = {(m["entry"], m["question"]): (m["mark"], m.get("comment", "")) for m in data["marks"]}
         services.mark_sheet_save(lot=lot, by=request.user, marks=marks)
         return Response(_sheet(request, lot))
@@ -316,7 +288,7 @@ class LotModerationView(APIView):
                    responses={200: ModerationSerializer, **WRITE_ERRORS})
     def post(self, request: Request, id: int) -> Response:
         lot = _moderation_lot(request, id)
-        data = _valid(ModerateInputSerializer, request.data)
+        data = validated(ModerateInputSerializer, request.data)
         entry = selectors.entry_of_lot(lot, data["entry"])
         if entry is None:
             raise ValidationError({"entry": [_("Choose a bid for this lot.")]})
@@ -334,7 +306,7 @@ class LotSocialValueView(APIView):
                    responses={200: ModerationSerializer, **WRITE_ERRORS})
     def post(self, request: Request, id: int) -> Response:
         lot = _moderation_lot(request, id)
-        data = _valid(SocialValueScoreInputSerializer, request.data)
+        data = validated(SocialValueScoreInputSerializer, request.data)
         entry = selectors.entry_of_lot(lot, data["entry"])
         if entry is None:
             raise ValidationError({"entry": [_("Choose a bid for this lot.")]})

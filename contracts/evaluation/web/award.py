@@ -12,52 +12,19 @@ Services refuse what the tender's state does not allow; the page then shows why.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from contracts.bidding.forms import DomainErrorForm
+from consortium.web import require
+from contracts.evaluation.forms import DecideForm, ReasonForm
 from contracts.evaluation.selectors import award as selectors
 from contracts.evaluation.services import award as services
-from contracts.models import AwardStatus, Entry, LotStatus, TenderStatus
-
-REASON_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"})
-
-
-class DecideForm(DomainErrorForm):
-    entry = forms.TypedChoiceField(
-        label=gettext_lazy("Award the lot to"), coerce=int, widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose the bid to award the lot to"),
-                        "invalid_choice": gettext_lazy("Choose a bid from the list")})
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for the decision"), required=False, max_length=2000, widget=REASON_WIDGET,
-        help_text=gettext_lazy("Needed when the bid chosen is not the highest-ranked."),
-        error_messages={"max_length": gettext_lazy("Keep the reason to 2,000 characters")},
-    )
-
-    def __init__(self, *args, rows: list[dict], entries: dict[str, Entry], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["entry"].choices = [
-            (entries[row["key"]].pk,
-             _("%(name)s: ranked %(rank)s, total %(total)s") % {"name": row["name"], "rank": row["rank"],
-                                                                 "total": row["total"]})
-            for row in rows if row["key"] in entries
-        ]
-
-
-class ReasonForm(DomainErrorForm):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=2000, widget=REASON_WIDGET,
-        error_messages={"required": gettext_lazy("Give the reason"),
-                        "max_length": gettext_lazy("Keep the reason to 2,000 characters")})
-
+from contracts.models import AwardStatus, LotStatus, TenderStatus
 
 # --- the award page -----------------------------------------------------------------------------
 
@@ -93,8 +60,7 @@ def lot_award(request, pk: int):
 
 def _lead_lot(request, pk: int):
     lot = selectors.award_lot_get_for_user(request.user, pk)
-    if not selectors.can_decide(request.user, lot):
-        raise PermissionDenied
+    require(selectors.can_decide(request.user, lot))
     return lot
 
 

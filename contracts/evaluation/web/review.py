@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
 from consortium.models import User
+from consortium.web import require
 from contracts.evaluation.selectors import review as selectors
 from contracts.evaluation.services import review as services
 
@@ -103,8 +103,7 @@ def _reviewer_of(tender, value) -> User | None:
 @login_required
 def review_panel(request, pk: int):
     tender = selectors.review_tender_get_for_user(request.user, pk)
-    if not selectors.is_lead(request.user, tender):
-        raise PermissionDenied
+    require(selectors.is_lead(request.user, tender))
     action = request.POST.get("action", "")
     reviewer = _reviewer_of(tender, request.POST.get("reviewer"))
     problem = None
@@ -165,8 +164,7 @@ def _posted_rates(tender, post) -> dict:
 @login_required
 def review_external_new(request, pk: int):
     tender = selectors.review_tender_get_for_user(request.user, pk)
-    if not selectors.is_panel_member(request.user, tender):
-        raise PermissionDenied
+    require(selectors.is_panel_member(request.user, tender))
     problems: list[tuple[str | None, str]] = []
     posted = None
     if request.method == "POST":
@@ -192,8 +190,7 @@ def review_external_new(request, pk: int):
 def review_external_delete(request, pk: int):
     external = selectors.review_external_bid_get_for_user(request.user, pk)
     tender = external.tender
-    if not selectors.is_panel_member(request.user, tender):
-        raise PermissionDenied
+    require(selectors.is_panel_member(request.user, tender))
     try:
         services.external_bid_delete(external_bid=external, by=request.user)
     except DomainError as error:

@@ -14,8 +14,6 @@ Both are JSON downloads (``Content-Disposition: attachment``). Who sees which bi
 
 from __future__ import annotations
 
-import django_filters
-from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.urls import path
@@ -29,11 +27,10 @@ from rest_framework.request import Request
 from consortium.api_views import error_responses
 from contracts.models import Tender
 from contracts.publication import ocds
+from contracts.publication.filters import OcdsFilter
 from contracts.publication.selectors import ocds as selectors
 
 PAGE_SIZE = 100
-MAX_ID = 2**31 - 1
-
 PACKAGE = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description=_(
@@ -45,19 +42,6 @@ NOTHING = OpenApiResponse(
     description=_("No content: there is no tender you may export (that matches the filter), and an OCDS 1.1 "
                   "package cannot be empty."),
 )
-
-
-class IdFilter(django_filters.Filter):
-    field_class = forms.IntegerField
-
-
-class OcdsFilter(django_filters.FilterSet):
-    tender = IdFilter(field_name="pk", min_value=1, max_value=MAX_ID,
-                      help_text=_("Only this tender (its id)."))
-
-    class Meta:
-        model = Tender
-        fields = ["tender"]
 
 
 def _base_url(request: Request) -> str:

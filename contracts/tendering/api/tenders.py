@@ -18,14 +18,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from consortium.api import require, validated
 from consortium.api_views import ErrorDetailSerializer, error_responses
-from consortium.models import Council, Role, ServiceType, TimeBand
+from consortium.models import Council, ServiceType, TimeBand
 from contracts.models import (
     Clarification,
     Lot,
@@ -44,29 +44,6 @@ DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 MONEY = {"max_digits": 9, "decimal_places": 2}
-
-
-def _flat(errors) -> dict:
-    """Messages by field, one level deep ("volumes.weekday_day", "questions")."""
-    if not isinstance(errors, dict):
-        return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
-    flat: dict = {}
-    for name, messages in errors.items():
-        if isinstance(messages, dict):
-            for inner, inner_messages in _flat(messages).items():
-                flat[name if inner == "non_field_errors" else f"{name}.{inner}"] = inner_messages
-        elif isinstance(messages, list) and messages and isinstance(messages[0], dict):
-            flat[name] = [str(m) for item in messages for ms in item.values() for m in ms]
-        else:
-            flat[name] = messages
-    return flat
-
-
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    if not serializer.is_valid():
-        raise ValidationError(_flat(serializer.errors))
-    return serializer.validated_data
 
 
 # --- serializers --------------------------------------------------------------------------------
@@ -356,9 +333,9 @@ class TenderViewSet(viewsets.GenericViewSet):
         responses={201: TenderSerializer, **CREATE_ERRORS},
     )
     def create(self, request: Request) -> Response:
-        if not selectors.can_record_tenders(request.user):
-            raise PermissionDenied(_("Only council reviewers and coordinators record tenders."))
-        data = dict(_valid(TenderCreateSerializer, request.data))
+        require(selectors.can_record_tenders(request.user),
+                _("Only council reviewers and coordinators record tenders."))
+        data = dict(validated(TenderCreateSerializer, request.data, by_item=False))
         council = data.pop("council")
         tender = services.tender_create(council=council, by=request.user, **data)
         return Response(self._data(tender.pk), status=status.HTTP_201_CREATED)
@@ -370,7 +347,7 @@ class TenderViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         tender = self._tender(pk, for_write=True)
-        data = _valid(TenderWriteSerializer, request.data, partial=True)
+        data = validated(TenderWriteSerializer, request.data, partial=True, by_item=False)
         services.tender_update(tender=tender, by=request.user, **data)
         return Response(self._data(tender.pk))
 
@@ -418,7 +395,7 @@ class TenderViewSet(viewsets.GenericViewSet):
     @lots.mapping.post
     def add_lot(self, request: Request, pk=None) -> Response:
         tender = self._tender(pk, for_write=True)
-        data = _valid(LotWriteSerializer, request.data)
+        data = validated(LotWriteSerializer, request.data, by_item=False)
         lot = services.lot_create(tender=tender, by=request.user, **_lot_fields(data))
         return Response(
             LotSerializer(selectors.lots_of(tender).get(pk=lot.pk)).data, status=status.HTTP_201_CREATED
@@ -450,7 +427,7 @@ class TenderViewSet(viewsets.GenericViewSet):
     @documents.mapping.post
     def upload_document(self, request: Request, pk=None) -> Response:
         tender = self._tender(pk, for_write=True)
-        data = _valid(DocumentUploadSerializer, request.data)
+        data = validated(DocumentUploadSerializer, request.data, by_item=False)
         document = services.tender_document_upload(
             tender=tender, by=request.user, title=data["title"], file=data["file"]
         )
@@ -482,9 +459,9 @@ class TenderViewSet(viewsets.GenericViewSet):
     @clarifications.mapping.post
     def ask(self, request: Request, pk=None) -> Response:
         tender = self._tender(pk)
-        if request.user.role != Role.COORDINATOR:
-            raise PermissionDenied(_("Only a consortium's coordinators ask clarification questions."))
-        data = _valid(AskSerializer, request.data)
+        require(request.user.is_coordinator,
+                _("Only a consortium's coordinators ask clarification questions."))
+        data = validated(AskSerializer, request.data, by_item=False)
         clarification = services.clarification_ask(tender=tender, by=request.user, question=data["question"])
         clarification.tender = tender
         return Response(_clarification_data(request.user, clarification), status=status.HTTP_201_CREATED)
@@ -510,7 +487,7 @@ class LotViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         lot = selectors.lot_get_for_user(request.user, pk, for_write=True)
-        data = _valid(LotWriteSerializer, request.data, partial=True)
+        data = validated(LotWriteSerializer, request.data, partial=True, by_item=False)
         services.lot_update(lot=lot, by=request.user, **_lot_fields(data))
         return Response(LotSerializer(selectors.lot_get_for_user(request.user, pk)).data)
 
@@ -585,7 +562,7 @@ class ClarificationViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], pagination_class=None)
     def answer(self, request: Request, pk=None) -> Response:
         clarification = selectors.clarification_get_for_user(request.user, pk, to_answer=True)
-        data = _valid(AnswerSerializer, request.data)
+        data = validated(AnswerSerializer, request.data, by_item=False)
         clarification = services.clarification_answer(
             clarification=clarification, by=request.user, answer=data["answer"]
         )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
-from consortium.models import Role, TimeBand
+from consortium.models import TimeBand
+from consortium.web import require
 from contracts.models import TenderStatus
 from contracts.tendering.filters import TenderFilter
 from contracts.tendering.forms import (
@@ -42,18 +42,13 @@ PAGE_SIZE = 25
 BANDS = list(TimeBand)
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- list and detail ----------------------------------------------------------------------------
 
 
 @login_required
 def tender_list(request):
     user = request.user
-    _require(selectors.can_see_tenders(user))
+    require(selectors.can_see_tenders(user))
     qs = selectors.tenders_visible_to(user).order_by("-submission_deadline", "-pk")
     filters = TenderFilter(request.GET or None, queryset=qs, request=request)
     rows = filters.qs if not filters.is_bound or filters.is_valid() else qs.none()
@@ -110,9 +105,9 @@ def tender_detail(request, pk: int, *, errors: list[str] | None = None):
 @login_required
 def tender_create(request):
     user = request.user
-    _require(selectors.can_record_tenders(user))
+    require(selectors.can_record_tenders(user))
     councils = selectors.councils_for_recording(user)
-    initial = {"council": user.council_id} if user.role == Role.COUNCIL_REVIEWER else {}
+    initial = {"council": user.council_id} if user.is_council_reviewer else {}
     form = TenderForm(request.POST if request.method == "POST" else None, councils=councils, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -359,7 +354,7 @@ def document_download(request, pk: int):
 def clarification_ask(request, pk: int):
     user = request.user
     tender = selectors.tender_get_for_user(user, pk)
-    _require(user.role == Role.COORDINATOR and user.consortium_id is not None)
+    require(user.is_coordinator and user.consortium_id is not None)
     form = ClarificationAskForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

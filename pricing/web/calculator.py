@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import path
 
 from consortium.models import TimeBand
 from pricing import cost_model as cm
@@ -99,3 +100,8 @@ def calculator(request):
         "chart": chart(breakdown),
         "time_band_label": TimeBand(form.cleaned_data["time_band"]).label if breakdown else "",
     })
+
+
+urlpatterns = [
+    path("pricing/calculator/", calculator, name="pricing-calculator"),
+]

@@ -19,18 +19,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from consortium.api import JSONParser
+from consortium.api import JSONParser, require
 from consortium.api_views import error_responses
-from consortium.models import Role, ServiceType
+from consortium.models import ServiceType
 from members.models import MemberCoop
 from pricing import cost_model as cm
-from pricing.api import CostInputsSerializer
-from pricing.forms_submissions import FloorFilter, SubmissionFilter, WindowFilter
+from pricing.cost_inputs import CostInputsSerializer
+from pricing.filters import FloorFilter, SubmissionFilter, WindowFilter
 from pricing.models import MONEY, CostSubmission, SubmissionWindow, financial_year_label
 from pricing.selectors import submissions as selectors
 from pricing.services import submissions as services
@@ -66,11 +65,6 @@ UPDATE_ERRORS = error_responses(400, 401, 403, 404)
 WINDOW_STATES = ("not_open_yet", "open", "closed")
 NOT_SUBMITTER = _("Only the consortium's coordinators and member co-ops' own users submit costs.")
 NOT_COORDINATOR = _("Only the consortium's coordinators set submission windows.")
-
-
-def _require(allowed: bool, message) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -159,7 +153,7 @@ class CostSubmissionCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         user = self.context["request"].user
         if attrs.get("coop") is None:
-            if user.role == Role.COORDINATOR:
+            if user.is_coordinator:
                 raise serializers.ValidationError({"coop": [_("Give the co-op these costs are for.")]})
             attrs["coop"] = self.fields["coop"].queryset.first()
             if attrs["coop"] is None:
@@ -254,7 +248,7 @@ class SubmissionViewSet(viewsets.GenericViewSet):
         responses={201: CostSubmissionSerializer, **SUBMIT_ERRORS},
     )
     def create(self, request: Request) -> Response:
-        _require(selectors.can_see_submissions(request.user), NOT_SUBMITTER)
+        require(selectors.can_see_submissions(request.user), NOT_SUBMITTER)
         serializer = CostSubmissionCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -328,7 +322,7 @@ class WindowViewSet(viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         user = request.user
-        _require(selectors.can_manage_windows(user), NOT_COORDINATOR)
+        require(selectors.can_manage_windows(user), NOT_COORDINATOR)
         serializer = SubmissionWindowInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         existed = selectors.window_for(user.consortium_id, serializer.validated_data["financial_year"])
@@ -345,7 +339,7 @@ class WindowViewSet(viewsets.GenericViewSet):
     def partial_update(self, request: Request, pk=None) -> Response:
         user = request.user
         window = selectors.window_get_for_user(user, pk)
-        _require(selectors.can_manage_windows(user), NOT_COORDINATOR)
+        require(selectors.can_manage_windows(user), NOT_COORDINATOR)
         serializer = SubmissionWindowUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -18,8 +18,6 @@ from decimal import Decimal
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -27,12 +25,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consortium.api import JSONParser
+from consortium.api import JSONParser, NamedChoiceField, require, validated
 from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType, TimeBand
 from members import governance
 from members.models import BallotStatus
-from pricing.api import FIELD_ERRORS
+from pricing.api.calculator import FIELD_ERRORS
 from pricing.models import Negotiation, NegotiationStatus, Party, RoundStatus, financial_year_label
 from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services
@@ -43,27 +41,6 @@ NOT_COORDINATOR = _("Only the consortium's coordinators can do this.")
 
 
 # --- named enums (field names like "status" are shared with other resources) ------------------
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    component = ""
-    enum_choices: list = []
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=self.enum_choices, **kwargs)
-
-
-class NamedChoiceFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        schema = build_choice_field(serializers.ChoiceField(choices=self.target.enum_choices))
-        schema.pop("x-spec-enum-id", None)
-        name = self.target.component
-        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 class NegotiationStatusField(NamedChoiceField):
@@ -197,8 +174,11 @@ class OfferInputSerializer(serializers.Serializer):
     rates = RatesInputSerializer()
     rationale = serializers.CharField(max_length=5000)
 
-    def rates_dict(self) -> dict[str, Decimal]:
-        return {band: value for band, value in self.validated_data["rates"].items() if value is not None}
+
+
+def _offered_rates(data: dict) -> dict[str, Decimal]:
+    """An offer's rates (OfferInputSerializer's validated data), without the bands left empty."""
+    return {band: value for band, value in data["rates"].items() if value is not None}
 
 
 class NegotiationCreateSerializer(serializers.Serializer):
@@ -255,12 +235,6 @@ def _party(request: Request, negotiation: Negotiation) -> str:
     return party
 
 
-def _valid(serializer_class, request: Request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("Negotiations the user may see"), tags=["pricing"],
                        responses={200: NegotiationSerializer(many=True), **LIST_ERRORS}),
@@ -287,9 +261,8 @@ class NegotiationViewSet(viewsets.GenericViewSet):
                    responses={201: NegotiationDetailSerializer,
                               **{k: v for k, v in WRITE_ERRORS.items() if k != 404}})
     def create(self, request: Request) -> Response:
-        if not selectors.can_open_negotiation(request.user):
-            raise PermissionDenied(NOT_COORDINATOR)
-        data = _valid(NegotiationCreateSerializer, request).validated_data
+        require(selectors.can_open_negotiation(request.user), NOT_COORDINATOR)
+        data = validated(NegotiationCreateSerializer, request.data, flat=False)
         negotiation = services.negotiation_open(consortium=request.user.consortium, by=request.user, **data)
         return Response(_detail(request, negotiation.pk), status=status.HTTP_201_CREATED)
 
@@ -299,11 +272,10 @@ class NegotiationViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="propose")
     def propose(self, request: Request, pk=None) -> Response:
         negotiation = selectors.negotiation_get_for_user(request.user, pk)
-        if _party(request, negotiation) != Party.CONSORTIUM:
-            raise PermissionDenied(NOT_COORDINATOR)
-        data = _valid(OfferInputSerializer, request)
-        services.opening_position_propose(negotiation=negotiation, rates=data.rates_dict(),
-                                          rationale=data.validated_data["rationale"], by=request.user)
+        require(_party(request, negotiation) == Party.CONSORTIUM, NOT_COORDINATOR)
+        data = validated(OfferInputSerializer, request.data, flat=False)
+        services.opening_position_propose(negotiation=negotiation, rates=_offered_rates(data),
+                                          rationale=data["rationale"], by=request.user)
         return Response(_detail(request, negotiation.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Counter the other side's offer (the council's reviewers for the council, "
@@ -313,9 +285,9 @@ class NegotiationViewSet(viewsets.GenericViewSet):
     def counter(self, request: Request, pk=None) -> Response:
         negotiation = selectors.negotiation_get_for_user(request.user, pk)
         party = _party(request, negotiation)
-        data = _valid(OfferInputSerializer, request)
-        services.counter_offer(negotiation=negotiation, party=party, rates=data.rates_dict(),
-                               rationale=data.validated_data["rationale"], by=request.user)
+        data = validated(OfferInputSerializer, request.data, flat=False)
+        services.counter_offer(negotiation=negotiation, party=party, rates=_offered_rates(data),
+                               rationale=data["rationale"], by=request.user)
         return Response(_detail(request, negotiation.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Accept the other side's latest offer: agreed, and its rates become a rate "
@@ -326,7 +298,7 @@ class NegotiationViewSet(viewsets.GenericViewSet):
     def accept(self, request: Request, pk=None) -> Response:
         negotiation = selectors.negotiation_get_for_user(request.user, pk)
         _party(request, negotiation)
-        data = _valid(AcceptInputSerializer, request).validated_data
+        data = validated(AcceptInputSerializer, request.data, flat=False)
         try:
             round_ = selectors.round_get_for_user(request.user, negotiation, data["round"])
         except Http404:  # an offer the user cannot see is no offer to accept
@@ -341,7 +313,7 @@ class NegotiationViewSet(viewsets.GenericViewSet):
     def break_off(self, request: Request, pk=None) -> Response:
         negotiation = selectors.negotiation_get_for_user(request.user, pk)
         _party(request, negotiation)
-        data = _valid(BreakOffInputSerializer, request).validated_data
+        data = validated(BreakOffInputSerializer, request.data, flat=False)
         services.negotiation_break_off(negotiation=negotiation, by=request.user, reason=data["reason"])
         return Response(_detail(request, negotiation.pk))
 

@@ -1,7 +1,8 @@
-"""Template helpers for GOV.UK Frontend markup: form widgets, error anchors, pagination, tags.
+"""Template helpers for GOV.UK Frontend markup: form widgets, error anchors, pagination.
 
 Used by consortium/templates/partials/ (field.html, error_summary.html, pagination.html), which
-every app's forms reuse, so the filters work with any Django form, not only this app's.
+every app's forms reuse, so the filters work with any Django form. An app's own tags (a
+compliance document's expiry, say) live in that app's templatetags, not here.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from django import template
 from django.core.paginator import Page
 from django.forms import BoundField
-
-from members.selectors import document_expiry_state
 
 register = template.Library()
 
@@ -76,8 +75,3 @@ def govuk_page_range(page: Page, on_each_side: int = 1, on_ends: int = 1):
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=on_each_side,
                                                      on_ends=on_ends))
 
-
-@register.filter
-def expiry_state(document) -> str:
-    """"expired", "expiring", "valid" or "no_expiry" for a compliance document, as of today."""
-    return document_expiry_state(document)

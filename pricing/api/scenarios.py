@@ -13,11 +13,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consortium.api import JSONParser
+from consortium.api import JSONParser, require
 from consortium.api_views import error_responses
 from consortium.models import ServiceType, TimeBand
 from pricing import cost_model as cm
@@ -125,8 +124,8 @@ class ScenarioView(APIView):
         examples=[OpenApiExample("A new Real Living Wage and employer NI", value=EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        if not sc.can_run_scenarios(request.user):
-            raise PermissionDenied(_("Only the consortium's coordinators can run pricing scenarios."))
+        require(sc.can_run_scenarios(request.user),
+                _("Only the consortium's coordinators can run pricing scenarios."))
         serializer = ScenarioInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # ScenarioInputError and NoSubmissions are DomainErrors: 400s, mapped once.

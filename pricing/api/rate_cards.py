@@ -17,13 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from consortium.api import require, validated
 from consortium.api_views import error_responses
-from consortium.models import Council, Role, ServiceType, TimeBand
+from consortium.models import Council, ServiceType, TimeBand
 from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label
 from pricing.selectors import rate_cards as selectors
 from pricing.services import rate_cards as services
@@ -36,32 +37,6 @@ LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
-
-
-def _require(allowed: bool, message=NOT_COORDINATOR) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _flat(errors) -> dict:
-    """Messages by field, one level deep: a band's rate as "rates.<band>" (the documented shape)."""
-    if not isinstance(errors, dict):
-        return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
-    flat: dict = {}
-    for name, messages in errors.items():
-        if isinstance(messages, dict):
-            for inner, inner_messages in _flat(messages).items():
-                flat[name if inner == "non_field_errors" else f"{name}.{inner}"] = inner_messages
-        else:
-            flat[name] = messages
-    return flat
-
-
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    if not serializer.is_valid():
-        raise ValidationError(_flat(serializer.errors))
-    return serializer.validated_data
 
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -257,8 +232,8 @@ class RateCardViewSet(viewsets.GenericViewSet):
     @extend_schema(summary=_("Make a draft rate card (coordinators)"), request=RateCardCreateSerializer,
                    responses={201: RateCardSerializer, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
-        _require(selectors.can_manage_rate_cards(request.user))
-        data = _valid(RateCardCreateSerializer, request.data)
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
+        data = validated(RateCardCreateSerializer, request.data)
         card = services.rate_card_create(consortium=request.user.consortium, by=request.user, **data)
         return Response(_card_data(self._detail(card.pk)), status=status.HTTP_201_CREATED)
 
@@ -266,8 +241,8 @@ class RateCardViewSet(viewsets.GenericViewSet):
                    request=RateCardUpdateSerializer, responses={200: RateCardSerializer, **WRITE_ERRORS})
     def partial_update(self, request: Request, pk=None) -> Response:
         card = self._detail(pk)
-        _require(selectors.can_manage_rate_cards(request.user))
-        data = dict(_valid(RateCardUpdateSerializer, request.data, partial=True))
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
+        data = dict(validated(RateCardUpdateSerializer, request.data, partial=True))
         clear = "effective_to" in data and data["effective_to"] is None
         services.rate_card_update_draft(card=card, by=request.user, clear_effective_to=clear, **data)
         return Response(_card_data(self._detail(card.pk)))
@@ -278,7 +253,7 @@ class RateCardViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def activate(self, request: Request, pk=None) -> Response:
         card = self._detail(pk)
-        _require(selectors.can_manage_rate_cards(request.user))
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
         services.rate_card_put_in_force(card=card, by=request.user)
         return Response(_card_data(self._detail(card.pk)))
 
@@ -287,8 +262,8 @@ class RateCardViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def uplift(self, request: Request, pk=None) -> Response:
         card = self._detail(pk)
-        _require(selectors.can_manage_rate_cards(request.user))
-        data = _valid(UpliftInputSerializer, request.data)
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
+        data = validated(UpliftInputSerializer, request.data)
         rule = selectors.uplift_rules_visible_to(request.user).filter(pk=data["rule"]).first()
         if rule is None:
             raise ValidationError({"rule": [_("Choose one of your consortium's uplift rules.")]})
@@ -302,11 +277,11 @@ class RateCardViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="on-date", filter_backends=[], pagination_class=None)
     def on_date(self, request: Request) -> Response:
         user = request.user
-        _require(selectors.can_see_rate_cards(user), _("Your role does not see rate cards."))
-        query = _valid(OnDateQuerySerializer, request.query_params)
+        require(selectors.can_see_rate_cards(user), _("Your role does not see rate cards."))
+        query = validated(OnDateQuerySerializer, request.query_params)
         council = _lookup(Council, query["council"], "council")
         service_type = _lookup(ServiceType, query["service_type"], "service_type")
-        if user.role == Role.COUNCIL_REVIEWER:
+        if user.is_council_reviewer:
             if council.pk != user.council_id:
                 raise ValidationError({"council": [_("You can see only your own council's rates.")]})
             if "consortium" not in query:
@@ -341,28 +316,28 @@ class UpliftRuleViewSet(viewsets.GenericViewSet):
         return selectors.uplift_rules_visible_to(self.request.user)
 
     def list(self, request: Request) -> Response:
-        _require(selectors.can_manage_rate_cards(request.user))
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(UpliftRuleSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        _require(selectors.can_manage_rate_cards(request.user))
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
         return Response(UpliftRuleSerializer(selectors.uplift_rule_get_for_user(request.user, pk)).data)
 
     @extend_schema(summary=_("Add an uplift rule (coordinators)"), request=UpliftRuleWriteSerializer,
                    responses={201: UpliftRuleSerializer, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
-        _require(selectors.can_manage_rate_cards(request.user))
-        data = _valid(UpliftRuleWriteSerializer, request.data)
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
+        data = validated(UpliftRuleWriteSerializer, request.data)
         rule = services.uplift_rule_save(consortium=request.user.consortium, by=request.user, **data)
         return Response(UpliftRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Change an uplift rule (coordinators)"), request=UpliftRuleWriteSerializer,
                    responses={200: UpliftRuleSerializer, **WRITE_ERRORS})
     def partial_update(self, request: Request, pk=None) -> Response:
-        _require(selectors.can_manage_rate_cards(request.user))
+        require(selectors.can_manage_rate_cards(request.user), NOT_COORDINATOR)
         rule = selectors.uplift_rule_get_for_user(request.user, pk)
-        data = _valid(UpliftRuleWriteSerializer, request.data, partial=True)
+        data = validated(UpliftRuleWriteSerializer, request.data, partial=True)
         rule = services.uplift_rule_save(consortium=request.user.consortium, by=request.user, rule=rule,
                                          **data)
         return Response(UpliftRuleSerializer(rule).data)

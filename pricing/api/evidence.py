@@ -14,20 +14,20 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from consortium.api import require
 from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType
 from pricing.cost_model import LINE_CODES
+from pricing.filters import CouncilRateFilter, ReferencePriceFilter
 from pricing.models import CouncilRate, ReferencePrice, financial_year_label
 from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
@@ -35,11 +35,6 @@ from pricing.services import reference as services
 MONEY = {"max_digits": 9, "decimal_places": 2}
 NOT_CONSORTIUM = _("Only the consortium's coordinators, board members and member co-ops see this.")
 NOT_COORDINATOR = _("Only coordinators maintain reference prices and council rates.")
-
-
-def _require(allowed: bool, message) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- evidence --------------------------------------------------------------------------------------
@@ -182,7 +177,7 @@ class EvidenceView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = request.user
-        _require(selectors.can_see_evidence(user), NOT_CONSORTIUM)
+        require(selectors.can_see_evidence(user), NOT_CONSORTIUM)
         query = EvidenceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -237,25 +232,6 @@ class CouncilRateInputSerializer(SourceInputSerializer):
     rate = serializers.DecimalField(**MONEY, min_value=0)
 
 
-class CouncilRateFilter(django_filters.FilterSet):
-    council = django_filters.ModelChoiceFilter(queryset=Council.objects.all(), label=_("Council"))
-    service_type = django_filters.ModelChoiceFilter(queryset=ServiceType.objects.all(),
-                                                    label=_("Service type"))
-    financial_year = django_filters.NumberFilter(label=_("Financial year"), min_value=2000, max_value=2100)
-
-    class Meta:
-        model = CouncilRate
-        fields = ["council", "service_type", "financial_year"]
-
-
-class ReferencePriceFilter(django_filters.FilterSet):
-    financial_year = django_filters.NumberFilter(label=_("Financial year"), min_value=2000, max_value=2100)
-
-    class Meta:
-        model = ReferencePrice
-        fields = ["financial_year"]
-
-
 @extend_schema_view(
     list=extend_schema(
         summary=_("Homecare Association minimum prices by financial year"),
@@ -280,12 +256,12 @@ class ReferencePriceViewSet(viewsets.GenericViewSet):
         return selectors.reference_prices_visible_to(self.request.user)
 
     def list(self, request: Request) -> Response:
-        _require(selectors.can_see_comparators(request.user), NOT_CONSORTIUM)
+        require(selectors.can_see_comparators(request.user), NOT_CONSORTIUM)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ReferencePriceSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
-        _require(selectors.can_maintain_comparators(request.user), NOT_COORDINATOR)
+        require(selectors.can_maintain_comparators(request.user), NOT_COORDINATOR)
         data = ReferencePriceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         price, created = services.reference_price_save(by=request.user, **data.validated_data)
@@ -318,12 +294,12 @@ class CouncilRateViewSet(viewsets.GenericViewSet):
         return selectors.council_rates_visible_to(self.request.user)
 
     def list(self, request: Request) -> Response:
-        _require(selectors.can_see_comparators(request.user), NOT_CONSORTIUM)
+        require(selectors.can_see_comparators(request.user), NOT_CONSORTIUM)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(CouncilRateSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
-        _require(selectors.can_maintain_comparators(request.user), NOT_COORDINATOR)
+        require(selectors.can_maintain_comparators(request.user), NOT_COORDINATOR)
         data = CouncilRateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rate, created = services.council_rate_save(by=request.user, **data.validated_data)

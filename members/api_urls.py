@@ -1,5 +1,5 @@
-"""API routes of the member register. Import routes come before the router's detail routes."""
-
+"""API routes of members, under /api/v1/ (included by consortium/api_urls.py). Import routes come
+before the router's detail routes."""
 
 from members.api import ballots, imports, views
 
