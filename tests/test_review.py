@@ -23,8 +23,6 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand
-from contracts.bidding.services import bids as bid_services
-from contracts.bidding.services import submission
 from contracts.evaluation.services import review as services
 from contracts.models import (
     Bid,
@@ -38,17 +36,13 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.tendering.services.tenders import tender_transition
-from members import governance
-from members.models import VoteChoice
 from pricing.selectors.submissions import member_floors
 from tests import contracts_factories as cf
+from tests.builders import ANSWER_1, submitted_joint_bid
 from tests.concurrency import run_together
 from tests.factories import UserFactory
-from tests.pricing_factories import cost_submission
-from tests.test_bids import _ready, allocate
 
 WEEKDAY = TimeBand.WEEKDAY_DAY
-ANSWER_1 = "Care workers are recruited locally and paid the Real Living Wage."
 API = "/api/v1/review"
 
 
@@ -56,27 +50,7 @@ API = "/api/v1/review"
 
 def _submitted_tender(world, *, title: str = "Care at home, Cardiff") -> Tender:
     """A published Cardiff tender with consortium A's joint bid submitted; deadline still ahead."""
-    coordinator = world.user("coordinator")
-    tender = cf.tender(world.council, title=title)
-    lot = cf.lot(tender, volumes={WEEKDAY: "100"}, ceiling_rate=Decimal("45.00"), questions=2)
-    q1 = lot.questions.order_by("number").first()
-    bid = cf.bid(world.consortium, tender, by=coordinator,
-                 response_deadline=timezone.now() + dt.timedelta(days=3))
-    if not world.coop_a.cost_submissions.exists():
-        cost_submission(world.coop_a, financial_year=2027)
-        cost_submission(world.coop_b, financial_year=2027, surplus={"value": "10", "basis": "percent"})
-    allocate(bid, world.coop_a, "60")
-    allocate(bid, world.coop_b, "40")
-    bid = _ready(bid, world)
-    bid_lot = bid.bid_lots.get()
-    bid_services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate="40.00", by=coordinator)
-    bid_services.quality_answer_save(bid_lot=bid_lot, question=q1, answer=ANSWER_1, by=coordinator)
-    bid_services.social_value_add(bid=bid, by=coordinator, heading="communities",
-                                  measure="Local people recruited", unit="people", quantity="12")
-    bid = bid_services.bid_send_for_approval(bid=bid, by=coordinator)
-    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
-    submission.bid_submit(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
-    return Tender.objects.get(pk=tender.pk)
+    return submitted_joint_bid(world, title=title).tender
 
 
 def _pass_deadline(tender: Tender, *, close: bool = True) -> Tender:
