@@ -41,6 +41,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
+from contracts.tendering.services.tenders import tender_transition
 from members import governance
 from members.models import VoteChoice
 from tests import contracts_factories as cf
@@ -133,6 +134,24 @@ def submitted_joint_bid(world, **tender_fields) -> Bid:
                                   measure="Local people recruited", unit="people", quantity="12")
     submit(board_approves(bid, world), world)
     return Bid.objects.get(pk=bid.pk)
+
+
+# --- evaluations -----------------------------------------------------------------------------------
+
+def evaluation_with_outside_bid(world, *, title: str) -> Tender:
+    """A Cardiff tender with one lot of 100 weekday hours a week, its deadline five minutes past
+    and closed, its evaluation opened by the Cardiff reviewer (so the panel's lead), and one bid
+    from outside the system ("Solo Care Ltd", £36.00); no joint bid."""
+    tender = cf.tender(world.council, title=title)
+    lot = cf.lot(tender, volumes={WEEKDAY: "100"})
+    Tender.objects.filter(pk=tender.pk).update(
+        submission_deadline=timezone.now() - dt.timedelta(minutes=5), clarification_deadline=None)
+    tender = tender_transition(tender=Tender.objects.get(pk=tender.pk), to=TenderStatus.CLOSED, by=None)
+    reviewer = world.user("reviewer")
+    tender = evaluation_open(tender=tender, by=reviewer)
+    external_bid_record(tender=tender, by=reviewer, bidder_name="Solo Care Ltd",
+                        rates={lot.pk: {WEEKDAY: Decimal("36.00")}})
+    return Tender.objects.get(pk=tender.pk)
 
 
 # --- the evaluated lot -----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from contracts.tendering.services.tenders import tender_transition
 from tests import contracts_factories as cf
 from tests.builders import ANSWER_1, submitted_joint_bid
 from tests.concurrency import run_together
-from tests.factories import UserFactory
+from tests.factories import UserFactory, second_reviewer
 
 WEEKDAY = TimeBand.WEEKDAY_DAY
 LEAD_NOTE = "lead-note-7f3a: strong local recruitment"
@@ -81,8 +81,7 @@ def ev(world) -> Evaluation:
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - dt.timedelta(minutes=5),
                                                clarification_deadline=None)
     tender = tender_transition(tender=Tender.objects.get(pk=tender.pk), to=TenderStatus.CLOSED, by=None)
-    second = UserFactory(username="reviewer-two", first_name="Rhian", last_name="Evans",
-                         role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
+    second = second_reviewer(world)
     joint, external = _open_evaluation(tender, lead, second)
     return Evaluation(Tender.objects.get(pk=tender.pk), Lot.objects.get(pk=lot.pk), joint, external, q1, q2,
                       lead, second)
