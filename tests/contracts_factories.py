@@ -170,10 +170,14 @@ def joint_submission(lot_: Lot, consortium: Consortium, parts, prices: dict[str,
                                   capacity=row, volume=Decimal(volume), status=AllocationStatus.ACCEPTED)
     for band, rate in prices.items():
         BidPrice.objects.create(bid_lot=bid_lot, time_band=band, rate=Decimal(rate))
-    when = tender_.submission_deadline - dt.timedelta(days=1)
-    canonical = canonical_json(bid_snapshot(created, version=1, submitted_at=when))
-    submission = BidSubmission.objects.create(bid=created, version=1, snapshot=json.loads(canonical),
+    return seal(created, submitted_at=tender_.submission_deadline - dt.timedelta(days=1))
+
+
+def seal(bid_: Bid, *, submitted_at: dt.datetime) -> BidSubmission:
+    """The bid's first sealed snapshot, hashed, as the submit service stores it; the bid submitted."""
+    canonical = canonical_json(bid_snapshot(bid_, version=1, submitted_at=submitted_at))
+    submission = BidSubmission.objects.create(bid=bid_, version=1, snapshot=json.loads(canonical),
                                               canonical=canonical, sha256=sha256_of(canonical),
-                                              submitted_at=when)
-    Bid.objects.filter(pk=created.pk).update(status=BidStatus.SUBMITTED, version=1)
+                                              submitted_at=submitted_at)
+    Bid.objects.filter(pk=bid_.pk).update(status=BidStatus.SUBMITTED, version=1)
     return submission

@@ -390,14 +390,7 @@ def test_list_costs_a_fixed_number_of_queries(world, submitted, api_for, django_
         api.get(API)
     for _ in range(4):
         tender_ = _published_tender_with_lots(world)
-        other = cf.bid(world.consortium_other, tender_)
-        other.status = BidStatus.SUBMITTED
-        other.save()
-        snapshot = submission.bid_snapshot(other, version=1, submitted_at=timezone.now())
-        canonical = submission.canonical_json(snapshot)
-        BidSubmission.objects.create(bid=other, version=1, snapshot=json.loads(canonical),
-                                     canonical=canonical, sha256=submission.sha256_of(canonical),
-                                     submitted_at=timezone.now())
+        cf.seal(cf.bid(world.consortium_other, tender_), submitted_at=timezone.now())
         _past_deadline(tender_)
     with django_assert_max_num_queries(9):
         response = api.get(API)
