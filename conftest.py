@@ -13,23 +13,14 @@ from dataclasses import dataclass
 import pytest
 
 from consortium.models import Role
+from tests.personas import PERSONAS
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 HAS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 HAS_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
 HAS_CHROMIUM = os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
-PERSONAS = (
-    "coordinator",
-    "board",
-    "member_a",
-    "member_b",
-    "reviewer",
-    "reviewer_other",
-    "coordinator_other",
-    "anonymous",
-)
-
+pytest_plugins = ["tests.workers"]  # the real Celery worker fixture
 
 MISSING_SERVICE = {
     "postgres": "This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.",
@@ -142,6 +133,7 @@ def world(db) -> World:
                                            consortium=consortium_other),
         "anonymous": None,
     }
+    assert tuple(users) == PERSONAS
     return World(consortium, consortium_other, coop_a, coop_b, coop_other, cardiff, gwynedd,
                  users)
 

@@ -90,6 +90,19 @@ def member_user(coop: MemberCoop, **kwargs) -> User:
     return user
 
 
+def board_of_three(world) -> list[User]:
+    """Three board members of consortium A: the world's and two more (board-2, board-3)."""
+    extra = [UserFactory(username=f"board-{n}", role=Role.BOARD_MEMBER, consortium=world.consortium)
+             for n in (2, 3)]
+    return [world.user("board"), *extra]
+
+
+def second_reviewer(world) -> User:
+    """Rhian Evans, a second council reviewer of the world's council (Cardiff)."""
+    return UserFactory(username="reviewer-two", first_name="Rhian", last_name="Evans",
+                       role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
+
+
 class StakeholderClassFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StakeholderClass

@@ -1,9 +1,9 @@
 """Award decisions and contracts for the open contracting export tests, made through the services
 (review, award, contract) from a joint bid submitted through the bid services.
 
-The joint bid is tests/test_bids.py's: one lot of 100 weekday hours a week, coop A 60 h and coop B
+The joint bid is tests/builders.py's: one lot of 100 weekday hours a week, coop A 60 h and coop B
 40 h, both with open-book costs (so floors), priced, approved by the board and submitted before
-the deadline (tests/test_bid_submission.py's ``approved``, submitted). ``evaluate`` passes the
+the deadline (``approved_joint_bid``, submitted). ``evaluate`` passes the
 deadline, opens the evaluation (the Cardiff reviewer leads), records an outside bid and scores
 every bid; ``decide`` makes the award; ``confirm`` confirms it after the standstill, which makes
 the contract with the consortium and the members' sub-contracts.
@@ -19,7 +19,7 @@ from django.utils import timezone
 from contracts.evaluation.services import award as award_services
 from contracts.evaluation.services.review import evaluation_open, external_bid_record
 from contracts.models import Award, Bid, Contract, Entry, ExternalBid, Lot, Tender
-from tests.test_award import past_standstill, score
+from tests.builders import past_standstill, score
 
 OUTSIDE_NAME = "Gofal Unigol Ltd"
 OUTSIDE_NUMBER = "01234567"  # a Companies House number: 8 digits

@@ -1,13 +1,17 @@
-"""Test data for pricing: cost submissions priced by the real cost model."""
+"""Test data for pricing: cost submissions priced by the real cost model, or with chosen figures
+for the cost evidence."""
 
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 from members.models import MemberCoop
-from pricing.models import CostFloor, CostSubmission
+from pricing.models import LINE_FIELDS, CostFloor, CostSubmission
 from pricing.services.submissions import build_up
 from tests.factories import service
+
+EVIDENCE_YEAR = 2025  # the Homecare Association published 32.14 for 2025-26 (loaded by migration)
 
 # A Welsh domiciliary build-up on the Real Living Wage (illustrative, not a published rate).
 EXAMPLE_INPUTS = {
@@ -56,3 +60,21 @@ def cost_submission(coop: MemberCoop, *, service_type=None, financial_year: int 
         CostFloor(submission=submission, time_band=band, rate=rate) for band, rate in result.floors.items()
     )
     return submission
+
+
+def evidence_submission(coop: MemberCoop, *, total: str, contact_pay: str | None = None,
+                        running_costs: str | None = None, service_type=None,
+                        year: int = EVIDENCE_YEAR) -> CostSubmission:
+    """A latest submission with chosen figures: contact pay and running costs (the rest 0).
+    Without them, the whole total is contact pay."""
+    service_type = service_type or service()
+    scope = CostSubmission.objects.filter(coop=coop, service_type=service_type, financial_year=year)
+    version = scope.count() + 1
+    scope.update(is_latest=False)
+    lines = {name: Decimal("0") for name in LINE_FIELDS}
+    lines["contact_pay"] = Decimal(contact_pay if contact_pay is not None else total)
+    lines["running_costs"] = Decimal(running_costs or "0")
+    return CostSubmission.objects.create(
+        coop=coop, service_type=service_type, financial_year=year, version=version,
+        inputs=EXAMPLE_INPUTS, total=Decimal(total), **lines,
+    )

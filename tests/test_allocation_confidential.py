@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 
@@ -23,27 +22,13 @@ from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
-from contracts.models import InvitationStatus
 from tests import contracts_factories as cf
 from tests import factories as f
+from tests.contracts_factories import declare, opt_in
 from tests.pricing_factories import cost_submission
 
 DAY = TimeBand.WEEKDAY_DAY
 D = Decimal
-
-
-def declare(coop, council, volume, *, band=DAY):
-    return f.CapacityDeclarationFactory(
-        coop=coop, council=council, time_band=band, declared_volume=D(volume), committed_volume=D(0),
-        welsh_speaking_share=D(0), valid_from=dt.date(2026, 1, 1))
-
-
-def opt_in(bid, *coops, status=InvitationStatus.OPTED_IN):
-    from contracts.models import Invitation
-
-    for bid_lot in bid.bid_lots.all():
-        for coop in coops:
-            Invitation.objects.update_or_create(bid_lot=bid_lot, coop=coop, defaults={"status": status})
 
 
 def a_bid(world, volumes):

@@ -45,8 +45,8 @@ from contracts.models import (
     ResponseStatus,
 )
 from tests import factories as f
-from tests.test_allocation_service import a_bid, cells, declare, opt_in
-from tests.test_real_services import celery_worker  # noqa: F401 - the real worker fixture
+from tests.contracts_factories import a_bid, cells, declare, opt_in
+from tests.workers import start_worker, stop_worker, worker_env
 
 DAY = TimeBand.WEEKDAY_DAY
 D = Decimal
@@ -579,7 +579,7 @@ def test_api_answers_202_with_the_job_and_shows_its_status(world, coordinator, b
 @pytest.mark.redis
 @pytest.mark.postgres  # the worker is another process: it must share a real database
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_runs_the_job_to_the_end(world, settings, monkeypatch, celery_worker):  # noqa: F811
+def test_a_real_worker_runs_the_job_to_the_end(world, settings, monkeypatch, celery_worker):
     from celery.backends.redis import RedisBackend
 
     from consortium.celery import app
@@ -635,7 +635,6 @@ def test_a_run_whose_worker_is_killed_finishes_by_itself_once(world, monkeypatch
     from redis import Redis
 
     from consortium.celery import app
-    from tests.test_real_services import start_worker, stop_worker, worker_env
 
     started = time.monotonic()
     bid = two_member_bid(world)

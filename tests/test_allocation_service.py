@@ -21,46 +21,17 @@ from contracts.models import (
     Allocation,
     AllocationStatus,
     BidStatus,
-    Invitation,
     InvitationStatus,
     MemberResponse,
     ResponseStatus,
 )
 from tests import contracts_factories as cf
 from tests import factories as f
+from tests.contracts_factories import a_bid, cells, declare, opt_in
 from tests.pricing_factories import cost_submission
 
 DAY, EVENING, WEEKEND = TimeBand.WEEKDAY_DAY, TimeBand.EVENING, TimeBand.WEEKEND
 D = Decimal
-
-
-def declare(coop, council, volume, *, band=DAY, welsh="0", committed="0", **fields):
-    return f.CapacityDeclarationFactory(
-        coop=coop, council=council, time_band=band, declared_volume=D(volume),
-        committed_volume=D(committed), welsh_speaking_share=D(welsh), valid_from=dt.date(2026, 1, 1),
-        **fields,
-    )
-
-
-def opt_in(bid, *coops, status=InvitationStatus.OPTED_IN):
-    for bid_lot in bid.bid_lots.all():
-        for coop in coops:
-            Invitation.objects.update_or_create(bid_lot=bid_lot, coop=coop, defaults={"status": status})
-
-
-def a_bid(world, *, volumes=None, welsh="0", cap=None, **bid_fields):
-    tender = cf.tender(world.council)
-    cf.lot(tender, volumes=volumes or {DAY: "100"}, welsh_share_percent=D(welsh),
-           max_provider_share_percent=None if cap is None else D(cap))
-    return cf.bid(world.consortium, tender, by=world.user("coordinator"), **bid_fields)
-
-
-def cells(bid) -> dict[tuple[int, str], Decimal]:
-    """(coop, band) -> volume of the bid's live allocations."""
-    found: dict[tuple[int, str], Decimal] = {}
-    for row in Allocation.objects.filter(bid_lot__bid=bid).exclude(status=AllocationStatus.DECLINED):
-        found[(row.coop_id, row.time_band)] = found.get((row.coop_id, row.time_band), D(0)) + row.volume
-    return found
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ normally for the highest-ranked bid; the scores are frozen; the standstill count
 Wales; confirming after it awards the lot, settles the bids and makes the contract; results are
 shown to the bidding consortia only once a decision is made.
 
-The evaluated lot is built straight from the models (as the review and scoring services would
+The evaluated lot (tests/builders.py) is built from the models (as the review and scoring services would
 leave it): consortium A's submitted joint bid (coop A 60 weekday and 40 weekend hours, coop B 40
 weekday hours, fee 5%), an outside bid, and optionally consortium B's joint bid, each with agreed
 marks and a social value score.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
@@ -21,25 +20,16 @@ from django.test import override_settings
 from django.utils import timezone
 
 from consortium.errors import DomainError
-from consortium.models import TimeBand
-from contracts.bidding.services.submission import bid_snapshot, canonical_json, sha256_of
 from contracts.evaluation.selectors.scores import entry_key
 from contracts.evaluation.services import award as services
-from contracts.evaluation.services.review import evaluation_open, external_bid_record
 from contracts.models import (
-    Allocation,
-    AllocationStatus,
     Award,
     AwardStatus,
     Bid,
-    BidPrice,
     BidStatus,
-    BidSubmission,
     Contract,
-    Entry,
     Lot,
     LotStatus,
-    ModeratedMark,
     PanelMember,
     SocialValueScore,
     Tender,
@@ -47,108 +37,8 @@ from contracts.models import (
 )
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
-from tests.factories import CapacityDeclarationFactory, MemberCoopFactory, member_user
-
-WEEKDAY, WEEKEND = TimeBand.WEEKDAY_DAY, TimeBand.WEEKEND
-START, END = dt.date(2027, 4, 5), dt.date(2030, 3, 31)  # 1,092 days: 156 weeks exactly
-
-
-@dataclass
-class Evaluated:
-    tender: Tender
-    lot: Lot
-    entry: Entry  # consortium A's joint bid
-    external: Entry
-    rival: Entry | None = None
-    capacity: dict = field(default_factory=dict)  # (coop pk, band) -> CapacityDeclaration
-
-
-def joint_submission(lot: Lot, consortium, parts, prices: dict[str, str], *, fee: str = "5",
-                     capacity: dict | None = None) -> BidSubmission:
-    """A consortium's submitted joint bid for ``lot``: ``parts`` are (coop, band, volume,
-    declared) accepted allocations, ``prices`` the rate per band; its hashed snapshot."""
-    tender = lot.tender
-    bid = cf.bid(consortium, tender, lots=[lot], management_fee_percent=Decimal(fee))
-    bid_lot = bid.bid_lots.get()
-    for coop, band, volume, declared in parts:
-        row = CapacityDeclaration.objects.filter(
-            coop=coop, service_type=lot.service_type, council=tender.council, time_band=band, is_current=True,
-        ).first()
-        if row is None:  # a second tender's bid shares the member's declaration
-            row = CapacityDeclarationFactory(coop=coop, service_type=lot.service_type, council=tender.council,
-                                             time_band=band, declared_volume=Decimal(declared),
-                                             valid_from=dt.date(2026, 1, 1))
-        if capacity is not None:
-            capacity[(coop.pk, band)] = row
-        Allocation.objects.create(bid_lot=bid_lot, coop=coop, council=tender.council, time_band=band,
-                                  capacity=row, volume=Decimal(volume), status=AllocationStatus.ACCEPTED)
-    for band, rate in prices.items():
-        BidPrice.objects.create(bid_lot=bid_lot, time_band=band, rate=Decimal(rate))
-    when = tender.submission_deadline - dt.timedelta(days=1)
-    canonical = canonical_json(bid_snapshot(bid, version=1, submitted_at=when))
-    submission = BidSubmission.objects.create(bid=bid, version=1, snapshot=json.loads(canonical),
-                                              canonical=canonical, sha256=sha256_of(canonical),
-                                              submitted_at=when)
-    Bid.objects.filter(pk=bid.pk).update(status=BidStatus.SUBMITTED, version=1)
-    return submission
-
-
-def score(entry: Entry, marks: list[int] | None, social_value: str | None, by=None) -> None:
-    """Agreed marks for the lot's questions in order (None: none yet) and the social value score."""
-    if marks is not None:
-        for question, mark in zip(entry.lot.questions.order_by("number"), marks, strict=True):
-            ModeratedMark.objects.update_or_create(entry=entry, question=question,
-                                                   defaults={"mark": mark, "reason": "Agreed at moderation.",
-                                                             "moderated_by": by})
-    if social_value is not None:
-        SocialValueScore.objects.update_or_create(entry=entry, defaults={
-            "percent": Decimal(social_value), "reason": "Commitments are specific.", "scored_by": by})
-
-
-def evaluated_lot(world, *, scored: bool = True, rival: bool = False, second_lot: bool = False) -> Evaluated:
-    """A tender past its deadline with one closed lot of 100 weekday and 40 weekend hours a
-    week, its evaluation opened by the Cardiff reviewer (so the panel's lead), the outside bid
-    recorded, and the bids scored."""
-    past = timezone.now() - dt.timedelta(days=2)
-    tender = cf.tender(world.council, deadline=past, status=TenderStatus.CLOSED,
-                       contract_start=START, contract_end=END)
-    lot = cf.lot(tender, volumes={WEEKDAY: "100", WEEKEND: "40"}, ceiling_rate=Decimal("30.00"), questions=2)
-    lots = [lot]
-    if second_lot:
-        lots.append(cf.lot(tender, volumes={WEEKDAY: "50"}, ceiling_rate=Decimal("30.00"), questions=1))
-    Lot.objects.filter(tender=tender).update(status=LotStatus.CLOSED)
-    lot.refresh_from_db()
-    lead = world.user("reviewer")
-    capacity: dict = {}
-    ours = joint_submission(lot, world.consortium, [
-        (world.coop_a, WEEKDAY, "60", "80"), (world.coop_a, WEEKEND, "40", "50"),
-        (world.coop_b, WEEKDAY, "40", "60"),
-    ], {WEEKDAY: "25.00", WEEKEND: "28.00"}, capacity=capacity)
-    theirs = None
-    if rival:
-        theirs = joint_submission(lot, world.consortium_other, [(world.coop_other, WEEKDAY, "100", "100"),
-                                                                 (world.coop_other, WEEKEND, "40", "40")],
-                                  {WEEKDAY: "26.00", WEEKEND: "29.00"})
-    evaluation_open(tender=tender, by=lead)
-    tender.refresh_from_db()
-    external_bid = external_bid_record(tender=tender, by=lead, bidder_name="Solo Care Ltd",
-                                       rates={lot.pk: {WEEKDAY: "24.00", WEEKEND: "27.00"}})
-    entry = Entry.objects.get(lot=lot, submission=ours)
-    external = Entry.objects.get(lot=lot, external_bid=external_bid)
-    rival_entry = Entry.objects.get(lot=lot, submission=theirs) if theirs is not None else None
-    if scored:
-        score(entry, [9, 9], "80", lead)
-        score(external, [6, 6], "50", lead)
-        if rival_entry is not None:
-            score(rival_entry, [7, 7], "60", lead)
-    return Evaluated(tender, lot, entry, external, rival_entry, capacity)
-
-
-def past_standstill(award: Award) -> Award:
-    """As if the standstill had run out yesterday."""
-    Award.objects.filter(pk=award.pk).update(standstill_ends=timezone.localdate() - dt.timedelta(days=1))
-    award.refresh_from_db()
-    return award
+from tests.builders import WEEKDAY, evaluated_lot, past_standstill, score
+from tests.factories import MemberCoopFactory, member_user
 
 
 @pytest.fixture

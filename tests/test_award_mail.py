@@ -2,7 +2,7 @@
 sent once the decision commits, to each bidding consortium's coordinators only, in their
 language, with their own scores and the winner's, and nothing of another consortium's members.
 
-The evaluated lot is ``tests.test_award.evaluated_lot``: consortium A's joint bid (ranked 1,
+The evaluated lot is ``tests.builders.evaluated_lot``: consortium A's joint bid (ranked 1,
 total 92.07), an outside bid ("Solo Care Ltd", 79.00) and, with ``rival``, consortium B's joint
 bid (ranked 2, total 80.28).
 """
@@ -19,8 +19,8 @@ from django.utils.formats import date_format
 from consortium.errors import DomainError
 from contracts.evaluation.services import award as services
 from contracts.models import Award, AwardStatus
+from tests.builders import evaluated_lot, past_standstill
 from tests.factories import UserFactory
-from tests.test_award import evaluated_lot, past_standstill
 
 
 def _to(mailoutbox, address):
@@ -161,7 +161,7 @@ def test_beat_confirmation_that_fails_sends_nothing(world, mailoutbox, django_ca
     from decimal import Decimal
 
     from members.models import CapacityDeclaration
-    from tests.test_award import WEEKDAY
+    from tests.builders import WEEKDAY
 
     ev = evaluated_lot(world)
     award = past_standstill(services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer")))
@@ -177,7 +177,7 @@ def test_beat_confirmation_that_fails_sends_nothing(world, mailoutbox, django_ca
 def test_the_winner_is_warned_of_members_whose_capacity_is_not_declared_for_the_contract_start(
         world, mailoutbox, django_capture_on_commit_callbacks):
     from members.models import CapacityDeclaration
-    from tests.test_award import WEEKDAY
+    from tests.builders import WEEKDAY
 
     ev = evaluated_lot(world, rival=True)
     b_day = ev.capacity[(world.coop_b.pk, WEEKDAY)]

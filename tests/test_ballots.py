@@ -14,7 +14,7 @@ from consortium.errors import DomainError
 from consortium.models import Role
 from members import governance
 from members.models import Ballot, BallotStatus, Vote
-from tests.factories import UserFactory
+from tests.factories import UserFactory, board_of_three
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def board(world):
     """Three board members of consortium A: the world's and two more."""
-    extra = [UserFactory(username=f"board-{n}", role=Role.BOARD_MEMBER, consortium=world.consortium)
-             for n in (2, 3)]
-    return [world.user("board"), *extra]
+    return board_of_three(world)
 
 
 def _open(world, **kwargs) -> Ballot:

@@ -17,22 +17,13 @@ from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services import bids as services
 from contracts.bidding.services import submission
 from contracts.models import Bid, BidStatus, BidSubmission
-from members import governance
-from members.models import VoteChoice
-
-# The joint bid fixtures (a tender, a bid, coop A and B allocated with floors) are shared.
-from tests.test_bids import WEEKDAY, _ready, allocated, bid, tender  # noqa: F401
-
-
-def _approve(bid_, world) -> Bid:
-    bid_ = services.bid_send_for_approval(bid=_ready(bid_, world), by=world.user("coordinator"))
-    governance.vote_cast(ballot=bid_.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
-    return Bid.objects.get(pk=bid_.pk)
+from tests.builders import WEEKDAY, approve, approved_joint_bid
 
 
 @pytest.fixture
-def approved(world, allocated):  # noqa: F811
-    return _approve(allocated, world)
+def approved(world):
+    """The joint bid (tests/builders.py): coop A and B allocated with floors, approved."""
+    return approved_joint_bid(world)
 
 
 def test_submission_hash_verifies_from_the_stored_canonical_text(world, approved):
@@ -69,7 +60,7 @@ def test_withdraw_and_resubmit_makes_a_new_version_after_a_new_approval(world, a
     assert first.withdrawn_at is not None and first.withdrawn_by == coordinator
     with pytest.raises(DomainError, match="approved"):
         submission.bid_submit(bid=bid_, by=coordinator)
-    bid_ = _approve(bid_, world)
+    bid_ = approve(bid_, world)
     second = submission.bid_submit(bid=bid_, by=coordinator)
     assert second.version == 2 and Bid.objects.get(pk=bid_.pk).version == 2
     assert list(BidSubmission.objects.filter(bid=bid_, withdrawn_at__isnull=True)) == [second]

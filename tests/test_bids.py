@@ -31,58 +31,29 @@ from contracts.models import (
 from members import governance
 from members.models import BallotStatus, VoteChoice
 from tests import contracts_factories as cf
-from tests.factories import CapacityDeclarationFactory, UserFactory
+from tests.builders import accept_all, allocate_both, draft_joint_bid, joint_bid_tender, ready
+from tests.contracts_factories import allocate
+from tests.factories import UserFactory
 from tests.pricing_factories import cost_submission
 
 WEEKDAY = TimeBand.WEEKDAY_DAY
 FLOOR_A = Decimal("32.21")  # the example inputs' weekday floor (tests/pricing_factories.py)
 
 
-def allocate(bid: Bid, coop, volume: str, *, band: str = WEEKDAY, status=AllocationStatus.PROPOSED):
-    """Work allocated to a member as the allocation service would store it, with its response."""
-    bid_lot = bid.bid_lots.first()
-    capacity = CapacityDeclarationFactory(coop=coop, service_type=bid_lot.lot.service_type,
-                                          council=bid.tender.council, time_band=band)
-    Allocation.objects.create(bid_lot=bid_lot, coop=coop, council=bid.tender.council, time_band=band,
-                              capacity=capacity, volume=Decimal(volume), status=status)
-    MemberResponse.objects.get_or_create(bid=bid, coop=coop, defaults={"respond_by": bid.response_deadline})
-
-
 @pytest.fixture
 def tender(world):
-    t = cf.tender(world.council)
-    cf.lot(t, volumes={WEEKDAY: "100"}, ceiling_rate=Decimal("45.00"), questions=1)
-    return t
+    return joint_bid_tender(world)
 
 
 @pytest.fixture
 def bid(world, tender):
-    b = cf.bid(world.consortium, tender, by=world.user("coordinator"),
-               response_deadline=timezone.now() + dt.timedelta(days=3))
-    return b
+    return draft_joint_bid(world, tender)
 
 
 @pytest.fixture
 def allocated(world, bid):
     """Coop A 60 h and coop B 40 h of the weekday volume; both have floors for 2027."""
-    cost_submission(world.coop_a, financial_year=2027)
-    cost_submission(world.coop_b, financial_year=2027, surplus={"value": "10", "basis": "percent"})
-    allocate(bid, world.coop_a, "60")
-    allocate(bid, world.coop_b, "40")
-    return bid
-
-
-def _accept_all(bid, world):
-    for persona in ("member_a", "member_b"):
-        user = world.user(persona)
-        response = MemberResponse.objects.get(bid=bid, coop=user.member_link.coop)
-        services.response_accept(response=response, by=user)
-
-
-def _ready(bid, world):
-    _accept_all(bid, world)
-    services.bid_prices_calculate(bid=bid, by=world.user("coordinator"))
-    return Bid.objects.get(pk=bid.pk)
+    return allocate_both(world, bid)
 
 
 # --- opening ------------------------------------------------------------------------------------
@@ -205,7 +176,7 @@ def test_answer_refused_after_the_response_date(world, allocated):
 
 
 def test_member_page_shows_own_rate_net_of_fee_and_never_others_floors(world, allocated, client_for):
-    _ready(allocated, world)
+    ready(allocated, world)
     # a rate above what the floors need, so no net figure coincides with a floor
     services.bid_price_set(bid_lot=allocated.bid_lots.get(), time_band=WEEKDAY, rate=Decimal("40.00"),
                            by=world.user("coordinator"))
@@ -244,7 +215,7 @@ def test_ceiling_breach_names_the_members_and_blocks_approval(world, allocated):
     ceiling_net = selectors.net_rate(Decimal("30.00"), allocated.management_fee_percent)
     assert breach.over_ceiling_by == FLOOR_A - ceiling_net
     assert any("Cydweithfa A Cyf" in p and "short" in p for p in line.problems)
-    _accept_all(allocated, world)
+    accept_all(allocated, world)
     services.bid_prices_calculate(bid=allocated, by=world.user("coordinator"))
     assert not BidPrice.objects.filter(bid_lot__bid=allocated).exists()
     with pytest.raises(DomainError, match="not ready"):
@@ -268,7 +239,7 @@ def test_hand_rate_within_required_and_ceiling(world, allocated):
 
 
 def test_board_sees_rates_and_totals_but_no_floor_or_margin(world, allocated, client_for):
-    _ready(allocated, world)
+    ready(allocated, world)
     ws = selectors.bid_workspace(world.user("board"), allocated)
     assert ws.role == "board" and all(line.members == [] and line.required is None for line in ws.lines)
     assert ws.totals["weekly_value"] > 0
@@ -280,7 +251,7 @@ def test_board_sees_rates_and_totals_but_no_floor_or_margin(world, allocated, cl
 
 
 def test_api_detail_hides_floors_from_board_and_members(world, allocated, api_for):
-    _ready(allocated, world)
+    ready(allocated, world)
     url = f"/api/v1/bids/{allocated.pk}/"
     coordinator = api_for("coordinator").get(url).json()
     assert any(m["floor"] for line in coordinator["price_lines"] for m in line["members"])
@@ -332,7 +303,7 @@ def test_send_for_approval_requires_prices_and_acceptance(world, allocated):
 
 
 def test_carried_ballot_approves_and_defeated_returns_to_draft(world, allocated):
-    bid = _ready(allocated, world)
+    bid = ready(allocated, world)
     bid = services.bid_send_for_approval(bid=bid, by=world.user("coordinator"))
     assert bid.status == BidStatus.AWAITING_APPROVAL and bid.ballot is not None
     governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
@@ -347,7 +318,7 @@ def test_carried_ballot_approves_and_defeated_returns_to_draft(world, allocated)
 
 
 def test_changes_refused_while_before_the_board(world, allocated):
-    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=world.user("coordinator"))
+    bid = services.bid_send_for_approval(bid=ready(allocated, world), by=world.user("coordinator"))
     with pytest.raises(DomainError, match="before the board"):
         services.social_value_add(bid=bid, by=world.user("coordinator"), heading="communities",
                                   measure="x", unit="y", quantity="1")
@@ -441,7 +412,7 @@ def _second_board_member(world):
 def test_taking_a_bid_back_to_draft_withdraws_its_open_ballot_uncounted(world, allocated):
     second = _second_board_member(world)  # two voters: one vote leaves the ballot open
     coordinator = world.user("coordinator")
-    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=coordinator)
+    bid = services.bid_send_for_approval(bid=ready(allocated, world), by=coordinator)
     governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
     assert bid.ballot.__class__.objects.get(pk=bid.ballot_id).status == BallotStatus.OPEN
     services.bid_reopen(bid=bid, by=coordinator)
@@ -461,7 +432,7 @@ def test_a_change_to_the_lots_withdraws_the_ballot_of_a_bid_before_the_board(wor
     from contracts.tendering.services.tenders import lot_update
 
     _second_board_member(world)
-    bid = services.bid_send_for_approval(bid=_ready(allocated, world), by=world.user("coordinator"))
+    bid = services.bid_send_for_approval(bid=ready(allocated, world), by=world.user("coordinator"))
     lot = tender.lots.get()
     lot_update(lot=lot, by=world.user("reviewer"), title="Care at home, north")
     assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT

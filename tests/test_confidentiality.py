@@ -57,8 +57,9 @@ from contracts.models import Bid, Entry, Lot, Tender
 from members.models import MemberCoop
 from pricing.models import LINE_FIELDS, CostSubmission
 from pricing.selectors.evidence import current_financial_year
-from tests.policies import PERSONAS, all_policies
-from tests.test_permission_matrix import _url, web_routes
+from tests.personas import PERSONAS
+from tests.policies import all_policies
+from tests.routes import policy_url, web_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -230,12 +231,12 @@ def urls_to_read(world: World) -> tuple[dict[str, object], dict[str, str]]:
             pks = next((pks for kind, pks in kinds if kind.search(before)), None)
             if pks:
                 for pk in pks:
-                    urls[_url(policy, {name: pk})] = policy
+                    urls[policy_url(policy, {name: pk})] = policy
                 continue
         try:
             with transaction.atomic():
                 kwargs = policy.kwargs(world) if policy.kwargs else {}
-            url = _url(policy, kwargs)
+            url = policy_url(policy, kwargs)
         except Exception as exc:  # noqa: BLE001 - a policy whose objects the demo cannot hold
             unbuilt[policy.label] = f"{type(exc).__name__}: {exc}"
             continue
@@ -358,7 +359,7 @@ def test_no_persona_reads_another_members_costs_on_contracts_and_awards(world, c
     for policy in all_policies():
         about = policy.route if policy.kwargs and policy.http_method == "GET" else ""
         if any(word in about for word in KINDS_NOT_IN_DEMO):
-            urls[_url(policy, policy.kwargs(world))] = policy
+            urls[policy_url(policy, policy.kwargs(world))] = policy
     assert len(urls) >= 10, sorted(urls)
     figures = member_figures()
     users = {persona: (world.user(persona), persona) for persona in PERSONAS}

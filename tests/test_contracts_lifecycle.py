@@ -2,7 +2,7 @@
 rate less the management fee, capacity committed (and the bid's reservation gone), statuses
 (terminated and expired give the capacity back), variations kept as versions, and who sees what.
 
-The award is of consortium A's joint bid (tests/test_award.py's evaluated lot): weekday 100 and
+The award is of consortium A's joint bid (the evaluated lot of tests/builders.py): weekday 100 and
 weekend 40 hours a week at £25.00 and £28.00, fee 5%, from 5 April 2027 to 31 March 2030 (156
 weeks); coop A delivers 60 weekday and 40 weekend hours (declared 80 and 50), coop B 40 weekday
 hours (declared 60).
@@ -33,7 +33,7 @@ from contracts.models import (
 )
 from members.models import CapacityDeclaration
 from members.services import capacity_declare
-from tests.test_award import END, START, WEEKDAY, WEEKEND, evaluated_lot, past_standstill
+from tests.builders import END, START, WEEKDAY, WEEKEND, evaluated_lot, past_standstill
 
 D = Decimal
 

@@ -19,7 +19,7 @@ from consortium.models import TimeBand
 from pricing import cost_model as cm
 from pricing.api.calculator import EXAMPLE_2014
 from pricing.cost_model import Amount, CostInputError, CostInputs, calculate
-from tests.policies import PERSONAS
+from tests.personas import PERSONAS
 
 API_URL = "/api/v1/pricing/calculate/"
 SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]

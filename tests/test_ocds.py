@@ -47,13 +47,8 @@ from contracts.tendering.services import tenders as tender_services
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import ocds_factories as of
+from tests.builders import WEEKDAY, approved_joint_bid, evaluated_lot
 from tests.ocds_validation import assert_valid, codelists, merge_patch, problems_of, release_schema
-from tests.test_award import evaluated_lot
-
-# The joint bid fixtures (a tender with one lot, coop A 60 h and coop B 40 h allocated with
-# floors) and the board's approval are shared with the bid tests.
-from tests.test_bid_submission import _approve, approved  # noqa: F401
-from tests.test_bids import WEEKDAY, allocated, bid, tender  # noqa: F401
 
 API = "/api/v1/ocds/"
 
@@ -88,7 +83,14 @@ def _published_tender_with_lots(world) -> Tender:
 
 
 @pytest.fixture
-def submitted(world, approved):  # noqa: F811
+def approved(world):
+    """The joint bid (tests/builders.py): a tender with one lot, coop A 60 h and coop B 40 h
+    allocated with floors, approved by the board."""
+    return approved_joint_bid(world)
+
+
+@pytest.fixture
+def submitted(world, approved):
     """Consortium A's joint bid, submitted (by the submission service) before the deadline."""
     submission.bid_submit(bid=approved, by=world.user("coordinator"))
     return Bid.objects.get(pk=approved.pk)
@@ -241,7 +243,7 @@ def test_joint_bid_after_the_deadline_is_one_bid_with_every_member_as_tenderer(w
     assert dt.datetime.fromisoformat(release["date"]) >= deadline
 
 
-def test_members_with_registration_numbers_get_org_id_identifiers(world, approved, api_for):  # noqa: F811
+def test_members_with_registration_numbers_get_org_id_identifiers(world, approved, api_for):
     world.coop_a.__class__.objects.filter(pk=world.coop_a.pk).update(society_number="RS007654",
                                                                       charity_number="1234567")
     submission.bid_submit(bid=approved, by=world.user("coordinator"))
@@ -388,14 +390,7 @@ def test_list_costs_a_fixed_number_of_queries(world, submitted, api_for, django_
         api.get(API)
     for _ in range(4):
         tender_ = _published_tender_with_lots(world)
-        other = cf.bid(world.consortium_other, tender_)
-        other.status = BidStatus.SUBMITTED
-        other.save()
-        snapshot = submission.bid_snapshot(other, version=1, submitted_at=timezone.now())
-        canonical = submission.canonical_json(snapshot)
-        BidSubmission.objects.create(bid=other, version=1, snapshot=json.loads(canonical),
-                                     canonical=canonical, sha256=submission.sha256_of(canonical),
-                                     submitted_at=timezone.now())
+        cf.seal(cf.bid(world.consortium_other, tender_), submitted_at=timezone.now())
         _past_deadline(tender_)
     with django_assert_max_num_queries(9):
         response = api.get(API)
@@ -416,7 +411,7 @@ def test_a_package_is_never_empty():
 # floors from their open-book costs) submitted through the services, then evaluated with an
 # outside bid (tests/ocds_factories.py).
 
-PERSONAS = ("reviewer", "coordinator", "board", "member_a", "member_b", "coordinator_other")
+EXPORTERS = ("reviewer", "coordinator", "board", "member_a", "member_b", "coordinator_other")
 
 
 @pytest.fixture
@@ -489,7 +484,7 @@ def test_no_member_cost_sub_contract_rate_or_fee_anywhere(world, evaluation, api
     secrets = {str(s) for s in secrets - public if s}  # the bid's own rate is the council's to see
     assert {str(m.floor) for m in bid_selectors.price_lines(bid_)[0].members} <= secrets
     assert str(bid_.management_fee_percent) in secrets and len(secrets) >= 8
-    for persona in PERSONAS:
+    for persona in EXPORTERS:
         texts = [
             api_for(persona).get(f"{API}tenders/{evaluation.tender.pk}/").content.decode(),
             api_for(persona).get(API).content.decode(),
@@ -506,7 +501,7 @@ def test_no_member_cost_sub_contract_rate_or_fee_anywhere(world, evaluation, api
 
 def test_award_in_standstill_is_seen_only_by_the_council_and_the_bidders_for_the_lot(world, api_for):
     ev = evaluated_lot(world, rival=True)
-    before = {p: _release(api_for(p), ev.tender) for p in PERSONAS}
+    before = {p: _release(api_for(p), ev.tender) for p in EXPORTERS}
     award = award_services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
     staff = _release(_staff_api(world), ev.tender)
     assert [a["status"] for a in staff["awards"]] == ["pending"]

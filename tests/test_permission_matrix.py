@@ -21,57 +21,20 @@ import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from tests.policies import PERSONAS, Policy, all_policies, personas
+from tests.personas import PERSONAS
+from tests.policies import Policy, all_policies, personas
+from tests.routes import API_PREFIX, policy_url, url_patterns, web_routes
 
-API_PREFIX = "api/v1/"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REFUSED = {400, 401, 403, 404, 405}
 SNAPSHOT_APPS = ("consortium", "members", "pricing", "contracts", "authtoken")
-STATIC_VIEWS = ("django.views.static", "django.contrib.staticfiles.views")
 
 
 # --- what exists --------------------------------------------------------------------------------
-
-def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = namespaces + ((entry.namespace,) if entry.namespace else ())
-            yield from _walk(entry, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            name = ":".join(namespaces + (entry.name,)) if entry.name else None
-            yield name, prefix + str(entry.pattern), entry, namespaces
-
-
-@cache
-def url_patterns() -> tuple[tuple[str | None, str, str], ...]:
-    """(URL name, pattern text, view module) of every pattern the resolver knows, but the admin
-    site's own pages other than its index (the admin is Django's, and staff-only:
-    ``test_admin_sends_every_persona_to_its_login`` checks that)."""
-    return tuple(
-        (name, path, getattr(entry.callback, "__module__", ""))
-        for name, path, entry, namespaces in _walk(get_resolver())
-        if "admin" not in namespaces or name == "admin:index"
-    )
-
-
-@cache
-def web_routes() -> dict[str, str]:
-    """URL name -> pattern of every web page the matrix must cover.
-
-    Left out: the API under /api/v1/ (covered by its OpenAPI operations) and static and media
-    serving.
-    """
-    routes = {}
-    for name, path, module in url_patterns():
-        if path.lstrip("^").startswith(API_PREFIX) or module.startswith(STATIC_VIEWS):
-            continue
-        routes[name or f"<unnamed: /{path}>"] = path
-    return routes
-
 
 @cache
 def openapi_document() -> dict:
@@ -220,26 +183,6 @@ def _diff(before: dict[str, list | dict], after: dict[str, list | dict]) -> list
     ]
 
 
-def _fill(path: str, kwargs: dict) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in kwargs:
-            raise KeyError(f"the policy's kwargs give no value for {{{name}}}")
-        return str(kwargs[name])
-
-    return re.sub(r"\{(\w+)\}", value, path)
-
-
-def _url(policy: Policy, kwargs: dict) -> str:
-    if policy.is_api:
-        url = _fill(policy.route.split(" ", 1)[1], kwargs)
-    else:
-        url = reverse(policy.route, kwargs=kwargs or None)
-    if policy.query:
-        url += "?" + policy.query.lstrip("?")
-    return url
-
-
 def _client(policy: Policy, url: str, user):
     if policy.is_api or url.startswith("/" + API_PREFIX):
         client = APIClient()
@@ -277,7 +220,7 @@ def check_policy(policy: Policy, world) -> list[str]:
     problems: list[str] = []
     kwargs = policy.kwargs(world) if policy.kwargs else {}
     try:
-        url = _url(policy, kwargs)
+        url = policy_url(policy, kwargs)
     except (KeyError, NoReverseMatch) as exc:
         return [f"{policy.label}: cannot build its URL from the policy's kwargs {kwargs}: {exc}"]
     write = policy.http_method in WRITE_METHODS

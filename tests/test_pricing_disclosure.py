@@ -36,7 +36,9 @@ from django.urls import reverse
 from pricing import statistics
 from pricing.selectors import evidence as selectors
 from tests.factories import MemberCoopFactory, service
-from tests.test_pricing_evidence import YEAR, page_cells, submit
+from tests.pages import page_cells
+from tests.pricing_factories import EVIDENCE_YEAR as YEAR
+from tests.pricing_factories import evidence_submission as submit
 
 WITHIN = 5  # pence: a figure known to within this is worked out
 STEP = statistics.DISCLOSURE_STEP

@@ -8,7 +8,6 @@ import io
 import json
 import re
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import openpyxl
 import pandas as pd
@@ -19,34 +18,18 @@ from django.urls import reverse
 from consortium.errors import DomainError
 from members.models import MembershipStatus
 from pricing import statistics
-from pricing.models import LINE_FIELDS, CostSubmission, CouncilRate, ReferencePrice
+from pricing.models import LINE_FIELDS, CouncilRate, ReferencePrice
 from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
 from tests.factories import MemberCoopFactory, council, service
-from tests.pricing_factories import EXAMPLE_INPUTS
+from tests.pages import page_cells
+from tests.pricing_factories import EVIDENCE_YEAR as YEAR
+from tests.pricing_factories import evidence_submission as submit
 
 D = Decimal
-YEAR = 2025  # the Homecare Association published 32.14 for 2025-26 (loaded by migration)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def submit(coop, *, total: str, contact_pay: str | None = None, running_costs: str | None = None,
-           service_type=None, year: int = YEAR) -> CostSubmission:
-    """A latest submission with chosen figures: contact pay and running costs (the rest 0).
-    Without them, the whole total is contact pay."""
-    service_type = service_type or service()
-    scope = CostSubmission.objects.filter(coop=coop, service_type=service_type, financial_year=year)
-    version = scope.count() + 1
-    scope.update(is_latest=False)
-    lines = {name: D("0") for name in LINE_FIELDS}
-    lines["contact_pay"] = D(contact_pay if contact_pay is not None else total)
-    lines["running_costs"] = D(running_costs or "0")
-    return CostSubmission.objects.create(
-        coop=coop, service_type=service_type, financial_year=year, version=version,
-        inputs=EXAMPLE_INPUTS, total=D(total), **lines,
-    )
 
 
 def more_coops(world, n: int, *, councils=None):
@@ -65,34 +48,6 @@ def five_members(world):
 def evidence_for(world, persona: str, **kwargs):
     params = {"service_type": service(), "financial_year": YEAR, **kwargs}
     return selectors.cost_evidence(viewer=world.user(persona), consortium=world.consortium, **params)
-
-
-class _TableReader(HTMLParser):
-    """The data-value of every cell of the table with the given id, row by row."""
-
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id, self.inside, self.rows, self.row = table_id, False, [], None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and attrs.get("id") == self.table_id:
-            self.inside = True
-        elif self.inside and tag == "tr" and "data-row" in attrs:
-            self.row = [attrs["data-row"]]
-            self.rows.append(self.row)
-        elif self.inside and tag == "td" and self.row is not None and "data-value" in attrs:
-            self.row.append(attrs["data-value"])
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = False
-
-
-def page_cells(html: str) -> list[list[str]]:
-    reader = _TableReader("evidence-table")
-    reader.feed(html)
-    return reader.rows
 
 
 # --- the computation, by hand -----------------------------------------------------------------------

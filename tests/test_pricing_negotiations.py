@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 
 from consortium.errors import DomainError
-from consortium.models import Role
 from members import governance
 from members.models import BallotStatus
 from pricing.models import (
@@ -25,7 +24,7 @@ from pricing.models import (
 )
 from pricing.selectors import negotiations as selectors
 from pricing.services import negotiations as services
-from tests.factories import UserFactory, service
+from tests.factories import board_of_three, service
 from tests.pricing_factories import cost_submission
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +36,7 @@ COUNCIL = {"weekday_day": Decimal("25.40"), "weekend": Decimal("30.10")}
 
 @pytest.fixture
 def board(world):
-    extra = [UserFactory(username=f"board-{n}", role=Role.BOARD_MEMBER, consortium=world.consortium)
-             for n in (2, 3)]
-    return [world.user("board"), *extra]
+    return board_of_three(world)
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium.errors import DomainError
-from consortium.models import Role, TimeBand
-from contracts.bidding.services import bids as bid_services
-from contracts.bidding.services import submission
+from consortium.models import TimeBand
 from contracts.evaluation.services import review as services
 from contracts.models import (
     Bid,
@@ -38,17 +36,13 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.tendering.services.tenders import tender_transition
-from members import governance
-from members.models import VoteChoice
 from pricing.selectors.submissions import member_floors
 from tests import contracts_factories as cf
+from tests.builders import ANSWER_1, submitted_joint_bid
 from tests.concurrency import run_together
-from tests.factories import UserFactory
-from tests.pricing_factories import cost_submission
-from tests.test_bids import _ready, allocate
+from tests.factories import second_reviewer
 
 WEEKDAY = TimeBand.WEEKDAY_DAY
-ANSWER_1 = "Care workers are recruited locally and paid the Real Living Wage."
 API = "/api/v1/review"
 
 
@@ -56,27 +50,7 @@ API = "/api/v1/review"
 
 def _submitted_tender(world, *, title: str = "Care at home, Cardiff") -> Tender:
     """A published Cardiff tender with consortium A's joint bid submitted; deadline still ahead."""
-    coordinator = world.user("coordinator")
-    tender = cf.tender(world.council, title=title)
-    lot = cf.lot(tender, volumes={WEEKDAY: "100"}, ceiling_rate=Decimal("45.00"), questions=2)
-    q1 = lot.questions.order_by("number").first()
-    bid = cf.bid(world.consortium, tender, by=coordinator,
-                 response_deadline=timezone.now() + dt.timedelta(days=3))
-    if not world.coop_a.cost_submissions.exists():
-        cost_submission(world.coop_a, financial_year=2027)
-        cost_submission(world.coop_b, financial_year=2027, surplus={"value": "10", "basis": "percent"})
-    allocate(bid, world.coop_a, "60")
-    allocate(bid, world.coop_b, "40")
-    bid = _ready(bid, world)
-    bid_lot = bid.bid_lots.get()
-    bid_services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate="40.00", by=coordinator)
-    bid_services.quality_answer_save(bid_lot=bid_lot, question=q1, answer=ANSWER_1, by=coordinator)
-    bid_services.social_value_add(bid=bid, by=coordinator, heading="communities",
-                                  measure="Local people recruited", unit="people", quantity="12")
-    bid = bid_services.bid_send_for_approval(bid=bid, by=coordinator)
-    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
-    submission.bid_submit(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
-    return Tender.objects.get(pk=tender.pk)
+    return submitted_joint_bid(world, title=title).tender
 
 
 def _pass_deadline(tender: Tender, *, close: bool = True) -> Tender:
@@ -107,11 +81,6 @@ def _floors(world) -> list[str]:
         values.update(str(rate) for rate in floors.values())
     assert all(Decimal(v) > 1 for v in values)
     return sorted(values)
-
-
-def _second_reviewer(world):
-    return UserFactory(username="reviewer-two", first_name="Rhian", last_name="Evans",
-                       role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
 
 
 # --- before the deadline, and for anyone else ------------------------------------------------------
@@ -184,7 +153,7 @@ def test_evaluation_open_makes_entries_from_the_snapshot(world, closed):
     assert entry.history.first().history_user == reviewer
     assert tender.history.first().history_user == reviewer
     # Idempotent: opening again changes nothing.
-    again = services.evaluation_open(tender=tender, by=_second_reviewer(world))
+    again = services.evaluation_open(tender=tender, by=second_reviewer(world))
     assert again.status == TenderStatus.IN_EVALUATION
     assert Entry.objects.filter(lot__tender=tender).count() == 1
     assert EntryRate.objects.filter(entry__lot__tender=tender).count() == 1
@@ -245,7 +214,7 @@ def test_a_snapshot_tampered_after_opening_shows_the_warning_on_its_review(world
 # --- the panel -------------------------------------------------------------------------------------
 
 def test_the_lead_adds_and_removes_reviewers_of_the_same_council(world, opened, client_for):
-    lead, second = world.user("reviewer"), _second_reviewer(world)
+    lead, second = world.user("reviewer"), second_reviewer(world)
     web = client_for("reviewer")
     assert web.post(reverse("review-panel", args=[opened.pk]),
                     {"action": "add", "reviewer": second.pk}).status_code == 302
@@ -336,7 +305,7 @@ def test_outside_bid_is_recorded_compared_and_deleted_while_unmarked(world, open
 
 
 def test_only_panel_members_record_outside_bids(world, opened, client_for, api_for):
-    second = _second_reviewer(world)
+    second = second_reviewer(world)
     web = client_for("reviewer")
     web.force_login(second)
     assert web.get(reverse("review-external-new", args=[opened.pk])).status_code == 403
@@ -487,7 +456,7 @@ def test_review_pages_render_in_welsh_with_plain_numbers_in_the_charts(world, op
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_reviewers_opening_at_once_make_one_set_of_entries_and_one_lead(world):
     tender = _pass_deadline(_submitted_tender(world))
-    first, second = world.user("reviewer"), _second_reviewer(world)
+    first, second = world.user("reviewer"), second_reviewer(world)
     errors = run_together([lambda: services.evaluation_open(tender=tender, by=first),
                             lambda: services.evaluation_open(tender=tender, by=second)])
     assert errors == []
@@ -502,7 +471,7 @@ def test_two_reviewers_opening_at_once_make_one_set_of_entries_and_one_lead(worl
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_outside_bid_recorded_twice_at_once_is_kept_once(world):
     tender = _pass_deadline(_submitted_tender(world))
-    lead, second = world.user("reviewer"), _second_reviewer(world)
+    lead, second = world.user("reviewer"), second_reviewer(world)
     tender = services.evaluation_open(tender=tender, by=lead)
     services.panel_add(tender=tender, reviewer=second, by=lead)
     lot = tender.lots.get()

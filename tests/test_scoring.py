@@ -23,13 +23,10 @@ from django.utils import timezone
 
 from consortium.errors import DomainError
 from consortium.models import Role, TimeBand
-from contracts.bidding.services import bids as bid_services
-from contracts.bidding.services import submission
 from contracts.evaluation.selectors.scores import entry_key, lot_scores
 from contracts.evaluation.services import review
 from contracts.evaluation.services import scoring as services
 from contracts.models import (
-    Bid,
     Entry,
     Lot,
     MarkSheet,
@@ -41,16 +38,12 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.tendering.services.tenders import tender_transition
-from members import governance
-from members.models import VoteChoice
 from tests import contracts_factories as cf
+from tests.builders import ANSWER_1, submitted_joint_bid
 from tests.concurrency import run_together
-from tests.factories import UserFactory
-from tests.pricing_factories import cost_submission
-from tests.test_bids import _ready, allocate
+from tests.factories import UserFactory, second_reviewer
 
 WEEKDAY = TimeBand.WEEKDAY_DAY
-ANSWER_1 = "Care workers are recruited locally and paid the Real Living Wage."
 LEAD_NOTE = "lead-note-7f3a: strong local recruitment"
 SECOND_NOTE = "second-note-91bc: thin on outcomes"
 
@@ -81,30 +74,14 @@ def _open_evaluation(tender: Tender, lead, second) -> tuple[Entry, Entry]:
 
 @pytest.fixture
 def ev(world) -> Evaluation:
-    coordinator, lead = world.user("coordinator"), world.user("reviewer")
-    tender = cf.tender(world.council)
-    lot = cf.lot(tender, volumes={WEEKDAY: "100"}, ceiling_rate=Decimal("45.00"), questions=2)
+    lead = world.user("reviewer")
+    tender = submitted_joint_bid(world).tender
+    lot = tender.lots.get()
     q1, q2 = lot.questions.order_by("number")
-    bid = cf.bid(world.consortium, tender, by=coordinator,
-                 response_deadline=timezone.now() + dt.timedelta(days=3))
-    cost_submission(world.coop_a, financial_year=2027)
-    cost_submission(world.coop_b, financial_year=2027, surplus={"value": "10", "basis": "percent"})
-    allocate(bid, world.coop_a, "60")
-    allocate(bid, world.coop_b, "40")
-    bid = _ready(bid, world)
-    bid_lot = bid.bid_lots.get()
-    bid_services.bid_price_set(bid_lot=bid_lot, time_band=WEEKDAY, rate="40.00", by=coordinator)
-    bid_services.quality_answer_save(bid_lot=bid_lot, question=q1, answer=ANSWER_1, by=coordinator)
-    bid_services.social_value_add(bid=bid, by=coordinator, heading="communities",
-                                  measure="Local people recruited", unit="people", quantity="12")
-    bid = bid_services.bid_send_for_approval(bid=bid, by=coordinator)
-    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
-    submission.bid_submit(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - dt.timedelta(minutes=5),
                                                clarification_deadline=None)
     tender = tender_transition(tender=Tender.objects.get(pk=tender.pk), to=TenderStatus.CLOSED, by=None)
-    second = UserFactory(username="reviewer-two", first_name="Rhian", last_name="Evans",
-                         role=Role.COUNCIL_REVIEWER, consortium=None, council=world.council)
+    second = second_reviewer(world)
     joint, external = _open_evaluation(tender, lead, second)
     return Evaluation(Tender.objects.get(pk=tender.pk), Lot.objects.get(pk=lot.pk), joint, external, q1, q2,
                       lead, second)

@@ -12,7 +12,7 @@ from consortium.models import TimeBand
 from members import reports, services
 from members.models import CapacityDeclaration, MembershipStatus
 from tests import factories as f
-from tests.policies import PERSONAS
+from tests.personas import PERSONAS
 from tests.policies.capacity import POLICIES
 
 pytestmark = pytest.mark.django_db

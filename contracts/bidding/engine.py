@@ -1037,74 +1037,110 @@ def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) ->
 
 
 def _explain(problem: _Problem, volumes: list[Decimal]) -> dict[int, list[Reason]]:
+    """Each member's reasons for its share: left out, then per lot its package, the capacity and
+    strategy behind each of its columns, and its fair share targets."""
     out: dict[int, list[Reason]] = defaultdict(list)
-    used: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    lots_of_supply: dict[int, set[int]] = defaultdict(set)
-    for k, var in enumerate(problem.vars):
-        used[var.supply] += volumes[k]
-        lots_of_supply[var.supply].add(problem.lots[var.lot].lot)
     for member in sorted({s.member for s in problem.supplies} & problem.excluded):
         out[member].append(Reason("left_out"))
+    use = _SupplyUse(problem, volumes)
+    lowest = _lowest_floors(problem)
+    no_terms = _Terms(None, None)
+    for pair in problem.pairs:
+        lot = problem.lots[pair.lot]
+        total = sum((volumes[k] for k in pair.vars), ZERO)
+        reasons = _package_reasons(pair, lot, problem.terms.get(pair.member, no_terms), total)
+        for k in pair.vars:
+            reasons += _column_reasons(problem, problem.vars[k], lot, use, lowest)
+        if problem.strategy is Strategy.FAIR_SHARE:
+            reasons += _fair_reasons(problem, pair, lot)
+        out[pair.member] += [Reason(code, lot.lot, params) for code, params in reasons]
+    return dict(out)
+
+
+class _SupplyUse:
+    """How much of each supply the allocation uses, across lots, and which lots draw on it."""
+
+    def __init__(self, problem: _Problem, volumes: list[Decimal]):
+        self.used: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        self.lots: dict[int, set[int]] = defaultdict(set)
+        for k, var in enumerate(problem.vars):
+            self.used[var.supply] += volumes[k]
+            self.lots[var.supply].add(problem.lots[var.lot].lot)
+
+    def exhausted(self, si: int, supply: MemberSupply) -> bool:
+        return supply.available > 0 and self.used[si] + CENT > supply.available
+
+
+def _lowest_floors(problem: _Problem) -> dict[tuple[int, str], Decimal]:
+    """The lowest floor among the supplies of each (lot index, time band)."""
     lowest: dict[tuple[int, str], Decimal] = {}
     for var in problem.vars:
         supply = problem.supplies[var.supply]
         if supply.floor is not None:
             key = (var.lot, supply.time_band)
             lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
+    return lowest
 
-    def where(supply: MemberSupply) -> dict[str, object]:
-        return {"area": supply.area, "band": supply.time_band}
 
-    strategy = problem.strategy
-    no_terms = _Terms(None, None)
-    for pair in problem.pairs:
-        lot = problem.lots[pair.lot]
-        terms = problem.terms.get(pair.member, no_terms)
-        reasons = out[pair.member]
+def _where(supply: MemberSupply) -> dict[str, object]:
+    return {"area": supply.area, "band": supply.time_band}
 
-        def add(code: str, _lot: int = lot.lot, _reasons: list[Reason] = reasons, **params: object) -> None:
-            _reasons.append(Reason(code, _lot, params))
 
-        total = sum((volumes[k] for k in pair.vars), ZERO)
-        add("allocated", hours=_hours(total))
-        if pair.fixed > 0:
-            add("kept", hours=_hours(pair.fixed))
-        low = terms.min_package
-        if low is not None and pair.unreachable:
-            add("min_unreachable", min=_hours(low), most=_hours(pair.reach))
-        elif low is not None and total > 0:
-            add("min_met", min=_hours(low))
-        elif low is not None:
-            add("min_not_given", min=_hours(low))
-        if lot.cap is not None and total > 0 and total + CENT > lot.cap:
-            add("cap", percent=plain(lot.cap_percent), hours=_hours(lot.cap))
-        if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
-            add("max", hours=_hours(terms.max_package))
-        for k in pair.vars:
-            var = problem.vars[k]
-            si = var.supply
-            supply = problem.supplies[si]
-            if var.fixed is None and supply.available > 0 and used[si] + CENT > supply.available:
-                add("capacity", hours=_hours(supply.available), lots=sorted(lots_of_supply[si] - {lot.lot}),
-                    **where(supply))
-            if strategy is Strategy.LOWEST_COST:
-                best = lowest.get((var.lot, supply.time_band))
-                if supply.floor is None:
-                    add("no_floor", **where(supply))
-                elif supply.floor == best:
-                    add("lowest_floor", floor=_hours(supply.floor), **where(supply))
-                else:
-                    add("floor", floor=_hours(supply.floor), best=_hours(best), **where(supply))
-            elif strategy is Strategy.LOCAL_FIRST:
-                add("local" if supply.local else "not_local", **where(supply))
-        if strategy is Strategy.FAIR_SHARE:
-            for band in lot.volumes:
-                target = problem.targets.get((pair.lot, pair.member, band))
-                if target is None:
-                    continue
-                add("fair", band=band, target=_hours(target[0]), declared=_hours(target[1]),
-                    whole=_hours(target[2]))
-    return dict(out)
+_Said = list[tuple[str, dict[str, object]]]  # (code, params) of one lot's reasons
+
+
+def _package_reasons(pair: _Pair, lot: _Lot, terms: _Terms, total: Decimal) -> _Said:
+    """What a member is given in a lot, what it keeps, and the packages and cap that bound it."""
+    said: _Said = [("allocated", {"hours": _hours(total)})]
+    if pair.fixed > 0:
+        said.append(("kept", {"hours": _hours(pair.fixed)}))
+    low = terms.min_package
+    if low is not None and pair.unreachable:
+        said.append(("min_unreachable", {"min": _hours(low), "most": _hours(pair.reach)}))
+    elif low is not None and total > 0:
+        said.append(("min_met", {"min": _hours(low)}))
+    elif low is not None:
+        said.append(("min_not_given", {"min": _hours(low)}))
+    if lot.cap is not None and total > 0 and total + CENT > lot.cap:
+        said.append(("cap", {"percent": plain(lot.cap_percent), "hours": _hours(lot.cap)}))
+    if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
+        said.append(("max", {"hours": _hours(terms.max_package)}))
+    return said
+
+
+def _column_reasons(problem: _Problem, var: _Var, lot: _Lot, use: _SupplyUse,
+                    lowest: dict[tuple[int, str], Decimal]) -> _Said:
+    """One of the member's columns in a lot: its capacity when used up, and the strategy's reason."""
+    said: _Said = []
+    supply = problem.supplies[var.supply]
+    if var.fixed is None and use.exhausted(var.supply, supply):
+        said.append(("capacity", {"hours": _hours(supply.available),
+                                  "lots": sorted(use.lots[var.supply] - {lot.lot}), **_where(supply)}))
+    if problem.strategy is Strategy.LOWEST_COST:
+        said.append(_floor_reason(supply, lowest.get((var.lot, supply.time_band))))
+    elif problem.strategy is Strategy.LOCAL_FIRST:
+        said.append(("local" if supply.local else "not_local", _where(supply)))
+    return said
+
+
+def _floor_reason(supply: MemberSupply, best: Decimal | None) -> tuple[str, dict[str, object]]:
+    """Lowest cost first: the member's floor beside the lowest in its lot and band."""
+    if supply.floor is None:
+        return ("no_floor", _where(supply))
+    if supply.floor == best:
+        return ("lowest_floor", {"floor": _hours(supply.floor), **_where(supply)})
+    return ("floor", {"floor": _hours(supply.floor), "best": _hours(best), **_where(supply)})
+
+
+def _fair_reasons(problem: _Problem, pair: _Pair, lot: _Lot) -> _Said:
+    """Fair share: the member's target in each band of the lot, from the capacity declared."""
+    said: _Said = []
+    for band in lot.volumes:
+        target = problem.targets.get((pair.lot, pair.member, band))
+        if target is not None:
+            said.append(("fair", {"band": band, "target": _hours(target[0]), "declared": _hours(target[1]),
+                                  "whole": _hours(target[2])}))
+    return said
 
 
 def check_shares(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],

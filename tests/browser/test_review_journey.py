@@ -39,7 +39,6 @@ from consortium.models import Role, TimeBand
 from contracts.bidding.selectors.bids import financial_year_of
 from contracts.bidding.services import allocation as allocation_services
 from contracts.bidding.services import bids as bid_services
-from contracts.bidding.services.submission import bid_submit
 from contracts.evaluation.services.award import awards_confirm_due
 from contracts.models import (
     Award,
@@ -51,7 +50,6 @@ from contracts.models import (
     Invitation,
     LotStatus,
     MarkSheet,
-    MemberResponse,
     ModeratedMark,
     PanelMember,
     SocialValueScore,
@@ -60,11 +58,11 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.tasks import close_tenders_past_deadline
-from members import governance
-from members.models import CapacityDeclaration, VoteChoice
+from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import factories as f
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.builders import board_approves, ready, submit
 from tests.pricing_factories import cost_submission
 
 # serialized_rollback: see test_journeys.py.
@@ -146,20 +144,14 @@ def submitted(world):
         invitation = Invitation.objects.get(bid_lot=bid_lot, coop=user.member_link.coop)
         bid_services.invitation_respond(invitation=invitation, by=user, take_part=True)
     allocation_services.allocation_run(bid=bid, strategy="fair_share", by=coordinator)
-    for persona in ("member_a", "member_b"):
-        user = world.user(persona)
-        response = MemberResponse.objects.get(bid=bid, coop=user.member_link.coop)
-        bid_services.response_accept(response=response, by=user)
-    bid_services.bid_prices_calculate(bid=bid, by=coordinator)
+    bid = ready(bid, world)
     for question in lot.questions.order_by("number"):
         bid_services.quality_answer_save(bid_lot=bid_lot, question=question, by=coordinator,
                                          answer=f"Our answer to question {question.number}, together.")
     bid_services.social_value_add(bid=bid, by=coordinator, heading="communities",
                                   measure="Local apprenticeships in Cardiff west", unit="people",
                                   quantity="4")
-    bid = bid_services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
-    governance.vote_cast(ballot=bid.ballot, voter=world.user("board"), choice=VoteChoice.FOR)
-    submission = bid_submit(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
+    submission = submit(board_approves(bid, world), world)
 
     for username, first, last in (("panel-1", "Rhian", "Evans"), ("panel-2", "Owain", "Price")):
         f.UserFactory(username=username, first_name=first, last_name=last, role=Role.COUNCIL_REVIEWER,

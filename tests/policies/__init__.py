@@ -2,7 +2,7 @@
 each persona against it, and fails for any route that has no policy here.
 
 Each app's routes are declared in their own module (register.py, capacity.py, api_*.py, ...);
-``ALL`` gathers them. Personas: see PERSONAS in the root conftest.py.
+``ALL`` gathers them. Personas: see PERSONAS in tests/personas.py.
 
 Expected codes:
 - web pages: 200 allowed, 302 anonymous (to login), 403 a role that may not use the page,
@@ -21,17 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-PERSONAS = (
-    "coordinator",
-    "board",
-    "member_a",
-    "member_b",
-    "reviewer",
-    "reviewer_other",
-    "coordinator_other",
-    "anonymous",
-)
-
+from tests.personas import PERSONAS
 
 API_ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/\S*)$")
 

@@ -7,7 +7,7 @@
   users who are not in the bid, council reviewers and the other consortium do not know the bid
   exists (404).
 Objects: a Cardiff tender in evaluation with one closed lot, scored: consortium A's submitted
-joint bid and an outside bid (tests/test_award.py's ``evaluated_lot``), no award yet; for the
+joint bid and an outside bid (``evaluated_lot`` of tests/builders.py), no award yet; for the
 results, a second such lot awarded to consortium A (in standstill).
 """
 
@@ -20,7 +20,7 @@ API = "/api/v1"
 
 def _lot(world):
     from contracts.models import Lot
-    from tests.test_award import evaluated_lot
+    from tests.builders import evaluated_lot
 
     lot = Lot.objects.filter(tender__council=world.council, tender__title="Award policy: open").first()
     if lot is None:
@@ -32,7 +32,7 @@ def _lot(world):
 def _decided_bid(world):
     from contracts.evaluation.services.award import award_decide
     from contracts.models import Award
-    from tests.test_award import evaluated_lot
+    from tests.builders import evaluated_lot
 
     award = Award.objects.filter(lot__tender__title="Award policy: decided").first()
     if award is None:

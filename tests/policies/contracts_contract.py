@@ -10,7 +10,7 @@
   the contract).
 - A change with an empty form shows the form's error (200) or answers 400 in the API.
 Objects: consortium A's contract made by a confirmed award of its joint bid for a Cardiff lot
-(tests/test_award.py's ``evaluated_lot``), coop A and coop B each with a sub-contract.
+(``evaluated_lot`` of tests/builders.py), coop A and coop B each with a sub-contract.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ API = "/api/v1"
 def _contract(world):
     from contracts.evaluation.services.award import award_confirm, award_decide
     from contracts.models import Contract
-    from tests.test_award import evaluated_lot, past_standstill
+    from tests.builders import evaluated_lot, past_standstill
 
     contract = Contract.objects.filter(consortium=world.consortium, council=world.council).first()
     if contract is None:

@@ -21,30 +21,13 @@ API = "/api/v1"
 
 
 def _tender(world):
-    import datetime as dt
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from consortium.models import TimeBand
-    from contracts.evaluation.services.review import evaluation_open, external_bid_record
-    from contracts.models import Tender, TenderStatus
-    from contracts.tendering.services.tenders import tender_transition
-    from tests import contracts_factories as cf
+    from contracts.models import Tender
+    from tests.builders import evaluation_with_outside_bid
 
     tender = Tender.objects.filter(council=world.council, title="Review policy").first()
     if tender is not None:
         return tender
-    tender = cf.tender(world.council, title="Review policy")
-    lot = cf.lot(tender, volumes={TimeBand.WEEKDAY_DAY: "100"})
-    Tender.objects.filter(pk=tender.pk).update(
-        submission_deadline=timezone.now() - dt.timedelta(minutes=5), clarification_deadline=None)
-    tender = tender_transition(tender=Tender.objects.get(pk=tender.pk), to=TenderStatus.CLOSED, by=None)
-    reviewer = world.user("reviewer")
-    tender = evaluation_open(tender=tender, by=reviewer)
-    external_bid_record(tender=tender, by=reviewer, bidder_name="Solo Care Ltd",
-                        rates={lot.pk: {TimeBand.WEEKDAY_DAY: Decimal("36.00")}})
-    return tender
+    return evaluation_with_outside_bid(world, title="Review policy")
 
 
 def tender_pk(world) -> dict:

@@ -19,28 +19,13 @@ API = "/api/v1"
 
 
 def _lot(world):
-    import datetime as dt
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from consortium.models import TimeBand
-    from contracts.evaluation.services.review import evaluation_open, external_bid_record
     from contracts.models import Lot
-    from tests import contracts_factories as cf
+    from tests.builders import evaluation_with_outside_bid
 
     lot = Lot.objects.filter(tender__council=world.council, tender__title="Scoring policy").first()
     if lot is not None:
         return lot
-    tender = cf.tender(world.council, title="Scoring policy")
-    lot = cf.lot(tender, volumes={TimeBand.WEEKDAY_DAY: "100"})
-    tender.__class__.objects.filter(pk=tender.pk).update(
-        submission_deadline=timezone.now() - dt.timedelta(minutes=5), clarification_deadline=None)
-    reviewer = world.user("reviewer")
-    evaluation_open(tender=tender, by=reviewer)  # closes the tender (its deadline has passed) first
-    external_bid_record(tender=tender, by=reviewer, bidder_name="Solo Care Ltd",
-                        rates={lot.pk: {TimeBand.WEEKDAY_DAY: Decimal("36.00")}})
-    return Lot.objects.get(pk=lot.pk)
+    return evaluation_with_outside_bid(world, title="Scoring policy").lots.get()
 
 
 def lot_pk(world) -> dict:
