@@ -9,19 +9,14 @@ import logging
 from collections.abc import Callable
 
 from celery import current_app
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task_name: str, job_id: int, *, unreachable: Callable[[int], None]) -> None:
-    """Queue ``task_name(job_id)`` when the current transaction commits. When the broker cannot
-    be reached, ``unreachable(job_id)`` records it on the job (so it never stays queued for ever
-    with no worker coming)."""
-    transaction.on_commit(lambda: _send(task_name, job_id, unreachable))
-
-
-def _send(task_name: str, job_id: int, unreachable: Callable[[int], None]) -> None:
+def enqueue(task_name: str, job_id: int, *, unreachable: Callable[[int], None]) -> None:
+    """Queue ``task_name(job_id)``; call it once the transaction that made the job has committed
+    (``transaction.on_commit``). When the broker cannot be reached, ``unreachable(job_id)``
+    records it on the job, so that it never stays queued for ever with no worker coming."""
     try:
         current_app.tasks[task_name].delay(job_id)
     except Exception:  # the broker is down

@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 
 from consortium.audit import save_audited
 from consortium.errors import DomainError
-from consortium.jobs import enqueue_on_commit
+from consortium.jobs import enqueue
 from consortium.models import Council, ServiceType, TimeBand, User
 
 from . import capacity
@@ -622,8 +622,13 @@ def capacity_import_start(*, user: User, file: Any, filename: str) -> ImportResu
         requested_by=user, filename=os.path.basename(filename or "")[:255], content=data,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-    enqueue_on_commit(RUN_TASK, job.pk, unreachable=_worker_unreachable)
+    job_id = job.pk
+    transaction.on_commit(lambda: _enqueue_job(job_id))
     return job
+
+
+def _enqueue_job(job_id: int) -> None:
+    enqueue(RUN_TASK, job_id, unreachable=_worker_unreachable)
 
 
 def _worker_unreachable(job_id: int) -> None:

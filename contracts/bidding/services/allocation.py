@@ -66,7 +66,7 @@ from django.utils.translation import ngettext
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError
-from consortium.jobs import enqueue_on_commit
+from consortium.jobs import enqueue
 from consortium.models import TimeBand, User
 from consortium.numbers import plain
 from contracts.bidding import engine
@@ -638,8 +638,13 @@ def allocation_job_create(*, bid: Bid, strategy: str, by: User | None, cells: in
         except IntegrityError:  # the conditional unique constraint: one live job per bid
             raise DomainError(_("The allocation is already being worked out in the background. Wait for "
                                 "it to finish before running it again."), code="busy") from None
-        enqueue_on_commit(RUN_TASK, job.pk, unreachable=_worker_unreachable)
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue_job(job_id))
     return job
+
+
+def _enqueue_job(job_id: int) -> None:
+    enqueue(RUN_TASK, job_id, unreachable=_worker_unreachable)
 
 
 def _worker_unreachable(job_id: int) -> None:
