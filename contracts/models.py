@@ -6,8 +6,8 @@ allocated to opted-in members per council area and time band; each allocated mem
 declines its share; the bid is priced per lot and time band, approved by the board and submitted
 as an immutable, hashed snapshot.
 
-Statuses move only through the services in ``contracts/services``; each status field has its
-allowed-transitions table beside it.
+Statuses move only through the stages' services (``contracts/<stage>/services``); each status
+field has its allowed-transitions table beside it.
 """
 
 from __future__ import annotations
@@ -402,7 +402,7 @@ class Allocation(models.Model):
 
     It reserves that much of the member's capacity declaration while its bid is live (see
     ``LIVE_BID_STATUSES``); a declined allocation reserves nothing. Reservations are made under
-    row locks on the capacity declarations (see ``contracts/services/allocation.py``).
+    row locks on the capacity declarations, taken by ``members.capacity`` in its one lock order.
     """
 
     bid_lot = models.ForeignKey(BidLot, on_delete=models.CASCADE, related_name="allocations")

@@ -261,7 +261,7 @@ class DocumentFilterForm(forms.Form):
 # --- capacity: the declaration form and the filter forms -----------------------------------------
 # The forms only check the shape of the input (numbers are numbers, dates are dates, choices
 # exist). The rules of the domain (no negative volume, a share within 0-100, minimum package
-# within the maximum, a service the co-op offers) live in ``services.capacity_declare``; the
+# within the maximum, a service the co-op offers) live in ``members.capacity``; the
 # view puts its DomainError on the field it names.
 
 DEFAULT_TIME_BAND = TimeBand.WEEKDAY_DAY

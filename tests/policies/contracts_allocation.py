@@ -1,4 +1,5 @@
-"""Policies of a joint bid's allocation (contracts/web/allocation.py, contracts/apis/allocation.py).
+"""Policies of a joint bid's allocation
+(contracts/bidding/web/allocation.py, contracts/bidding/api/allocation.py).
 
 The lots x members matrix shows every member's work, floor and margin, so:
 - coordinators of the bid's consortium see it and run or adjust the allocation;

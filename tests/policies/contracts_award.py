@@ -1,4 +1,4 @@
-"""Policies of award decisions (contracts/web/award.py, contracts/apis/award.py).
+"""Policies of award decisions (contracts/evaluation/web/award.py, contracts/evaluation/api/award.py).
 
 - The award page of a lot: the reviewers of the tender's council, after the deadline (the
   Cardiff reviewer, who leads the panel); everyone else does not know it exists (404). The

@@ -1,4 +1,4 @@
-"""Policies of joint bids (contracts/web/bids.py, contracts/apis/bids.py).
+"""Policies of joint bids (contracts/bidding/web/bids.py, contracts/bidding/api/bids.py).
 
 - Coordinators of consortium A run its bid; its board member reads it (403 on every change);
   member A's co-op is invited and allocated work, so member A sees its own part and answers for

@@ -1,4 +1,5 @@
-"""Policies of contracts and sub-contracts (contracts/web/contract.py, contracts/apis/contract.py).
+"""Policies of contracts and sub-contracts
+(contracts/delivery/web/contracts.py, contracts/delivery/api/contracts.py).
 
 - Coordinators of consortium A see its contract and run it (status, variations); its board
   member sees it read only (403 on changes); members A and B each see the contract they have a

@@ -1,4 +1,5 @@
-"""Policies of the open contracting data export (contracts/web/ocds.py, contracts/apis/ocds.py).
+"""Policies of the open contracting data export
+(contracts/publication/web/ocds.py, contracts/publication/api/ocds.py).
 
 - A published tender is a public notice: whoever sees it (every consortium persona, and of the
   reviewers only its own council's, Cardiff) downloads it; the Gwynedd reviewer gets 404.

@@ -1,4 +1,5 @@
-"""Policies of the council's review of the bids (contracts/web/review.py, contracts/apis/review.py).
+"""Policies of the council's review of the bids
+(contracts/evaluation/web/review.py, contracts/evaluation/api/review.py).
 
 - Every page and operation is for the reviewers of the tendering council (Cardiff), after the
   submission deadline. Everyone else does not know the tender's bids exist (404): consortium

@@ -1,4 +1,4 @@
-"""Policies of quality marking (contracts/web/scoring.py, contracts/apis/scoring.py).
+"""Policies of quality marking (contracts/evaluation/web/scoring.py, contracts/evaluation/api/scoring.py).
 
 - A lot's mark sheet: reviewers on the tender's panel; moderation and social value scores: the
   panel's lead. The Cardiff reviewer opened the evaluation and so leads the panel: 200 on every

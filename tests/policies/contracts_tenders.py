@@ -1,5 +1,5 @@
-"""Policies of tenders, lots, documents and clarifications (contracts/web/tenders.py,
-contracts/apis/tenders.py).
+"""Policies of tenders, lots, documents and clarifications (contracts/tendering/web/tenders.py,
+contracts/tendering/api/tenders.py).
 
 - A published tender is a public notice: every consortium persona sees it; of the reviewers, only
   its own council's (Cardiff) does; the Gwynedd reviewer gets 404.

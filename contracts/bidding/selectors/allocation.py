@@ -6,7 +6,7 @@ Who sees what:
 - board members: the same matrix, read only, without anyone's floor or margin: the reasons for
   each share say that members' floors decided, never what a floor is, nor a member's capacity
   or packages (a member's own work page shows it its own reasons, with its own floor only);
-- member users see their own work on the bid's member page (contracts/web/bids.py), never this
+- member users see their own work on the bid's member page (contracts/bidding/web/bids.py), never this
   matrix of every member: 404 here, as for council reviewers and other consortia.
 
 The matrix costs a fixed number of queries whatever the number of lots and members.

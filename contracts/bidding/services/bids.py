@@ -1,7 +1,7 @@
 """Writes of joint bids: opening one, its lots, invitations and members' answers, members'
 responses to the work allocated to them, prices, quality answers, social value and the board's
 approval. Submission and withdrawal are in ``contracts.bidding.services.submission``; the allocation
-of volume to members in ``contracts/services/allocation.py``.
+of volume to members in ``contracts/bidding/services/allocation.py``.
 
 Rules:
 - One bid per consortium per tender, opened by a coordinator for a published tender before its

@@ -1,5 +1,5 @@
 """API: contracts under ``contracts/`` and members' sub-contracts under ``subcontracts/``
-(mirroring the web pages in ``contracts/web/contract.py``).
+(mirroring the web pages in ``contracts/delivery/web/contracts.py``).
 
 Reads go through ``contracts.delivery.selectors.contracts``: coordinators and board members see their
 consortium's contracts with every member's sub-contract; council reviewers their council's, with

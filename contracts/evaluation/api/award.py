@@ -1,5 +1,5 @@
 """API: award decisions under ``review/lots/{id}/award/`` and bidders' results under
-``bids/{id}/results/`` (mirroring the web pages in ``contracts/web/award.py``).
+``bids/{id}/results/`` (mirroring the web pages in ``contracts/evaluation/web/award.py``).
 
 Reviewers of the tender's council, after the deadline, read a lot's ranked scores and its
 standing award; only the panel's lead reviewer decides, cancels, confirms or decides not to award

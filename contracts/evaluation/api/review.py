@@ -1,5 +1,5 @@
 """API: the council's review of the bids to a tender, under ``review/`` (mirroring the web pages in
-``contracts/web/review.py``).
+``contracts/evaluation/web/review.py``).
 
 - ``tenders/``: GET the council's tenders past their deadline, with their counts of bids;
 - ``tenders/{id}/``: GET the tender's joint bids (each snapshot's SHA-256 and whether what is

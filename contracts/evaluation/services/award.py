@@ -14,21 +14,24 @@ Rules:
 - Confirming: the award is confirmed, the lot awarded; each joint bid to the tender whose lots
   are all decided leaves the live statuses (awarded if it won a lot, unsuccessful otherwise), so
   its allocations stop reserving capacity in the same transaction; a winning joint bid gets its
-  contract and members' sub-contracts (``contracts.delivery.services.contracts``), committing capacity; once
-  every lot of the tender is decided the tender is awarded (or unsuccessful, if none was).
+  contract and members' sub-contracts, committing capacity (``award_confirmed``, answered by
+  ``contracts.delivery.receivers``); once every lot of the tender is decided the tender is
+  awarded (or unsuccessful, if none was).
 - A bid that won one lot keeps reserving its other lots until they are decided too (and its won
   lot is both reserved and committed meanwhile): erring on the side of never promising a
   member's hours twice.
-- The bidding consortia's coordinators are e-mailed (``contracts.evaluation.services.award_mail``) once a
-  decision, a cancellation or a confirmation commits: whether they won, their scores and the
+- The bidding consortia's coordinators are e-mailed (``contracts.evaluation.services.award_mail``)
+  once a decision, a cancellation or a confirmation commits: whether they won, their scores and the
   winner's, when the standstill ends.
 - A tender cancelled while an award is in standstill cancels the award too
-  (``awards_cancel_for_tender``, called by ``tenders.tender_transition``): no contract follows.
+  (``awards_cancel_for_tender``, answering ``tender_moved`` in ``contracts.evaluation.receivers``):
+  no contract follows.
 
 Race: two decisions (or a decision and a confirmation) for lots of one tender at once. Every
 write here locks the tender's row first, then the lot, then the award, then the bids (in primary
-key order), then members' capacity (``contracts.delivery.services.contracts``): one order, so writers of one
-tender queue and cannot deadlock. One standing award per lot is also a unique index.
+key order), then members' capacity (``members.capacity``, through delivery's contract service):
+one order, so writers of one tender queue and cannot deadlock. One standing award per lot is
+also a unique index.
 """
 
 from __future__ import annotations
