@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
+
+from members.api import imports as import_api
+from members.importing import INLINE_MAX_ROWS
 
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "cy" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
@@ -326,3 +331,18 @@ def test_compiled_catalogue_matches_the_po_file(catalogue):
         elif compiled.gettext(msgid) != e["msgstr"]:
             stale.append(e["msgid"])
     assert not stale, f"django.mo is out of date for: {stale[:10]}"
+
+
+def test_the_import_apis_descriptions_are_in_the_readers_language():
+    """Text filled in when a module is imported used to freeze in the default language: the
+    OpenAPI document built in Welsh describes the capacity import in Welsh, with its figure
+    (the module was imported above, in English)."""
+    assert import_api.CapacityImportView is not None
+    with translation.override("cy"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        operations = [op for path in schema["paths"].values() for op in path.values()
+                      if isinstance(op, dict) and op.get("operationId") == "capacity_declarations_import"]
+        assert len(operations) == 1
+        text = str(operations[0]["description"])
+    assert str(INLINE_MAX_ROWS) in text
+    assert "All or nothing" not in text

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from consortium.api_views import error_responses
 from consortium.errors import DomainError
+from consortium.i18n import interpolate_lazy
 from members.importing import (
     CSV_CONTENT_TYPE,
     INLINE_MAX_ROWS,
@@ -70,8 +71,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
         source="is_stale", read_only=True,
         help_text=_("Still marked as running, for longer than any import takes: its worker stopped, "
                     "and nothing was imported."))
-    errors = ImportErrorSerializer(source="row_errors", many=True, read_only=True, help_text=_(
-        "The first %(n)s row errors of a refused file, by row.") % {"n": MAX_ERRORS_SHOWN})
+    errors = ImportErrorSerializer(source="row_errors", many=True, read_only=True, help_text=interpolate_lazy(
+        _("The first %(n)s row errors of a refused file, by row."), {"n": MAX_ERRORS_SHOWN}))
 
     class Meta:
         model = CapacityImportJob
@@ -87,7 +88,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 class ImportErrorsSerializer(serializers.Serializer):
     errors = ImportErrorSerializer(
-        many=True, help_text=_("The first %(n)s errors, by row.") % {"n": MAX_ERRORS_SHOWN}
+        many=True, help_text=interpolate_lazy(_("The first %(n)s errors, by row."), {"n": MAX_ERRORS_SHOWN})
     )
     error_count = serializers.IntegerField(help_text=_("All errors found, shown or not."))
 
@@ -119,14 +120,14 @@ class CapacityImportView(APIView):
         operation_id="capacity_declarations_import",
         tags=["capacity-declarations"],
         summary=_("Import capacity declarations from CSV or XLSX"),
-        description=_(
+        description=interpolate_lazy(_(
             "All or nothing: every row is validated and, if any is wrong, nothing changes and "
             "every error is returned with its row (the header is row 1), column and reason. "
             "Declarations replace the current declaration of the same co-op, service type, "
             "council and time band; work already committed carries over. A file of more than "
             "%(n)s rows is imported by a background job: the answer is then 202 with the job, "
             "to follow at its url."
-        ) % {"n": INLINE_MAX_ROWS},
+        ), {"n": INLINE_MAX_ROWS}),
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
             201: ImportResultSerializer,
@@ -161,12 +162,12 @@ class CapacityImportJobView(APIView):
         operation_id="capacity_declarations_import_job",
         tags=["capacity-declarations"],
         summary=_("Follow a capacity import run in the background"),
-        description=_(
+        description=interpolate_lazy(_(
             "A file of more than %(n)s rows is imported by a background job: the import answers "
             "202 with this job. Poll it: status queued, running, then done (with the counts) or "
             "failed (with every row error, or the problem with the file); a failed job imported "
             "nothing. Only the user who uploaded the file sees its job."
-        ) % {"n": INLINE_MAX_ROWS},
+        ), {"n": INLINE_MAX_ROWS}),
         responses={200: ImportJobSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
