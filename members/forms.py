@@ -16,7 +16,7 @@ from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from consortium.models import Council, ServiceType
 
 from .models import (
@@ -82,6 +82,7 @@ class DomainErrorFormMixin:
         """Change the fields after the form is built (before the GOV.UK messages are set)."""
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         field = error.field if error.field in self.fields else None
         self.add_error(field, str(error.message))
 

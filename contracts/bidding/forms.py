@@ -8,13 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from consortium.models import TimeBand
 from contracts.models import SocialValueHeading
 
 
 class DomainErrorForm(forms.Form):
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         field = error.field if error.field in self.fields else None
         self.add_error(field, str(error.message))
 

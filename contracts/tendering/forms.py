@@ -12,7 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from consortium.models import Council, ServiceType, TimeBand
 from contracts.models import Procedure
 from contracts.tendering.services import tenders as services
@@ -27,6 +27,7 @@ class DomainErrorMixin:
     field_aliases: dict[str, str] = {}
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         field = self.field_aliases.get(error.field or "", error.field)
         self.add_error(field if field in self.fields else None, str(error.message))
 

@@ -26,7 +26,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from consortium.models import Council, Role, ServiceType, TimeBand
 from members import governance
 from pricing.models import NegotiationRound, NegotiationStatus, Party, RoundStatus, financial_year_label
@@ -103,6 +103,7 @@ class BreakOffForm(forms.Form):
 
 
 def _show(form: forms.Form, error: DomainError) -> None:
+    refuse_if_forbidden(error)
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from consortium.models import Consortium, Council, Role, ServiceType, TimeBand
 from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label
 from pricing.selectors import rate_cards as selectors
@@ -95,6 +95,7 @@ class RatesFormMixin:
                 if self.cleaned_data.get(services.rate_field(band.value)) is not None}
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         field = error.field
         if field == "rates":
             field = services.rate_field(TimeBand.WEEKDAY_DAY)
@@ -161,6 +162,7 @@ class UpliftRuleForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in services.UPLIFT_FIELDS}
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         self.add_error(error.field if error.field in self.fields else None, str(error.message))
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
 from contracts.models import AllocationJob
@@ -91,6 +91,7 @@ class AdjustForm(forms.Form):
         return found
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         self.add_error(error.field if error.field in self.fields else None, str(error.message))
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 from contracts.bidding.forms import DomainErrorForm
 from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.services import contracts as services
@@ -120,6 +120,7 @@ class VariationForm(DomainErrorForm):
         return arguments
 
     def add_domain_error(self, error: DomainError) -> None:
+        refuse_if_forbidden(error)
         name = error.field or ""
         if "." in name:  # "rates.weekday_day" -> rate_weekday_day
             group, band = name.split(".", 1)
