@@ -133,7 +133,8 @@ def _negotiation_move(negotiation: Negotiation, to: str, *, by: User | None, rea
         raise DomainError(
             _("A negotiation that is %(current)s cannot become %(target)s.")
             % {"current": NegotiationStatus(negotiation.status).label.lower(),
-               "target": NegotiationStatus(to).label.lower()}
+               "target": NegotiationStatus(to).label.lower()},
+            code="transition",
         )
     negotiation.status = to
     if to != NegotiationStatus.OPEN:
@@ -150,7 +151,8 @@ def _round_move(round_: NegotiationRound, to: str, *, by: User | None) -> Negoti
         raise DomainError(
             _("An offer that is %(current)s cannot become %(target)s.")
             % {"current": RoundStatus(round_.status).label.lower(),
-               "target": RoundStatus(to).label.lower()}
+               "target": RoundStatus(to).label.lower()},
+            code="transition",
         )
     round_.status = to
     save_audited(round_, by, update_fields=["status"])

@@ -239,7 +239,7 @@ def _band_names() -> dict[str, str]:
 def _check_open(bid: Bid) -> None:
     if bid.status != BidStatus.DRAFT:
         raise DomainError(_("Only a draft bid's allocation can change: this bid is %(status)s.")
-                          % {"status": BidStatus(bid.status).label})
+                          % {"status": BidStatus(bid.status).label}, code="not_editable")
     if bid.tender.submission_deadline <= timezone.now():
         raise DomainError(_("The tender's submission deadline has passed: the allocation can no "
                             "longer change."))
