@@ -1,6 +1,6 @@
-"""API plumbing shared by every app: the domain error mapped to HTTP once, the JSON parser, a
-role refused as 403, input checked by a serializer with its messages by field, and choice fields
-documented as named enums."""
+"""API plumbing shared by every app: the domain error mapped to HTTP once (400, 403 or 409, as
+``consortium.errors.http_status`` says), the JSON parser, a role refused as 403, input checked by
+a serializer with its messages by field, and choice fields documented as named enums."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from rest_framework.exceptions import ParseError, PermissionDenied, ValidationEr
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, http_status
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        code = http_status(exc)
+        if code == status.HTTP_403_FORBIDDEN:  # as DRF answers its own 403: {"detail": ...}
+            return Response({"detail": str(exc.message)}, status=code)
+        return Response(exc.as_dict(), status=code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

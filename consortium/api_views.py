@@ -39,6 +39,8 @@ ERROR_DESCRIPTIONS = {
     401: _("Not signed in: send a session cookie or \"Authorization: Token <key>\"."),
     403: _("Your role may not do this."),
     404: _("Not found, or not visible to you (or no such page of results)."),
+    409: _("Refused by the state the object is in (not in this status, already running, sealed...): "
+           "see the messages. Nothing was changed."),
     429: _("Too many requests: wait and try again."),
 }
 
@@ -47,7 +49,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """The error answers of an operation, for ``extend_schema(responses=...)``."""
     return {
         code: OpenApiResponse(
-            VALIDATION_ERRORS if code == 400 else ErrorDetailSerializer,
+            VALIDATION_ERRORS if code in (400, 409) else ErrorDetailSerializer,
             description=ERROR_DESCRIPTIONS[code],
         )
         for code in codes

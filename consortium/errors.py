@@ -1,6 +1,28 @@
-"""The one domain error type. Services raise it; web views and the API map it once."""
+"""The one domain error type, and what each kind of refusal answers over HTTP.
+
+Services raise ``DomainError`` (or one of its two kinds below); the API's exception handler
+(consortium/api.py) answers with ``http_status(error)``, and web views show a refusal of the
+person (``Forbidden``) as Django's 403 page (``refuse_if_forbidden``), other errors beside the
+form.
+
+- ``Forbidden``: the person may not do this (403).
+- ``Conflict``: the write does not fit the object's state as it is now: not in this status,
+  already running, sealed, already marked, in use, in standstill (409). Its ``code`` says which.
+- Any other ``DomainError``: the input was refused (400).
+"""
 
 from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+
+FORBIDDEN = "forbidden"
+
+#: The codes of a write refused because of the object's state rather than its input.
+CONFLICT_CODES = frozenset({
+    "conflict", "transition", "not_editable", "busy", "sealed", "marked", "in_use", "standstill",
+})
 
 
 class DomainError(Exception):
@@ -18,3 +40,48 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, list[str]]:
         return {self.field or "non_field_errors": [str(self.message)]}
+
+
+class Forbidden(DomainError, PermissionDenied):
+    """The person acting may not make this change (HTTP 403). Also Django's PermissionDenied, so
+    that a page that does not catch it answers 403 as for any other refusal."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message, field=field, code=FORBIDDEN)
+
+
+class Conflict(DomainError):
+    """The change does not fit the object's present state (HTTP 409); ``code`` says how."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "conflict"):
+        if code not in CONFLICT_CODES:
+            raise ValueError(f"{code!r} is not a conflict code")
+        super().__init__(message, field=field, code=code)
+
+
+def is_forbidden(error: DomainError) -> bool:
+    return error.code == FORBIDDEN
+
+
+def refuse_if_forbidden(error: DomainError) -> None:
+    """On a web page: a refusal of the person is Django's 403 page (PermissionDenied), never a
+    message beside a form. Views and form mixins that show a service's DomainError call this
+    first."""
+    if is_forbidden(error):
+        raise PermissionDenied(str(error.message)) from error
+
+
+def http_status(error: DomainError) -> int:
+    """The one mapping of a domain error to its HTTP status: 403, 409 or 400."""
+    if is_forbidden(error):
+        return HTTPStatus.FORBIDDEN
+    if error.code in CONFLICT_CODES:
+        return HTTPStatus.CONFLICT
+    return HTTPStatus.BAD_REQUEST
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse the person acting (``Forbidden``) unless ``allowed``: how a service applies the one
+    access function of a write, so that the web, the API and a task get the same answer."""
+    if not allowed:
+        raise Forbidden(message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, refuse_if_forbidden
 
 
 def require(allowed: bool) -> None:
@@ -17,7 +17,9 @@ def require(allowed: bool) -> None:
 
 def add_domain_error(form: forms.Form, error: DomainError, field: str | None = None) -> None:
     """Show ``error`` beside ``field`` (by default the field the error names), or above the form
-    (the error summary) when the form has no field of that name."""
+    (the error summary) when the form has no field of that name. A refusal of the person is not
+    shown on the form: it is the 403 page (``refuse_if_forbidden``)."""
+    refuse_if_forbidden(error)
     name = error.field if field is None else field
     form.add_error(name if name in form.fields else None, str(error.message))
 

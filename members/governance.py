@@ -23,6 +23,10 @@ The rules (the Ballot model's docstring states them too):
   nothing.
 - Withdrawing: a motion that no longer stands (the bid it approves went back to draft) is
   withdrawn uncounted, with the reason in its history: no result, no ``ballot_decided``.
+
+Who may do what is answered here, once for each write, by ``is_coordinator_of`` (opening and
+deciding a ballot) and ``is_entitled`` (voting): the writes refuse with them (403) and the pages
+and the API ask the same (``can_vote``, ``can_decide``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited
-from consortium.errors import DomainError
+from consortium.cleaning import clean_percent
+from consortium.errors import DomainError, require
 from consortium.models import Consortium, Role, User
 
 from .models import Ballot, BallotStatus, Vote, VoteChoice
@@ -68,7 +73,7 @@ def entitled_voters(ballot: Ballot) -> QuerySet[User]:
 
 def is_entitled(user: User, ballot: Ballot) -> bool:
     return (
-        user.is_authenticated and user.is_active and user.role == Role.BOARD_MEMBER
+        user.is_authenticated and user.is_active and user.is_board_member
         and user.consortium_id == ballot.consortium_id and user.date_joined <= ballot.opened_at
     )
 
@@ -146,21 +151,10 @@ def ballot_tally(ballot: Ballot) -> Tally:
 # --- writes ------------------------------------------------------------------------------------
 
 
-def _percent(value, *, field: str, below_100: bool = False) -> Decimal:
-    try:
-        value = Decimal(str(value))
-    except (ArithmeticError, ValueError, TypeError):
-        raise DomainError(_("Enter a percentage."), field=field) from None
-    if not value.is_finite() or value < 0 or value > HUNDRED or (below_100 and value == HUNDRED):
-        if below_100:
-            raise DomainError(_("Enter a percentage from 0 to less than 100."), field=field)
-        raise DomainError(_("Enter a percentage from 0 to 100."), field=field)
-    return value.quantize(Decimal("0.01"))
-
-
-def _is_coordinator_of(user: User | None, consortium_id: int) -> bool:
+def is_coordinator_of(user: User | None, consortium_id: int) -> bool:
+    """The consortium's coordinators put motions to its board and close its votes."""
     return (
-        user is not None and user.is_authenticated and user.role == Role.COORDINATOR
+        user is not None and user.is_authenticated and user.is_coordinator
         and user.consortium_id == consortium_id
     )
 
@@ -177,8 +171,8 @@ def ballot_open(
 ) -> Ballot:
     """Put a motion to the consortium's board. Quorum and majority default to the consortium's
     settings; the electorate is the number of its active board members now."""
-    if by is not None and not _is_coordinator_of(by, consortium.pk):
-        raise DomainError(_("Only the consortium's coordinators can put a motion to its board."))
+    require(by is None or is_coordinator_of(by, consortium.pk),
+            _("Only the consortium's coordinators can put a motion to its board."))
     subject = (subject or "").strip()
     if not subject:
         raise DomainError(_("Give the motion the board votes on."), field="subject")
@@ -186,11 +180,11 @@ def ballot_open(
         raise DomainError(_("Keep the motion to %(n)s characters.") % {"n": SUBJECT_MAX}, field="subject")
     if closes_at is not None and closes_at <= timezone.now():
         raise DomainError(_("Voting must close in the future."), field="closes_at")
-    quorum = _percent(consortium.board_quorum_percent if quorum_percent is None else quorum_percent,
-                      field="quorum_percent")
-    majority = _percent(
+    quorum = clean_percent(consortium.board_quorum_percent if quorum_percent is None else quorum_percent,
+                           field="quorum_percent", what=_("The quorum"))
+    majority = clean_percent(
         consortium.board_majority_percent if majority_percent is None else majority_percent,
-        field="majority_percent", below_100=True,
+        field="majority_percent", what=_("The majority"), below_100=True,
     )
     electorate = board_members(consortium).count()
     if electorate == 0:
@@ -199,8 +193,7 @@ def ballot_open(
         consortium=consortium, subject=subject, quorum_percent=quorum, majority_percent=majority,
         electorate=electorate, opened_by=by, closes_at=closes_at,
     )
-    ballot._history_user = by
-    ballot.save()
+    save_audited(ballot, by)
     return ballot
 
 
@@ -215,12 +208,12 @@ def vote_cast(*, ballot: Ballot, voter: User, choice: str) -> Vote:
     if choice not in VoteChoice.values:
         raise DomainError(_("Choose for, against or abstain."), field="choice")
     ballot = _lock(ballot)
-    if not is_entitled(voter, ballot):
-        raise DomainError(_("Only the board members of the consortium when the vote opened can vote."))
+    require(is_entitled(voter, ballot),
+            _("Only the board members of the consortium when the vote opened can vote."))
     if ballot.status == BallotStatus.WITHDRAWN:
-        raise DomainError(_("The motion was withdrawn: there is nothing to vote on."))
+        raise DomainError(_("The motion was withdrawn: there is nothing to vote on."), code="transition")
     if ballot.status != BallotStatus.OPEN:
-        raise DomainError(_("Voting has closed: the ballot has been decided."))
+        raise DomainError(_("Voting has closed: the ballot has been decided."), code="transition")
     if ballot.closes_at is not None and timezone.now() >= ballot.closes_at:
         raise DomainError(_("Voting closed at the time set for this ballot."))
     if Vote.objects.filter(ballot=ballot, voter=voter).exists():
@@ -243,8 +236,7 @@ def _decide_locked(ballot: Ballot, *, by: User | None) -> Ballot:
     tally = ballot_tally(ballot)
     ballot.status = tally.result
     ballot.decided_at = timezone.now()
-    ballot._history_user = by
-    ballot.save(update_fields=["status", "decided_at"])
+    save_audited(ballot, by, update_fields=["status", "decided_at"])
     ballot_decided.send(sender=Ballot, ballot=ballot, by=by)
     return ballot
 
@@ -253,8 +245,8 @@ def _decide_locked(ballot: Ballot, *, by: User | None) -> Ballot:
 def ballot_decide(*, ballot: Ballot, by: User | None = None) -> Ballot:
     """Close the vote and record the result (``by`` None: the system, e.g. a scheduled task).
     Deciding a decided ballot returns it unchanged."""
-    if by is not None and not _is_coordinator_of(by, ballot.consortium_id):
-        raise DomainError(_("Only the consortium's coordinators can close a board vote."))
+    require(by is None or is_coordinator_of(by, ballot.consortium_id),
+            _("Only the consortium's coordinators can close a board vote."))
     ballot = _lock(ballot)
     if ballot.status != BallotStatus.OPEN:
         return ballot
@@ -293,9 +285,9 @@ def ballots_visible_to(user: User) -> QuerySet[Ballot]:
     qs = Ballot.objects.select_related("consortium", "opened_by")
     if not user.is_authenticated:
         return qs.none()
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+    if user.is_coordinator or user.is_board_member:
         qs = qs.filter(consortium_id=user.consortium_id)
-    elif user.role == Role.MEMBER:
+    elif user.is_member_user:
         qs = qs.filter(consortium_id=user.consortium_id).exclude(status=BallotStatus.OPEN)
     else:
         return qs.none()
@@ -318,7 +310,7 @@ def ballot_get_for_user(user: User, pk) -> Ballot:
 def can_see_votes(user: User, ballot: Ballot) -> bool:
     """Who voted what: the consortium's coordinators and board members."""
     return (
-        user.is_authenticated and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER)
+        user.is_authenticated and (user.is_coordinator or user.is_board_member)
         and user.consortium_id == ballot.consortium_id
     )
 
@@ -338,7 +330,7 @@ def ballot_votes(user: User, ballot: Ballot) -> list[Vote]:
 
 
 def vote_of(user: User, ballot: Ballot) -> Vote | None:
-    if not user.is_authenticated or user.role != Role.BOARD_MEMBER:
+    if not user.is_authenticated or not user.is_board_member:
         return None
     prefetched = _prefetched_votes(ballot)
     if prefetched is not None:
@@ -356,4 +348,4 @@ def can_vote(user: User, ballot: Ballot) -> bool:
 
 
 def can_decide(user: User, ballot: Ballot) -> bool:
-    return _is_coordinator_of(user, ballot.consortium_id) and ballot.status == BallotStatus.OPEN
+    return is_coordinator_of(user, ballot.consortium_id) and ballot.status == BallotStatus.OPEN

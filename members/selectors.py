@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
+from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 
 from .models import (
     CapacityDeclaration,
@@ -42,7 +42,7 @@ EXPIRY_WARNING_DAYS = 30
 
 def user_coop_id(user: User) -> int | None:
     """The co-op a member user acts for, or None."""
-    if not user.is_authenticated or user.role != Role.MEMBER:
+    if not user.is_authenticated or not user.is_member_user:
         return None
     link = getattr(user, "member_link", None)
     return link.coop_id if link else None
@@ -52,18 +52,18 @@ def members_visible_to(user: User) -> QuerySet[MemberCoop]:
     qs = MemberCoop.objects.select_related("consortium", "base_council")
     if not user.is_authenticated:
         return qs.none()
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+    if user.is_coordinator or user.is_board_member:
         return qs.filter(consortium_id=user.consortium_id)
-    if user.role == Role.MEMBER:
+    if user.is_member_user:
         return qs.filter(pk=user_coop_id(user), consortium_id=user.consortium_id)
     return qs.none()
 
 
 def members_editable_by(user: User) -> QuerySet[MemberCoop]:
     """Co-ops whose profile, evidence and capacity this user may change."""
-    if user.is_authenticated and user.role == Role.COORDINATOR:
+    if user.is_authenticated and user.is_coordinator:
         return members_visible_to(user)
-    if user.is_authenticated and user.role == Role.MEMBER:
+    if user.is_authenticated and user.is_member_user:
         return members_visible_to(user)
     return MemberCoop.objects.none()
 
@@ -82,16 +82,16 @@ def member_get_for_user(user: User, pk: int, *, for_write: bool = False) -> Memb
 
 def can_manage_register(user: User) -> bool:
     """Coordinators add co-ops and move membership status."""
-    return user.is_authenticated and user.role == Role.COORDINATOR
+    return user.is_authenticated and user.is_coordinator
 
 
 def can_see_member_detail(user: User) -> bool:
     """Capacity, compliance and history of individual co-ops: coordinators and the co-op itself."""
-    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER)
+    return user.is_authenticated and (user.is_coordinator or user.is_member_user)
 
 
 def can_see_pooled_capacity(user: User) -> bool:
-    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER)
+    return user.is_authenticated and (user.is_coordinator or user.is_board_member)
 
 
 def capacity_visible_to(user: User, *, current_only: bool = True) -> QuerySet[CapacityDeclaration]:
@@ -245,7 +245,7 @@ def pooled_capacity_rows(
         qs = qs.filter(council=council)
     keys = ["council_id", "service_type_id", "time_band"]
     if by_member:
-        if user.role != Role.COORDINATOR:
+        if not user.is_coordinator:
             return []
         keys += ["coop_id"]
     return list(
@@ -273,16 +273,16 @@ def can_edit_member(user: User, coop: MemberCoop) -> bool:
     """The consortium's coordinators and the co-op's own users change its records."""
     if not user.is_authenticated:
         return False
-    if user.role == Role.COORDINATOR:
+    if user.is_coordinator:
         return coop.consortium_id == user.consortium_id
-    if user.role == Role.MEMBER:
+    if user.is_member_user:
         return user_coop_id(user) == coop.pk
     return False
 
 
 def can_write_member_records(user: User) -> bool:
     """Roles that may change some co-op's records at all (which co-op: ``can_edit_member``)."""
-    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER)
+    return user.is_authenticated and (user.is_coordinator or user.is_member_user)
 
 
 def stakeholders_visible_to(user: User) -> QuerySet[StakeholderClass]:
@@ -304,7 +304,7 @@ def stakeholder_get_for_user(user: User, pk: int) -> StakeholderClass:
 
 def can_see_register(user: User) -> bool:
     """The register's pages (list, co-op pages): the consortium's own roles only."""
-    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
+    return user.is_authenticated and (user.is_coordinator or user.is_board_member or user.is_member_user)
 
 
 class ExpiryState:

@@ -52,7 +52,7 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from consortium.errors import DomainError
-from consortium.models import Consortium, Role, ServiceType, TimeBand
+from consortium.models import Consortium, ServiceType, TimeBand
 from pricing import cost_model as cm
 from pricing.models import financial_year_label
 from pricing.selectors.submissions import latest_submissions
@@ -413,7 +413,7 @@ class ScenarioResult:
 
 def can_run_scenarios(user) -> bool:
     """Scenarios show individual members' costs: the consortium's coordinators only."""
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
 def _latest_submissions(*, consortium: Consortium | int, scenario: Scenario) -> list[dict]:

@@ -468,7 +468,7 @@ def test_nothing_else_runs_or_changes_the_allocation_while_a_job_is_live(world, 
     assert response.status_code == 200 and busy in response.content.decode()
     response = api_for("coordinator").post(f"/api/v1/bids/{bid.pk}/allocation/",
                                            {"strategy": "lowest_cost"}, format="json")
-    assert response.status_code == 400 and busy in str(response.json())
+    assert response.status_code == 409 and busy in str(response.json())
     assert AllocationJob.objects.count() == 1 and not Allocation.objects.exists()
 
     # The page shows the progress; the run form is disabled and the hand changes are put away.

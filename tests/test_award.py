@@ -334,7 +334,7 @@ def test_award_api_decide_and_confirm(world, ev, api_for):
     response = api.post(url, {"entry": ev.entry.pk}, format="json")
     assert response.status_code == 201 and response.json()["award"]["status"] == AwardStatus.STANDSTILL
     response = api.post(url + "confirm/", {}, format="json")
-    assert response.status_code == 400 and "standstill" in json.dumps(response.json())
+    assert response.status_code == 409 and "standstill" in json.dumps(response.json())
     past_standstill(Award.objects.get(lot=ev.lot))
     response = api.post(url + "confirm/", {}, format="json")
     assert response.status_code == 200 and response.json()["award"]["status"] == AwardStatus.CONFIRMED

@@ -6,7 +6,7 @@ with no policy in tests/policies/ fails ``test_every_*_has_a_policy``.
 
 Each policy is one test: the world is built once and every persona is tried in turn, each
 inside a savepoint that is rolled back, so an allowed write by one persona cannot change what
-the next one sees. A refused write (400/401/403/404/405, or a visitor sent to the login page)
+the next one sees. A refused write (400/401/403/404/405/409, or a visitor sent to the login page)
 must leave every table of the project exactly as it was. Every mismatch of the policy is listed
 in one assertion message, as "route[persona]: expected X, got Y".
 """
@@ -30,7 +30,7 @@ from tests.routes import API_PREFIX, policy_url, url_patterns, web_routes
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-REFUSED = {400, 401, 403, 404, 405}
+REFUSED = {400, 401, 403, 404, 405, 409}
 SNAPSHOT_APPS = ("consortium", "members", "pricing", "contracts", "authtoken")
 
 

@@ -125,7 +125,7 @@ def test_api_patch_of_a_card_in_force_is_refused(world, api_for):
     card = make_card(world)
     response = api_for("coordinator").patch(f"/api/v1/pricing/rate-cards/{card.pk}/",
                                             {"rates": {"weekday_day": "99.00"}}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"non_field_errors": [NOT_EDITABLE]}
     assert RateCardRate.objects.get(rate_card=card, time_band="weekday_day").rate == D("20.00")
 

@@ -29,7 +29,7 @@ def window(world, *, year=YEAR, opens=-1, closes=1, consortium=None) -> Submissi
     return services.submission_window_set(
         consortium=consortium or world.consortium, financial_year=year,
         opens_at=now + dt.timedelta(days=opens), closes_at=now + dt.timedelta(days=closes),
-        by=world.user("coordinator"),
+        by=world.user("coordinator" if consortium in (None, world.consortium) else "coordinator_other"),
     )
 
 

@@ -516,7 +516,7 @@ def test_outside_bids_can_be_neither_recorded_nor_deleted_once_a_sheet_is_submit
                                       {"bidder_name": "Late Care Ltd",
                                        "rates": {str(lot.pk): {WEEKDAY: "30"}}},
                                       format="json")
-    assert answer.status_code == 400 and "already been submitted" in json.dumps(answer.json())
+    assert answer.status_code == 409 and "already been submitted" in json.dumps(answer.json())
     assert list(ExternalBid.objects.values_list("bidder_name", flat=True)) == ["Early Care Ltd"]
     # Its marks aside, the early bid cannot be taken away from under the sealed sheet either.
     from contracts.models import QualityMark
@@ -524,7 +524,7 @@ def test_outside_bids_can_be_neither_recorded_nor_deleted_once_a_sheet_is_submit
     QualityMark.objects.filter(entry__external_bid=early).delete()
     with pytest.raises(DomainError, match="already been submitted"):
         services.external_bid_delete(external_bid=early, by=lead)
-    assert api_for("reviewer").delete(f"{API}/external-bids/{early.pk}/").status_code == 400
+    assert api_for("reviewer").delete(f"{API}/external-bids/{early.pk}/").status_code == 409
     assert ExternalBid.objects.filter(pk=early.pk).exists()
     assert Entry.objects.filter(external_bid=early).count() == 1
 

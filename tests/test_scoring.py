@@ -209,7 +209,7 @@ def test_submitting_seals_the_sheet_and_is_idempotent(ev):
     assert QualityMark.objects.get(sheet=sheet, entry=ev.joint, question=ev.q1).mark == 6
     response = _api(ev.second).post(_api_marks(ev), {"marks": [
         {"entry": ev.joint.pk, "question": ev.q1.pk, "mark": 9}]}, format="json")
-    assert response.status_code == 400 and "sealed" in str(response.json())
+    assert response.status_code == 409 and "sealed" in str(response.json())
     page = _client(ev.second).get(_marks_url(ev)).content.decode()
     assert 'name="mark-' not in page  # read only
 

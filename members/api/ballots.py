@@ -106,7 +106,7 @@ class VoteInputSerializer(serializers.Serializer):
 
 LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
-ACTION_ERRORS = error_responses(400, 401, 403, 404)
+ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
 @extend_schema_view(

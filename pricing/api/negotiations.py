@@ -202,7 +202,7 @@ LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
 WRITE_ERRORS = {400: OpenApiResponse(FIELD_ERRORS, description=_("Refused: see the messages by field. "
                                                                  "Nothing was changed.")),
-                **error_responses(401, 403, 404)}
+                **error_responses(401, 403, 404, 409)}
 
 
 def _detail(request: Request, pk) -> dict:

@@ -36,7 +36,7 @@ PERCENT = {"max_digits": 6, "decimal_places": 2}
 LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
 # --- Serializers -------------------------------------------------------------------------------

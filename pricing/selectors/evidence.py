@@ -17,6 +17,9 @@ council's rate (``CouncilRate``). Published figures (staff's, with their source)
 every consortium user; a consortium's own figures only by its users. Evidence compares with the
 published figure, or else with the consortium's own (marked ``own``); the snapshot councils see
 with the published figure only.
+
+Who may write: ``can_maintain_comparators`` here, for the consortium's own comparators;
+``pricing.services.reference`` refuses with it (403).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from consortium.models import Consortium, Council, Role, ServiceType, User
+from consortium.models import Consortium, Council, ServiceType, User
 from members.models import MembershipStatus
 from pricing import statistics
 from pricing.cost_model import LINE_LABELS
@@ -40,7 +43,6 @@ MIN_MEMBERS = statistics.MIN_MEMBERS
 MIN_MEMBERS_FOR_QUARTILES = statistics.MIN_MEMBERS_FOR_QUARTILES
 DISCLOSURE_STEP = statistics.DISCLOSURE_STEP
 SUPPRESSED_CODE = "fewer_than_min_members"
-EVIDENCE_ROLES = (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
 
 
 def suppressed_reason() -> str:
@@ -54,12 +56,13 @@ def suppressed_reason() -> str:
 def can_see_evidence(user: User) -> bool:
     """Consortium users (coordinators, board members, member users) see their consortium's
     evidence; council reviewers and staff admins do not."""
-    return bool(user.is_authenticated and user.role in EVIDENCE_ROLES and user.consortium_id)
+    return bool(user.is_authenticated and user.consortium_id
+                and (user.is_coordinator or user.is_board_member or user.is_member_user))
 
 
 def sees_individual_figures(user: User, consortium: Consortium) -> bool:
     """Only the consortium's coordinators see unsuppressed statistics, minimum and maximum."""
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR
+    return bool(user.is_authenticated and user.is_coordinator
                 and user.consortium_id == consortium.pk)
 
 
@@ -70,7 +73,7 @@ def can_see_comparators(user: User) -> bool:
 def can_maintain_comparators(user: User) -> bool:
     """Coordinators add their consortium's own reference prices and council rates (the published
     ones are staff's, in the admin)."""
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
 # --- results ---------------------------------------------------------------------------------

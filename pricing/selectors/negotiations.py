@@ -10,6 +10,9 @@ Who sees what (404 for anything else):
 - member users: the agreed negotiations of their consortium (the outcome: the accepted
   round's rates), and how far those rates cover their own co-op's costs;
 - anyone else: nothing.
+
+Who may write: ``party_of`` and ``can_open_negotiation`` here, the one answer for each write of a
+negotiation; ``pricing.services.negotiations`` refuses with them (403).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import Consortium, Role, TimeBand, User
 from members import governance
 from members.models import MemberCoop
 from pricing.cost_model import LINE_LABELS
@@ -34,17 +37,17 @@ CONSORTIUM_INSIDERS = (Role.COORDINATOR, Role.BOARD_MEMBER)
 
 def is_insider(user: User, negotiation: Negotiation) -> bool:
     """Coordinators and board members of the negotiating consortium: they see everything."""
-    return (user.is_authenticated and user.role in CONSORTIUM_INSIDERS
+    return (user.is_authenticated and (user.is_coordinator or user.is_board_member)
             and user.consortium_id == negotiation.consortium_id)
 
 
 def _round_statuses_for(user: User) -> tuple[str, ...] | None:
     """The round statuses the user may see; None: all of them."""
-    if user.role in CONSORTIUM_INSIDERS:
+    if user.is_coordinator or user.is_board_member:
         return None
-    if user.role == Role.COUNCIL_REVIEWER:
+    if user.is_council_reviewer:
         return SHOWN_TO_COUNCIL
-    if user.role == Role.MEMBER:
+    if user.is_member_user:
         return (RoundStatus.ACCEPTED,)
     return ()
 
@@ -53,11 +56,11 @@ def negotiations_visible_to(user: User) -> QuerySet[Negotiation]:
     qs = Negotiation.objects.select_related("consortium", "council", "service_type")
     if not user.is_authenticated:
         return qs.none()
-    if user.role in CONSORTIUM_INSIDERS:
+    if user.is_coordinator or user.is_board_member:
         return qs.filter(consortium_id=user.consortium_id)
-    if user.role == Role.MEMBER:
+    if user.is_member_user:
         return qs.filter(consortium_id=user.consortium_id, status=NegotiationStatus.AGREED)
-    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+    if user.is_council_reviewer and user.council_id:
         offered = NegotiationRound.objects.filter(negotiation=OuterRef("pk"), status__in=SHOWN_TO_COUNCIL)
         return qs.filter(council_id=user.council_id).filter(Exists(offered))
     return qs.none()
@@ -150,17 +153,23 @@ def evidence_rows(snapshot: dict | None) -> list[EvidenceRow]:
 
 
 def party_of(user: User, negotiation: Negotiation) -> str | None:
-    if (user.is_authenticated and user.role == Role.COORDINATOR
+    """The side the user speaks for in the negotiation (None: neither). The one access function
+    of the negotiation's writes: the consortium's coordinators propose its opening position and
+    make its offers, the council's reviewers make the council's, either side accepts the other's
+    offer or breaks off (``pricing.services.negotiations`` refuses with it, 403)."""
+    if (user.is_authenticated and user.is_coordinator
             and user.consortium_id == negotiation.consortium_id):
         return Party.CONSORTIUM
-    if (user.is_authenticated and user.role == Role.COUNCIL_REVIEWER
+    if (user.is_authenticated and user.is_council_reviewer
             and user.council_id == negotiation.council_id):
         return Party.COUNCIL
     return None
 
 
-def can_open_negotiation(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id is not None
+def can_open_negotiation(user: User, consortium: Consortium | None = None) -> bool:
+    """Coordinators open negotiations for their consortium (``consortium``: for that one)."""
+    return (user.is_authenticated and user.is_coordinator and user.consortium_id is not None
+            and (consortium is None or user.consortium_id == consortium.pk))
 
 
 @dataclass(frozen=True)
@@ -226,7 +235,7 @@ class Coverage:
 
 def coop_of(user: User) -> MemberCoop | None:
     """The co-op a member user acts for."""
-    if not user.is_authenticated or user.role != Role.MEMBER:
+    if not user.is_authenticated or not user.is_member_user:
         return None
     link = getattr(user, "member_link", None)
     return link.coop if link else None

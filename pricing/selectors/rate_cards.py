@@ -6,6 +6,9 @@ Who sees which cards (rate cards are the consortium's agreed prices, not anyone'
 - council reviewers: agreed cards with their own council, of any consortium;
 - anyone else: none.
 Uplift rules are the coordinators' tool: coordinators see their consortium's, no one else any.
+
+Who may write: ``can_manage_rate_cards`` here, the one answer for every write of cards and uplift
+rules; ``pricing.services.rate_cards`` refuses with it (403).
 """
 
 from __future__ import annotations
@@ -21,21 +24,25 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
+from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from pricing.models import RateCard, RateCardRate, RateCardStatus, UpliftRule
 
 AGREED = (RateCardStatus.IN_FORCE, RateCardStatus.SUPERSEDED)
 
 
-def can_manage_rate_cards(user: User) -> bool:
-    """Coordinators make, change, put in force and uplift their consortium's cards."""
-    return user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id is not None
+def can_manage_rate_cards(user: User, consortium_id: int | None = None) -> bool:
+    """Coordinators make, change, put in force and uplift their consortium's cards and uplift
+    rules (``consortium_id``: that consortium's). The one access function of these writes:
+    ``pricing.services.rate_cards`` refuses with it (403)."""
+    return (user.is_authenticated and user.is_coordinator and user.consortium_id is not None
+            and (consortium_id is None or user.consortium_id == consortium_id))
 
 
 def can_see_rate_cards(user: User) -> bool:
     return user.is_authenticated and (
-        (user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER) and user.consortium_id is not None)
-        or (user.role == Role.COUNCIL_REVIEWER and user.council_id is not None)
+        ((user.is_coordinator or user.is_board_member or user.is_member_user)
+         and user.consortium_id is not None)
+        or (user.is_council_reviewer and user.council_id is not None)
     )
 
 
@@ -50,9 +57,9 @@ def rate_cards_visible_to(user: User) -> QuerySet[RateCard]:
     qs = RateCard.objects.all()
     if not can_see_rate_cards(user):
         return _with_rates(qs.none())
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+    if user.is_coordinator or user.is_board_member:
         qs = qs.filter(consortium_id=user.consortium_id)
-    elif user.role == Role.MEMBER:
+    elif user.is_member_user:
         qs = qs.filter(consortium_id=user.consortium_id, status__in=AGREED)
     else:
         qs = qs.filter(council_id=user.council_id, status__in=AGREED)
@@ -110,7 +117,7 @@ def consortia_with_cards_for(user: User) -> QuerySet[Consortium]:
     """The consortia whose agreed cards the user may see (for a council reviewer's choice)."""
     if not can_see_rate_cards(user):
         return Consortium.objects.none()
-    if user.role == Role.COUNCIL_REVIEWER:
+    if user.is_council_reviewer:
         ids = rate_cards_visible_to(user).values("consortium_id")
         return Consortium.objects.filter(pk__in=ids).order_by("name")
     return Consortium.objects.filter(pk=user.consortium_id)
@@ -118,7 +125,7 @@ def consortia_with_cards_for(user: User) -> QuerySet[Consortium]:
 
 def councils_for(user: User) -> QuerySet[Council]:
     """Councils a filter or form may offer: a reviewer's own; every council otherwise."""
-    if user.is_authenticated and user.role == Role.COUNCIL_REVIEWER:
+    if user.is_authenticated and user.is_council_reviewer:
         return Council.objects.filter(pk=user.council_id)
     return Council.objects.order_by("name_en")
 

@@ -4,6 +4,10 @@ Confidential: a member's submission (inputs, lines, floors) is seen only by that
 users and its consortium's coordinators. Board members, other members, council reviewers and
 other consortia see none (objects answer 404). Floors and latest submissions for pricing and
 statistics are read per consortium by code that decides itself what to show to whom.
+
+Who may write: ``can_manage_windows`` here for the submission windows, and
+``members.selectors.can_edit_member`` for a co-op's submission (its users and its consortium's
+coordinators); ``pricing.services.submissions`` refuses with them (403).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from consortium.models import Consortium, Role, ServiceType, User
+from consortium.models import Consortium, ServiceType, User
 from members.models import MemberCoop, MembershipStatus
 from members.selectors import members_editable_by, members_visible_to, user_coop_id
 from pricing.models import CostFloor, CostSubmission, SubmissionWindow
@@ -29,15 +33,17 @@ COUNTED_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
 
 def can_see_submissions(user: User) -> bool:
     """Coordinators (their consortium's members) and member users (their own co-op)."""
-    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.MEMBER)
+    return user.is_authenticated and (user.is_coordinator or user.is_member_user)
 
 
-def can_manage_windows(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id is not None
+def can_manage_windows(user: User, consortium_id: int | None = None) -> bool:
+    """Coordinators set their consortium's submission windows (``consortium_id``: that one's)."""
+    return (user.is_authenticated and user.is_coordinator and user.consortium_id is not None
+            and (consortium_id is None or user.consortium_id == consortium_id))
 
 
 def is_coordinator(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.COORDINATOR
+    return user.is_authenticated and user.is_coordinator
 
 
 # --- submissions ---------------------------------------------------------------------------------
@@ -52,7 +58,7 @@ def submissions_visible_to(user: User) -> QuerySet[CostSubmission]:
     qs = CostSubmission.objects.select_related("coop", "service_type", "submitted_by")
     if not can_see_submissions(user) or user.consortium_id is None:
         return qs.none()
-    if user.role == Role.MEMBER:
+    if user.is_member_user:
         return qs.filter(coop_id=user_coop_id(user), coop__consortium_id=user.consortium_id)
     return qs.filter(coop__consortium_id=user.consortium_id)
 
@@ -147,8 +153,8 @@ def window_for(consortium: Consortium | int, financial_year: int) -> SubmissionW
 def windows_visible_to(user: User) -> QuerySet[SubmissionWindow]:
     """The windows of the user's consortium (when submissions open and close are not
     confidential: coordinators, board members and member users see them); others none."""
-    if not user.is_authenticated or user.consortium_id is None or user.role not in (
-        Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER,
+    if not user.is_authenticated or user.consortium_id is None or not (
+        user.is_coordinator or user.is_board_member or user.is_member_user
     ):
         return SubmissionWindow.objects.none()
     return SubmissionWindow.objects.filter(consortium_id=user.consortium_id).order_by("-financial_year")

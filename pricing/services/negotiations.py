@@ -39,8 +39,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
-from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
+from consortium.audit import save_audited
+from consortium.cleaning import clean_reason
+from consortium.errors import DomainError, require
+from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from members import governance
 from members.models import Ballot, BallotStatus
 from pricing.models import (
@@ -54,7 +56,7 @@ from pricing.models import (
     financial_year_label,
 )
 from pricing.selectors import evidence as evidence_selectors
-from pricing.selectors.negotiations import party_of
+from pricing.selectors.negotiations import can_open_negotiation, party_of
 from pricing.services import rate_cards
 
 ROUND_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -71,11 +73,6 @@ YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 # --- checks ----------------------------------------------------------------------------------
-
-
-def _is_coordinator(user: User | None, consortium_id: int) -> bool:
-    return (user is not None and user.is_authenticated and user.role == Role.COORDINATOR
-            and user.consortium_id == consortium_id)
 
 
 def clean_rates(rates: dict) -> dict[str, Decimal]:
@@ -119,11 +116,12 @@ def _lock(negotiation: Negotiation) -> Negotiation:
         "consortium", "council", "service_type").get(pk=negotiation.pk)
 
 
-def _require_open(negotiation: Negotiation) -> None:
+def _check_open(negotiation: Negotiation) -> None:
     if negotiation.status != NegotiationStatus.OPEN:
         raise DomainError(
             _("This negotiation is %(status)s: it takes no more offers.")
-            % {"status": NegotiationStatus(negotiation.status).label.lower()}
+            % {"status": NegotiationStatus(negotiation.status).label.lower()},
+            code="not_editable",
         )
 
 
@@ -135,15 +133,13 @@ def _negotiation_move(negotiation: Negotiation, to: str, *, by: User | None, rea
         raise DomainError(
             _("A negotiation that is %(current)s cannot become %(target)s.")
             % {"current": NegotiationStatus(negotiation.status).label.lower(),
-               "target": NegotiationStatus(to).label.lower()}
+               "target": NegotiationStatus(to).label.lower()},
+            code="transition",
         )
     negotiation.status = to
     if to != NegotiationStatus.OPEN:
         negotiation.closed_at = timezone.now()
-    negotiation._history_user = by
-    if reason:
-        negotiation._change_reason = reason
-    negotiation.save(update_fields=["status", "closed_at"])
+    save_audited(negotiation, by, reason=reason, update_fields=["status", "closed_at"])
     return negotiation
 
 
@@ -155,11 +151,11 @@ def _round_move(round_: NegotiationRound, to: str, *, by: User | None) -> Negoti
         raise DomainError(
             _("An offer that is %(current)s cannot become %(target)s.")
             % {"current": RoundStatus(round_.status).label.lower(),
-               "target": RoundStatus(to).label.lower()}
+               "target": RoundStatus(to).label.lower()},
+            code="transition",
         )
     round_.status = to
-    round_._history_user = by
-    round_.save(update_fields=["status"])
+    save_audited(round_, by, update_fields=["status"])
     return round_
 
 
@@ -180,12 +176,9 @@ def _add_round(negotiation: Negotiation, *, party: str, status: str, rates: dict
         negotiation=negotiation, number=number, party=party, status=status, rationale=rationale,
         evidence=evidence, ballot=ballot, created_by=by,
     )
-    round_._history_user = by
-    round_.save()
+    save_audited(round_, by)
     for band, rate in rates.items():
-        line = RoundRate(round=round_, time_band=band, rate=rate)
-        line._history_user = by
-        line.save()
+        save_audited(RoundRate(round=round_, time_band=band, rate=rate), by)
     return round_
 
 
@@ -201,8 +194,8 @@ def latest_offer(negotiation: Negotiation) -> NegotiationRound | None:
 def negotiation_open(*, consortium: Consortium, council: Council, service_type: ServiceType,
                      financial_year: int, by: User) -> Negotiation:
     """Open a negotiation with one council (coordinators; one open per scope)."""
-    if not _is_coordinator(by, consortium.pk):
-        raise DomainError(_("Only the consortium's coordinators can open a negotiation."))
+    require(can_open_negotiation(by, consortium),
+            _("Only the consortium's coordinators can open a negotiation."))
     if not isinstance(financial_year, int) or not YEAR_MIN <= financial_year <= YEAR_MAX:
         raise DomainError(_("Choose a financial year."), field="financial_year")
     scope = Negotiation.objects.filter(consortium=consortium, council=council, service_type=service_type,
@@ -213,10 +206,9 @@ def negotiation_open(*, consortium: Consortium, council: Council, service_type: 
         raise DomainError(message, field="council")
     negotiation = Negotiation(consortium=consortium, council=council, service_type=service_type,
                               financial_year=financial_year, opened_by=by)
-    negotiation._history_user = by
     try:
         with transaction.atomic():
-            negotiation.save()
+            save_audited(negotiation, by)
     except IntegrityError:  # opened at the same moment by another coordinator
         raise DomainError(message, field="council") from None
     return negotiation
@@ -227,9 +219,9 @@ def opening_position_propose(*, negotiation: Negotiation, rates: dict, rationale
                              by: User) -> NegotiationRound:
     """The consortium's opening position, put to its board for approval."""
     negotiation = _lock(negotiation)
-    if not _is_coordinator(by, negotiation.consortium_id):
-        raise DomainError(_("Only the consortium's coordinators can propose its opening position."))
-    _require_open(negotiation)
+    require(party_of(by, negotiation) == Party.CONSORTIUM,
+            _("Only the consortium's coordinators can propose its opening position."))
+    _check_open(negotiation)
     rates = clean_rates(rates)
     rationale = _rationale(rationale)
     statuses = set(negotiation.rounds.values_list("status", flat=True))
@@ -269,11 +261,10 @@ def counter_offer(*, negotiation: Negotiation, party: str, rates: dict, rational
     negotiation = _lock(negotiation)
     if party not in Party.values:
         raise DomainError(_("Unknown party."), field="party")
-    if party_of(by, negotiation) != party:
-        if party == Party.COUNCIL:
-            raise DomainError(_("Only the council's reviewers can make an offer for the council."))
-        raise DomainError(_("Only the consortium's coordinators can make an offer for the consortium."))
-    _require_open(negotiation)
+    require(party_of(by, negotiation) == party,
+            _("Only the council's reviewers can make an offer for the council.") if party == Party.COUNCIL
+            else _("Only the consortium's coordinators can make an offer for the consortium."))
+    _check_open(negotiation)
     rates = clean_rates(rates)
     rationale = _rationale(rationale)
     current = latest_offer(negotiation)
@@ -303,9 +294,8 @@ def offer_accept(*, round: NegotiationRound, by: User) -> Negotiation:  # noqa: 
     become a rate card in force (``negotiation.rate_card``)."""
     negotiation = _lock(round.negotiation)
     party = party_of(by, negotiation)
-    if party is None:
-        raise DomainError(_("Only the negotiating parties can accept an offer."))
-    _require_open(negotiation)
+    require(party is not None, _("Only the negotiating parties can accept an offer."))
+    _check_open(negotiation)
     round_ = NegotiationRound.objects.select_for_update().get(pk=round.pk)
     current = latest_offer(negotiation)
     if round_.status != RoundStatus.OFFERED or current is None or current.pk != round_.pk:
@@ -330,14 +320,10 @@ def offer_accept(*, round: NegotiationRound, by: User) -> Negotiation:  # noqa: 
 def negotiation_break_off(*, negotiation: Negotiation, by: User, reason: str) -> Negotiation:
     """Either side ends the negotiation without agreement, saying why."""
     negotiation = _lock(negotiation)
-    if party_of(by, negotiation) is None:
-        raise DomainError(_("Only the negotiating parties can break off a negotiation."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Say why the negotiation is broken off."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("Keep the reason to %(n)s characters.") % {"n": REASON_MAX}, field="reason")
-    _require_open(negotiation)
+    require(party_of(by, negotiation) is not None,
+            _("Only the negotiating parties can break off a negotiation."))
+    reason = clean_reason(reason, missing=_("Say why the negotiation is broken off."), max_length=REASON_MAX)
+    _check_open(negotiation)
     pending = negotiation.rounds.filter(status=RoundStatus.AWAITING_APPROVAL, ballot__isnull=False)
     for round_ in pending.select_related("ballot"):
         # The vote closes with the negotiation, counted as it stands (by the system: the person

@@ -10,16 +10,19 @@ records its user in the audit history (django-simple-history).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
+from consortium.cleaning import clean_decimal
+from consortium.errors import DomainError, require
 from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from pricing.models import (
     RATE_CARD_TRANSITIONS,
@@ -30,6 +33,7 @@ from pricing.models import (
     UpliftRule,
     financial_year_label,
 )
+from pricing.selectors import rate_cards as selectors
 
 PENNY = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -40,19 +44,13 @@ MAX_UPLIFT = Decimal(100)
 UPLIFT_FIELDS = ("name", "pay_share", "pay_uplift", "other_uplift")
 
 
+#: The refusal of ``selectors.can_manage_rate_cards``.
+ONLY_COORDINATORS = gettext_lazy("Only the consortium's coordinators can do this.")
+
+
 def rate_field(band: str) -> str:
     """The input name of one band's rate (forms use it; DomainError names it)."""
     return f"rate_{band}"
-
-
-def _decimal(value: Any, *, field: str, what: str) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("%(what)s must be a number, like 21.50") % {"what": what}, field=field) from None
-    if not number.is_finite():
-        raise DomainError(_("%(what)s must be a number, like 21.50") % {"what": what}, field=field)
-    return number
 
 
 def _clean_rates(rates: dict[str, Any] | None) -> dict[str, Decimal]:
@@ -65,7 +63,7 @@ def _clean_rates(rates: dict[str, Any] | None) -> dict[str, Decimal]:
             raise DomainError(_("%(band)s is not a time band.") % {"band": band}, field="rates")
         label = TimeBand(band).label
         field = rate_field(band)
-        rate = _decimal(value, field=field, what=_("The %(band)s rate") % {"band": label})
+        rate = clean_decimal(value, field=field, what=_("The %(band)s rate") % {"band": label})
         if rate <= 0:
             raise DomainError(_("The %(band)s rate must be more than 0.") % {"band": label}, field=field)
         if rate != rate.quantize(PENNY):
@@ -109,8 +107,7 @@ def _write_rates(card: RateCard, rates: dict[str, Decimal], by: User | None) -> 
     existing = {rate.time_band: rate for rate in RateCardRate.objects.filter(rate_card=card)}
     for band, row in existing.items():
         if band not in rates:
-            row._history_user = by
-            row.delete()
+            delete_audited(row, by)
         elif row.rate != rates[band]:
             row.rate = rates[band]
             _save(row, by, update_fields=["rate"])
@@ -133,7 +130,10 @@ def rate_card_create(
     negotiation: Negotiation | None = None,
     notes: str = "",
 ) -> RateCard:
-    """A draft card with one rate per band given (pounds per hour, more than 0, in pence)."""
+    """A draft card with one rate per band given (pounds per hour, more than 0, in pence). Made
+    by the consortium's coordinators, or by the agreement of a ``negotiation``."""
+    require(by is None or negotiation is not None or selectors.can_manage_rate_cards(by, consortium.pk),
+            ONLY_COORDINATORS)
     _check_year(financial_year)
     _check_period(effective_from, effective_to)
     cleaned = _clean_rates(rates)
@@ -178,6 +178,7 @@ def rate_card_update_draft(
 ) -> RateCard:
     """Change a draft: what is given (None: unchanged). ``clear_effective_to`` makes the card
     open-ended. A card in force, superseded or withdrawn is never changed."""
+    require(by is None or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     # Race: a draft being changed while another request puts it in force. The row lock makes
     # the status read here the one that holds until this change commits.
     card = RateCard.objects.select_for_update().get(pk=card.pk)
@@ -242,7 +243,9 @@ def rate_card_put_in_force(*, card: RateCard, by: User | None) -> RateCard:
     """Put a draft in force. The card in force for the same consortium, council and service whose
     period overlaps is superseded: it ends the day before this card starts. A card that starts on
     or before the card in force is refused (it would supersede nothing of it). Already in force:
-    nothing happens."""
+    nothing happens. A negotiation's card is put in force by its agreement."""
+    require(by is None or card.negotiation_id is not None
+            or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     locked = {c.pk: c for c in _lock_scope(card)}
     card = locked[card.pk]
     if card.status == RateCardStatus.IN_FORCE:
@@ -277,6 +280,7 @@ def rate_card_put_in_force(*, card: RateCard, by: User | None) -> RateCard:
 @transaction.atomic
 def rate_card_withdraw_draft(*, card: RateCard, by: User | None) -> RateCard:
     """Withdraw a draft that will not be put in force; already withdrawn: nothing happens."""
+    require(by is None or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     card = RateCard.objects.select_for_update().get(pk=card.pk)
     if card.status == RateCardStatus.WITHDRAWN:
         return card
@@ -317,6 +321,7 @@ def rate_card_draft_uplift(
 ) -> RateCard:
     """Next financial year's draft card, each band's rate uplifted by the rule. It starts on
     1 April of the next year unless ``effective_from`` is given."""
+    require(by is None or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     if rule.consortium_id != card.consortium_id:
         raise DomainError(_("Choose one of your consortium's uplift rules."), field="rule")
     if card.status not in (RateCardStatus.IN_FORCE, RateCardStatus.SUPERSEDED):
@@ -360,7 +365,7 @@ def uplift_rule_check(fields: dict[str, Any]) -> dict[str, Any]:
     for name, what in labels.items():
         if name not in fields:
             continue
-        number = _decimal(fields[name], field=name, what=what)
+        number = clean_decimal(fields[name], field=name, what=what)
         if number != number.quantize(PENNY):
             raise DomainError(_("%(what)s must have no more than 2 decimal places.") % {"what": what},
                               field=name)
@@ -378,6 +383,7 @@ def uplift_rule_save(*, consortium: Consortium, by: User | None, rule: UpliftRul
                      **fields: Any) -> UpliftRule:
     """Create a rule (every field given) or change one (the fields given): a name, the share of a
     rate that is pay (%), the uplift on that share (%) and on the rest (%)."""
+    require(by is None or selectors.can_manage_rate_cards(by, consortium.pk), ONLY_COORDINATORS)
     cleaned = uplift_rule_check(fields)
     if rule is None:
         missing = [name for name in UPLIFT_FIELDS if name not in cleaned]

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
-from consortium.models import Council, Role, ServiceType, User
+from consortium.audit import save_audited
+from consortium.errors import DomainError, require
+from consortium.models import Council, ServiceType, User
 from pricing.models import CouncilRate, ReferencePrice
+from pricing.selectors.evidence import can_maintain_comparators
 
 MAX_AMOUNT = Decimal("9999999.99")  # the columns' 9 digits, 2 after the point
 YEARS = (2000, 2100)
@@ -28,18 +29,12 @@ YEARS = (2000, 2100)
 def _save(obj, by: User, field: str) -> None:
     """Save; a row created meanwhile by someone else for the same key (no row to lock yet) is
     reported rather than raised."""
-    obj._history_user = by
     try:
         with transaction.atomic():
-            obj.save()
+            save_audited(obj, by)
     except IntegrityError:
         raise DomainError(_("Someone saved a figure for this at the same moment: try again."),
                           field=field) from None
-
-
-def _require_coordinator(by: User) -> None:
-    if not (by.is_authenticated and by.role == Role.COORDINATOR and by.consortium_id):
-        raise PermissionDenied(_("Only coordinators maintain reference prices and council rates."))
 
 
 def _check_year(financial_year: int) -> None:
@@ -87,7 +82,7 @@ def reference_price_save(*, by: User, financial_year: int, amount: Decimal, basi
     """Record the consortium's own minimum price for a year (replacing its figure for the year
     if it has one); the published figure is left as it is. Returns the row and whether it was
     created."""
-    _require_coordinator(by)
+    require(can_maintain_comparators(by), _("Only coordinators maintain reference prices and council rates."))
     amount = _check_amount(amount, "amount")
     return _save_own(ReferencePrice, by=by, key={"financial_year": financial_year},
                      values={"amount": amount, "basis": basis[:200],
@@ -101,7 +96,7 @@ def council_rate_save(*, by: User, council: Council, service_type: ServiceType, 
     """Record the consortium's own figure of a council's rate for a service type and year
     (replacing its figure for that scope if it has one); the published rate is left as it is.
     Returns the row and whether it was created."""
-    _require_coordinator(by)
+    require(can_maintain_comparators(by), _("Only coordinators maintain reference prices and council rates."))
     rate = _check_amount(rate, "rate")
     return _save_own(CouncilRate, by=by,
                      key={"council": council, "service_type": service_type, "financial_year": financial_year},

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
+from consortium.audit import save_audited
+from consortium.errors import DomainError, require
 from consortium.models import Consortium, ServiceType, TimeBand, User
 from members.models import MemberCoop, MembershipStatus
+from members.selectors import can_edit_member
 from pricing import cost_model as cm
 from pricing.cost_inputs import CostInputsSerializer
 from pricing.models import (
@@ -23,6 +25,7 @@ from pricing.models import (
     SubmissionWindow,
     financial_year_label,
 )
+from pricing.selectors import submissions as selectors
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -62,11 +65,6 @@ def build_up(inputs: dict) -> BuildUp:
 
 # --- windows and submissions ------------------------------------------------------------------
 
-def _history_save(obj, by: User | None, **kwargs) -> None:
-    obj._history_user = by
-    obj.save(**kwargs)
-
-
 def _moment(value: dt.datetime) -> dt.datetime:
     """A naive date and time is read as the consortium's local time (Europe/London)."""
     if timezone.is_naive(value):
@@ -101,6 +99,8 @@ def submission_window_set(
     Changing the window of a year reopens or locks submissions at once: the rule is read when a
     member submits, never copied into the submissions.
     """
+    require(by is None or selectors.can_manage_windows(by, consortium.pk),
+            _("Only the consortium's coordinators set submission windows."))
     _check_year(financial_year)
     opens_at, closes_at = _moment(opens_at), _moment(closes_at)
     for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
@@ -118,7 +118,7 @@ def submission_window_set(
     if window.pk and (window.opens_at, window.closes_at) == (opens_at, closes_at):
         return window
     window.opens_at, window.closes_at = opens_at, closes_at
-    _history_save(window, by)
+    save_audited(window, by)
     return window
 
 
@@ -196,6 +196,8 @@ def cost_submit(
     sustainable rate) of every time band. A coordinator may submit for a member: ``by`` is
     recorded as the submitter either way.
     """
+    require(by is None or can_edit_member(by, coop),
+            _("Only the co-op's own users and its consortium's coordinators submit its costs."))
     _check_year(financial_year)
     if not isinstance(inputs, dict):
         raise DomainError(_("Give the cost inputs as an object of fields."), field="inputs")
@@ -220,14 +222,14 @@ def cost_submit(
     previous = scope.filter(is_latest=True).first()
     if previous is not None:  # before the insert: one latest per scope (a partial unique index)
         previous.is_latest = False
-        _history_save(previous, by, update_fields=["is_latest"])
+        save_audited(previous, by, update_fields=["is_latest"])
     submission = CostSubmission(
         coop=coop, service_type=service_type, financial_year=financial_year,
         version=last_version + 1, is_latest=True, inputs=stored_inputs(inputs),
         evidence_notes=(evidence_notes or "").strip(), total=result.total, submitted_by=by,
         **result.lines,
     )
-    _history_save(submission, by)
+    save_audited(submission, by)
     CostFloor.objects.bulk_create(
         CostFloor(submission=submission, time_band=band, rate=rate) for band, rate in result.floors.items()
     )

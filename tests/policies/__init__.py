@@ -8,7 +8,8 @@ Expected codes:
 - web pages: 200 allowed, 302 anonymous (to login), 403 a role that may not use the page,
   404 an object the persona may not know exists;
 - API: 200/201/204 allowed, 401 anonymous, 403 role refused, 404 object hidden, 400 for
-  the empty payload a write route gets in the matrix (validation ran, nothing changed);
+  the empty payload a write route gets in the matrix (validation ran, nothing changed), 409
+  for a write the object's state refuses (not in this status, already running, sealed...);
 - POST routes in the matrix are sent ``data`` (empty unless given) and must change nothing
   for a persona that is refused.
 """

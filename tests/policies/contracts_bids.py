@@ -6,7 +6,8 @@
 - council reviewers see no bid at all, not even that one exists (404; the list page 403, the
   API list empty), nor does another consortium's coordinator (404);
 - the refusals of services (a bid not ready for the board, not approved, not submitted) show
-  on the workspace page (200) or answer 400 in the API.
+  on the workspace page (200) or answer in the API: 400 for a bid not ready, 409 for one not in
+  the status the write needs (not approved, not submitted).
 Objects: consortium A's draft bid for a published Cardiff tender, one lot, coop A invited and
 allocated 60 hours with its answer pending, one social value commitment.
 """
@@ -185,9 +186,9 @@ POLICIES = [
            personas(404, anonymous=401, coordinator=400, **RUNS), kwargs=bid_id, note="refused: not ready"),
     Policy(f"POST {API}/bids/{{id}}/reopen/", personas(404, anonymous=401, coordinator=200, **RUNS),
            kwargs=bid_id),
-    Policy(f"POST {API}/bids/{{id}}/submit/", personas(404, anonymous=401, coordinator=400, **RUNS),
+    Policy(f"POST {API}/bids/{{id}}/submit/", personas(404, anonymous=401, coordinator=409, **RUNS),
            kwargs=bid_id, note="refused: not approved"),
-    Policy(f"POST {API}/bids/{{id}}/withdraw/", personas(404, anonymous=401, coordinator=400, **RUNS),
+    Policy(f"POST {API}/bids/{{id}}/withdraw/", personas(404, anonymous=401, coordinator=409, **RUNS),
            kwargs=bid_id, note="refused: not submitted"),
     Policy(f"GET {API}/bids/{{id}}/snapshot/",
            personas(404, anonymous=401, coordinator=400, board=400, member_a=403), kwargs=bid_id,

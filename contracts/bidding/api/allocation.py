@@ -186,7 +186,7 @@ class BidAllocationView(APIView):
             202: OpenApiResponse(AllocationJobSerializer, description=_(
                 "A large allocation: queued to run in the background. Follow the job's URL (also in "
                 "the Location header) for its progress.")),
-            **error_responses(400, 401, 403, 404),
+            **error_responses(400, 401, 403, 404, 409),
         },
     )
     def post(self, request: Request, id: int) -> Response:
@@ -201,7 +201,7 @@ class BidAllocationView(APIView):
         return Response(body)
 
     @extend_schema(summary=_("Set allocation cells by hand (coordinators)"), request=AdjustInputSerializer,
-                   responses={200: MatrixSerializer, **error_responses(400, 401, 403, 404)})
+                   responses={200: MatrixSerializer, **error_responses(400, 401, 403, 404, 409)})
     def patch(self, request: Request, id: int) -> Response:
         bid = selectors.allocation_bid_get_for_user(request.user, id, for_write=True)
         data = validated(AdjustInputSerializer, request.data, flat=False)

@@ -47,7 +47,7 @@ MONEY = {"max_digits": 9, "decimal_places": 2}
 LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 NOT_COORDINATOR = _("Only the consortium's coordinators can do this.")
 NOT_MEMBER = _("Only a user of the member co-op can answer for it.")
 

@@ -12,7 +12,8 @@ Who sees what:
 The matrix costs a fixed number of queries whatever the number of lots and members.
 
 A large allocation runs in the background (``AllocationJob``): its latest job, and its progress,
-are seen by whoever sees the matrix.
+are seen by whoever sees the matrix. Who may run or adjust it: ``can_run_bid`` (the bid's
+coordinators, contracts.bidding.selectors.bids), asked by the services and by ``for_write`` here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.db.models import Prefetch, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from consortium.models import Council, Role, TimeBand, User
+from consortium.models import Council, TimeBand, User
 from contracts.bidding import engine
 from contracts.bidding.selectors.bids import bid_get_for_user, financial_year_of, net_rate
 from contracts.models import (
@@ -60,12 +61,12 @@ Cell = tuple[int, int, int, str]  # (lot, coop, council, time band)
 # --- who may do what ----------------------------------------------------------------------------
 
 def can_run_allocation(user: User) -> bool:
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
 def can_see_allocation(user: User) -> bool:
     return bool(user.is_authenticated and user.consortium_id
-                and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER))
+                and (user.is_coordinator or user.is_board_member))
 
 
 def allocation_bid_get_for_user(user: User, pk, *, for_write: bool = False) -> Bid:

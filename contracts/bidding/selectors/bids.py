@@ -1,6 +1,10 @@
 """Scoped reads of joint bids: the bids themselves, their lots, invitations, members' responses
 and the price of each lot and time band.
 
+Who may change what is decided here too, once for each write, by the access functions under
+"who may do what": the services refuse with them (403) and ``bid_get_for_user(for_write=True)``
+uses the same.
+
 Who sees what:
 - coordinators: every bid of their consortium, with each allocated member's floor and margin;
 - board members: their consortium's bids, rates and totals, never a member's floor or margin;
@@ -22,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import TimeBand, User
 from contracts.models import (
     Allocation,
     AllocationStatus,
@@ -57,13 +61,13 @@ BANDS = list(TimeBand)
 
 def can_manage_bids(user: User) -> bool:
     """Coordinators open and run their consortium's bids."""
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
 def can_see_bids(user: User) -> bool:
     return bool(
         user.is_authenticated and user.consortium_id
-        and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
+        and (user.is_coordinator or user.is_board_member or user.is_member_user)
     )
 
 
@@ -73,7 +77,18 @@ def sees_floors(user: User) -> bool:
 
 
 def is_board(user: User) -> bool:
-    return bool(user.is_authenticated and user.role == Role.BOARD_MEMBER and user.consortium_id)
+    return bool(user.is_authenticated and user.is_board_member and user.consortium_id)
+
+
+def can_run_bid(user: User | None, bid: Bid) -> bool:
+    """The bid's own coordinators change it: its settings, lots, invitations, prices, answers,
+    social value, allocation, the board's vote, its submission and withdrawal."""
+    return bool(user is not None and can_manage_bids(user) and user.consortium_id == bid.consortium_id)
+
+
+def answers_for_coop(user: User | None, coop_id: int) -> bool:
+    """Only a user of the co-op answers for it: its invitations and the work allocated to it."""
+    return user is not None and user.is_authenticated and user_coop_id(user) == coop_id
 
 
 # --- bids ---------------------------------------------------------------------------------------
@@ -82,7 +97,7 @@ def bids_visible_to(user: User) -> QuerySet[Bid]:
     qs = Bid.objects.select_related("tender", "tender__council", "consortium", "ballot")
     if not can_see_bids(user):
         return qs.none()
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+    if user.is_coordinator or user.is_board_member:
         return qs.filter(consortium_id=user.consortium_id)
     coop_id = user_coop_id(user)
     if coop_id is None:
@@ -98,7 +113,7 @@ def bid_get_for_user(user: User, pk, *, for_write: bool = False) -> Bid:
         bid = bids_visible_to(user).get(pk=pk)
     except (Bid.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if for_write and not can_manage_bids(user):
+    if for_write and not can_run_bid(user, bid):
         raise PermissionDenied
     return bid
 

@@ -65,13 +65,13 @@ from django.utils.translation import ngettext
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.jobs import enqueue
 from consortium.models import TimeBand, User
 from consortium.numbers import plain
 from contracts.bidding import engine
 from contracts.bidding.selectors.allocation import reserved_by_other_bids
-from contracts.bidding.selectors.bids import financial_year_of
+from contracts.bidding.selectors.bids import can_run_bid, financial_year_of
 from contracts.models import (
     ALLOCATION_JOB_TRANSITIONS,
     LIVE_ALLOCATION_JOB_STATUSES,
@@ -239,7 +239,7 @@ def _band_names() -> dict[str, str]:
 def _check_open(bid: Bid) -> None:
     if bid.status != BidStatus.DRAFT:
         raise DomainError(_("Only a draft bid's allocation can change: this bid is %(status)s.")
-                          % {"status": BidStatus(bid.status).label})
+                          % {"status": BidStatus(bid.status).label}, code="not_editable")
     if bid.tender.submission_deadline <= timezone.now():
         raise DomainError(_("The tender's submission deadline has passed: the allocation can no "
                             "longer change."))
@@ -473,6 +473,12 @@ def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[i
     return summary
 
 
+def _check_may_allocate(by: User | None, bid: Bid) -> None:
+    """A person runs or adjusts the allocation only as one of the bid's coordinators
+    (``can_run_bid``); ``by`` None is the system, re-running it after a member declines."""
+    require(by is None or can_run_bid(by, bid), _("Only the consortium's coordinators can do this."))
+
+
 def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSummary:
     """Allocate the bid's lots among the members who opted in to each, by ``strategy``
     (lowest cost, fair share or local first).
@@ -484,6 +490,7 @@ def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSum
     """
     strategy = _check_strategy(strategy)
     fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
+    _check_may_allocate(by, fresh)
     _check_open(fresh)
     _check_no_live_job(fresh)  # checked again under the bid's lock; this saves a solve for nothing
     return _run(bid=fresh, strategy=strategy, by=by, exclude=set())
@@ -497,6 +504,7 @@ def allocation_request(*, bid: Bid, strategy: str, by: User | None) -> Allocatio
     """
     strategy = _check_strategy(strategy)
     fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
+    _check_may_allocate(by, fresh)
     _check_open(fresh)
     _check_no_live_job(fresh)
     cells = allocation_cells(gather_inputs(fresh, floors=False), excluded=_declined_coops(fresh))
@@ -931,6 +939,7 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
     cleaned = _clean_changes(changes)
     with transaction.atomic():
         bid = _lock_bid(bid)
+        _check_may_allocate(by, bid)
         _check_open(bid)
         _check_no_live_job(bid)
         inputs = gather_inputs(bid, lock=True, floors=False)

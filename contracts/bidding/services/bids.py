@@ -15,12 +15,14 @@ Rules:
   management fee is taken, never above the lot's ceiling.
 - Status moves only through ``bid_transition`` with ``BID_TRANSITIONS``, under a row lock. Every save
   records its user in the audit history (django-simple-history).
+- Who may make each write is asked of the access functions of ``contracts.bidding.selectors.bids``
+  (``can_run_bid``, ``answers_for_coop``); a refusal is ``Forbidden`` (403).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.mail import send_mail
@@ -32,8 +34,9 @@ from django.utils.translation import gettext_lazy
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
-from consortium.models import Role, TimeBand, User
+from consortium.cleaning import clean_decimal
+from consortium.errors import DomainError, require
+from consortium.models import TimeBand, User
 from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services import allocation as allocation_services
 from contracts.labels import label
@@ -61,7 +64,6 @@ from contracts.models import (
 )
 from members import capacity, governance
 from members.models import Ballot, BallotStatus, MemberCoop, MembershipStatus
-from members.selectors import user_coop_id
 
 PENNY = Decimal("0.01")
 MAX_RATE = Decimal("9999999.99")
@@ -71,10 +73,8 @@ REMIND_WITHIN = dt.timedelta(hours=48)
 REMIND_EVERY = dt.timedelta(hours=24)
 
 
-def _require_coordinator(by: User | None, bid_or_consortium_id: int) -> None:
-    if by is None or not by.is_authenticated or by.role != Role.COORDINATOR \
-            or by.consortium_id != bid_or_consortium_id:
-        raise DomainError(_("Only the consortium's coordinators can do this."), code="forbidden")
+#: The refusal of ``selectors.can_run_bid``.
+ONLY_COORDINATORS = gettext_lazy("Only the consortium's coordinators can do this.")
 
 
 def _lock(bid: Bid) -> Bid:
@@ -201,7 +201,7 @@ def withdraw_open_ballot(*, bid: Bid, by: User | None) -> None:
         return
     # Recorded as the coordinator's act when theirs; otherwise (a council changed the lots, the
     # deadline passed) as the system's.
-    coordinator = by if by is not None and by.is_authenticated and by.role == Role.COORDINATOR \
+    coordinator = by if by is not None and by.is_authenticated and by.is_coordinator \
         and by.consortium_id == ballot.consortium_id else None
     governance.ballot_withdraw(
         ballot=ballot, by=coordinator,
@@ -220,16 +220,6 @@ def _before_deadline(tender: Tender, what: str) -> None:
         )
 
 
-def _decimal(value: Any, *, field: str, what: str) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field) from None
-    if not number.is_finite():
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
-    return number
-
-
 # --- opening and settings ---------------------------------------------------------------------
 
 def _check_lot(bid_or_tender: Tender, lot: Lot) -> None:
@@ -245,8 +235,8 @@ def bid_open(*, tender: Tender, by: User, lots: list[Lot] | None = None,
              response_deadline: dt.datetime | None = None) -> Bid:
     """Open the consortium's bid for a published tender before its deadline, answering ``lots``
     (default: every open lot)."""
-    if by is None or not selectors.can_manage_bids(by):
-        raise DomainError(_("Only the consortium's coordinators can open a bid."), code="forbidden")
+    require(by is not None and selectors.can_manage_bids(by),
+            _("Only the consortium's coordinators can open a bid."))
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != TenderStatus.PUBLISHED:
         raise DomainError(_("Bids can be opened only for a published tender."), field="tender")
@@ -274,7 +264,7 @@ def bid_open(*, tender: Tender, by: User, lots: list[Lot] | None = None,
 def _apply_settings(bid: Bid, tender: Tender, fee: Decimal | None, deadline: dt.datetime | None) -> list[str]:
     changed = []
     if fee is not None:
-        fee = _decimal(fee, field="management_fee_percent", what=_("The management fee"))
+        fee = clean_decimal(fee, field="management_fee_percent", what=_("The management fee"))
         if not Decimal(0) <= fee <= Decimal(50) or fee != fee.quantize(PENNY):
             raise DomainError(_("The management fee must be a percentage from 0 to 50, to 2 decimal places."),
                               field="management_fee_percent")
@@ -301,7 +291,7 @@ def bid_update_settings(*, bid: Bid, by: User, management_fee_percent: Decimal |
                         response_deadline: dt.datetime | None = None) -> Bid:
     """Change the management fee or the date members answer by (a draft only)."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     changed = _apply_settings(bid, bid.tender, management_fee_percent, response_deadline)
     if changed:
@@ -316,7 +306,7 @@ def bid_update_settings(*, bid: Bid, by: User, management_fee_percent: Decimal |
 @transaction.atomic
 def bid_lot_add(*, bid: Bid, lot: Lot, by: User) -> BidLot:
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     _check_lot(bid.tender, lot)
     if BidLot.objects.filter(bid=bid, lot=lot).exists():
@@ -331,7 +321,7 @@ def bid_lot_remove(*, bid_lot: BidLot, by: User) -> None:
     """Stop bidding for a lot (with its invitations, prices and answers); a lot with work
     allocated must have its allocation cleared first, so no member's share vanishes unseen."""
     bid = _lock(bid_lot.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     if Allocation.objects.filter(bid_lot=bid_lot).exclude(status=AllocationStatus.DECLINED).exists():
         raise DomainError(_("Work in this lot is allocated to members: clear the lot's allocation first."),
@@ -363,7 +353,7 @@ def invitations_send(*, bid_lot: BidLot, by: User, coops: list[MemberCoop] | Non
     """Invite members to take part in a lot (default: every eligible member); members already
     invited are left as they are. Returns the new invitations."""
     bid = _lock(bid_lot.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     if coops is None:
         coops = list(eligible_coops(bid_lot))
@@ -390,8 +380,8 @@ def invitation_respond(*, invitation: Invitation, by: User, take_part: bool) -> 
     draft). A member with work allocated in the lot answers that work instead."""
     bid = _lock(invitation.bid_lot.bid)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if user_coop_id(by) != invitation.coop_id:
-        raise DomainError(_("Only your own co-op's invitations can be answered."), code="forbidden")
+    require(selectors.answers_for_coop(by, invitation.coop_id),
+            _("Only your own co-op's invitations can be answered."))
     check_editable(bid)
     to = InvitationStatus.OPTED_IN if take_part else InvitationStatus.OPTED_OUT
     if invitation.status == to:
@@ -411,8 +401,8 @@ def invitation_respond(*, invitation: Invitation, by: User, take_part: bool) -> 
 # --- members' responses to their allocations ---------------------------------------------------
 
 def _check_respondent(response: MemberResponse, by: User, bid: Bid) -> None:
-    if user_coop_id(by) != response.coop_id:
-        raise DomainError(_("Only a user of the co-op can answer for it."), code="forbidden")
+    require(selectors.answers_for_coop(by, response.coop_id),
+            _("Only a user of the co-op can answer for it."))
     if bid.status != BidStatus.DRAFT:
         raise DomainError(_("The bid is no longer open to answers: ask the coordinator."),
                           code="not_editable")
@@ -536,7 +526,7 @@ def bid_prices_calculate(*, bid: Bid, by: User) -> list[BidPrice]:
     ``price_lines``). A line that cannot be priced (no member, a floor missing, the ceiling too
     low) loses any rate it had, so a stale price never stands."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     lines = selectors.price_lines(bid)
     written = []
@@ -563,11 +553,11 @@ def bid_price_set(*, bid_lot: BidLot, time_band: str, rate: Any, by: User) -> Bi
     """Set one lot's rate for a time band by hand, between what the allocated members' floors
     need and the lot's ceiling."""
     bid = _lock(bid_lot.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     if time_band not in TimeBand.values:
         raise DomainError(_("Choose a time band."), field="time_band")
-    rate = _decimal(rate, field="rate", what=_("The rate"))
+    rate = clean_decimal(rate, field="rate", what=_("The rate"))
     if rate <= 0 or rate != rate.quantize(PENNY) or rate > MAX_RATE:
         raise DomainError(_("Enter a rate in pounds and pence, more than 0, like 21.50."), field="rate")
     line = next((x for x in selectors.price_lines(bid, selectors.bid_lots(bid))
@@ -605,7 +595,7 @@ def bid_price_set(*, bid_lot: BidLot, time_band: str, rate: Any, by: User) -> Bi
 def quality_answer_save(*, bid_lot: BidLot, question: QualityQuestion, answer: str,
                         by: User) -> QualityAnswer:
     bid = _lock(bid_lot.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     if question.lot_id != bid_lot.lot_id:
         raise DomainError(_("Choose a question of this lot."), field="question")
@@ -641,7 +631,7 @@ def _clean_commitment(fields: dict[str, Any]) -> dict[str, Any]:
                 raise DomainError(_("Keep this to %(n)s characters.") % {"n": limit}, field=name)
             cleaned[name] = value
     if "quantity" in fields:
-        quantity = _decimal(fields["quantity"], field="quantity", what=_("The quantity"))
+        quantity = clean_decimal(fields["quantity"], field="quantity", what=_("The quantity"))
         if quantity <= 0 or quantity > MAX_QUANTITY or quantity != quantity.quantize(PENNY):
             raise DomainError(_("Enter a quantity more than 0, to 2 decimal places at most."),
                               field="quantity")
@@ -655,7 +645,7 @@ COMMITMENT_FIELDS = ("heading", "measure", "unit", "quantity")
 @transaction.atomic
 def social_value_add(*, bid: Bid, by: User, **fields: Any) -> SocialValueCommitment:
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     cleaned = _clean_commitment({k: fields.get(k) for k in COMMITMENT_FIELDS})
     row = SocialValueCommitment(bid=bid, **cleaned)
@@ -667,7 +657,7 @@ def social_value_add(*, bid: Bid, by: User, **fields: Any) -> SocialValueCommitm
 def social_value_update(*, commitment: SocialValueCommitment, by: User,
                         **fields: Any) -> SocialValueCommitment:
     bid = _lock(commitment.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     cleaned = _clean_commitment({k: v for k, v in fields.items() if k in COMMITMENT_FIELDS})
     commitment = SocialValueCommitment.objects.select_for_update().get(pk=commitment.pk)
@@ -680,7 +670,7 @@ def social_value_update(*, commitment: SocialValueCommitment, by: User,
 @transaction.atomic
 def social_value_delete(*, commitment: SocialValueCommitment, by: User) -> None:
     bid = _lock(commitment.bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
     _delete(commitment, by)
 
@@ -692,7 +682,7 @@ def bid_send_for_approval(*, bid: Bid, by: User) -> Bid:
     """Put the finished bid to the board (a ballot). Every lot priced within its bounds, every
     allocated member's share accepted, no ceiling breached; before the tender's deadline."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     if bid.status == BidStatus.AWAITING_APPROVAL:
         return bid
     check_editable(bid)
@@ -725,7 +715,7 @@ def bid_reopen(*, bid: Bid, by: User) -> Bid:
     """Take a bid before the board, or approved, back to draft to change it (it must go to the
     board again). A submitted bid is withdrawn instead (``submission.bid_withdraw``)."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     if bid.status == BidStatus.DRAFT:
         return bid
     if bid.status not in (BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED):

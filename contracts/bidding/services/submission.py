@@ -23,11 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import User
 from contracts.bidding.sealing import canonical_json, sha256_of, verify
 from contracts.bidding.selectors import bids as selectors
-from contracts.bidding.services.bids import _before_deadline, _lock, _require_coordinator, bid_transition
+from contracts.bidding.services.bids import ONLY_COORDINATORS, _before_deadline, _lock, bid_transition
 from contracts.models import AllocationStatus, Bid, BidStatus, BidSubmission, TenderStatus
 from members.models import MemberCoop
 
@@ -108,7 +108,7 @@ def bid_submit(*, bid: Bid, by: User) -> BidSubmission:
     """Submit an approved bid before the deadline: store its snapshot as the next version.
     Already submitted: the standing submission is returned."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     if bid.status == BidStatus.SUBMITTED:
         standing = selectors.standing_submission(bid)
         if standing is not None:
@@ -137,7 +137,7 @@ def bid_submit(*, bid: Bid, by: User) -> BidSubmission:
 def bid_withdraw(*, bid: Bid, by: User) -> Bid:
     """Withdraw the standing submission before the deadline: the bid goes back to draft."""
     bid = _lock(bid)
-    _require_coordinator(by, bid.consortium_id)
+    require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     if bid.status != BidStatus.SUBMITTED:
         raise DomainError(_("Only a submitted bid can be withdrawn."), code="transition")
     _before_deadline(bid.tender, _("withdrawing"))

@@ -31,7 +31,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 9, "decimal_places": 2}
 LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 NOT_COORDINATOR = _("Only the consortium's coordinators can do this.")
 
 
@@ -203,7 +203,7 @@ class ContractViewSet(viewsets.GenericViewSet):
     list=extend_schema(summary=_("Sub-contracts: a member user's co-op's, or the consortium's for "
                                  "coordinators and board members"),
                        responses={200: SubContractSerializer(many=True),
-                                  **error_responses(400, 401, 403, 404)}),
+                                  **error_responses(400, 401, 403, 404, 409)}),
     retrieve=extend_schema(summary=_("One sub-contract with its lines"),
                            responses={200: SubContractSerializer, **error_responses(401, 403, 404)}),
 )

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import TimeBand, User
 from contracts.models import (
     CONTRACT_TRANSITIONS,
     LIVE_CONTRACT_STATUSES,
@@ -43,11 +43,11 @@ def viewer(user: User) -> str | None:
     """How the user sees contracts: "consortium", "council", "member", or None (not at all)."""
     if not user.is_authenticated:
         return None
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER) and user.consortium_id:
+    if (user.is_coordinator or user.is_board_member) and user.consortium_id:
         return CONSORTIUM
-    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+    if user.is_council_reviewer and user.council_id:
         return COUNCIL
-    if user.role == Role.MEMBER and user_coop_id(user) is not None:
+    if user.is_member_user and user_coop_id(user) is not None:
         return MEMBER
     return None
 
@@ -57,7 +57,7 @@ def can_see_contracts(user: User) -> bool:
 
 
 def can_run_contracts(user: User) -> bool:
-    return bool(user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id)
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
 def contracts_visible_to(user: User) -> QuerySet[Contract]:

@@ -26,7 +26,7 @@ from contracts.evaluation.services import award as services
 from contracts.models import AwardStatus, Bid, Lot, LotStatus
 
 READ_ERRORS = error_responses(401, 404)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 NOT_LEAD = _("Only the lead reviewer of the tender's panel can do this.")
 
 

@@ -39,7 +39,7 @@ from contracts.evaluation.selectors import review as selectors
 from contracts.evaluation.services import review as services
 
 READ_ERRORS = error_responses(401, 404)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 MONEY = {"max_digits": 11, "decimal_places": 2}
 VOLUME = {"max_digits": 11, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 1}

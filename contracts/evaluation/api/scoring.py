@@ -35,7 +35,7 @@ from contracts.evaluation.services import scoring as services
 
 SCORE = {"max_digits": 7, "decimal_places": 2}
 READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 LOT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The lot."))
 NOT_PANEL = _("Only reviewers on the tender's evaluation panel can mark its bids.")
 NOT_LEAD = _("Only the lead reviewer of the tender's panel can do this.")

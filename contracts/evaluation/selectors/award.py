@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from consortium.models import Role, TimeBand, User
+from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import bid_get_for_user
 from contracts.evaluation.selectors.review import is_lead, review_lot_get_for_user
 from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores
@@ -122,7 +122,7 @@ def award_page(lot: Lot) -> AwardPage:
 
 def can_see_results(user: User) -> bool:
     return bool(user.is_authenticated and user.consortium_id
-                and user.role in (Role.COORDINATOR, Role.BOARD_MEMBER))
+                and (user.is_coordinator or user.is_board_member))
 
 
 def results_bid_get_for_user(user: User, pk) -> Bid:
@@ -223,7 +223,7 @@ def results_with_gaps(user: User, bid: Bid) -> list[tuple[LotResult, list[Capaci
     capacity is not declared for the day the contract starts, so they can declare it in time.
     Those gaps show members' declarations: only the consortium's coordinators see them."""
     results = bid_results(bid)
-    coordinator = user.role == Role.COORDINATOR and user.consortium_id == bid.consortium_id
+    coordinator = user.is_coordinator and user.consortium_id == bid.consortium_id
     return [(r, capacity_gaps(bid, r.lot)
              if coordinator and r.won and r.award.status == AwardStatus.STANDSTILL else [])
             for r in results]

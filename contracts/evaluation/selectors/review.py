@@ -11,6 +11,10 @@ Who sees what:
 - what the council sees of a joint bid is its submitted snapshot, plus live reference data about
   the members (capacity declared, governance indicators, compliance) and the aggregated cost
   evidence for the lot's service, never an individual member's costs, floors or margins.
+
+Who may write: the access functions here (``is_tender_reviewer``, ``is_panel_member``,
+``is_lead``) are the one answer for every write of the evaluation (review, marking, moderation,
+scoring and award): its services refuse with them (403), and the pages and the API ask the same.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ ZERO = Decimal("0")
 
 
 def is_reviewer(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.role == Role.COUNCIL_REVIEWER
+    return bool(user is not None and user.is_authenticated and user.is_council_reviewer
                 and user.council_id is not None)
 
 
@@ -183,13 +187,20 @@ def panel_of(tender: Tender) -> list[PanelMember]:
                 .order_by("-is_lead", "pk"))
 
 
+def is_tender_reviewer(user: User | None, tender: Tender) -> bool:
+    """A reviewer of the tendering council: they open the tender's evaluation."""
+    return bool(is_reviewer(user) and user.council_id == tender.council_id)
+
+
 def is_panel_member(user: User | None, tender: Tender) -> bool:
-    return bool(is_reviewer(user) and user.council_id == tender.council_id
+    """On the tender's evaluation panel: they record outside bids and mark the bids."""
+    return bool(is_tender_reviewer(user, tender)
                 and PanelMember.objects.filter(tender=tender, reviewer=user).exists())
 
 
 def is_lead(user: User | None, tender: Tender) -> bool:
-    return bool(is_reviewer(user) and user.council_id == tender.council_id
+    """The panel's lead: they change the panel, agree marks, score social value and award."""
+    return bool(is_tender_reviewer(user, tender)
                 and PanelMember.objects.filter(tender=tender, reviewer=user, is_lead=True).exists())
 
 

@@ -46,9 +46,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import update_change_reason
 
-from consortium.errors import DomainError
+from consortium.audit import save_audited
+from consortium.cleaning import clean_reason
+from consortium.errors import DomainError, require
 from consortium.models import User
 from contracts.bidding.services.bids import bid_transition
 from contracts.evaluation.selectors.award import missing_text, standing_award
@@ -110,19 +113,8 @@ def standstill_end(decided_on: dt.date, days: int | None = None) -> dt.date:
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _require_lead(by: User | None, tender: Tender) -> None:
-    if not is_lead(by, tender):
-        raise DomainError(_("Only the lead reviewer of the tender's panel can do this."), code="forbidden")
-
-
-def _reason(reason: str | None, *, required: bool, what: str) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise DomainError(what, field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("Keep the reason to %(n)s characters.") % {"n": f"{REASON_MAX:,}"},
-                          field="reason")
-    return reason
+#: The refusal of ``is_lead``.
+ONLY_LEAD = gettext_lazy("Only the lead reviewer of the tender's panel can do this.")
 
 
 def _lock(lot: Lot) -> tuple[Tender, Lot]:
@@ -149,14 +141,14 @@ def award_decide(*, lot: Lot, entry: Entry, by: User, reason: str = "") -> Award
     """The lead reviewer awards the lot to ``entry``: the scores are frozen and the standstill
     starts. Refused while any bid for the lot is not fully scored."""
     tender, lot = _lock(lot)
-    _require_lead(by, tender)
+    require(is_lead(by, tender), ONLY_LEAD)
     _check_open_for_award(tender, lot)
     if entry.lot_id != lot.pk:
         raise DomainError(_("Choose a bid for this lot."), field="entry")
     if standing_award(lot) is not None:
         raise DomainError(_("%(lot)s is already awarded: cancel that award during its standstill before "
                             "making another.") % {"lot": lot}, code="transition")
-    reason = _reason(reason, required=False, what="")
+    reason = clean_reason(reason, max_length=REASON_MAX)
     entries = lot_entries(lot)
     if not entries:
         raise DomainError(_("There is no bid for this lot to award."), field="entry")
@@ -179,10 +171,9 @@ def award_decide(*, lot: Lot, entry: Entry, by: User, reason: str = "") -> Award
     now = timezone.now()
     award = Award(lot=lot, entry=entry, scores=[s.as_dict() for s in scores], reason=reason,
                   decided_by=by, decided_at=now, standstill_ends=standstill_end(timezone.localdate(now)))
-    award._history_user = by
     try:
         with transaction.atomic():
-            award.save()
+            save_audited(award, by)
     except IntegrityError:  # another decision for the lot, racing this one
         raise DomainError(_("%(lot)s is already awarded.") % {"lot": lot}, code="transition") from None
     queue_award_mail(award=award, kind=DECIDED)
@@ -202,10 +193,7 @@ def _move(award: Award, to: str, by: User | None, reason: str = "", **changes) -
     award.status = to
     for name, value in changes.items():
         setattr(award, name, value)
-    award._history_user = by
-    if reason:
-        award._change_reason = reason
-    award.save(update_fields=["status", *changes])
+    save_audited(award, by, reason=reason, update_fields=["status", *changes])
     return award
 
 
@@ -220,8 +208,8 @@ def award_cancel(*, award: Award, by: User, reason: str) -> Award:
     """The lead reviewer withdraws a decision during its standstill, with a reason (kept in the
     award's history); the lot can then be awarded again or marked as not awarded."""
     tender, lot, award = _lock_award(award)
-    _require_lead(by, tender)
-    reason = _reason(reason, required=True, what=_("Say why the award is cancelled."))
+    require(is_lead(by, tender), ONLY_LEAD)
+    reason = clean_reason(reason, missing=_("Say why the award is cancelled."), max_length=REASON_MAX)
     if award.status == AwardStatus.CANCELLED:
         return award
     if award.status != AwardStatus.STANDSTILL:
@@ -289,7 +277,7 @@ def _confirm(award: Award, by: User | None, *, today: dt.date | None = None) -> 
     """Confirm under the locks; returns the award and whether this call confirmed it."""
     tender, lot, award = _lock_award(award)
     if by is not None:
-        _require_lead(by, tender)
+        require(is_lead(by, tender), ONLY_LEAD)
     if award.status == AwardStatus.CONFIRMED:
         return award, False
     if award.status != AwardStatus.STANDSTILL:
@@ -325,8 +313,8 @@ def lot_no_award(*, lot: Lot, by: User, reason: str) -> Lot:
     """The lead reviewer decides not to award the lot (no bid, or none acceptable), with a
     reason kept in the lot's history."""
     tender, lot = _lock(lot)
-    _require_lead(by, tender)
-    reason = _reason(reason, required=True, what=_("Say why the lot is not awarded."))
+    require(is_lead(by, tender), ONLY_LEAD)
+    reason = clean_reason(reason, missing=_("Say why the lot is not awarded."), max_length=REASON_MAX)
     if lot.status == LotStatus.UNSUCCESSFUL:
         return lot
     _check_open_for_award(tender, lot)

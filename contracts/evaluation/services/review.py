@@ -34,13 +34,14 @@ from django.utils.translation import gettext as _
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
-from consortium.models import Role, TimeBand, User
+from consortium.errors import DomainError, require
+from consortium.models import TimeBand, User
 from contracts.bidding.sealing import verify
 from contracts.evaluation.selectors.review import (
     decimal_or_none,
     is_lead,
     is_panel_member,
+    is_tender_reviewer,
     snapshot_lot,
     standing_submissions,
 )
@@ -98,18 +99,12 @@ def _lock(tender: Tender) -> Tender:
     return Tender.objects.select_for_update(of=("self",)).select_related("council").get(pk=tender.pk)
 
 
-def _require_council_reviewer(by: User | None, tender: Tender) -> None:
-    if not (by is not None and by.is_authenticated and by.role == Role.COUNCIL_REVIEWER
-            and by.council_id == tender.council_id):
-        raise DomainError(_("Only reviewers of the tendering council can do this."), code="forbidden")
-
-
-def _require_after_deadline(tender: Tender) -> None:
+def _check_after_deadline(tender: Tender) -> None:
     if tender.submission_deadline > timezone.now():
         raise DomainError(_("The submission deadline has not passed yet."), code="transition")
 
 
-def _require_in_evaluation(tender: Tender) -> None:
+def _check_in_evaluation(tender: Tender) -> None:
     if tender.status != TenderStatus.IN_EVALUATION:
         raise DomainError(
             _("This can be done only while the tender is in evaluation; it is %(status)s.")
@@ -144,8 +139,8 @@ def evaluation_open(*, tender: Tender, by: User) -> Tender:
     """Open the tender's evaluation: entries for every submitted joint bid, ``by`` as the lead.
     Already open: nothing changes (any entry missing is made)."""
     tender = _lock(tender)
-    _require_council_reviewer(by, tender)
-    _require_after_deadline(tender)
+    require(is_tender_reviewer(by, tender), _("Only reviewers of the tendering council can do this."))
+    _check_after_deadline(tender)
     if tender.status == TenderStatus.PUBLISHED:
         tender = tender_transition(tender=tender, to=TenderStatus.CLOSED, by=by)
     if tender.status not in (TenderStatus.CLOSED, TenderStatus.IN_EVALUATION):
@@ -175,18 +170,13 @@ def evaluation_open(*, tender: Tender, by: User) -> Tender:
 
 # --- the panel -----------------------------------------------------------------------------------
 
-def _require_lead(by: User | None, tender: Tender) -> None:
-    if not is_lead(by, tender):
-        raise DomainError(_("Only the panel's lead reviewer can change the panel."), code="forbidden")
-
-
 @transaction.atomic
 def panel_add(*, tender: Tender, reviewer: User, by: User) -> PanelMember:
     """Add a reviewer of the tender's council to its panel (already on it: unchanged)."""
     tender = _lock(tender)
-    _require_lead(by, tender)
-    _require_in_evaluation(tender)
-    if not (reviewer is not None and reviewer.is_active and reviewer.role == Role.COUNCIL_REVIEWER
+    require(is_lead(by, tender), _("Only the panel's lead reviewer can change the panel."))
+    _check_in_evaluation(tender)
+    if not (reviewer is not None and reviewer.is_active and reviewer.is_council_reviewer
             and reviewer.council_id == tender.council_id):
         raise DomainError(_("Choose a reviewer of the tendering council."), field="reviewer")
     member = PanelMember.objects.filter(tender=tender, reviewer=reviewer).first()
@@ -201,8 +191,8 @@ def panel_add(*, tender: Tender, reviewer: User, by: User) -> PanelMember:
 def panel_remove(*, tender: Tender, reviewer: User, by: User) -> bool:
     """Take a reviewer off the panel; returns whether they were on it."""
     tender = _lock(tender)
-    _require_lead(by, tender)
-    _require_in_evaluation(tender)
+    require(is_lead(by, tender), _("Only the panel's lead reviewer can change the panel."))
+    _check_in_evaluation(tender)
     member = PanelMember.objects.filter(tender=tender, reviewer=reviewer).first()
     if member is None:
         return False
@@ -221,7 +211,7 @@ def panel_remove(*, tender: Tender, reviewer: User, by: User) -> bool:
 
 # --- bids from outside the system ----------------------------------------------------------------
 
-def _require_no_submitted_sheet(tender: Tender, what: str) -> None:
+def _check_no_submitted_sheet(tender: Tender, what: str) -> None:
     """Outside bids change only before any reviewer has submitted a mark sheet for a lot of the
     tender: after that, a bid added or taken away would change the comparison (the lowest price,
     the bids to mark) that sealed sheets were made against."""
@@ -314,11 +304,10 @@ def external_bid_record(*, tender: Tender, by: User, bidder_name: str, bidder_id
     """Record a bid from outside the system with its rates per lot and time band: an entry for
     each lot it prices. Every problem is reported at once (``BidRefused``); nothing is saved."""
     tender = _lock(tender)
-    if not is_panel_member(by, tender):
-        raise DomainError(_("Only reviewers on the tender's evaluation panel can record bids."),
-                          code="forbidden")
-    _require_in_evaluation(tender)
-    _require_no_submitted_sheet(tender, _("recorded"))
+    require(is_panel_member(by, tender),
+            _("Only reviewers on the tender's evaluation panel can record bids."))
+    _check_in_evaluation(tender)
+    _check_no_submitted_sheet(tender, _("recorded"))
     problems: list[tuple[str, str]] = []
     name = _text(bidder_name)
     identifier = _text(bidder_identifier)
@@ -360,14 +349,13 @@ def external_bid_in_use(external: ExternalBid) -> bool:
 def external_bid_delete(*, external_bid: ExternalBid, by: User) -> None:
     """Delete an outside bid recorded by mistake, while nothing refers to it."""
     tender = _lock(external_bid.tender)
-    if not is_panel_member(by, tender):
-        raise DomainError(_("Only reviewers on the tender's evaluation panel can delete bids."),
-                          code="forbidden")
-    _require_in_evaluation(tender)
+    require(is_panel_member(by, tender),
+            _("Only reviewers on the tender's evaluation panel can delete bids."))
+    _check_in_evaluation(tender)
     external = ExternalBid.objects.select_for_update().filter(pk=external_bid.pk, tender=tender).first()
     if external is None:
         return
-    _require_no_submitted_sheet(tender, _("deleted"))
+    _check_no_submitted_sheet(tender, _("deleted"))
     if external_bid_in_use(external):
         raise DomainError(_("%(name)s's bid has been marked or scored, so it cannot be deleted.")
                           % {"name": external.bidder_name}, code="in_use")

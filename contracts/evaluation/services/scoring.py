@@ -29,16 +29,19 @@ writers queue and cannot deadlock):
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
+from consortium.cleaning import clean_percent, clean_reason
+from consortium.errors import DomainError, require
 from consortium.models import User
 from contracts.evaluation.selectors.review import is_lead, is_panel_member, panel_of
 from contracts.labels import label
@@ -59,6 +62,9 @@ from contracts.models import (
 
 COMMENT_MAX = 4000
 REASON_MAX = 2000
+#: The refusals of ``is_panel_member`` and ``is_lead``.
+ONLY_PANEL = gettext_lazy("Only reviewers on the tender's evaluation panel can mark its bids.")
+ONLY_LEAD = gettext_lazy("Only the lead reviewer of the tender's panel can do this.")
 HUNDRED = Decimal(100)
 WHOLE = re.compile(r"^[+-]?\d{1,6}$")
 
@@ -110,26 +116,10 @@ def _check_open(tender: Tender, lot: Lot, *, what: str) -> None:
               "its standstill first).") % {"lot": lot, "what": what.lower()}, code="transition")
 
 
-def _require_panel(by: User | None, tender: Tender) -> None:
-    if not is_panel_member(by, tender):
-        raise DomainError(_("Only reviewers on the tender's evaluation panel can mark its bids."),
-                          code="forbidden")
-
-
-def _require_lead(by: User | None, tender: Tender) -> None:
-    if not is_lead(by, tender):
-        raise DomainError(_("Only the lead reviewer of the tender's panel can do this."), code="forbidden")
-
-
 def _reason(value: Any, *, what: str) -> str:
-    """The reason given, stripped; ``what`` names the bid (and question) for the messages."""
-    reason = value.strip() if isinstance(value, str) else ""
-    if not reason:
-        raise DomainError(_("%(what)s: give the reason.") % {"what": what}, field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("%(what)s: keep the reason to %(n)s characters.")
-                          % {"what": what, "n": f"{REASON_MAX:,}"}, field="reason")
-    return reason
+    """The reason given, required; ``what`` names the bid (and question) for the messages."""
+    return clean_reason(value, missing=_("%(what)s: give the reason.") % {"what": what}, about=what,
+                        max_length=REASON_MAX)
 
 
 def parse_mark(value: Any) -> int | None | str:
@@ -245,7 +235,7 @@ def mark_sheet_save(*, lot: Lot, by: User,
     (mark, comment). A blank mark (None or "") with no comment clears that cell. All or nothing:
     any problem refuses every mark (``MarksRefused``, each problem by input name)."""
     lot = _lock_tender(lot)
-    _require_panel(by, lot.tender)
+    require(is_panel_member(by, lot.tender), ONLY_PANEL)
     _check_open(lot.tender, lot, what=_("Marks"))
     sheet = _lock_sheet(lot, by)
     if sheet.submitted_at is not None:
@@ -260,8 +250,7 @@ def mark_sheet_save(*, lot: Lot, by: User,
         current = existing.get((entry_id, question_id))
         if mark is None:
             if current is not None:
-                current._history_user = by
-                current.delete()
+                delete_audited(current, by)
             continue
         if current is None:
             _save(QualityMark(sheet=sheet, entry_id=entry_id, question_id=question_id, mark=mark,
@@ -290,7 +279,7 @@ def mark_sheet_submit(*, lot: Lot, by: User) -> MarkSheet:
     """Submit the reviewer's sheet for the lot: every bid's every question must be marked. Seals
     the sheet; submitting a sealed sheet again changes nothing."""
     lot = _lock_tender(lot)
-    _require_panel(by, lot.tender)
+    require(is_panel_member(by, lot.tender), ONLY_PANEL)
     sheet = _lock_sheet(lot, by)
     if sheet.submitted_at is not None:
         return sheet
@@ -338,7 +327,7 @@ def mark_moderate(*, entry: Entry, question: QualityQuestion, mark: Any, reason:
     """The lead reviewer sets the agreed mark of one bid's question, with a reason; only once every
     reviewer on the panel has submitted their sheet for the lot."""
     tender, lot = _lock_lot(entry.lot_id)
-    _require_lead(by, tender)
+    require(is_lead(by, tender), ONLY_LEAD)
     _check_open(tender, lot, what=_("Agreed marks"))
     entry = Entry.objects.select_related("submission__bid__consortium", "external_bid").get(pk=entry.pk)
     if question.lot_id != lot.pk:
@@ -367,24 +356,12 @@ def mark_moderate(*, entry: Entry, question: QualityQuestion, mark: Any, reason:
 
 
 def _percent(value: Any, *, name: str) -> Decimal:
-    """A percentage from 0 to 100 to the penny; DomainError naming the bid otherwise."""
-    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(_("%(bid)s: enter the social value score, a percentage from 0 to 100.")
-                          % {"bid": name}, field="percent")
-    try:
-        percent = Decimal(str(value).strip().rstrip("%").strip())
-    except (InvalidOperation, ValueError):
-        percent = None
-    if percent is None or not percent.is_finite():
-        raise DomainError(_("%(bid)s: enter the social value score as a number, like 62.5.") % {"bid": name},
-                          field="percent")
-    if not 0 <= percent <= HUNDRED:
-        raise DomainError(_("%(bid)s: the social value score must be from 0 to 100%%.") % {"bid": name},
-                          field="percent")
-    if percent != percent.quantize(Decimal("0.01")):
-        raise DomainError(_("%(bid)s: give the social value score to 2 decimal places at most.")
-                          % {"bid": name}, field="percent")
-    return percent.quantize(Decimal("0.01"))
+    """A percentage from 0 to 100 to the penny (a trailing % sign allowed); DomainError naming the
+    bid otherwise."""
+    if isinstance(value, str):
+        value = value.strip().rstrip("%")
+    return clean_percent(value, field="percent",
+                         what=_("%(bid)s: the social value score") % {"bid": name})
 
 
 @transaction.atomic
@@ -392,7 +369,7 @@ def social_value_score_set(*, entry: Entry, percent: Any, reason: Any, by: User)
     """The lead reviewer scores a bid's social value commitments (0 to 100% of the lot's social
     value weight), with a reason."""
     tender, lot = _lock_lot(entry.lot_id)
-    _require_lead(by, tender)
+    require(is_lead(by, tender), ONLY_LEAD)
     _check_open(tender, lot, what=_("Social value scores"))
     entry = Entry.objects.select_related("submission__bid__consortium", "external_bid").get(pk=entry.pk)
     percent = _percent(percent, name=entry.bidder_name)

@@ -47,7 +47,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.http import Http404
 from django.utils import timezone
 
-from consortium.models import Role, User
+from consortium.models import User
 from contracts.models import (
     Award,
     AwardStatus,
@@ -103,11 +103,11 @@ def _bid_scope(user: User) -> Q | None:
     """The submitted bids a user may see once a deadline has passed; None for none."""
     if not user.is_authenticated:
         return None
-    if user.role == Role.STAFF_ADMIN or user.is_superuser:
+    if user.is_staff_admin or user.is_superuser:
         return Q()
-    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+    if user.is_council_reviewer and user.council_id:
         return Q(bid__tender__council_id=user.council_id)
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER) and user.consortium_id:
+    if (user.is_coordinator or user.is_board_member) and user.consortium_id:
         return Q(bid__consortium_id=user.consortium_id)
     return None
 
@@ -142,12 +142,12 @@ def _award_scope(user: User) -> Q | None:
     """The award decisions a user may see of the tenders they may export; None for none."""
     if not user.is_authenticated:
         return None
-    if user.role == Role.STAFF_ADMIN or user.is_superuser:
+    if user.is_staff_admin or user.is_superuser:
         return Q()
-    if user.role == Role.COUNCIL_REVIEWER and user.council_id:
+    if user.is_council_reviewer and user.council_id:
         return Q(lot__tender__council_id=user.council_id)
     confirmed = Q(status=AwardStatus.CONFIRMED)
-    if user.role in (Role.COORDINATOR, Role.BOARD_MEMBER) and user.consortium_id:
+    if (user.is_coordinator or user.is_board_member) and user.consortium_id:
         bid_for_the_lot = Entry.objects.filter(lot_id=OuterRef("lot_id"),
                                                submission__bid__consortium_id=user.consortium_id)
         return confirmed | Q(Exists(bid_for_the_lot))

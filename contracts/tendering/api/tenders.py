@@ -42,7 +42,7 @@ from contracts.tendering.services import tenders as services
 LIST_ERRORS = error_responses(400, 401, 404)
 DETAIL_ERRORS = error_responses(401, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
-WRITE_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 MONEY = {"max_digits": 9, "decimal_places": 2}
 
 

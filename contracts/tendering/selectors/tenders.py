@@ -11,6 +11,11 @@ Who sees which tender:
 Anything else answers 404. Changing a tender (its fields, lots, documents, status) is for whoever
 recorded it; a role that sees the tender but may not change it gets 403.
 
+Who may write what is decided here, once for each write, by the access functions below
+(``can_record_tenders``, ``can_manage_tender``, ``can_move_tender``, ``asks_clarifications``,
+``is_tender_council``): the services refuse with them (403) and the ``*_get_for_user`` getters'
+``for_write`` uses the same.
+
 Clarifications: the tender's council sees every question with who asked; a consortium sees its
 own questions (answered or not) and the answered questions of others, never who asked those.
 """
@@ -21,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from consortium.models import Council, Role, TimeBand, User
+from consortium.models import Council, TimeBand, User
 from contracts.models import (
     Clarification,
     Lot,
@@ -32,25 +37,25 @@ from contracts.models import (
     TenderStatus,
 )
 
-CONSORTIUM_ROLES = (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
 EDITABLE = (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
 
 
 def _is_reviewer(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.COUNCIL_REVIEWER and user.council_id is not None
+    return user.is_authenticated and user.is_council_reviewer and user.council_id is not None
 
 
 def _is_coordinator(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.COORDINATOR and user.consortium_id is not None
+    return user.is_authenticated and user.is_coordinator and user.consortium_id is not None
 
 
 def _is_staff(user: User) -> bool:
-    return user.is_authenticated and (user.role == Role.STAFF_ADMIN or user.is_superuser)
+    return user.is_authenticated and (user.is_staff_admin or user.is_superuser)
 
 
 def can_see_tenders(user: User) -> bool:
     return user.is_authenticated and (
-        (user.role in CONSORTIUM_ROLES and user.consortium_id is not None)
+        ((user.is_coordinator or user.is_board_member or user.is_member_user)
+         and user.consortium_id is not None)
         or _is_reviewer(user)
         or _is_staff(user)
     )
@@ -87,7 +92,24 @@ def can_manage_tender(user: User, tender: Tender) -> bool:
 
 
 def is_tender_council(user: User, tender: Tender) -> bool:
+    """The tender's council's reviewers: they answer its clarification questions."""
     return _is_reviewer(user) and user.council_id == tender.council_id
+
+
+#: The moves of a tender's evaluation, made by its council's reviewers (contracts.evaluation).
+EVALUATION_MOVES = (TenderStatus.CLOSED, TenderStatus.IN_EVALUATION, TenderStatus.AWARDED,
+                    TenderStatus.UNSUCCESSFUL)
+
+
+def can_move_tender(user: User, tender: Tender, to: str) -> bool:
+    """Whoever manages the tender publishes, closes or cancels it; its council's reviewers also
+    move it through its evaluation (closed, in evaluation, awarded or unsuccessful)."""
+    return can_manage_tender(user, tender) or (to in EVALUATION_MOVES and is_tender_council(user, tender))
+
+
+def asks_clarifications(user: User) -> bool:
+    """Coordinators ask councils' clarification questions, for their consortium."""
+    return _is_coordinator(user)
 
 
 def _visibility(user: User) -> Q | None:
@@ -99,7 +121,7 @@ def _visibility(user: User) -> Q | None:
     public = Q(published_at__isnull=False)
     if _is_reviewer(user):
         return Q(council_id=user.council_id) & (public | Q(recorded_by_consortium__isnull=True))
-    if user.role == Role.COORDINATOR:
+    if user.is_coordinator:
         return public | Q(recorded_by_consortium_id=user.consortium_id)
     return public
 
@@ -199,7 +221,8 @@ def clarifications_for(user: User, tender: Tender) -> QuerySet[Clarification]:
     if sees_askers(user, tender):
         return qs.order_by("asked_at", "pk")
     answered = Q(answered_at__isnull=False)
-    if user.is_authenticated and user.role in CONSORTIUM_ROLES and user.consortium_id is not None:
+    if (user.is_authenticated and (user.is_coordinator or user.is_board_member or user.is_member_user)
+            and user.consortium_id is not None):
         return qs.filter(answered | Q(consortium_id=user.consortium_id)).order_by("asked_at", "pk")
     return qs.filter(answered).order_by("asked_at", "pk")
 
@@ -212,7 +235,7 @@ def shows_asker(user: User, clarification: Clarification) -> bool:
 
 
 def can_ask_clarification(user: User, tender: Tender) -> bool:
-    return _is_coordinator(user) and tender.status == TenderStatus.PUBLISHED
+    return asks_clarifications(user) and tender.status == TenderStatus.PUBLISHED
 
 
 def clarification_get_for_user(user: User, pk, *, to_answer: bool = False) -> Clarification:

@@ -10,7 +10,9 @@ the bids never submitted, so they stop reserving members' capacity; cancelling i
 still in standstill, withdraws unsubmitted bids and settles submitted ones. A tender is changed
 while it is a draft; its lots may also change once it is published, and then every bid that was
 awaiting approval, approved or submitted falls back to draft and must be confirmed again.
-Every save records its user in the audit history (django-simple-history).
+Every save records its user in the audit history (django-simple-history). Who may make each
+write is asked of the access functions in ``contracts.tendering.selectors.tenders``; a refusal is
+``Forbidden`` (403). ``by`` None is the system (the beat task, or another stage's service).
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
-from consortium.models import Council, Role, ServiceType, TimeBand, User
+from consortium.cleaning import clean_decimal, clean_percent
+from consortium.errors import DomainError, require
+from consortium.models import Council, ServiceType, TimeBand, User
 from contracts.labels import label
 from contracts.models import (
     LOT_TRANSITIONS,
@@ -43,6 +48,7 @@ from contracts.models import (
     TenderDocument,
     TenderStatus,
 )
+from contracts.tendering.selectors import tenders as selectors
 from contracts.tendering.signals import tender_lots_changed, tender_moved
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -213,14 +219,13 @@ def _check_reference_free(
 def tender_create(*, council: Council, by: User, **fields: Any) -> Tender:
     """A draft tender of ``council``. A council reviewer records their own council's tenders; a
     coordinator records any council's (mirroring its public notice) for their consortium."""
-    if by.role == Role.COUNCIL_REVIEWER and by.council_id is not None:
+    require(selectors.can_record_tenders(by), _("Only council reviewers and coordinators record tenders."))
+    if by.is_council_reviewer:
         if council.pk != by.council_id:
             raise DomainError(_("You can record tenders of your own council only."), field="council")
         recorder = None
-    elif by.role == Role.COORDINATOR and by.consortium_id is not None:
-        recorder = by.consortium
     else:
-        raise DomainError(_("Only council reviewers and coordinators record tenders."), code="forbidden")
+        recorder = by.consortium
     cleaned = tender_check_fields(fields)
     recorder_id = recorder.pk if recorder is not None else None
     _check_reference_free(council, cleaned["reference"], recorder_id=recorder_id)
@@ -231,6 +236,11 @@ def tender_create(*, council: Council, by: User, **fields: Any) -> Tender:
     except IntegrityError:  # the same recorder's second request with this reference, racing the first
         raise _reference_taken(recorder_id) from None
     return tender
+
+
+#: The refusal of ``selectors.can_manage_tender``.
+ONLY_RECORDER = gettext_lazy("Only whoever recorded the tender can change it: the council's reviewers, or "
+                             "the coordinators of the consortium that recorded it.")
 
 
 def tender_check_editable(tender: Tender) -> None:
@@ -245,6 +255,7 @@ def tender_check_editable(tender: Tender) -> None:
 @transaction.atomic
 def tender_update(*, tender: Tender, by: User, **fields: Any) -> Tender:
     """Change a draft: the fields given replace the current ones (all checked together)."""
+    require(selectors.can_manage_tender(by, tender), ONLY_RECORDER)
     # Race: an edit while another request publishes the tender; the lock makes the status read
     # here hold until this change commits.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
@@ -334,6 +345,7 @@ def tender_transition(*, tender: Tender, to: str, by: User | None) -> Tender:
     question, and a submission deadline still ahead. Closing closes the open lots; cancelling
     cancels the lots not yet decided.
     """
+    require(by is None or selectors.can_move_tender(by, tender, to), ONLY_RECORDER)
     # Race: two requests moving one tender (publish and cancel, say); the row lock serialises them.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status == to:
@@ -413,20 +425,10 @@ LOT_FIELDS = (
 )
 
 
-def _number(value: Any, *, field: str, what: str) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field) from None
-    if not number.is_finite():
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
-    return number
-
-
 def _whole(value: Any, *, field: str, what: str, low: int, high: int) -> int:
     if isinstance(value, bool):
         raise DomainError(_("%(what)s must be a whole number.") % {"what": what}, field=field)
-    number = _number(value, field=field, what=what)
+    number = clean_decimal(value, field=field, what=what)
     if number != number.to_integral_value():
         raise DomainError(_("%(what)s must be a whole number.") % {"what": what}, field=field)
     if not low <= number <= high:
@@ -435,20 +437,6 @@ def _whole(value: Any, *, field: str, what: str, low: int, high: int) -> int:
             field=field,
         )
     return int(number)
-
-
-def _percent(value: Any, *, field: str, what: str, low: Decimal = Decimal(0)) -> Decimal:
-    number = _number(value, field=field, what=what)
-    if number != number.quantize(PENNY):
-        raise DomainError(
-            _("%(what)s must have no more than 2 decimal places.") % {"what": what}, field=field
-        )
-    if not low <= number <= 100:
-        raise DomainError(
-            _("%(what)s must be a percentage between %(low)s and 100.") % {"what": what, "low": low},
-            field=field,
-        )
-    return number.quantize(PENNY)
 
 
 def _clean_volumes(volumes: dict[str, Any] | None) -> dict[str, Decimal]:
@@ -461,7 +449,7 @@ def _clean_volumes(volumes: dict[str, Any] | None) -> dict[str, Decimal]:
             continue
         label = str(TimeBand(band).label)
         field = volume_field(band)
-        number = _number(value, field=field, what=_("The %(band)s volume") % {"band": label})
+        number = clean_decimal(value, field=field, what=_("The %(band)s volume") % {"band": label})
         if number < 0:
             raise DomainError(_("The %(band)s volume cannot be negative.") % {"band": label}, field=field)
         if number != number.quantize(PENNY) or number > MAX_VOLUME:
@@ -522,7 +510,7 @@ def lot_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
     cleaned["duration_weeks"] = _whole(
         fields.get("duration_weeks"), field="duration_weeks", what=_("The duration"), low=1, high=1000
     )
-    ceiling = _number(fields.get("ceiling_rate"), field="ceiling_rate", what=_("The ceiling rate"))
+    ceiling = clean_decimal(fields.get("ceiling_rate"), field="ceiling_rate", what=_("The ceiling rate"))
     if ceiling <= 0 or ceiling > MAX_MONEY or ceiling != ceiling.quantize(PENNY):
         raise DomainError(
             _("The ceiling rate must be more than 0, in pounds and pence, like 24.50."), field="ceiling_rate"
@@ -532,13 +520,13 @@ def lot_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
     cleaned["welsh_share_percent"] = (
         Decimal("0.00")
         if welsh in (None, "")
-        else _percent(welsh, field="welsh_share_percent", what=_("The share delivered in Welsh"))
+        else clean_percent(welsh, field="welsh_share_percent", what=_("The share delivered in Welsh"))
     )
     cap = fields.get("max_provider_share_percent")
     cleaned["max_provider_share_percent"] = (
         None
         if cap in (None, "")
-        else _percent(
+        else clean_percent(
             cap,
             field="max_provider_share_percent",
             what=_("The cap on one provider's share"),
@@ -585,8 +573,7 @@ def _write_lot_rows(lot: Lot, cleaned: dict[str, Any], by: User | None) -> None:
     existing = {v.time_band: v for v in LotVolume.objects.filter(lot=lot)}
     for band, row in existing.items():
         if band not in cleaned["volumes"]:
-            row._history_user = by
-            row.delete()
+            delete_audited(row, by)
         elif row.volume != cleaned["volumes"][band]:
             row.volume = cleaned["volumes"][band]
             _save(row, by, update_fields=["volume"])
@@ -609,8 +596,7 @@ def _write_lot_rows(lot: Lot, cleaned: dict[str, Any], by: User | None) -> None:
         )
     for number in removed:
         row = current[number]
-        row._history_user = by
-        row.delete()
+        delete_audited(row, by)
     for number, (text, marks) in wanted.items():
         row = current.get(number)
         if row is None:
@@ -632,6 +618,7 @@ def _check_number_free(tender: Tender, number: int, *, exclude: int | None = Non
 def lot_create(*, tender: Tender, by: User | None, **fields: Any) -> Lot:
     """Add a lot to a draft or published tender (on a published one, confirmed bids go back to
     draft). ``volumes``: weekly volume per band; ``questions``: [{"text", "max_marks"}, ...]."""
+    require(by is None or selectors.can_manage_tender(by, tender), ONLY_RECORDER)
     tender = _lock_tender_for_lots(tender)
     cleaned = lot_check_fields(fields)
     _check_number_free(tender, cleaned["number"])
@@ -647,6 +634,7 @@ def lot_create(*, tender: Tender, by: User | None, **fields: Any) -> Lot:
 @transaction.atomic
 def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
     """Change an open lot: the fields given replace the current ones (all checked together)."""
+    require(by is None or selectors.can_manage_tender(by, lot.tender), ONLY_RECORDER)
     tender = _lock_tender_for_lots(lot.tender)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != LotStatus.OPEN:
@@ -689,11 +677,11 @@ def lot_delete(*, lot: Lot, by: User | None) -> bool:
     council sees never tells it that a bid exists before the deadline, and a bid's history keeps
     the lot it answered (its page and readiness list say the council withdrew it). Returns True
     when the row was deleted, False when it was withdrawn."""
+    require(by is None or selectors.can_manage_tender(by, lot.tender), ONLY_RECORDER)
     tender = _lock_tender_for_lots(lot.tender)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if tender.status == TenderStatus.DRAFT:
-        lot._history_user = by
-        lot.delete()
+        delete_audited(lot, by)
         return True
     lot_transition(lot=lot, to=LotStatus.CANCELLED, by=by)
     _lots_changed(tender, by)
@@ -720,6 +708,7 @@ def tender_document_upload(*, tender: Tender, by: User | None, title: str, file)
     with the same title as an earlier one is its next version; nothing is overwritten."""
     # Race: two uploads of one title at once would take the same version number; the tender's
     # row lock makes them take turns.
+    require(by is None or selectors.can_manage_tender(by, tender), ONLY_RECORDER)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
         raise DomainError(
@@ -779,10 +768,8 @@ def clarification_deadline_of(tender: Tender) -> dt.datetime:
 def clarification_ask(*, tender: Tender, by: User, question: str) -> Clarification:
     """A consortium's coordinator asks a question on a published tender, before the
     clarification deadline (the submission deadline when the tender gives none)."""
-    if by.role != Role.COORDINATOR or by.consortium_id is None:
-        raise DomainError(
-            _("Only a consortium's coordinators ask clarification questions."), code="forbidden"
-        )
+    require(selectors.asks_clarifications(by),
+            _("Only a consortium's coordinators ask clarification questions."))
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != TenderStatus.PUBLISHED:
         raise DomainError(_("Questions can be asked on a published tender only."), code="not_editable")
@@ -801,10 +788,8 @@ def clarification_answer(*, clarification: Clarification, by: User, answer: str)
     clarification = (
         Clarification.objects.select_for_update().select_related("tender").get(pk=clarification.pk)
     )
-    if by.role != Role.COUNCIL_REVIEWER or by.council_id != clarification.tender.council_id:
-        raise DomainError(
-            _("Only the council's reviewers answer its clarification questions."), code="forbidden"
-        )
+    require(selectors.is_tender_council(by, clarification.tender),
+            _("Only the council's reviewers answer its clarification questions."))
     if clarification.answered_at is not None:
         raise DomainError(_("This question has already been answered."), field="answer")
     clarification.answer = _text(answer, field="answer", what=_("the answer"), max_length=10000)
