@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from consortium.errors import DomainError
 from consortium.models import Council, ServiceType, TimeBand, User
 
+from .access import may_edit_member
 from .models import CapacityDeclaration, MemberCoop, MembershipStatus
 
 logger = logging.getLogger(__name__)
@@ -226,6 +227,7 @@ def capacity_declare(
     Committed volume (work already won) carries over to the new version, so a member cannot
     declare less than it has committed.
     """
+    may_edit_member(by, coop)
     if time_band not in TimeBand.values:
         raise DomainError(_("Unknown time band."), field="time_band")
     check_figures(declared_volume=declared_volume, staff_fte=staff_fte,

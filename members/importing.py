@@ -38,7 +38,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from consortium.audit import save_audited
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.jobs import enqueue
 from consortium.models import Council, ServiceType, TimeBand, User
 
@@ -573,9 +573,7 @@ def _pair_array(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
 
 
 def _check_can_import(user: User) -> None:
-    if not can_import_capacity(user):
-        raise DomainError(_("Only coordinators and member co-ops can import capacity."),
-                          code="forbidden")
+    require(can_import_capacity(user), _("Only coordinators and member co-ops can import capacity."))
 
 
 def _import_atomically(table: _Table, user: User, *, then: Callable[[ImportResult], None] | None = None

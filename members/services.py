@@ -1,5 +1,8 @@
 """Every write to the member register. Atomic, keyword-only, raising DomainError.
 
+Who may make each write is asked in ``members.access``, of the access functions the pages and
+the API ask too; a refusal is ``Forbidden`` (403). ``by`` None is the system (the demo, a task).
+
 Capacity declarations are written by ``members.capacity`` (``capacity_declare`` is re-exported
 here for the pages and the API)."""
 
@@ -20,6 +23,7 @@ from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
 from consortium.models import Consortium, Council, ServiceType, User
 
+from .access import may_edit_member, may_manage_register
 from .capacity import capacity_declare as capacity_declare  # capacity's writes: members.capacity
 from .models import (
     MEMBERSHIP_TRANSITIONS,
@@ -63,6 +67,7 @@ def member_create(
     service_types: list[ServiceType] | None = None,
     **fields: Any,
 ) -> MemberCoop:
+    may_manage_register(by, consortium.pk)
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise TypeError(f"unknown member fields: {sorted(unknown)}")
@@ -100,6 +105,7 @@ def member_update(
     service_types: list[ServiceType] | None = None,
     **fields: Any,
 ) -> MemberCoop:
+    may_edit_member(by, coop)
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise TypeError(f"unknown member fields: {sorted(unknown)}")
@@ -137,6 +143,7 @@ def member_set_status(
     effective_on: dt.date | None = None,
 ) -> MemberCoop:
     """Move a co-op along applicant -> active -> suspended -> withdrawn, recording why."""
+    may_manage_register(by, coop.consortium_id)
     if to_status not in MembershipStatus.values:
         raise DomainError(_("Unknown membership status."), field="to_status")
     # Lock the row: two coordinators moving the same co-op must not both pass the check.
@@ -176,6 +183,7 @@ def stakeholder_class_save(
     *, coop: MemberCoop, kind: str, member_count: int, vote_share: Decimal, by: User | None
 ) -> StakeholderClass:
     """Add or change one stakeholder class; vote shares of a co-op add up to at most 100%."""
+    may_edit_member(by, coop)
     MemberCoop.objects.select_for_update().filter(pk=coop.pk).first()
     others = (
         StakeholderClass.objects.filter(coop=coop).exclude(kind=kind).aggregate(t=Sum("vote_share"))[
@@ -200,12 +208,14 @@ def stakeholder_class_save(
 
 @transaction.atomic
 def stakeholder_class_delete(*, stakeholder: StakeholderClass, by: User | None) -> None:
+    may_edit_member(by, stakeholder.coop)
     delete_audited(stakeholder, by)
 
 
 @transaction.atomic
 def contact_save(*, coop: MemberCoop, by: User | None, contact: Contact | None = None,
                  **fields: Any) -> Contact:
+    may_edit_member(by, coop)
     contact = contact or Contact(coop=coop)
     for name, value in fields.items():
         setattr(contact, name, value)
@@ -243,6 +253,7 @@ def _check_document_file(file: Any) -> None:
 
 @transaction.atomic
 def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> ComplianceDocument:
+    may_edit_member(by, coop)
     _check_document_dates(fields.get("issued_on"), fields.get("expires_on"))
     _check_document_file(fields.get("file"))
     doc = ComplianceDocument(coop=coop, uploaded_by=by, **fields)
@@ -253,6 +264,7 @@ def document_create(*, coop: MemberCoop, by: User | None, **fields: Any) -> Comp
 @transaction.atomic
 def document_update(*, document: ComplianceDocument, by: User | None,
                     **fields: Any) -> ComplianceDocument:
+    may_edit_member(by, document.coop)
     _check_document_file(fields.get("file"))
     doc = ComplianceDocument.objects.select_for_update().get(pk=document.pk)
     for name, value in fields.items():
@@ -264,6 +276,7 @@ def document_update(*, document: ComplianceDocument, by: User | None,
 
 @transaction.atomic
 def document_delete(*, document: ComplianceDocument, by: User | None) -> None:
+    may_edit_member(by, document.coop)
     delete_audited(document, by)
 
 
@@ -336,6 +349,7 @@ def ciw_registration_save(
     registered_on: dt.date | None = None,
 ) -> CIWRegistration:
     """Record the co-op's Care Inspectorate Wales registration for one service type."""
+    may_edit_member(by, coop)
     registration_number = (registration_number or "").strip()
     if not registration_number:
         raise DomainError(_("Enter the CIW registration number."), field="registration_number")

@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from consortium.models import Council, ServiceType
 from members.models import MemberCoop
-from pricing.models import CostSubmission, CouncilRate, ReferencePrice, SubmissionWindow
+from pricing.models import (
+    CostSubmission,
+    CouncilRate,
+    RateCard,
+    RateCardStatus,
+    ReferencePrice,
+    SubmissionWindow,
+)
+from pricing.selectors import rate_cards as rate_card_selectors
 from pricing.selectors.submissions import submission_filter_coops
 from pricing.services.submissions import YEAR_MAX, YEAR_MIN
 
@@ -118,3 +126,29 @@ class ReferencePriceFilter(django_filters.FilterSet):
     class Meta:
         model = ReferencePrice
         fields = ["financial_year"]
+
+
+# --- rate cards ---------------------------------------------------------------------------------
+
+
+def _rate_card_councils(request) -> QuerySet[Council]:
+    user = getattr(request, "user", None)
+    return rate_card_selectors.councils_for(user) if user is not None else Council.objects.none()
+
+
+class RateCardFilter(django_filters.FilterSet):
+    """Shared by the list page and the API; build it with the request (the council choices of a
+    reviewer are their own council)."""
+
+    council = django_filters.ModelChoiceFilter(queryset=_rate_card_councils, label=_("Council"),
+                                               empty_label=_("All councils"))
+    service_type = django_filters.ModelChoiceFilter(queryset=_service_types, label=_("Service type"),
+                                                    empty_label=_("All service types"))
+    status = django_filters.ChoiceFilter(choices=RateCardStatus.choices, label=_("Status"),
+                                         empty_label=_("Any status"))
+    financial_year = YearFilter(label=_("Financial year (the year it starts)"), min_value=2000,
+                                max_value=2100)
+
+    class Meta:
+        model = RateCard
+        fields = ["council", "service_type", "status", "financial_year"]

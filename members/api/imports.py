@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consortium.api_views import error_responses
-from consortium.errors import DomainError
+from consortium.errors import DomainError, is_forbidden
 from consortium.i18n import interpolate_lazy
 from members.importing import (
     CSV_CONTENT_TYPE,
@@ -146,6 +146,8 @@ class CapacityImportView(APIView):
         except ImportRejected as rejected:
             return _errors_response([e.as_dict() for e in rejected.shown], len(rejected.errors))
         except DomainError as error:
+            if is_forbidden(error):
+                raise  # 403, as every API refusal of the person (consortium.api)
             return _errors_response([{"row": None, "column": error.field, "message": str(error.message)}])
         if isinstance(result, CapacityImportJob):
             job = ImportJobSerializer(result).data

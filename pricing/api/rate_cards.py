@@ -25,6 +25,7 @@ from rest_framework.routers import SimpleRouter
 from consortium.api import require, validated
 from consortium.api_views import error_responses
 from consortium.models import Council, ServiceType, TimeBand
+from pricing.filters import RateCardFilter
 from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label
 from pricing.selectors import rate_cards as selectors
 from pricing.services import rate_cards as services
@@ -212,7 +213,7 @@ class RateCardViewSet(viewsets.GenericViewSet):
 
     queryset = RateCard.objects.none()
     serializer_class = RateCardSerializer
-    filterset_class = selectors.RateCardFilter
+    filterset_class = RateCardFilter
 
     def get_queryset(self):
         # By ids rather than names: the database need not join and sort every card for one page.

@@ -17,14 +17,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import django_filters
-from django import forms
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from consortium.models import Consortium, Council, ServiceType, TimeBand, User
+from consortium.models import Consortium, Council, TimeBand, User
 from pricing.models import RateCard, RateCardRate, RateCardStatus, UpliftRule
 
 AGREED = (RateCardStatus.IN_FORCE, RateCardStatus.SUPERSEDED)
@@ -236,37 +233,3 @@ def uplift_rule_get_for_user(user: User, pk) -> UpliftRule:
         return uplift_rules_visible_to(user).get(pk=pk)
     except (UpliftRule.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-# --- Filters -----------------------------------------------------------------------------------
-
-
-class WholeNumberFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-def _councils(request) -> QuerySet[Council]:
-    user = getattr(request, "user", None)
-    return councils_for(user) if user is not None else Council.objects.none()
-
-
-def _service_types(request) -> QuerySet[ServiceType]:
-    return ServiceType.objects.order_by("name_en")
-
-
-class RateCardFilter(django_filters.FilterSet):
-    """Shared by the list page and the API; build it with the request (the council choices of a
-    reviewer are their own council)."""
-
-    council = django_filters.ModelChoiceFilter(queryset=_councils, label=_("Council"),
-                                               empty_label=_("All councils"))
-    service_type = django_filters.ModelChoiceFilter(queryset=_service_types, label=_("Service type"),
-                                                    empty_label=_("All service types"))
-    status = django_filters.ChoiceFilter(choices=RateCardStatus.choices, label=_("Status"),
-                                         empty_label=_("Any status"))
-    financial_year = WholeNumberFilter(label=_("Financial year (the year it starts)"),
-                                       min_value=2000, max_value=2100)
-
-    class Meta:
-        model = RateCard
-        fields = ["council", "service_type", "status", "financial_year"]

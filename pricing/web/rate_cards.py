@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError
 from consortium.web import require
+from pricing.filters import RateCardFilter
 from pricing.forms import BANDS, RateCardEditForm, RateCardForm, RatesOnDateForm, UpliftForm, UpliftRuleForm
 from pricing.models import RateCard, RateCardStatus, financial_year_label
 from pricing.selectors import rate_cards as selectors
@@ -56,7 +57,7 @@ def rate_card_list(request):
     require(selectors.can_see_rate_cards(user))
     qs = selectors.rate_cards_visible_to(user).order_by(
         "council__name_en", "service_type__name_en", "-effective_from", "-pk")
-    filters = selectors.RateCardFilter(request.GET or None, queryset=qs, request=request)
+    filters = RateCardFilter(request.GET or None, queryset=qs, request=request)
     # A bad filter value shows its error and no rows.
     rows = filters.qs if not filters.is_bound or filters.is_valid() else qs.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -60,6 +60,13 @@ def can_run_contracts(user: User) -> bool:
     return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
 
 
+def can_run_contract(user: User | None, contract: Contract) -> bool:
+    """The consortium's coordinators move a contract's status and record its variations (the
+    pages, the API and the services ask this)."""
+    return bool(user is not None and user.is_authenticated and user.is_coordinator
+                and user.consortium_id == contract.consortium_id)
+
+
 def contracts_visible_to(user: User) -> QuerySet[Contract]:
     qs = Contract.objects.select_related("council", "consortium", "lot", "lot__tender", "lot__service_type")
     seen_as = viewer(user)
@@ -78,7 +85,7 @@ def contract_get_for_user(user: User, pk, *, for_write: bool = False) -> Contrac
         contract = contracts_visible_to(user).get(pk=pk)
     except (Contract.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if for_write and not can_run_contracts(user):
+    if for_write and not can_run_contract(user, contract):
         raise PermissionDenied
     return contract
 

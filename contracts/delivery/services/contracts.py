@@ -30,7 +30,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -39,9 +39,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError
+from consortium.cleaning import clean_decimal, clean_reason
+from consortium.errors import DomainError, require
 from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import net_rate
+from contracts.delivery.selectors.contracts import can_run_contract
 from contracts.labels import label
 from contracts.models import (
     CONTRACT_TRANSITIONS,
@@ -64,7 +66,6 @@ PENNY = Decimal("0.01")
 ZERO = Decimal("0")
 MAX_RATE = Decimal("9999999.99")
 MAX_VOLUME = Decimal("9999999.99")
-REASON_MAX = 2000
 VARIATION_KINDS = (ContractVersion.Kind.VOLUME, ContractVersion.Kind.RATE, ContractVersion.Kind.DATES)
 # Moving to one of these needs a reason.
 REASONED = (ContractStatus.SUSPENDED, ContractStatus.TERMINATED)
@@ -183,30 +184,13 @@ def _terms(rates: Mapping[str, Decimal], volumes: Mapping[str, Decimal]) -> dict
 
 # --- statuses -----------------------------------------------------------------------------------
 
-def can_run_contract(user: User | None, contract: Contract) -> bool:
-    """The consortium's coordinators move a contract's status and record its variations."""
-    return bool(user is not None and user.is_authenticated and user.is_coordinator
-                and user.consortium_id == contract.consortium_id)
-
-
 def _require_coordinator(by: User | None, contract: Contract) -> None:
-    if not can_run_contract(by, contract):
-        raise DomainError(_("Only the consortium's coordinators can do this."), code="forbidden")
+    require(can_run_contract(by, contract), _("Only the consortium's coordinators can do this."))
 
 
 def _lock_contract(contract: Contract) -> Contract:
     # Race: two changes of one contract (a variation and a termination, say): they queue here.
     return Contract.objects.select_for_update(of=("self",)).select_related("lot").get(pk=contract.pk)
-
-
-def _reason(reason: str | None, *, required: bool, what: str) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise DomainError(what, field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("Keep the reason to %(n)s characters.") % {"n": f"{REASON_MAX:,}"},
-                          field="reason")
-    return reason
 
 
 def _release(contract: Contract, by: User | None) -> None:
@@ -239,8 +223,8 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
         raise DomainError(_("A contract that is %(status)s cannot become %(to)s.")
                           % {"status": label(ContractStatus, contract.status),
                              "to": label(ContractStatus, to)}, code="transition")
-    reason = _reason(reason, required=by is not None and to in REASONED,
-                     what=_("Say why the contract is %(to)s.") % {"to": label(ContractStatus, to)})
+    missing = _("Say why the contract is %(to)s.") % {"to": label(ContractStatus, to)}
+    reason = clean_reason(reason, missing=missing if by is not None and to in REASONED else "")
     today = today or timezone.localdate()
     if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING and today < contract.start:
         raise DomainError(_("The contract starts on %(start)s: it becomes active then.")
@@ -282,16 +266,6 @@ def contracts_update_statuses(*, today: dt.date | None = None) -> int:
 
 # --- variations ---------------------------------------------------------------------------------
 
-def _decimal(value: Any, *, field: str, what: str) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field) from None
-    if not number.is_finite():
-        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
-    return number
-
-
 def _clean_bands(values: Any, current: Mapping[str, Decimal], *, kind: str, limit: Decimal
                  ) -> dict[str, Decimal]:
     """New figures per time band (only the contract's bands; more than 0, to the penny)."""
@@ -303,7 +277,7 @@ def _clean_bands(values: Any, current: Mapping[str, Decimal], *, kind: str, limi
         if band not in current:
             raise DomainError(_("The contract has no %(band)s volume.") % {"band": band}, field=field)
         what = _("The %(band)s figure") % {"band": _band_label(band)}
-        number = _decimal(value, field=f"{field}.{band}", what=what)
+        number = clean_decimal(value, field=f"{field}.{band}", what=what)
         if number <= 0 or number > limit or number != number.quantize(PENNY):
             raise DomainError(_("%(what)s must be more than 0, to 2 decimal places at most.")
                               % {"what": what}, field=f"{field}.{band}")
@@ -514,7 +488,7 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
                           % {"status": label(ContractStatus, contract.status)}, code="transition")
     if kind not in VARIATION_KINDS:
         raise DomainError(_("Choose what the variation changes: volumes, rates or dates."), field="kind")
-    reason = _reason(reason, required=True, what=_("Say why the contract is varied."))
+    reason = clean_reason(reason, missing=_("Say why the contract is varied."))
     _check_one_kind(kind, rates=rates, volumes=volumes, start=start, end=end)
     current = {r.time_band: r for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
     terms = _Terms.of(contract, current)
