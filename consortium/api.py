@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from rest_framework import parsers, serializers, status
-from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -43,12 +43,6 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("The JSON body is nested too deeply to be read.")) from None
-
-
-def require(allowed: bool, message=None) -> None:
-    """403 with ``message`` unless ``allowed``: an operation's role check."""
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def flat_errors(errors, prefix: str = "", *, by_item: bool = True) -> dict[str, list[str]]:

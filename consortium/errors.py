@@ -16,6 +16,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 FORBIDDEN = "forbidden"
 
@@ -80,8 +81,10 @@ def http_status(error: DomainError) -> int:
     return HTTPStatus.BAD_REQUEST
 
 
-def require(allowed: bool, message: str) -> None:
-    """Refuse the person acting (``Forbidden``) unless ``allowed``: how a service applies the one
-    access function of a write, so that the web, the API and a task get the same answer."""
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse the person acting (``Forbidden``: 403) unless ``allowed``. The one role check of the
+    whole project: a service applies the access function of a write with it (so that the web,
+    the API and a task get the same answer), and so do the pages and API operations, before
+    they look anything up. ``message`` is what the API answers; a page shows the 403 page."""
     if not allowed:
-        raise Forbidden(message)
+        raise Forbidden(message or _("You may not do this."))

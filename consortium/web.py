@@ -4,15 +4,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 
 from consortium.errors import DomainError, refuse_if_forbidden
-
-
-def require(allowed: bool) -> None:
-    """403 unless ``allowed``: a page's role check, made before any object is looked up."""
-    if not allowed:
-        raise PermissionDenied
 
 
 def add_domain_error(form: forms.Form, error: DomainError, field: str | None = None) -> None:

@@ -17,8 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consortium.api import NamedChoiceField, require
+from consortium.api import NamedChoiceField
 from consortium.api_views import error_responses
+from consortium.errors import require
 
 from .. import governance
 from ..models import Ballot, BallotStatus, VoteChoice

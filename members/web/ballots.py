@@ -23,8 +23,8 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
-from consortium.web import add_domain_error, require
+from consortium.errors import DomainError, require
+from consortium.web import add_domain_error
 from members import governance
 from members.forms import VoteForm
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import Council, ServiceType, TimeBand
-from consortium.web import add_domain_error, require
+from consortium.web import add_domain_error
 from members import reports, selectors, services
 from members.forms import (
     DEFAULT_TIME_BAND,

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from members.forms import ImportForm
 from members.importing import (
     INLINE_MAX_ROWS,

@@ -22,8 +22,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from members import selectors, services
 from members.filters import MemberFilter
 from members.forms import (

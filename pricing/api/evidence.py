@@ -23,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from consortium.api import require
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import Council, ServiceType
 from pricing.cost_model import LINE_CODES
 from pricing.filters import CouncilRateFilter, ReferencePriceFilter

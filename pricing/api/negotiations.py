@@ -25,8 +25,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consortium.api import JSONParser, NamedChoiceField, require, validated
+from consortium.api import JSONParser, NamedChoiceField, validated
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import Council, ServiceType, TimeBand
 from members import governance
 from members.models import BallotStatus

@@ -22,8 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from consortium.api import require, validated
+from consortium.api import validated
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import Council, ServiceType, TimeBand
 from pricing.filters import RateCardFilter
 from pricing.models import RateCard, RateCardStatus, UpliftRule, financial_year_label

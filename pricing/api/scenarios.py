@@ -16,8 +16,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consortium.api import JSONParser, require
+from consortium.api import JSONParser
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import ServiceType, TimeBand
 from pricing import cost_model as cm
 from pricing import scenarios as sc

@@ -23,8 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from consortium.api import JSONParser, require
+from consortium.api import JSONParser
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import ServiceType
 from members.models import MemberCoop
 from pricing import cost_model as cm

@@ -29,9 +29,9 @@ from django.urls import path
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import Council, ServiceType
-from consortium.web import add_domain_error, require
+from consortium.web import add_domain_error
 from pricing.forms import (
     CouncilRateForm,
     EvidenceFilterForm,

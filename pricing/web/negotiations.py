@@ -23,9 +23,9 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import TimeBand
-from consortium.web import add_domain_error, require
+from consortium.web import add_domain_error
 from members import governance
 from pricing.forms import AcceptForm, BreakOffForm, NegotiationOpenForm, OfferForm
 from pricing.models import NegotiationRound, NegotiationStatus, Party, RoundStatus, financial_year_label

@@ -27,8 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from pricing.filters import RateCardFilter
 from pricing.forms import BANDS, RateCardEditForm, RateCardForm, RatesOnDateForm, UpliftForm, UpliftRuleForm
 from pricing.models import RateCard, RateCardStatus, financial_year_label

@@ -16,8 +16,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from pricing import cost_model as cm
 from pricing import scenarios as sc
 from pricing.forms import ScenarioForm

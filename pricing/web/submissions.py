@@ -20,9 +20,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import TimeBand
-from consortium.web import add_domain_error, require
+from consortium.web import add_domain_error
 from pricing import cost_model as cm
 from pricing.filters import SubmissionFilter
 from pricing.forms import SubmissionForm, WindowForm, current_financial_year

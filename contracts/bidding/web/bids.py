@@ -24,8 +24,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from contracts.bidding.filters import BidFilter
 from contracts.bidding.forms import (
     AddLotForm,

@@ -21,8 +21,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from contracts.delivery.forms import TransitionForm, VariationForm
 from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.services import contracts as services

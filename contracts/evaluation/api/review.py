@@ -32,8 +32,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consortium.api import require
 from consortium.api_views import error_responses
+from consortium.errors import require
 from consortium.models import User
 from contracts.evaluation.selectors import review as selectors
 from contracts.evaluation.services import review as services

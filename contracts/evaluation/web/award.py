@@ -19,8 +19,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
-from consortium.web import require
+from consortium.errors import DomainError, require
 from contracts.evaluation.forms import DecideForm, ReasonForm
 from contracts.evaluation.selectors import award as selectors
 from contracts.evaluation.services import award as services

@@ -25,9 +25,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import User
-from consortium.web import require
 from contracts.evaluation.selectors import review as selectors
 from contracts.evaluation.services import review as services
 

@@ -23,8 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from consortium.api import require, validated
+from consortium.api import validated
 from consortium.api_views import ErrorDetailSerializer, error_responses
+from consortium.errors import require
 from consortium.models import Council, ServiceType, TimeBand
 from contracts.models import (
     Clarification,

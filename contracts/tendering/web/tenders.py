@@ -22,9 +22,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consortium.errors import DomainError
+from consortium.errors import DomainError, require
 from consortium.models import TimeBand
-from consortium.web import require
 from contracts.models import TenderStatus
 from contracts.tendering.filters import TenderFilter
 from contracts.tendering.forms import (
