@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consortium.filters import WholeNumberFilter, YesNoFilter
 from consortium.models import Council, ServiceType, TimeBand
 
 from .models import (
@@ -35,22 +35,6 @@ from .selectors import members_visible_to
 MAX_FILTER_DAYS = 3650
 
 
-class YesNoField(forms.TypedChoiceField):
-    """true / false / blank (not given); anything else is an error, not silently ignored."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("choices", [("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
-        super().__init__(coerce=lambda value: value == "true", empty_value=None, **kwargs)
-
-
-class YesNoFilter(django_filters.BooleanFilter):
-    field_class = YesNoField
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number: 0.5 is an error rather than rounded."""
-
-    field_class = forms.IntegerField
 
 
 def visible_coops(request) -> QuerySet[MemberCoop]:
@@ -121,7 +105,7 @@ class StakeholderClassFilter(django_filters.FilterSet):
 class ComplianceDocumentFilter(django_filters.FilterSet):
     coop = django_filters.ModelChoiceFilter(queryset=visible_coops, label=_("Member co-op"))
     doc_type = django_filters.ChoiceFilter(choices=DocumentType.choices, label=_("Document type"))
-    expires_within_days = IntegerFilter(
+    expires_within_days = WholeNumberFilter(
         method="filter_expires_within_days",
         label=_("Expires within (days)"),
         help_text=_("Documents not yet expired that expire within this many days."),

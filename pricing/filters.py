@@ -7,10 +7,10 @@ and a filter never accepts, a co-op they may not see.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from consortium.filters import WholeNumberFilter, YesNoFilter
 from consortium.models import Council, ServiceType
 from members.models import MemberCoop
 from pricing.models import (
@@ -24,24 +24,6 @@ from pricing.models import (
 from pricing.selectors import rate_cards as rate_card_selectors
 from pricing.selectors.submissions import submission_filter_coops
 from pricing.services.submissions import YEAR_MAX, YEAR_MIN
-
-
-class YesNoField(forms.TypedChoiceField):
-    """true / false / blank (not given); anything else is an error, not silently ignored."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("choices", [("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
-        super().__init__(coerce=lambda value: value == "true", empty_value=None, **kwargs)
-
-
-class YesNoFilter(django_filters.BooleanFilter):
-    field_class = YesNoField
-
-
-class YearFilter(django_filters.NumberFilter):
-    """A whole number: 2026.5 is an error rather than rounded."""
-
-    field_class = forms.IntegerField
 
 
 def _coops(request) -> QuerySet[MemberCoop]:
@@ -60,7 +42,7 @@ class SubmissionFilter(django_filters.FilterSet):
                                             empty_label=_("All co-ops"))
     service_type = django_filters.ModelChoiceFilter(queryset=_service_types, label=_("Service"),
                                                     empty_label=_("All services"))
-    financial_year = YearFilter(
+    financial_year = WholeNumberFilter(
         min_value=YEAR_MIN, max_value=YEAR_MAX,
         label=_("Financial year"), help_text=_("The year it starts in: 2026 for 2026-27."),
     )
@@ -88,7 +70,7 @@ class FloorFilter(django_filters.FilterSet):
 
     coop = django_filters.ModelChoiceFilter(queryset=_coops, label=_("Member co-op"))
     service_type = django_filters.ModelChoiceFilter(queryset=_service_types, label=_("Service"))
-    financial_year = YearFilter(
+    financial_year = WholeNumberFilter(
         min_value=YEAR_MIN, max_value=YEAR_MAX,
         label=_("Financial year"), help_text=_("The year it starts in: 2026 for 2026-27."),
     )
@@ -99,7 +81,7 @@ class FloorFilter(django_filters.FilterSet):
 
 
 class WindowFilter(django_filters.FilterSet):
-    financial_year = YearFilter(
+    financial_year = WholeNumberFilter(
         min_value=YEAR_MIN, max_value=YEAR_MAX,
         label=_("Financial year"), help_text=_("The year it starts in: 2026 for 2026-27."),
     )
@@ -146,7 +128,7 @@ class RateCardFilter(django_filters.FilterSet):
                                                     empty_label=_("All service types"))
     status = django_filters.ChoiceFilter(choices=RateCardStatus.choices, label=_("Status"),
                                          empty_label=_("Any status"))
-    financial_year = YearFilter(label=_("Financial year (the year it starts)"), min_value=2000,
+    financial_year = WholeNumberFilter(label=_("Financial year (the year it starts)"), min_value=2000,
                                 max_value=2100)
 
     class Meta:
