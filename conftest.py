@@ -51,6 +51,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db") if item is not None else None
+    return bool(marker is not None and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying the database (Django's flush). pytest-django runs
+    them after the others, but a worker that steals work (``--dist worksteal``) may run a test
+    of the other kind after one: before it does, the reference data is loaded again from the
+    copy Django kept when it made the test database."""
+    yield
+    if not _transactional(item) or nextitem is None or _transactional(nextitem):
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """In CI, a test whose service is missing fails before its fixtures start."""
