@@ -43,6 +43,23 @@ class DomainError(Exception):
         return {self.field or "non_field_errors": [str(self.message)]}
 
 
+class DomainErrors(DomainError):
+    """Every problem of one input at once (an outside bid, a mark sheet), each by the input it is
+    about. Still the one domain error type: the API maps it (``as_dict``) like any other; a page
+    shows each problem beside its field."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        field, message = problems[0]
+        super().__init__(message, field=field)
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for field, message in self.problems:
+            found.setdefault(field, []).append(str(message))
+        return found
+
+
 class Forbidden(DomainError, PermissionDenied):
     """The person acting may not make this change (HTTP 403). Also Django's PermissionDenied, so
     that a page that does not catch it answers 403 as for any other refusal."""

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
-from consortium.errors import DomainError, require
+from consortium.errors import DomainError, DomainErrors, require
 from consortium.models import TimeBand, User
 from contracts.bidding.sealing import verify
 from contracts.evaluation.selectors.review import (
@@ -75,20 +75,8 @@ def rate_field(lot_id: int, band: str) -> str:
     return f"rate-{lot_id}-{band}"
 
 
-class BidRefused(DomainError):
-    """Every problem of an outside bid at once, by input name. Still the one domain error type:
-    the API maps it (``as_dict``) like any other."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        field, message = problems[0]
-        super().__init__(message, field=field)
-        self.problems = problems
-
-    def as_dict(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for field, message in self.problems:
-            found.setdefault(field, []).append(str(message))
-        return found
+class BidRefused(DomainErrors):
+    """Every problem of an outside bid at once, by input name."""
 
 
 # --- shared --------------------------------------------------------------------------------------

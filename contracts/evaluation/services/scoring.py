@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy
 from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_percent, clean_reason
-from consortium.errors import DomainError, require
+from consortium.errors import DomainError, DomainErrors, require
 from consortium.models import User
 from contracts.evaluation.selectors.review import is_lead, is_panel_member, panel_of
 from contracts.labels import label
@@ -81,20 +81,8 @@ def comment_field(entry_id: int, question_id: int) -> str:
     return f"comment-{entry_id}-{question_id}"
 
 
-class MarksRefused(DomainError):
-    """Every problem of a mark sheet at once, by input name (``mark-<entry>-<question>`` ...).
-    Still the one domain error type: the API maps it (``as_dict``) like any other."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        field, message = problems[0]
-        super().__init__(message, field=field)
-        self.problems = problems
-
-    def as_dict(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for field, message in self.problems:
-            found.setdefault(field, []).append(str(message))
-        return found
+class MarksRefused(DomainErrors):
+    """Every problem of a mark sheet at once, by input name (``mark-<entry>-<question>`` ...)."""
 
 
 # --- shared checks -------------------------------------------------------------------------------
