@@ -7,12 +7,11 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from consortium.api import NamedChoiceField
 from consortium.models import Council, ServiceType, TimeBand, Unit
 
 from ..models import (
@@ -48,33 +47,15 @@ class EditableCoopField(serializers.PrimaryKeyRelatedField):
         return members_editable_by(request.user)
 
 
-class MembershipStatusField(serializers.ChoiceField):
-    """A membership status; a blank status (before the first one) is output as null."""
+class MembershipStatusField(NamedChoiceField):
+    """A membership status, one ``MembershipStatusEnum`` component for status, from_status and
+    to_status; a blank status (before the first one) is output as null."""
 
-    def __init__(self, **kwargs):
-        super().__init__(choices=MembershipStatus.choices, **kwargs)
+    component = "MembershipStatusEnum"
+    enum_choices = MembershipStatus.choices
 
     def to_representation(self, value):
         return super().to_representation(value) or None
-
-
-class MembershipStatusFieldSchema(OpenApiSerializerFieldExtension):
-    """One ``MembershipStatusEnum`` component for status, from_status and to_status (the
-    automatic enum naming would give one choice set three names)."""
-
-    target_class = MembershipStatusField
-
-    def map_serializer_field(self, auto_schema, direction):
-        schema = build_choice_field(serializers.ChoiceField(choices=MembershipStatus.choices))
-        schema.pop("x-spec-enum-id", None)
-        component = ResolvedComponent(
-            name="MembershipStatusEnum", type=ResolvedComponent.SCHEMA,
-            object="MembershipStatusEnum", schema=schema,
-        )
-        auto_schema.registry.register_on_missing(component)
-        if self.target.allow_null:
-            return {"allOf": [component.ref], "nullable": True}
-        return component.ref
 
 
 # --- Member co-ops ---------------------------------------------------------------------------
