@@ -1,11 +1,12 @@
 """API routes of members, under /api/v1/ (included by consortium/api_urls.py). Import routes come
 before the router's detail routes."""
 
-from members.api import ballots, imports, views
+from members.api import ballots, capacity, imports, register
 
 urlpatterns = [
     *imports.urlpatterns,
     *ballots.urlpatterns,
-    *views.router.urls,
-    *views.urlpatterns,
+    *register.router.urls,
+    *capacity.router.urls,
+    *capacity.urlpatterns,
 ]

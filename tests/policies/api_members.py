@@ -1,5 +1,6 @@
-"""Policies of the member register API (members/api/views.py): member co-ops, stakeholder
-classes, compliance documents, capacity declarations and pooled capacity.
+"""Policies of the member register API (members/api/register.py, members/api/capacity.py):
+member co-ops, stakeholder classes, compliance documents, capacity declarations and pooled
+capacity.
 
 Objects are coop A's (consortium A). Writes get an empty or invalid payload: personas allowed
 to write get 400 (validation ran, nothing changed); a persona that can see the object but may
