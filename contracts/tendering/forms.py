@@ -198,20 +198,10 @@ class LotForm(DomainErrorFormMixin, forms.Form):
             )
 
     def main_fields(self):
-        return [
-            self[name]
-            for name in (
-                "number",
-                "title",
-                "service_type",
-                "areas",
-                "duration_weeks",
-                "ceiling_rate",
-                "welsh_share_percent",
-                "max_provider_share_percent",
-                "allows_partial_bids",
-            )
-        ]
+        """The lot's columns, its areas shown after its service."""
+        names = list(services.LOT_COLUMNS)
+        names.insert(names.index("service_type") + 1, "areas")
+        return [self[name] for name in names]
 
     def weight_fields(self):
         return [self[name] for name in services.WEIGHT_FIELDS]
@@ -237,20 +227,7 @@ class LotForm(DomainErrorFormMixin, forms.Form):
 
     def lot_fields(self) -> dict:
         data = self.cleaned_data
-        fields = {
-            name: data.get(name)
-            for name in (
-                "number",
-                "title",
-                "service_type",
-                "duration_weeks",
-                "ceiling_rate",
-                "welsh_share_percent",
-                "max_provider_share_percent",
-                "allows_partial_bids",
-                *services.WEIGHT_FIELDS,
-            )
-        }
+        fields = {name: data.get(name) for name in (*services.LOT_COLUMNS, *services.WEIGHT_FIELDS)}
         fields["areas"] = list(data.get("areas") or [])
         fields["volumes"] = self.volumes()
         return fields

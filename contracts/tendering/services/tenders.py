@@ -409,20 +409,19 @@ def _lots_changed(tender: Tender, by: User | None) -> None:
 
 # --- lots ---------------------------------------------------------------------------------------
 
-LOT_FIELDS = (
+# A lot's own columns, its weights apart (WEIGHT_FIELDS); its areas, volumes and questions are
+# rows of their own.
+LOT_COLUMNS = (
     "number",
     "title",
     "service_type",
-    "areas",
     "duration_weeks",
     "ceiling_rate",
     "welsh_share_percent",
     "max_provider_share_percent",
     "allows_partial_bids",
-    *WEIGHT_FIELDS,
-    "volumes",
-    "questions",
 )
+LOT_FIELDS = (*LOT_COLUMNS, "areas", *WEIGHT_FIELDS, "volumes", "questions")
 
 
 def _whole(value: Any, *, field: str, what: str, low: int, high: int) -> int:
@@ -643,7 +642,7 @@ def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
             code="not_editable",
         )
     current = {
-        name: getattr(lot, name) for name in LOT_FIELDS if name not in ("areas", "volumes", "questions")
+        name: getattr(lot, name) for name in (*LOT_COLUMNS, *WEIGHT_FIELDS)
     }
     current["areas"] = list(lot.areas.all())
     current["volumes"] = {v.time_band: v.volume for v in lot.volumes.all()}

@@ -172,22 +172,7 @@ def tender_cancel(request, pk: int):
 
 
 def _lot_initial(lot) -> tuple[dict, list[dict]]:
-    initial = {
-        name: getattr(lot, name)
-        for name in (
-            "number",
-            "title",
-            "service_type",
-            "duration_weeks",
-            "ceiling_rate",
-            "welsh_share_percent",
-            "max_provider_share_percent",
-            "allows_partial_bids",
-            "price_weight",
-            "quality_weight",
-            "social_value_weight",
-        )
-    }
+    initial = {name: getattr(lot, name) for name in (*services.LOT_COLUMNS, *services.WEIGHT_FIELDS)}
     initial["areas"] = [a.pk for a in lot.areas.all()]
     for band, volume in selectors.volumes_by_band(lot).items():
         initial[services.volume_field(band)] = volume
