@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 
-from consortium.errors import DomainError, refuse_if_forbidden
+from consortium.errors import DomainError, DomainErrors, refuse_if_forbidden
 
 
 def add_domain_error(form: forms.Form, error: DomainError, field: str | None = None) -> None:
@@ -32,3 +34,27 @@ class DomainErrorFormMixin:
 
     def add_domain_error(self, error: DomainError) -> None:
         add_domain_error(self, error, self.domain_error_field(error.field))
+
+
+def problems_of(error: DomainError, names: dict[str, str] | None = None) -> list[tuple[str | None, str]]:
+    """A service's refusal as (input name, message) pairs, for pages that show errors without a
+    Django form: every problem of a ``DomainErrors``, else its one; ``names`` maps a service's
+    field to the page's input. A refusal of the person is the 403 page instead."""
+    refuse_if_forbidden(error)
+    if isinstance(error, DomainErrors):
+        return list(error.problems)
+    field = error.field if names is None else names.get(error.field or "")
+    return [(field, str(error.message))]
+
+
+def error_summary(problems: list[tuple[str | None, str]], *,
+                  linked: Callable[[str], bool] = bool) -> list[dict]:
+    """The GOV.UK error summary's items: each message once, linked to its input where it has
+    one that ``linked`` accepts."""
+    seen, listed = set(), []
+    for field, message in problems:
+        key = (field or "", str(message))
+        if key not in seen:
+            seen.add(key)
+            listed.append({"href": f"#{field}" if field and linked(field) else None, "message": str(message)})
+    return listed

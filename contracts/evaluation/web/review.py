@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
 from consortium.models import User
+from consortium.web import error_summary, problems_of
 from contracts.evaluation.selectors import review as selectors
 from contracts.evaluation.services import review as services
 
@@ -34,22 +35,8 @@ PANEL_ACTIONS = ("add", "remove")
 PAGE_SIZE = 50
 
 
-def _error_list(problems: list[tuple[str | None, str]]) -> list[dict]:
-    """For the error summary: each message once, linked to its input where it has one."""
-    seen, listed = set(), []
-    for field, message in problems:
-        key = (field or "", str(message))
-        if key not in seen:
-            seen.add(key)
-            listed.append({"href": f"#{field}" if field and field != "rates" else None,
-                           "message": str(message)})
-    return listed
-
-
-def _problems_of(error: DomainError) -> list[tuple[str | None, str]]:
-    if isinstance(error, services.BidRefused):
-        return list(error.problems)
-    return [(error.field, str(error.message))]
+def _errors(problems) -> list[dict]:
+    return error_summary(problems, linked=lambda field: field != "rates")
 
 
 # --- the council's tenders ------------------------------------------------------------------------
@@ -85,7 +72,7 @@ def review_open(request, pk: int):
         services.evaluation_open(tender=tender, by=request.user)
     except DomainError as error:
         tender = selectors.review_tender_get_for_user(request.user, pk)
-        return _render_tender(request, tender, errors=_error_list([(None, error.message)]))
+        return _render_tender(request, tender, errors=_errors([(None, error.message)]))
     messages.success(request, _("The evaluation is open and you lead its panel. Add the other reviewers "
                                 "to the panel, then each can mark the bids."))
     return redirect("review-tender", pk=tender.pk)
@@ -124,7 +111,7 @@ def review_panel(request, pk: int):
             problem = str(error.message)
     if problem:
         field = "reviewer" if action == "add" else None
-        return _render_tender(request, tender, errors=_error_list([(field, problem)]),
+        return _render_tender(request, tender, errors=_errors([(field, problem)]),
                               panel_error=problem if field else None)
     return redirect("review-tender", pk=tender.pk)
 
@@ -173,13 +160,13 @@ def review_external_new(request, pk: int):
                 bidder_identifier=request.POST.get("bidder_identifier", ""),
                 rates=_posted_rates(tender, request.POST))
         except DomainError as error:
-            problems, posted = _problems_of(error), request.POST
+            problems, posted = problems_of(error), request.POST
         else:
             messages.success(request, _("The bid from %(name)s is recorded.")
                              % {"name": external.bidder_name})
             return redirect("review-tender", pk=tender.pk)
     return render(request, "contracts/review/external_form.html", {
-        "tender": tender, "form": _external_form(tender, posted, problems), "errors": _error_list(problems),
+        "tender": tender, "form": _external_form(tender, posted, problems), "errors": _errors(problems),
         "open": tender.status == "in_evaluation",
     })
 
@@ -193,7 +180,7 @@ def review_external_delete(request, pk: int):
     try:
         services.external_bid_delete(external_bid=external, by=request.user)
     except DomainError as error:
-        return _render_tender(request, tender, errors=_error_list([(None, error.message)]))
+        return _render_tender(request, tender, errors=_errors([(None, error.message)]))
     messages.success(request, _("The bid from %(name)s is deleted.") % {"name": external.bidder_name})
     return redirect("review-tender", pk=tender.pk)
 

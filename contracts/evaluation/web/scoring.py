@@ -26,32 +26,16 @@ from django.utils.translation import ngettext
 
 from consortium.errors import DomainError
 from consortium.numbers import plain
+from consortium.web import error_summary, problems_of
 from contracts.evaluation.selectors import scoring as selectors
 from contracts.evaluation.services import scoring as services
 
 MARK_ACTIONS = ("save", "submit")
 
 
-def _error_list(problems: list[tuple[str | None, str]]) -> list[dict]:
-    """For the error summary: each message once, linked to its input where it has one."""
-    seen, listed = set(), []
-    for field, message in problems:
-        key = (field or "", str(message))
-        if key not in seen:
-            seen.add(key)
-            listed.append({"href": f"#{field}" if field and field[0].isalpha() and "-" in field else None,
-                           "message": str(message)})
-    return listed
-
-
-def _problems_of(error: DomainError, names: dict[str, str] | None = None) -> list[tuple[str | None, str]]:
-    """A refusal as (input name, message) pairs; ``names`` maps a service's field to the page's."""
-    if isinstance(error, services.MarksRefused):
-        return [(field, message) for field, message in error.problems]
-    field = error.field
-    if names is not None:
-        field = names.get(field or "")
-    return [(field, error.message)]
+def _errors(problems) -> list[dict]:
+    """Linked to their inputs: the marks' and reasons' boxes ("mark-<entry>-<question>" ...)."""
+    return error_summary(problems, linked=lambda field: field[0].isalpha() and "-" in field)
 
 
 # --- the reviewer's mark sheet --------------------------------------------------------------------
@@ -100,7 +84,7 @@ def lot_marks(request, pk: int):
                 if marks and not (sheet.submitted and action == "submit"):
                     services.mark_sheet_save(lot=lot, by=user, marks=marks)
             except DomainError as error:
-                problems, posted = _problems_of(error), request.POST
+                problems, posted = problems_of(error), request.POST
             else:
                 if action == "save":
                     messages.success(request, _("Your marks are saved. Nobody else can see them until you "
@@ -111,7 +95,7 @@ def lot_marks(request, pk: int):
                 except DomainError as error:
                     if marks:
                         messages.info(request, _("Your marks are saved, but not submitted."))
-                    problems = _problems_of(error)
+                    problems = problems_of(error)
                 else:
                     messages.success(request, _("Your marks are submitted and sealed. You can now see the "
                                                 "other reviewers' submitted marks."))
@@ -119,7 +103,7 @@ def lot_marks(request, pk: int):
         sheet = selectors.my_sheet(lot, user)
     _show_sheet(sheet, posted, problems)
     return render(request, "contracts/scoring/marks.html", {
-        "lot": lot, "tender": lot.tender, "sheet": sheet, "errors": _error_list(problems),
+        "lot": lot, "tender": lot.tender, "sheet": sheet, "errors": _errors(problems),
         "is_lead": selectors.is_lead(user, lot.tender),
     })
 
@@ -161,7 +145,7 @@ def _moderate(request, grid, user) -> tuple[int, list[tuple[str | None, str]]]:
                                                reason=reason, by=user)
                     changes += 1
                 except DomainError as error:
-                    problems += _problems_of(error, {"mark": cell.mark_name, "reason": cell.reason_name})
+                    problems += problems_of(error, {"mark": cell.mark_name, "reason": cell.reason_name})
             if bid.sv_name in post or bid.sv_reason_name in post:
                 percent, reason = post.get(bid.sv_name, ""), post.get(bid.sv_reason_name, "")
                 if _changed_sv(bid, percent, reason):
@@ -172,7 +156,7 @@ def _moderate(request, grid, user) -> tuple[int, list[tuple[str | None, str]]]:
                         changes += 1
                     except DomainError as error:
                         names = {"percent": bid.sv_name, "reason": bid.sv_reason_name}
-                        problems += _problems_of(error, names)
+                        problems += problems_of(error, names)
         if problems:
             transaction.set_rollback(True)
     return changes, problems
@@ -218,7 +202,7 @@ def lot_moderation(request, pk: int):
         posted = request.POST
     _show_grid(grid, posted, problems)
     return render(request, "contracts/scoring/moderation.html", {
-        "lot": lot, "tender": lot.tender, "grid": grid, "errors": _error_list(problems),
+        "lot": lot, "tender": lot.tender, "grid": grid, "errors": _errors(problems),
         "scores": selectors.score_rows(grid),
     })
 
