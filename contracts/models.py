@@ -871,6 +871,17 @@ class Award(models.Model):
 # --- contracts -----------------------------------------------------------------------------------
 
 
+class BillingCycle(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    FOUR_WEEKLY = "four_weekly", _("Four-weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class ChargeBasis(models.TextChoices):
+    PLANNED = "planned", _("Planned time")
+    ACTUAL = "actual", _("Actual time")
+
+
 class ContractStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACTIVE = "active", _("Active")
@@ -908,6 +919,19 @@ class Contract(models.Model):
     value = models.DecimalField(_("value (£)"), max_digits=14, decimal_places=2)
     management_fee_percent = models.DecimalField(_("management fee (% of the price)"), max_digits=5,
                                                  decimal_places=2)
+    # How delivery is returned and charged (the contract's terms for billing).
+    billing_cycle = models.CharField(_("billing period"), max_length=20, choices=BillingCycle.choices,
+                                     default=BillingCycle.FOUR_WEEKLY)
+    charge_basis = models.CharField(_("visits are charged on"), max_length=20,
+                                    choices=ChargeBasis.choices, default=ChargeBasis.ACTUAL)
+    tolerance_minutes = models.PositiveSmallIntegerField(
+        _("tolerance (minutes)"), default=5,
+        help_text=_("A visit shorter than planned by no more than this is charged as planned."))
+    minimum_charge_minutes = models.PositiveSmallIntegerField(_("minimum charge per visit (minutes)"),
+                                                              default=15)
+    rounding_minutes = models.PositiveSmallIntegerField(
+        _("charged in units of (minutes)"), default=15, validators=[MinValueValidator(1)],
+        help_text=_("Each visit's charged time is rounded to the nearest such unit."))
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -939,6 +963,9 @@ class ContractVersion(models.Model):
     end = models.DateField(_("end"))
     terms = models.JSONField()
     value = models.DecimalField(_("value (£)"), max_digits=14, decimal_places=2)
+    # The day this version's rates apply from (a rate variation's effective date; the start for
+    # every other version): a billing period is priced at the version in force on its first day.
+    effective_from = models.DateField(_("in force from"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    related_name="+")
@@ -1004,3 +1031,293 @@ class SubContractLine(models.Model):
                                     name="subcontract_line_once"),
             models.CheckConstraint(condition=Q(volume__gt=0), name="subcontract_line_positive"),
         ]
+
+
+# --- delivery: billing periods, members' returns ------------------------------------------------
+
+
+class BillingPeriod(models.Model):
+    """One billing period of a contract (its cycle's weeks or calendar months, cut at the
+    contract's start and end, and split where a rate variation takes effect inside it). Members
+    return what they delivered per period; the consortium invoices the council per period."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+
+    class Meta:
+        ordering = ["contract_id", "start"]
+        verbose_name = _("billing period")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "start"], name="billing_period_once"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="billing_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SENT_BACK = "sent_back", _("Sent back")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+RETURN_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ReturnStatus.DRAFT: (ReturnStatus.SUBMITTED,),
+    ReturnStatus.SUBMITTED: (ReturnStatus.ACCEPTED, ReturnStatus.SENT_BACK),
+    ReturnStatus.SENT_BACK: (ReturnStatus.SUBMITTED,),
+    ReturnStatus.ACCEPTED: (),
+}
+
+
+class DeliveryReturn(models.Model):
+    """What one member delivered under its sub-contract in one billing period: hours per council
+    area and time band (its lines), and its visits' counts. Accepted, it is sealed (``seal`` is the
+    SHA-256 of its canonical content) and never edited again: a correction is an adjustment line
+    in a later period's return."""
+
+    subcontract = models.ForeignKey(SubContract, on_delete=models.PROTECT, related_name="returns")
+    period = models.ForeignKey(BillingPeriod, on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField(_("status"), max_length=20, choices=ReturnStatus.choices,
+                              default=ReturnStatus.DRAFT, editable=False)
+    visits_planned = models.PositiveIntegerField(_("visits planned"), default=0)
+    visits_delivered = models.PositiveIntegerField(_("visits delivered"), default=0)
+    visits_missed = models.PositiveIntegerField(_("visits missed"), default=0)
+    visits_late = models.PositiveIntegerField(_("visits late"), default=0)
+    visits_short = models.PositiveIntegerField(_("visits cut short"), default=0)
+    # The call monitoring file the hours were worked out from (kept privately, pseudonymous).
+    visits_file = models.FileField(_("call monitoring file"), upload_to="returns/%Y/", blank=True)
+    visits_file_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+", editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", editable=False)
+    sent_back_reason = models.TextField(_("reason for sending back"), blank=True, editable=False)
+    seal = models.CharField(_("seal (SHA-256)"), max_length=64, blank=True, editable=False)
+    sealed_content = models.JSONField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period__start", "subcontract_id"]
+        verbose_name = _("return")
+        constraints = [
+            models.UniqueConstraint(fields=["subcontract", "period"], name="return_once_per_period"),
+            models.CheckConstraint(condition=(Q(status="accepted") & ~Q(seal=""))
+                                   | (~Q(status="accepted") & Q(seal="")),
+                                   name="return_sealed_when_accepted"),
+        ]
+
+
+class ReturnLine(models.Model):
+    """Hours (in the service's unit) one member delivered in one council area and time band. An
+    adjustment line (``adjusts`` set) corrects an earlier, accepted period: it may be negative, and
+    it is priced at the rates of the period it corrects."""
+
+    delivery_return = models.ForeignKey(DeliveryReturn, on_delete=models.CASCADE, related_name="lines")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    quantity = models.DecimalField(_("delivered"), max_digits=9, decimal_places=2)
+    adjusts = models.ForeignKey(BillingPeriod, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="adjustments", verbose_name=_("corrects period"))
+    reason = models.TextField(_("reason for the correction"), blank=True)
+
+    class Meta:
+        ordering = ["delivery_return_id", "adjusts_id", "council_id", "time_band"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery_return", "council", "time_band"],
+                                    condition=Q(adjusts__isnull=True), name="return_line_once"),
+            models.UniqueConstraint(fields=["delivery_return", "council", "time_band", "adjusts"],
+                                    condition=Q(adjusts__isnull=False), name="return_adjustment_once"),
+            models.CheckConstraint(condition=Q(adjusts__isnull=False) | Q(quantity__gte=0),
+                                   name="return_line_not_negative"),
+        ]
+
+
+# --- delivery: invoices to the council, payments, members' remittances ---------------------------
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    QUERIED = "queried", _("Queried")
+    ACCEPTED = "accepted", _("Accepted")
+    PART_PAID = "part_paid", _("Part paid")
+    PAID = "paid", _("Paid")
+    CREDITED = "credited", _("Credited")
+
+
+INVOICE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    InvoiceStatus.ISSUED: (InvoiceStatus.QUERIED, InvoiceStatus.ACCEPTED, InvoiceStatus.PART_PAID,
+                           InvoiceStatus.PAID, InvoiceStatus.CREDITED),
+    InvoiceStatus.QUERIED: (InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED, InvoiceStatus.PART_PAID,
+                            InvoiceStatus.PAID, InvoiceStatus.CREDITED),
+    InvoiceStatus.ACCEPTED: (InvoiceStatus.QUERIED, InvoiceStatus.PART_PAID, InvoiceStatus.PAID,
+                             InvoiceStatus.CREDITED),
+    InvoiceStatus.PART_PAID: (InvoiceStatus.PAID, InvoiceStatus.QUERIED, InvoiceStatus.CREDITED),
+    InvoiceStatus.PAID: (),
+    InvoiceStatus.CREDITED: (),
+}
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice or credit note number a consortium issued: one gapless sequence per
+    consortium, taken under this row's lock."""
+
+    consortium = models.OneToOneField(Consortium, on_delete=models.CASCADE, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Invoice(models.Model):
+    """An invoice (or credit note) from the consortium to the council for one contract's billing
+    period, at the contract's rates. Issued, it is never edited: a credit note reverses it, or
+    some of its lines. Its lines say hours and rates per time band only, never which members
+    delivered them."""
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="invoices")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices")
+    period = models.ForeignKey(BillingPeriod, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=20, choices=InvoiceKind.choices,
+                            default=InvoiceKind.INVOICE)
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="credit_notes", verbose_name=_("credits invoice"))
+    status = models.CharField(_("status"), max_length=20, choices=InvoiceStatus.choices,
+                              default=InvoiceStatus.ISSUED, editable=False)
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    net = models.DecimalField(_("net (£)"), max_digits=14, decimal_places=2)
+    vat_rate_percent = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_exempt = models.BooleanField(_("exempt from VAT"), default=True)
+    vat = models.DecimalField(_("VAT (£)"), max_digits=14, decimal_places=2)
+    total = models.DecimalField(_("total (£)"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason"), blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["consortium_id", "-number"]
+        verbose_name = _("invoice")
+        constraints = [
+            models.UniqueConstraint(fields=["consortium", "number"], name="invoice_number_once"),
+            models.CheckConstraint(condition=Q(kind="invoice", credits__isnull=True)
+                                   | Q(kind="credit_note", credits__isnull=False),
+                                   name="credit_note_credits_an_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consortium_id}-{self.number:06d}"
+
+
+class InvoiceLine(models.Model):
+    """Hours in one time band of an invoice at the contract's rate for the period (negative on a
+    credit note). ``returns`` are the accepted returns' lines behind it, kept for the consortium's
+    proof and never shown to the council."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    time_band = models.CharField(_("time band"), max_length=20, choices=TimeBand.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=11, decimal_places=2)
+    rate = models.DecimalField(_("rate (£ per unit)"), max_digits=9, decimal_places=2)
+    amount = models.DecimalField(_("amount (£)"), max_digits=14, decimal_places=2)
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="credited_by")
+    return_lines = models.ManyToManyField(ReturnLine, related_name="invoice_lines", blank=True)
+
+    class Meta:
+        ordering = ["invoice_id", "time_band", "pk"]
+
+
+class InvoiceQuery(models.Model):
+    """The council's question about an invoice (or one of its lines), and the consortium's answer."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="queries")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="queries", verbose_name=_("line"))
+    reason = models.TextField(_("question"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice_id", "raised_at", "pk"]
+
+
+class CouncilPayment(models.Model):
+    """Money the council paid against an invoice (in full or in part), recorded once per council
+    reference. Recording it shares it out: the members' remittances and the fee retained."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(_("council's payment reference"), max_length=100)
+    amount = models.DecimalField(_("amount (£)"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    fee = models.DecimalField(_("fee retained (£)"), max_digits=14, decimal_places=2, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    related_name="+", editable=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "reference"], name="council_payment_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="council_payment_positive"),
+        ]
+
+
+class PaymentRunStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class PaymentRun(models.Model):
+    """The consortium paying its members what is due to them: one bank file, one remittance
+    advice per member. All of a run's remittances are paid together, or none."""
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="payment_runs")
+    status = models.CharField(_("status"), max_length=20, choices=PaymentRunStatus.choices,
+                              default=PaymentRunStatus.PENDING, editable=False)
+    pay_on = models.DateField(_("payment date"))
+    total = models.DecimalField(_("total (£)"), max_digits=14, decimal_places=2, default=ZERO,
+                                editable=False)
+    error = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class Remittance(models.Model):
+    """What one council payment owes one member, for one of its accepted returns' lines: its
+    share of the payment, to the penny. ``run`` is set when a payment run pays it."""
+
+    payment = models.ForeignKey(CouncilPayment, on_delete=models.PROTECT, related_name="remittances")
+    coop = models.ForeignKey(MemberCoop, on_delete=models.PROTECT, related_name="remittances")
+    return_line = models.ForeignKey(ReturnLine, on_delete=models.PROTECT, related_name="remittances")
+    return_seal = models.CharField(max_length=64)
+    quantity = models.DecimalField(_("quantity"), max_digits=11, decimal_places=2)
+    net_rate = models.DecimalField(_("rate to the member (£ per unit)"), max_digits=9, decimal_places=2)
+    amount = models.DecimalField(_("amount (£)"), max_digits=14, decimal_places=2)
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="remittances", editable=False)
+
+    class Meta:
+        ordering = ["payment_id", "coop_id", "pk"]

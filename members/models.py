@@ -536,3 +536,25 @@ class Vote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ballot", "voter"], name="vote_one_per_board_member"),
         ]
+
+
+class BankAccount(models.Model):
+    """The account a member co-op is paid into (UK sort code and account number). Only the co-op's
+    own users and the consortium's coordinators see it."""
+
+    coop = models.OneToOneField(MemberCoop, on_delete=models.CASCADE, related_name="bank_account")
+    account_name = models.CharField(_("account name"), max_length=18,
+                                    help_text=_("As the bank holds it: at most 18 characters."))
+    sort_code = models.CharField(_("sort code"), max_length=6, help_text=_("Six digits, like 309634."))
+    account_number = models.CharField(_("account number"), max_length=8, help_text=_("Eight digits."))
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank account")
+        constraints = [
+            models.CheckConstraint(condition=Q(sort_code__regex=r"^[0-9]{6}$"),
+                                   name="bank_sort_code_six_digits"),
+            models.CheckConstraint(condition=Q(account_number__regex=r"^[0-9]{8}$"),
+                                   name="bank_account_number_eight_digits"),
+        ]

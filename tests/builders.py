@@ -13,6 +13,10 @@ consortium A's sealed joint bid (coop A 60 weekday and 40 weekend hours, coop B 
 fee 5%), optionally consortium B's, and an outside bid, the evaluation opened by the Cardiff
 reviewer (so the panel's lead) and every bid scored.
 
+The live contract: the evaluated lot awarded to consortium A and confirmed after the standstill,
+so a contract from 5 April 2027 with coop A's and coop B's sub-contracts and its billing periods;
+``accepted_return`` gives a member's return for a period as the coordinator accepted and sealed it.
+
 Rows written straight to the models are in tests/contracts_factories.py.
 """
 
@@ -27,16 +31,25 @@ from django.utils import timezone
 from consortium.models import TimeBand
 from contracts.bidding.services import bids as bid_services
 from contracts.bidding.services.submission import bid_submit
+from contracts.delivery.sealing import return_content, seal_of
+from contracts.delivery.services.periods import billing_periods_make
+from contracts.evaluation.services.award import award_confirm, award_decide
 from contracts.evaluation.services.review import evaluation_open, external_bid_record
 from contracts.models import (
     Award,
     Bid,
     BidSubmission,
+    BillingCycle,
+    BillingPeriod,
+    Contract,
+    DeliveryReturn,
     Entry,
     Lot,
     LotStatus,
     MemberResponse,
     ModeratedMark,
+    ReturnLine,
+    ReturnStatus,
     SocialValueScore,
     Tender,
     TenderStatus,
@@ -222,3 +235,47 @@ def past_standstill(award: Award) -> Award:
     Award.objects.filter(pk=award.pk).update(standstill_ends=timezone.localdate() - dt.timedelta(days=1))
     award.refresh_from_db()
     return award
+
+
+# --- the live contract, and members' returns -----------------------------------------------------
+
+def live_contract(world, *, cycle: str = BillingCycle.FOUR_WEEKLY) -> Contract:
+    """The evaluated lot awarded to consortium A and confirmed: the contract, its sub-contracts
+    (coop A 60 weekday and 40 weekend hours in Cardiff, coop B 40 weekday hours) and its billing
+    periods in ``cycle``."""
+    ev = evaluated_lot(world)
+    lead = world.user("reviewer")
+    award = past_standstill(award_decide(lot=ev.lot, entry=ev.entry, by=lead))
+    award_confirm(award=award, by=lead)
+    contract = Contract.objects.get(award=award)
+    if contract.billing_cycle != cycle:
+        Contract.objects.filter(pk=contract.pk).update(billing_cycle=cycle)
+        contract.refresh_from_db()
+        billing_periods_make(contract)
+    return contract
+
+
+def accepted_return(contract: Contract, coop, period: BillingPeriod, quantities: dict, *, by=None,
+                    counts: dict | None = None) -> DeliveryReturn:
+    """Coop's return for ``period``, accepted and sealed: ``quantities`` maps (council, time
+    band) or (council, time band, corrected period) to the quantity delivered, as a string."""
+    sub = contract.subcontracts.get(coop=coop)
+    counts = {"visits_planned": 0, "visits_delivered": 0, "visits_missed": 0, "visits_late": 0,
+              "visits_short": 0, **(counts or {})}
+    ret = DeliveryReturn.objects.create(subcontract=sub, period=period, **counts)
+    lines = []
+    for key, quantity in quantities.items():
+        council, band, adjusts = (*key, None) if len(key) == 2 else key
+        lines.append(ReturnLine.objects.create(delivery_return=ret, council=council, time_band=band,
+                                               quantity=Decimal(quantity), adjusts=adjusts))
+    content = return_content(
+        subcontract_id=sub.pk, period=(period.start.isoformat(), period.end.isoformat()), counts=counts,
+        lines=[{"council": x.council.code, "time_band": x.time_band, "quantity": f"{x.quantity:.2f}",
+                "adjusts": x.adjusts.start.isoformat() if x.adjusts else None} for x in lines])
+    now = timezone.now()
+    DeliveryReturn.objects.filter(pk=ret.pk).update(
+        status=ReturnStatus.ACCEPTED, submitted_at=now, decided_at=now, decided_by=by,
+        submitted_by=coop.users.first().user if coop.users.exists() else None,
+        seal=seal_of(content), sealed_content=content)
+    ret.refresh_from_db()
+    return ret

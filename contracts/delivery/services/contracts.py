@@ -44,6 +44,7 @@ from consortium.errors import DomainError, require
 from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import net_rate
 from contracts.delivery.selectors.contracts import can_run_contract
+from contracts.delivery.services.periods import billing_periods_make
 from contracts.labels import label
 from contracts.models import (
     CONTRACT_TRANSITIONS,
@@ -141,7 +142,8 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
     _save(contract, by)
     _save(ContractVersion(contract=contract, number=1, kind=ContractVersion.Kind.ORIGINAL, start=start,
                           end=end, terms=_terms(prices, volumes), value=value, reason=award.reason,
-                          created_by=by), by)
+                          effective_from=start, created_by=by), by)
+    billing_periods_make(contract)
     for band, volume in volumes.items():
         _save(ContractRate(contract=contract, time_band=band, rate=prices[band], volume=volume), by)
 
@@ -448,7 +450,7 @@ def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Ma
     number = contract.version + 1
     version = ContractVersion(contract=contract, number=number, kind=kind, start=terms.start, end=terms.end,
                               terms=_terms(terms.rates, terms.volumes), value=value, reason=reason,
-                              created_by=by)
+                              effective_from=max(terms.start, timezone.localdate()), created_by=by)
     _save(version, by)
     for band, row in current.items():
         if (row.rate, row.volume) != (terms.rates[band], terms.volumes[band]):
@@ -464,6 +466,7 @@ def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Ma
             _save(sub, by, reason=reason, update_fields=["value"])
     contract.version, contract.start, contract.end, contract.value = number, terms.start, terms.end, value
     _save(contract, by, reason=reason, update_fields=["version", "start", "end", "value"])
+    billing_periods_make(contract)
     return version
 
 
