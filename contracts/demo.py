@@ -37,9 +37,14 @@ from contracts.bidding.selectors.bids import financial_year_of
 from contracts.bidding.services import allocation as allocation_services
 from contracts.bidding.services import bids as bid_services
 from contracts.bidding.services import submission as submission_services
+from contracts.delivery.services import contracts as contract_services
+from contracts.evaluation.services import award as award_services
 from contracts.evaluation.services import review as review_services
+from contracts.evaluation.services import scoring as scoring_services
 from contracts.models import (
     Bid,
+    Contract,
+    Entry,
     Invitation,
     MemberResponse,
     Procedure,
@@ -134,6 +139,33 @@ EVALUATION_COMMITMENT = {
                "review panel",
     "unit": "people", "quantity": Decimal("8"),
 }
+# The live contract: a tender recorded DELIVERY_WEEKS_AGO, bid for by the consortium (the same
+# members, answers and commitment as the one in evaluation), marked by the panel, awarded and
+# confirmed after its standstill; its contract started some three months ago.
+DELIVERY_WEEKS_AGO = 30
+DELIVERY = {
+    "reference": "CDF-ASC-2026-004",
+    "title": "Care and support at home, Cardiff Bay and Grangetown",
+    "description": (
+        "Cardiff Council seeks care and support at home for adults in Butetown, Grangetown and "
+        "Cardiff Bay, under the light-touch regime, for three years from the start date, with the "
+        "Active Offer of care in Welsh."
+    ),
+    "lots": [{
+        "number": 1, "title": "Care and support at home, Cardiff Bay and Grangetown",
+        "service": "domiciliary-support", "ceiling_rate": Decimal("39.00"),
+        "welsh_share_percent": Decimal("10"),
+        "volumes": {TimeBand.WEEKDAY_DAY: Decimal("24"), TimeBand.EVENING: Decimal("6")},
+        "questions": [
+            ("How will you make the Active Offer of care in Welsh to every person you support?", 20),
+            ("How will you keep the same small team of carers with each person?", 20),
+        ],
+    }],
+}
+# The panel's marks for the two questions: (reviewer, marks), then the agreed marks.
+DELIVERY_MARKS = [("reviewer", [16, 15]), ("reviewer-2", [15, 17])]
+DELIVERY_AGREED = [16, 16]
+
 # A bid made to the council directly by a single provider (invented), per time band.
 OUTSIDE_BID = ("Capital Homecare Services Ltd", "10234567",
                {TimeBand.WEEKDAY_DAY: "36.40", TimeBand.EVENING: "38.90"})
@@ -303,7 +335,8 @@ def seed_evaluation(demo: MembersDemo, council: Council) -> Tender:
     return tender
 
 
-def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
+def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime, *,
+                   strategy: str = allocation_services.Strategy.LOWEST_COST.value) -> Bid:
     """The consortium's joint bid taken through every step to its sealed submission."""
     coordinator = demo.users["coordinator"]
     bid = bid_services.bid_open(tender=tender, by=coordinator)
@@ -314,8 +347,7 @@ def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
     for trading_name, username in EVALUATION_OPT_INS:
         invitation = Invitation.objects.get(bid_lot=bid_lot, coop=demo.coops[trading_name])
         bid_services.invitation_respond(invitation=invitation, by=demo.users[username], take_part=True)
-    allocation_services.allocation_run(bid=bid, strategy=allocation_services.Strategy.LOWEST_COST.value,
-                                       by=coordinator)
+    allocation_services.allocation_run(bid=bid, strategy=strategy, by=coordinator)
     answering = {demo.coops[name].pk: demo.users[username] for name, username in EVALUATION_OPT_INS}
     for response in MemberResponse.objects.filter(bid=bid).order_by("pk"):
         bid_services.response_accept(response=response, by=answering[response.coop_id])
@@ -329,3 +361,57 @@ def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime) -> Bid:
     bid = Bid.objects.get(pk=bid.pk)
     submission_services.bid_submit(bid=bid, by=coordinator)
     return bid
+
+
+# --- the live contract ------------------------------------------------------------------------------
+
+def delivery_contract() -> Contract | None:
+    return Contract.objects.filter(lot__tender__council__code=COUNCIL,
+                                   lot__tender__reference__iexact=DELIVERY["reference"]).first()
+
+
+def seed_delivery_contract(demo: MembersDemo, council: Council) -> Contract:
+    """The tender bid for DELIVERY_WEEKS_AGO, evaluated and awarded to the consortium, the award
+    confirmed after its standstill, and the contract active since its start (each step as of the
+    day it happened)."""
+    existing = delivery_contract()
+    if existing is not None:
+        return existing
+    spec = DELIVERY
+    then = timezone.now() - dt.timedelta(weeks=DELIVERY_WEEKS_AGO)
+    lead = demo.users["reviewer"]
+    with as_of(then):
+        tender = _tender(council, lead, then, reference=spec["reference"], title=spec["title"],
+                         description=spec["description"], lots=spec["lots"])
+        _costs(demo, financial_year_of(tender.contract_start), then)
+        # Fair share: both members deliver part of it, so the money is split between them.
+        _submitted_bid(demo, tender, then, strategy=allocation_services.Strategy.FAIR_SHARE.value)
+    marked = tender.submission_deadline + dt.timedelta(days=1)
+    with as_of(marked):
+        tender_services.tenders_close_past_deadline(marked)
+        tender = review_services.evaluation_open(tender=Tender.objects.get(pk=tender.pk), by=lead)
+        review_services.panel_add(tender=tender, reviewer=demo.users["reviewer-2"], by=lead)
+        lot = tender.lots.get(number=1)
+        entry = Entry.objects.get(lot=lot)
+        questions = list(lot.questions.order_by("number"))
+        for username, marks in DELIVERY_MARKS:
+            marker = demo.users[username]
+            sheet = {(entry.pk, q.pk): (mark, "Specific and credible.")
+                     for q, mark in zip(questions, marks, strict=True)}
+            scoring_services.mark_sheet_save(lot=lot, by=marker, marks=sheet)
+            scoring_services.mark_sheet_submit(lot=lot, by=marker)
+        for question, mark in zip(questions, DELIVERY_AGREED, strict=True):
+            scoring_services.mark_moderate(entry=entry, question=question, mark=mark,
+                                           reason="Agreed at the panel's meeting.", by=lead)
+        scoring_services.social_value_score_set(entry=entry, percent="80", by=lead,
+                                                reason="A measurable commitment to co-production.")
+        award = award_services.award_decide(lot=lot, entry=entry, by=lead,
+                                            reason="The only bid, within the ceiling, with good answers.")
+    confirmed = timezone.make_aware(dt.datetime.combine(award.standstill_ends + dt.timedelta(days=1),
+                                                        dt.time(9)))
+    with as_of(confirmed):
+        award_services.award_confirm(award=award, by=lead)
+    contract = Contract.objects.get(award=award)
+    with as_of(timezone.make_aware(dt.datetime.combine(contract.start, dt.time(6)))):
+        contract_services.contracts_update_statuses(today=contract.start)
+    return Contract.objects.get(pk=contract.pk)

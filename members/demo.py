@@ -43,7 +43,7 @@ COOPS = [
     ("Cydweithfa Gofal Taf Cyf", "Gofal Taf", LegalForm.COOPERATIVE_SOCIETY,
      CoopType.MULTI_STAKEHOLDER, SocialCoopType.A, WelshCapability.SOME, "GB-CRF",
      ["GB-CRF", "GB-VGL"], ["domiciliary-support", "supported-living"], 46, 0,
-     {S.SERVICE_USERS: (80, 55), S.WORKERS: (40, 35), S.CARERS: (12, 10)}, 320),
+     {S.SERVICE_USERS: (80, 55), S.WORKERS: (40, 35), S.CARERS: (12, 10)}, 440),
     ("Bro Homecare Co-operative Ltd", "Bro Homecare", LegalForm.COOPERATIVE_SOCIETY,
      CoopType.WORKER, SocialCoopType.A, WelshCapability.NONE, "GB-VGL",
      ["GB-VGL", "GB-CRF"], ["domiciliary-support"], 28, 0, {S.WORKERS: (28, 100)}, 180),
@@ -139,7 +139,9 @@ def seed() -> MembersDemo:
         admin.save(update_fields=["is_staff", "is_superuser"])
 
     today = timezone.localdate()
-    start = today.replace(day=1)
+    # Capacity declared a year ago for two years: it covers the demo's live contract (started
+    # months ago) and the contracts of the bids in progress (starting months ahead).
+    start = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     coops = [_coop(consortium, users["coordinator"], councils, service_types, spec, index, today, start)
              for index, spec in enumerate(COOPS)]
     users["member-a"] = _member_user("member-a", "Alys", "Jones", coops[0])
@@ -250,7 +252,7 @@ def _coop(consortium, by, councils, service_types, spec, index, today, start):
                 services.capacity_declare(
                     coop=coop, by=by, service_type=svc, council=councils[council_code],
                     time_band=band, valid_from=start,
-                    valid_to=start.replace(year=start.year + 1),
+                    valid_to=start.replace(year=start.year + 2),
                     declared_volume=volume,
                     staff_fte=(volume / Decimal("30")).quantize(Decimal("0.1")),
                     welsh_speaking_share=WELSH_SHARE[welsh],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from consortium.models import Council
 from contracts import demo as contracts_demo
 from members import demo as members_demo
 from members.models import MemberCoop
@@ -36,11 +37,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         demo = members_demo.seed()
         bid = contracts_demo.seed(demo, members_demo.seed_other())
+        cardiff = Council.objects.get(code=contracts_demo.COUNCIL)
+        contract = contracts_demo.seed_delivery_contract(demo, cardiff)
 
         count = MemberCoop.objects.filter(consortium=demo.consortium).count()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))
         if bid is not None:
             self.stdout.write(f"Joint bid in progress: {bid.tender} (/bids/{bid.pk}/).")
+        self.stdout.write(f"Live contract: {contract} (/contracts/{contract.pk}/).")
         evaluated = contracts_demo.evaluation_tender()
         if evaluated is not None:
             self.stdout.write(f"In evaluation: {evaluated} (/review/tenders/{evaluated.pk}/).")
