@@ -114,7 +114,8 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     page = client.get("/bids/work/").content.decode()
     assert tender.reference in page and "Accept this work" in page and "Bro Homecare" not in page
     reviewer = User.objects.get(username="reviewer")
-    assert set(tenders_visible_to(reviewer)) == {tender, contracts_demo.evaluation_tender()}
+    assert set(tenders_visible_to(reviewer)) == {tender, contracts_demo.evaluation_tender(),
+                                                 contracts_demo.delivery_contract().lot.tender}
     assert not bids_visible_to(reviewer).filter(tender=tender).exists()
     client.force_login(reviewer)
     assert client.get(f"/tenders/{tender.pk}/").status_code == 200
