@@ -279,3 +279,15 @@ def accepted_return(contract: Contract, coop, period: BillingPeriod, quantities:
         seal=seal_of(content), sealed_content=content)
     ret.refresh_from_db()
     return ret
+
+
+def started_contract(world, *, weeks_ago: int = 8, cycle: str = BillingCycle.FOUR_WEEKLY) -> Contract:
+    """``live_contract`` moved to have started ``weeks_ago`` weeks before today (on a Monday), so
+    that some of its billing periods have started and can be returned."""
+    contract = live_contract(world, cycle=cycle)
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=today.weekday() + 7 * weeks_ago)
+    Contract.objects.filter(pk=contract.pk).update(start=start, end=start + dt.timedelta(days=7 * 156 - 1))
+    contract.refresh_from_db()
+    billing_periods_make(contract)
+    return contract

@@ -1,0 +1,306 @@
+"""Members' returns and the coordinator's check: services, scoping with both consortia, pages
+and API (contracts/delivery/services/returns.py, selectors/returns.py, web/returns.py,
+api/returns.py).
+
+The contract is ``started_contract`` (tests/builders.py): consortium A's Cardiff contract, moved
+to have started eight weeks ago in four-weekly periods, so its first two periods have started;
+coop A delivers 60 weekday and 40 weekend hours a week, coop B 40 weekday hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from consortium.errors import Conflict, DomainError, Forbidden
+from contracts.delivery.sealing import seal_of
+from contracts.delivery.selectors import returns as selectors
+from contracts.delivery.services import returns as services
+from contracts.models import BillingPeriod, DeliveryReturn, ReturnLine, ReturnStatus
+from tests.builders import WEEKDAY, WEEKEND, accepted_return, started_contract
+
+pytestmark = pytest.mark.django_db
+
+CRF = "GB-CRF"
+COUNTS = {"visits_planned": 10, "visits_delivered": 9, "visits_missed": 1, "visits_late": 2,
+          "visits_short": 1}
+
+
+@pytest.fixture
+def contract(world):
+    return started_contract(world)
+
+
+def periods(contract) -> list[BillingPeriod]:
+    return list(contract.periods.order_by("start"))
+
+
+def sub_of(contract, coop):
+    return contract.subcontracts.get(coop=coop)
+
+
+def a_lines(weekday="240.00", weekend="160.00"):
+    return [{"council": CRF, "time_band": WEEKDAY, "quantity": weekday},
+            {"council": CRF, "time_band": WEEKEND, "quantity": weekend}]
+
+
+def save_a(world, contract, period=None, **kwargs):
+    period = period or periods(contract)[0]
+    kwargs.setdefault("lines", a_lines())
+    kwargs.setdefault("counts", COUNTS)
+    return services.return_save(subcontract=sub_of(contract, world.coop_a), period=period,
+                                by=world.user("member_a"), **kwargs)
+
+
+def submitted_a(world, contract, period=None, **kwargs):
+    ret = save_a(world, contract, period, **kwargs)
+    return services.return_submit(ret=ret, by=world.user("member_a"))
+
+
+# --- writing and submitting -----------------------------------------------------------------------------
+
+def test_member_writes_a_draft_and_rewrites_it(world, contract):
+    ret = save_a(world, contract)
+    assert ret.status == ReturnStatus.DRAFT
+    assert {(x.council.code, x.time_band): x.quantity for x in ret.lines.all()} == {
+        (CRF, WEEKDAY): Decimal("240.00"), (CRF, WEEKEND): Decimal("160.00")}
+    again = save_a(world, contract, lines=a_lines("230.50", "150"))
+    assert again.pk == ret.pk
+    assert sorted(x.quantity for x in again.lines.all()) == [Decimal("150"), Decimal("230.50")]
+    assert DeliveryReturn.objects.count() == 1
+
+
+def test_lines_must_be_the_subcontracts_areas_and_bands(world, contract):
+    with pytest.raises(DomainError) as refused:
+        services.return_save(subcontract=sub_of(contract, world.coop_b), period=periods(contract)[0],
+                             by=world.user("member_b"),
+                             lines=[{"council": CRF, "time_band": WEEKEND, "quantity": "5"}])
+    assert "no line for" in str(refused.value.message)
+    with pytest.raises(DomainError):
+        save_a(world, contract, lines=a_lines("-1"))
+    with pytest.raises(DomainError):
+        save_a(world, contract, lines=a_lines("1.234"))
+    assert not DeliveryReturn.objects.exists()
+
+
+def test_counts_must_add_up(world, contract):
+    with pytest.raises(DomainError) as refused:
+        save_a(world, contract, counts={**COUNTS, "visits_missed": 3})
+    assert refused.value.field == "visits_planned"
+    with pytest.raises(DomainError):
+        save_a(world, contract, counts={**COUNTS, "visits_late": 10})
+
+
+def test_only_started_periods_can_be_returned(world, contract):
+    future = [p for p in periods(contract) if p.start > dt.date.today()][0]
+    with pytest.raises(DomainError) as refused:
+        save_a(world, contract, period=future)
+    assert "has not started" in str(refused.value.message)
+
+
+def test_only_the_members_own_users_write_its_returns(world, contract):
+    period = periods(contract)[0]
+    for persona in ("member_b", "coordinator", "board", "reviewer", "coordinator_other"):
+        with pytest.raises(Forbidden):
+            services.return_save(subcontract=sub_of(contract, world.coop_a), period=period,
+                                 by=world.user(persona), lines=a_lines())
+    assert not DeliveryReturn.objects.exists()
+
+
+def test_submit_then_accept_seals_like_the_builder(world, contract):
+    ret = submitted_a(world, contract)
+    assert ret.status == ReturnStatus.SUBMITTED and ret.submitted_by == world.user("member_a")
+    accepted = services.return_accept(ret=ret, by=world.user("coordinator"))
+    assert accepted.status == ReturnStatus.ACCEPTED
+    assert accepted.seal == seal_of(accepted.sealed_content)
+    assert accepted.decided_by == world.user("coordinator")
+    # The same content through tests/builders.py's accepted_return gives the same seal.
+    other = periods(contract)[1]
+    built = accepted_return(contract, world.coop_a, other, {(world.council, WEEKDAY): "240.00",
+                                                             (world.council, WEEKEND): "160.00"},
+                            counts=COUNTS)
+    mine = dict(accepted.sealed_content, period=built.sealed_content["period"])
+    assert seal_of(mine) == built.seal
+
+
+def test_an_accepted_period_is_locked(world, contract):
+    ret = services.return_accept(ret=submitted_a(world, contract), by=world.user("coordinator"))
+    with pytest.raises(Conflict) as refused:
+        save_a(world, contract, lines=a_lines("1"))
+    assert "locked" in str(refused.value.message)
+    with pytest.raises(Conflict):
+        services.return_submit(ret=ret, by=world.user("member_a"))
+    with pytest.raises(Conflict):
+        services.return_send_back(ret=ret, by=world.user("coordinator"), reason="late")
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.ACCEPTED
+    assert sorted(x.quantity for x in ret.lines.all()) == [Decimal("160.00"), Decimal("240.00")]
+
+
+def test_send_back_needs_a_reason_and_the_member_submits_again(world, contract):
+    ret = submitted_a(world, contract)
+    with pytest.raises(DomainError):
+        services.return_send_back(ret=ret, by=world.user("coordinator"), reason=" ")
+    back = services.return_send_back(ret=ret, by=world.user("coordinator"), reason="Weekend looks high")
+    assert back.status == ReturnStatus.SENT_BACK and back.sent_back_reason == "Weekend looks high"
+    with pytest.raises(Conflict):
+        services.return_accept(ret=back, by=world.user("coordinator"))
+    save_a(world, contract, lines=a_lines(weekend="120"))
+    again = services.return_submit(ret=back, by=world.user("member_a"))
+    assert again.status == ReturnStatus.SUBMITTED and again.sent_back_reason == ""
+
+
+def test_only_the_contracts_coordinators_decide(world, contract):
+    ret = submitted_a(world, contract)
+    for persona in ("member_a", "board", "reviewer", "coordinator_other"):
+        with pytest.raises(Forbidden):
+            services.return_accept(ret=ret, by=world.user(persona))
+        with pytest.raises(Forbidden):
+            services.return_send_back(ret=ret, by=world.user(persona), reason="no")
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.SUBMITTED and ret.seal == ""
+
+
+def test_accept_refuses_a_return_changed_since_the_coordinator_looked(world, contract):
+    ret = submitted_a(world, contract)
+    seen = seal_of(services.sealed_content(ret))
+    save_a(world, contract, lines=a_lines("239"))
+    with pytest.raises(Conflict):
+        services.return_accept(ret=ret, by=world.user("coordinator"), seen=seen)
+    fresh = seal_of(services.sealed_content(ret))
+    assert services.return_accept(ret=ret, by=world.user("coordinator"), seen=fresh).seal == fresh
+
+
+def test_adjustments_correct_an_accepted_earlier_period(world, contract):
+    first, second = periods(contract)[:2]
+    services.return_accept(ret=submitted_a(world, contract, first), by=world.user("coordinator"))
+    adjustment = {"council": CRF, "time_band": WEEKEND, "quantity": "-10.50", "period": first.pk,
+                  "reason": "Two visits were returned twice"}
+    ret = save_a(world, contract, second, adjustments=[adjustment])
+    line = ret.lines.get(adjusts__isnull=False)
+    assert (line.quantity, line.adjusts, line.reason) == (Decimal("-10.50"), first, adjustment["reason"])
+    # No reason, a period not accepted (or not earlier), or taking off more than was accepted.
+    for wrong in ({"reason": ""}, {"period": second.pk}, {"quantity": "-160.01"}, {"quantity": "0"}):
+        with pytest.raises(DomainError):
+            save_a(world, contract, second, adjustments=[{**adjustment, **wrong}])
+    accepted = services.return_accept(ret=services.return_submit(ret=ret, by=world.user("member_a")),
+                                      by=world.user("coordinator"))
+    assert {"council": CRF, "time_band": WEEKEND, "quantity": "-10.50",
+            "adjusts": first.start.isoformat()} in accepted.sealed_content["lines"]
+
+
+def test_submitting_needs_lines(world, contract):
+    ret = services.return_save(subcontract=sub_of(contract, world.coop_a), period=periods(contract)[0],
+                               by=world.user("member_a"), counts=COUNTS)
+    with pytest.raises(DomainError):
+        services.return_submit(ret=ret, by=world.user("member_a"))
+
+
+# --- the call monitoring file ---------------------------------------------------------------------------
+
+def visits_csv(period: BillingPeriod, rows: int = 3, *, extra: str = "") -> bytes:
+    monday = period.start + dt.timedelta(days=(7 - period.start.weekday()) % 7)
+    saturday = monday + dt.timedelta(days=5)
+    lines = ["visit_reference,person_reference,planned_start,planned_end,actual_start,actual_end,"
+             "carer_reference"]
+    for i in range(rows):
+        day = (monday if i % 2 == 0 else saturday).isoformat()
+        lines.append(f"V{i},P{i},{day} 0{8 + i % 2}:00,{day} 0{8 + i % 2}:30,{day} 0{8 + i % 2}:03,"
+                     f"{day} 0{8 + i % 2}:29,C{i}")
+    return ("\n".join(lines) + "\n" + extra).encode()
+
+
+def test_import_fills_lines_and_counts_and_keeps_the_file(world, contract, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    period = periods(contract)[0]
+    data = visits_csv(period, 3)
+    ret = services.return_import_visits(subcontract=sub_of(contract, world.coop_a), period=period,
+                                        by=world.user("member_a"), data=data, filename="ecm.csv")
+    hours = {x.time_band: x.quantity for x in ret.lines.all()}
+    assert hours == {WEEKDAY: Decimal("1.00"), WEEKEND: Decimal("0.50")}  # 30 min each, 2 + 1 visits
+    assert (ret.visits_planned, ret.visits_delivered, ret.visits_missed) == (3, 3, 0)
+    assert ret.visits_file_sha256 == services.file_sha256(data)
+    assert ret.visits_file.read() == data
+    accepted = services.return_accept(ret=services.return_submit(ret=ret, by=world.user("member_a")),
+                                      by=world.user("coordinator"))
+    assert accepted.sealed_content["visits_file_sha256"] == services.file_sha256(data)
+
+
+def test_a_refused_file_stores_nothing(world, contract, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    period = periods(contract)[0]
+    save_a(world, contract)
+    before = list(ReturnLine.objects.values_list("time_band", "quantity"))
+    day = period.start.isoformat()
+    overlap = f"V9,P9,{day} 08:10,{day} 08:40,{day} 08:10,{day} 08:40,C0\n"
+    with pytest.raises(DomainError) as refused:
+        services.return_import_visits(subcontract=sub_of(contract, world.coop_a), period=period,
+                                      by=world.user("member_a"), data=visits_csv(period, 1, extra=overlap))
+    assert any(p.row == 3 for p in refused.value.rows)
+    assert list(ReturnLine.objects.values_list("time_band", "quantity")) == before
+    assert not list(tmp_path.rglob("*.csv"))
+    ret = DeliveryReturn.objects.get()
+    assert ret.visits_file_sha256 == "" and not ret.visits_file
+
+
+def test_import_into_a_locked_period_is_refused(world, contract, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    period = periods(contract)[0]
+    services.return_accept(ret=submitted_a(world, contract), by=world.user("coordinator"))
+    with pytest.raises(Conflict):
+        services.return_import_visits(subcontract=sub_of(contract, world.coop_a), period=period,
+                                      by=world.user("member_a"), data=visits_csv(period))
+    assert not list(tmp_path.rglob("*.csv"))
+
+
+# --- scoping and the check ------------------------------------------------------------------------------
+
+def test_members_see_only_their_own_returns(world, contract):
+    mine = save_a(world, contract)
+    theirs = services.return_save(subcontract=sub_of(contract, world.coop_b), period=periods(contract)[0],
+                                  by=world.user("member_b"),
+                                  lines=[{"council": CRF, "time_band": WEEKDAY, "quantity": "160"}])
+    assert list(selectors.returns_visible_to(world.user("member_a"))) == [mine]
+    assert list(selectors.returns_visible_to(world.user("member_b"))) == [theirs]
+    assert set(selectors.returns_visible_to(world.user("coordinator"))) == {mine, theirs}
+    for persona in ("board", "reviewer", "reviewer_other", "coordinator_other"):
+        assert not selectors.returns_visible_to(world.user(persona)).exists()
+    for persona in ("member_b", "board", "reviewer", "coordinator_other"):
+        with pytest.raises(Http404):
+            selectors.return_get_for_user(world.user(persona), mine.pk)
+
+
+def test_the_check_against_commissioned_volume(world, contract):
+    first = periods(contract)[0]  # 28 days: 4 weeks
+    services.return_submit(ret=save_a(world, contract, lines=a_lines("240", "100")), by=world.user("member_a"))
+    check = selectors.period_check(world.user("coordinator"), contract, first)
+    a, b = (check.returns[0], check.returns[1]) if check.returns[0].subcontract.coop == world.coop_a \
+        else (check.returns[1], check.returns[0])
+    bands = {x.time_band: x for x in a.bands}
+    assert (bands[WEEKDAY].commissioned, bands[WEEKDAY].delivered, bands[WEEKDAY].within) == (
+        Decimal("240.00"), Decimal("240"), True)
+    assert (bands[WEEKEND].commissioned, bands[WEEKEND].within) == (Decimal("160.00"), False)
+    assert a.missed_rate == Decimal("10.0") and a.late_rate == Decimal("22.2")
+    assert b.ret is None and [r.subcontract.coop for r in check.not_in] == [world.coop_b]
+    totals = {x.time_band: x for x in check.totals}
+    assert totals[WEEKDAY].commissioned == Decimal("400.00") and totals[WEEKDAY].delivered == Decimal("240")
+    board = selectors.period_check(world.user("board"), contract, first)
+    assert board.totals_only and board.returns == [] and board.totals == check.totals
+    for persona in ("member_a", "reviewer", "coordinator_other"):
+        with pytest.raises(Http404):
+            selectors.contract_for_checks(world.user(persona), contract.pk)
+
+
+def test_returns_due_lists_started_periods_for_the_member(world, contract):
+    save_a(world, contract)
+    rows = selectors.returns_due(world.user("member_a"))
+    started = [p for p in periods(contract) if p.start <= dt.date.today()]
+    assert [r.period for r in rows] == sorted(started, key=lambda p: p.start, reverse=True)
+    assert {r.subcontract.coop for r in rows} == {world.coop_a}
+    assert rows[-1].ret is not None and rows[0].ret is None
+    assert selectors.returns_due(world.user("reviewer")) == []
+    assert selectors.returns_due(world.user("coordinator_other")) == []
