@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
-from django.urls import reverse
 
 from consortium.errors import Conflict, DomainError, Forbidden
 from contracts.delivery.sealing import seal_of
@@ -276,7 +275,8 @@ def test_members_see_only_their_own_returns(world, contract):
 
 def test_the_check_against_commissioned_volume(world, contract):
     first = periods(contract)[0]  # 28 days: 4 weeks
-    services.return_submit(ret=save_a(world, contract, lines=a_lines("240", "100")), by=world.user("member_a"))
+    services.return_submit(ret=save_a(world, contract, lines=a_lines("240", "100")),
+                           by=world.user("member_a"))
     check = selectors.period_check(world.user("coordinator"), contract, first)
     a, b = (check.returns[0], check.returns[1]) if check.returns[0].subcontract.coop == world.coop_a \
         else (check.returns[1], check.returns[0])

@@ -271,7 +271,8 @@ def _commissioned(sub: SubContract, weeks: Decimal) -> dict[str, Decimal]:
     volumes: dict[str, Decimal] = defaultdict(Decimal)
     for line in sub.lines.all():
         volumes[line.time_band] += line.volume
-    return {band: (volume * weeks).quantize(PENNY, rounding=ROUND_HALF_UP) for band, volume in volumes.items()}
+    return {band: (volume * weeks).quantize(PENNY, rounding=ROUND_HALF_UP)
+            for band, volume in volumes.items()}
 
 
 def _delivered(ret: DeliveryReturn | None) -> dict[str, Decimal]:
@@ -351,5 +352,6 @@ def check_periods(user: User, contract: Contract, *, today: dt.date | None = Non
     rows = []
     for period in started_periods(contract, today).order_by("-start"):
         statuses = by_period.get(period.pk, [])
-        rows.append((period, statuses.count(ReturnStatus.SUBMITTED), statuses.count(ReturnStatus.ACCEPTED), subs))
+        rows.append((period, statuses.count(ReturnStatus.SUBMITTED), statuses.count(ReturnStatus.ACCEPTED),
+                     subs))
     return rows

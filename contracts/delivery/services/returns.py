@@ -57,6 +57,7 @@ from contracts.models import (
     SubContractLine,
 )
 
+Adjustment = tuple[Council, str, Decimal, BillingPeriod, str]  # area, band, hours, period, reason
 PENNY = Decimal("0.01")
 ZERO = Decimal("0")
 MAX_QUANTITY = Decimal("9999999.99")
@@ -180,8 +181,8 @@ def _clean_counts(counts: Mapping[str, Any]) -> dict[str, int]:
     return cleaned
 
 
-def _clean_adjustments(subcontract: SubContract, period: BillingPeriod, adjustments: Iterable[Mapping[str, Any]]
-                       ) -> list[tuple[Council, str, Decimal, BillingPeriod, str]]:
+def _clean_adjustments(subcontract: SubContract, period: BillingPeriod,
+                       adjustments: Iterable[Mapping[str, Any]]) -> list[Adjustment]:
     """Adjustment lines: an earlier period of the same contract whose return of this sub-contract
     was accepted, an area and band of the sub-contract, a quantity (negative allowed, but not
     below what the accepted returns hold for it) and a reason."""
@@ -242,7 +243,7 @@ def _clean_adjustments(subcontract: SubContract, period: BillingPeriod, adjustme
 
 
 def _write_lines(ret: DeliveryReturn, lines: list[tuple[Council, str, Decimal]] | None,
-                 adjustments: list[tuple[Council, str, Decimal, BillingPeriod, str]] | None) -> None:
+                 adjustments: list[Adjustment] | None) -> None:
     if lines is not None:
         ReturnLine.objects.filter(delivery_return=ret, adjusts__isnull=True).delete()
         ReturnLine.objects.bulk_create(ReturnLine(delivery_return=ret, council=c, time_band=b, quantity=q)
@@ -324,8 +325,9 @@ def return_import_visits(*, subcontract: SubContract, period: BillingPeriod, by:
     for name in COUNTS:
         setattr(ret, name, summary.counts[name])
     ret.visits_file_sha256 = file_sha256(data)
-    stem = "".join(ch for ch in (filename or "visits.csv") if ch.isalnum() or ch in "._-")[-80:] or "visits.csv"
-    ret.visits_file.save(f"{subcontract.pk}-{period.start:%Y%m%d}-{stem}", ContentFile(data), save=False)
+    stem = "".join(ch for ch in (filename or "visits.csv") if ch.isalnum() or ch in "._-")[-80:]
+    ret.visits_file.save(f"{subcontract.pk}-{period.start:%Y%m%d}-{stem or 'visits.csv'}", ContentFile(data),
+                         save=False)
     _save(ret, by, update_fields=[*COUNTS, "visits_file", "visits_file_sha256"])
     return ret
 
