@@ -13,7 +13,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
+from django.urls import reverse
 
 from consortium.errors import Conflict, DomainError, Forbidden
 from contracts.delivery.sealing import seal_of
@@ -304,3 +306,93 @@ def test_returns_due_lists_started_periods_for_the_member(world, contract):
     assert rows[-1].ret is not None and rows[0].ret is None
     assert selectors.returns_due(world.user("reviewer")) == []
     assert selectors.returns_due(world.user("coordinator_other")) == []
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+def edit_url(contract, coop, period):
+    return reverse("return-edit", args=[sub_of(contract, coop).pk, period.pk])
+
+
+def form_data(weekday="240", weekend="160", **extra):
+    return {"q__GB-CRF__weekday_day": weekday, "q__GB-CRF__weekend": weekend, **COUNTS, **extra}
+
+
+def test_member_writes_and_submits_a_return_on_its_page(world, contract, client_for):
+    client = client_for("member_a")
+    first = periods(contract)[0]
+    listing = client.get(reverse("return-list"))
+    assert listing.status_code == 200 and edit_url(contract, world.coop_a, first) in listing.content.decode()
+    page = client.get(edit_url(contract, world.coop_a, first))
+    assert page.status_code == 200 and "weekday daytime: hours delivered" in page.content.decode()
+    bad = client.post(edit_url(contract, world.coop_a, first), form_data(weekday="-3"))
+    assert bad.status_code == 200 and "govuk-error-summary" in bad.content.decode()
+    assert not DeliveryReturn.objects.exists()
+    done = client.post(edit_url(contract, world.coop_a, first), form_data(submit="1"))
+    assert done.status_code == 302
+    ret = DeliveryReturn.objects.get()
+    assert ret.status == ReturnStatus.SUBMITTED and ret.visits_planned == 10
+
+
+def test_a_refused_file_is_shown_row_by_row(world, contract, client_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    first = periods(contract)[0]
+    day = first.start.isoformat()
+    data = visits_csv(first, 1, extra=f"V0,Mary Jones,{day} 08:00,{day} 08:30,,,C9\n")
+    upload = SimpleUploadedFile("ecm.csv", data, content_type="text/csv")
+    page = client_for("member_a").post(reverse("return-import", args=[sub_of(contract, world.coop_a).pk,
+                                                                      first.pk]), {"file": upload})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="visits-file-problems"' in html
+    assert "person_reference" in html and "looks like a person" in html
+    assert not DeliveryReturn.objects.filter(lines__isnull=False).exists()
+    assert not list(tmp_path.rglob("*.csv"))
+
+
+def test_who_may_open_a_members_return_form(world, contract, client_for):
+    url = edit_url(contract, world.coop_a, periods(contract)[0])
+    codes = {p: client_for(p).get(url).status_code for p in
+             ("member_a", "member_b", "coordinator", "board", "reviewer", "coordinator_other")}
+    assert codes == {"member_a": 200, "member_b": 404, "coordinator": 403, "board": 403, "reviewer": 404,
+                     "coordinator_other": 404}
+
+
+def test_coordinator_checks_and_accepts_on_the_pages(world, contract, client_for):
+    first = periods(contract)[0]
+    ret = submitted_a(world, contract)
+    client = client_for("coordinator")
+    check = client.get(reverse("return-check-period", args=[contract.pk, first.pk]))
+    html = check.content.decode()
+    assert check.status_code == 200 and "<svg" in html and 'id="totals"' in html
+    assert world.coop_b.legal_name in html and "Returns not yet in" in html
+    detail = client.get(reverse("return-detail", args=[ret.pk]))
+    assert detail.status_code == 200 and "Accept and seal" in detail.content.decode()
+    no_reason = client.post(reverse("return-send-back", args=[ret.pk]), {"reason": ""})
+    assert no_reason.status_code == 200 and "govuk-error-summary" in no_reason.content.decode()
+    seen = seal_of(services.sealed_content(ret))
+    assert client.post(reverse("return-accept", args=[ret.pk]), {"seen": seen}).status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.ACCEPTED and ret.seal == seen
+
+
+def test_the_board_sees_totals_only_and_others_nothing(world, contract, client_for):
+    first = periods(contract)[0]
+    ret = submitted_a(world, contract)
+    url = reverse("return-check-period", args=[contract.pk, first.pk])
+    board = client_for("board").get(url)
+    html = board.content.decode()
+    assert board.status_code == 200 and 'id="totals"' in html
+    assert world.coop_a.legal_name not in html and world.coop_b.legal_name not in html
+    assert client_for("board").get(reverse("return-detail", args=[ret.pk])).status_code == 404
+    for persona in ("member_a", "reviewer", "reviewer_other", "coordinator_other"):
+        assert client_for(persona).get(url).status_code == 404, persona
+        assert client_for(persona).get(reverse("return-check", args=[contract.pk])).status_code == 404
+    assert client_for("member_b").get(reverse("return-detail", args=[ret.pk])).status_code == 404
+    assert client_for("member_a").get(reverse("return-detail", args=[ret.pk])).status_code == 200
+
+
+def test_the_contract_page_links_to_returns(world, contract, client_for):
+    coordinator = client_for("coordinator").get(reverse("contract-detail", args=[contract.pk]))
+    assert reverse("return-check", args=[contract.pk]) in coordinator.content.decode()
+    member = client_for("member_a").get(reverse("contract-detail", args=[contract.pk]))
+    assert reverse("return-list") in member.content.decode()

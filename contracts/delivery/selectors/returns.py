@@ -101,12 +101,19 @@ def return_get_for_user(user: User, pk, *, for_write: bool = False) -> DeliveryR
 
 
 def subcontract_for_returns(user: User, pk) -> SubContract:
-    """A sub-contract whose returns the user writes (its co-op's member users), or 404."""
-    coop = user_coop_id(user) if viewer(user) == MEMBER else None
+    """A sub-contract whose returns the user writes (its co-op's member users); 403 for the
+    consortium's coordinators and board members (who see it but do not write its returns); 404
+    for everyone else."""
     try:
-        return SubContract.objects.select_related("contract", "coop").get(pk=pk, coop_id=coop)
+        sub = (SubContract.objects.select_related("contract__council", "contract__lot__tender", "coop")
+               .get(pk=pk))
     except (SubContract.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if can_return(user, sub):
+        return sub
+    if viewer(user) == CONSORTIUM and user.consortium_id == sub.contract.consortium_id:
+        raise PermissionDenied
+    raise Http404
 
 
 def period_get(contract: Contract, pk) -> BillingPeriod:
@@ -263,6 +270,22 @@ class PeriodCheck:
     def late_rate(self) -> Decimal | None:
         return _rate(self.counts["visits_late"], self.counts["visits_delivered"])
 
+    @property
+    def chart(self) -> dict:
+        """The bar chart of the totals: per band, commissioned (grey) and delivered (blue) hours,
+        scaled to the largest figure (an SVG's coordinates)."""
+        bar_x, bar_max, bar_height = 170, 330, 16
+        top = max([max(b.commissioned, b.delivered) for b in self.totals] + [Decimal(1)])
+        rows, y = [], 8
+        for band in self.totals:
+            rows.append({"band": band, "y": y, "text_y": y + 13, "y2": y + bar_height + 2,
+                         "text_y2": y + bar_height + 15,
+                         "commissioned": int(bar_max * band.commissioned / top),
+                         "delivered": int(bar_max * band.delivered / top)})
+            y += 2 * bar_height + 18
+        return {"width": 600, "height": y, "bar_x": bar_x, "bar_height": bar_height,
+                "value_x": bar_x + bar_max + 8, "rows": rows}
+
 
 COUNT_FIELDS = ("visits_planned", "visits_delivered", "visits_missed", "visits_late", "visits_short")
 
@@ -355,3 +378,30 @@ def check_periods(user: User, contract: Contract, *, today: dt.date | None = Non
         rows.append((period, statuses.count(ReturnStatus.SUBMITTED), statuses.count(ReturnStatus.ACCEPTED),
                      subs))
     return rows
+
+
+# --- the return form's choices ------------------------------------------------------------------------
+
+def return_scope(subcontract: SubContract) -> list[tuple]:
+    """(council, time band) of the sub-contract's lines, in the order the form shows them."""
+    order = list(TimeBand.values)
+    lines = SubContractLine.objects.filter(subcontract=subcontract).select_related("council")
+    pairs = {(x.council, x.time_band) for x in lines}
+    return sorted(pairs, key=lambda p: (p[0].name_en, order.index(p[1]) if p[1] in order else 99))
+
+
+def adjustable_periods(subcontract: SubContract, period: BillingPeriod) -> list[BillingPeriod]:
+    """Earlier periods whose return of this sub-contract was accepted (what an adjustment corrects)."""
+    return list(BillingPeriod.objects.filter(
+        returns__subcontract=subcontract, returns__status=ReturnStatus.ACCEPTED, start__lt=period.start,
+    ).order_by("start"))
+
+
+def return_for(subcontract: SubContract, period: BillingPeriod) -> DeliveryReturn | None:
+    return returns_visible_to_subcontract(subcontract).filter(period=period).first()
+
+
+def returns_visible_to_subcontract(subcontract: SubContract) -> QuerySet[DeliveryReturn]:
+    return DeliveryReturn.objects.filter(subcontract=subcontract).select_related("period").prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("council", "adjusts")
+                 .order_by("adjusts__start", "council__name_en", "time_band", "pk")))
