@@ -396,3 +396,41 @@ def test_the_contract_page_links_to_returns(world, contract, client_for):
     assert reverse("return-check", args=[contract.pk]) in coordinator.content.decode()
     member = client_for("member_a").get(reverse("contract-detail", args=[contract.pk]))
     assert reverse("return-list") in member.content.decode()
+
+
+# --- API ------------------------------------------------------------------------------------------------
+
+def test_the_api_journey(world, contract, api_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    first = periods(contract)[0]
+    sub = sub_of(contract, world.coop_a)
+    member = api_for("member_a")
+    made = member.post("/api/v1/returns/", {"subcontract": sub.pk, "period": first.pk, "lines": a_lines(),
+                                            "counts": COUNTS}, format="json")
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert made.json()["status"] == "draft" and len(made.json()["lines"]) == 2
+    bad = member.post("/api/v1/returns/", {"subcontract": sub.pk, "period": first.pk,
+                                           "lines": a_lines("-1")}, format="json")
+    assert bad.status_code == 400 and "lines.GB-CRF.weekday_day" in bad.json()
+    upload = SimpleUploadedFile("ecm.csv", visits_csv(first, 1, extra="V0,P9,nonsense,,,,C9\n"))
+    refused = member.post("/api/v1/returns/visits/", {"subcontract": sub.pk, "period": first.pk,
+                                                      "file": upload}, format="multipart")
+    assert refused.status_code == 400
+    assert any(m.startswith("Row 3, planned_start") for m in refused.json()["visits_file"])
+    assert member.post(f"/api/v1/returns/{pk}/submit/").status_code == 200
+    assert member.post(f"/api/v1/returns/{pk}/accept/").status_code == 403
+    assert api_for("member_b").get(f"/api/v1/returns/{pk}/").status_code == 404
+    assert api_for("coordinator_other").get(f"/api/v1/returns/{pk}/").status_code == 404
+    coordinator = api_for("coordinator")
+    assert coordinator.post(f"/api/v1/returns/{pk}/accept/", {"seen": "0" * 64},
+                            format="json").status_code == 409
+    accepted = coordinator.post(f"/api/v1/returns/{pk}/accept/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert len(accepted.json()["seal"]) == 64
+    locked = member.post("/api/v1/returns/", {"subcontract": sub.pk, "period": first.pk, "lines": a_lines()},
+                         format="json")
+    assert locked.status_code == 409
+    assert [r["id"] for r in member.get("/api/v1/returns/").json()["results"]] == [pk]
+    assert api_for("member_b").get("/api/v1/returns/").json()["results"] == []
+    assert api_for("reviewer").get("/api/v1/returns/").status_code == 403
