@@ -434,3 +434,32 @@ def test_the_api_journey(world, contract, api_for, settings, tmp_path):
     assert [r["id"] for r in member.get("/api/v1/returns/").json()["results"]] == [pk]
     assert api_for("member_b").get("/api/v1/returns/").json()["results"] == []
     assert api_for("reviewer").get("/api/v1/returns/").status_code == 403
+
+
+def test_no_one_reads_another_members_returned_hours(world, contract, client_for, api_for):
+    """Each member's returned hours on every returns page and response, read by every persona:
+    a member sees its own only; council reviewers, the other consortium and visitors none; the
+    board the per-band totals only (here the weekday total, never either member's share)."""
+    first = periods(contract)[0]
+    ret_a = submitted_a(world, contract, lines=a_lines("237.45", "163.85"))
+    ret_b = services.return_submit(ret=services.return_save(
+        subcontract=sub_of(contract, world.coop_b), period=first, by=world.user("member_b"),
+        lines=[{"council": CRF, "time_band": WEEKDAY, "quantity": "151.35"}]), by=world.user("member_b"))
+    a_figures, b_figures = {"237.45", "163.85"}, {"151.35"}
+    web = [reverse("return-list"), reverse("return-detail", args=[ret_a.pk]),
+           reverse("return-detail", args=[ret_b.pk]), reverse("return-check", args=[contract.pk]),
+           reverse("return-check-period", args=[contract.pk, first.pk]),
+           edit_url(contract, world.coop_a, first), edit_url(contract, world.coop_b, first)]
+    api = ["/api/v1/returns/", f"/api/v1/returns/{ret_a.pk}/", f"/api/v1/returns/{ret_b.pk}/"]
+    hidden = {"member_a": b_figures, "member_b": a_figures, "board": {"237.45", "151.35"},
+              "reviewer": a_figures | b_figures, "reviewer_other": a_figures | b_figures,
+              "coordinator_other": a_figures | b_figures, "anonymous": a_figures | b_figures,
+              "coordinator": set()}
+    read = {}
+    for persona, secrets in hidden.items():
+        texts = [r.content.decode() for r in [client_for(persona).get(u) for u in web]
+                 + [api_for(persona).get(u) for u in api] if r.status_code == 200]
+        read[persona] = len(texts)
+        leaks = [s for s in secrets for t in texts if s in t]
+        assert not leaks, (persona, leaks)
+    assert read["coordinator"] == 8 and read["member_a"] >= 4 and read["board"] == 2, read

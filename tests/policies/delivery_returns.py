@@ -25,11 +25,10 @@ API = "/api/v1"
 def _submitted(world):
     from contracts.delivery.services.returns import return_save, return_submit
     from contracts.models import Contract, DeliveryReturn
-    from tests.builders import started_contract
+    from tests.builders import contract_started, started_contract
 
     contract = Contract.objects.filter(consortium=world.consortium, council=world.council).first()
-    if contract is None:
-        contract = started_contract(world)
+    contract = started_contract(world) if contract is None else contract_started(contract)
     sub = contract.subcontracts.get(coop=world.coop_a)
     period = contract.periods.order_by("start").first()
     ret = DeliveryReturn.objects.filter(subcontract=sub, period=period).first()
