@@ -463,3 +463,16 @@ def test_no_one_reads_another_members_returned_hours(world, contract, client_for
         leaks = [s for s in secrets for t in texts if s in t]
         assert not leaks, (persona, leaks)
     assert read["coordinator"] == 8 and read["member_a"] >= 4 and read["board"] == 2, read
+
+
+def test_a_visit_in_a_band_the_subcontract_lacks_is_refused_by_name(world, contract, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    period = periods(contract)[0]
+    monday = period.start + dt.timedelta(days=(7 - period.start.weekday()) % 7)
+    day = monday.isoformat()
+    evening = f"V9,P9,{day} 19:30,{day} 20:00,{day} 19:30,{day} 20:00,C9\n"
+    with pytest.raises(DomainError) as refused:
+        services.return_import_visits(subcontract=sub_of(contract, world.coop_a), period=period,
+                                      by=world.user("member_a"), data=visits_csv(period, 1, extra=evening))
+    assert [(p.row, p.message) for p in refused.value.rows] == [
+        (3, "the sub-contract has no line for this council area and time band (GB-CRF, evening)")]

@@ -319,7 +319,7 @@ def _check_columns(frame: pd.DataFrame, *, needs_area: bool) -> str | None:
 
 def summarise(data: bytes | IO[bytes], *, rules: Rules, period: tuple[dt.date, dt.date],
               areas: Mapping[str, str], lines: Iterable[tuple[str, str]] | None = None,
-              filename: str = "") -> Summary:
+              filename: str = "", band_names: Mapping[str, str] | None = None) -> Summary:
     """The file's hours per (council, time band) and its counts, or ``VisitFileRefused``.
 
     ``areas`` maps each way of writing one of the sub-contract's council areas (code and name,
@@ -394,7 +394,8 @@ def summarise(data: bytes | IO[bytes], *, rules: Rules, period: tuple[dt.date, d
         known = area >= 0
         missing = np.zeros(n, dtype=bool)
         missing[known] = ~allowed[area[known], band[known]]
-        names = np.array([[f"{c}, {b}" for b in BANDS] for c in codes or [""]], dtype=object)
+        named = band_names or {}
+        names = np.array([[f"{c}, {named.get(b, b)}" for b in BANDS] for c in codes or [""]], dtype=object)
         described = pd.Series(names[np.maximum(area, 0), band])
         problems.add_rows(missing & valid_planned, PLANNED_START,
                           _("the sub-contract has no line for this council area and time band (%(value)s)"),

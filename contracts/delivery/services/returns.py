@@ -315,7 +315,8 @@ def return_import_visits(*, subcontract: SubContract, period: BillingPeriod, by:
                          minimum_charge_minutes=contract.minimum_charge_minutes,
                          rounding_minutes=contract.rounding_minutes)
     summary = visits.summarise(data, rules=rules, period=(period.start, period.end),
-                               areas=_areas(subcontract), lines=list(_scope(subcontract)), filename=filename)
+                               areas=_areas(subcontract), lines=list(_scope(subcontract)), filename=filename,
+                               band_names={band: _band(band) for band in TimeBand.values})
     scope = _scope(subcontract)
     hours: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for line in summary.lines:
