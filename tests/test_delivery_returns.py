@@ -476,3 +476,21 @@ def test_a_visit_in_a_band_the_subcontract_lacks_is_refused_by_name(world, contr
                                       by=world.user("member_a"), data=visits_csv(period, 1, extra=evening))
     assert [(p.row, p.message) for p in refused.value.rows] == [
         (3, "the sub-contract has no line for this council area and time band (GB-CRF, evening)")]
+
+
+def test_an_adjustment_on_the_form(world, contract, client_for):
+    first, second = periods(contract)[:2]
+    services.return_accept(ret=submitted_a(world, contract, first), by=world.user("coordinator"))
+    client = client_for("member_a")
+    url = edit_url(contract, world.coop_a, second)
+    row = {"adj_0_period": str(first.pk), "adj_0_line": f"{CRF}|{WEEKEND}", "adj_0_quantity": "-2.50"}
+    missing = client.post(url, form_data(**row))
+    html = missing.content.decode()
+    assert missing.status_code == 200 and "govuk-error-summary" in html
+    assert 'href="#id_adj_0_reason"' in html and "Say why the earlier period is corrected." in html
+    assert not DeliveryReturn.objects.filter(period=second).exists()
+    saved = client.post(url, form_data(**row, adj_0_reason="A visit was counted twice"))
+    assert saved.status_code == 302
+    line = ReturnLine.objects.get(delivery_return__period=second, adjusts__isnull=False)
+    assert (line.adjusts, line.quantity) == (first, Decimal("-2.50"))
+    assert line.reason == "A visit was counted twice"

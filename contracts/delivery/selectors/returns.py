@@ -148,8 +148,8 @@ class DueRow:
 def returns_due(user: User, *, today: dt.date | None = None, subcontract: SubContract | None = None
                 ) -> list[DueRow]:
     """A member's sub-contracts x their started periods, newest first, each with its return (or
-    None). Coordinators: every sub-contract of their consortium. Two queries plus one per
-    contract for its periods."""
+    None). Coordinators: every sub-contract of their consortium. Three queries, whatever the
+    number of sub-contracts and periods."""
     today = today or timezone.localdate()
     seen_as = viewer(user)
     subs = SubContract.objects.select_related("coop", "contract__council", "contract__lot__tender")
