@@ -10,6 +10,8 @@
    and the time per page (benchmarks/pricing_rate_cards.py; in this throwaway database).
 5. The allocation engine (contracts.bidding.engine) on 60 members x 3 lots x 5 bands x 4 areas with
    minimum packages, against a plain linprog of the coverage LP alone (benchmarks/allocation.py).
+6. A call monitoring import of 1,000,000 visits (contracts.delivery.visits) against a bare pandas
+   read_csv and group-by of the same file (benchmarks/visits_import.py; a temporary file, no database).
 
 Needs DATABASE_URL pointing at PostgreSQL. The benchmark works in a throwaway database
 (``<name>_bench``) that it creates, migrates and drops; the database named in DATABASE_URL is
@@ -345,4 +347,7 @@ if __name__ == "__main__":
     from allocation import run as allocation  # 5. The allocation engine (benchmarks/allocation.py)
 
     allocation()
+    from visits_import import run as visits_import  # 6. Call monitoring import (benchmarks/visits_import.py)
+
+    visits_import()
     sys.exit(status)

@@ -375,3 +375,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Members' returns: the coordinator's check flags a band whose delivered hours differ from the
+# sub-contract's commissioned volume for the period by more than this percentage; a call
+# monitoring file may be up to RETURN_FILE_MAX_BYTES (1,000,000 visits is about 90 MB of CSV).
+RETURN_VOLUME_TOLERANCE_PERCENT = env.int("RETURN_VOLUME_TOLERANCE_PERCENT", default=10)
+RETURN_FILE_MAX_BYTES = env.int("RETURN_FILE_MAX_BYTES", default=200 * 1024 * 1024)

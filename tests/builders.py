@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from consortium.models import TimeBand
@@ -279,3 +280,22 @@ def accepted_return(contract: Contract, coop, period: BillingPeriod, quantities:
         seal=seal_of(content), sealed_content=content)
     ret.refresh_from_db()
     return ret
+
+
+def started_contract(world, *, weeks_ago: int = 8, cycle: str = BillingCycle.FOUR_WEEKLY) -> Contract:
+    """``live_contract`` moved to have started ``weeks_ago`` weeks before today (on a Monday), so
+    that some of its billing periods have started and can be returned."""
+    return contract_started(live_contract(world, cycle=cycle), weeks_ago=weeks_ago)
+
+
+def contract_started(contract: Contract, *, weeks_ago: int = 8) -> Contract:
+    """The contract moved to run three years from a Monday ``weeks_ago`` weeks before today (its
+    billing periods made again); a contract with returns or invoices is left as it is."""
+    if contract.periods.filter(Q(returns__isnull=False) | Q(invoices__isnull=False)).exists():
+        return contract
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=today.weekday() + 7 * weeks_ago)
+    Contract.objects.filter(pk=contract.pk).update(start=start, end=start + dt.timedelta(days=7 * 156 - 1))
+    contract.refresh_from_db()
+    billing_periods_make(contract)
+    return contract

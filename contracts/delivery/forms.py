@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium.web import DomainErrorFormMixin
+from consortium.errors import DomainError
+from consortium.models import TimeBand
+from consortium.web import DomainErrorFormMixin, add_domain_error
 from contracts.models import ContractVersion
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3})
@@ -100,3 +102,150 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
             group, band = name.split(".", 1)
             return f"{group[:-1]}_{band}"
         return None if name in ("rates", "volumes") else name
+
+
+# --- members' returns -----------------------------------------------------------------------------
+
+COUNT_LABELS = {
+    "visits_planned": gettext_lazy("Visits planned"),
+    "visits_delivered": gettext_lazy("Visits delivered"),
+    "visits_missed": gettext_lazy("Visits missed"),
+    "visits_late": gettext_lazy("Visits late"),
+    "visits_short": gettext_lazy("Visits cut short"),
+}
+COUNT_HINTS = {
+    "visits_delivered": gettext_lazy("Visits with an actual start and end."),
+    "visits_late": gettext_lazy("Started later than planned by more than the contract's tolerance."),
+    "visits_short": gettext_lazy("Shorter than planned by more than the contract's tolerance."),
+}
+ADJUSTMENT_ROWS = 2
+
+
+def _hours(label, *, negative: bool = False, initial=None) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, max_digits=9, decimal_places=2, initial=initial,
+        min_value=None if negative else 0, widget=forms.TextInput(attrs=DECIMAL_WIDGET),
+        error_messages={"invalid": gettext_lazy("Enter a number of hours, like 37.50"),
+                        "min_value": gettext_lazy("Enter 0 or more hours"),
+                        "max_decimal_places": gettext_lazy("Enter the hours to 2 decimal places at most"),
+                        "max_digits": gettext_lazy("The figure is too large"),
+                        "max_whole_digits": gettext_lazy("The figure is too large")})
+
+
+class ReturnForm(DomainErrorFormMixin, forms.Form):
+    """A member's return: hours per council area and time band of its sub-contract's lines, the
+    visits' counts, and adjustment lines correcting earlier accepted periods."""
+
+    def __init__(self, *args, scope, lines=(), counts=None, adjustments=(), periods=(), **kwargs):
+        """``scope``: (council, time band) pairs of the sub-contract; ``lines``: the return's own
+        lines; ``adjustments``: its adjustment lines; ``periods``: earlier accepted periods."""
+        super().__init__(*args, **kwargs)
+        self.scope = list(scope)
+        held = {(x.council.code, x.time_band): x.quantity for x in lines}
+        for council, band in self.scope:
+            from_label = _("%(area)s, %(band)s: hours delivered") % {
+                "area": council, "band": str(TimeBand(band).label).lower()}
+            self.fields[self.line_name(council.code, band)] = _hours(
+                from_label, initial=held.get((council.code, band)))
+        for name, label in COUNT_LABELS.items():
+            self.fields[name] = forms.IntegerField(
+                label=label, required=False, min_value=0, help_text=COUNT_HINTS.get(name, ""),
+                initial=(counts or {}).get(name, 0), widget=forms.TextInput(attrs={
+                    "inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"}),
+                error_messages={"invalid": gettext_lazy("Enter a whole number of visits"),
+                                "min_value": gettext_lazy("Enter 0 or more visits")})
+        period_choices = [("", _("Choose a period"))] + [(str(p.pk), str(p)) for p in periods]
+        line_choices = [("", _("Choose an area and time band"))] + [
+            (f"{c.code}|{b}", f"{c}, {str(TimeBand(b).label).lower()}") for c, b in self.scope]
+        existing = list(adjustments)
+        self.adjustment_count = len(existing) + ADJUSTMENT_ROWS
+        for i in range(self.adjustment_count):
+            line = existing[i] if i < len(existing) else None
+            self.fields[f"adj_{i}_period"] = forms.ChoiceField(
+                label=_("Period corrected"), required=False, choices=period_choices,
+                initial=str(line.adjusts_id) if line else "")
+            self.fields[f"adj_{i}_line"] = forms.ChoiceField(
+                label=_("Area and time band"), required=False, choices=line_choices,
+                initial=f"{line.council.code}|{line.time_band}" if line else "")
+            self.fields[f"adj_{i}_quantity"] = _hours(
+                _("Hours to add (less than 0 to take off)"), negative=True,
+                initial=line.quantity if line else None)
+            self.fields[f"adj_{i}_reason"] = forms.CharField(
+                label=_("Reason for the correction"), required=False, max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}), initial=line.reason if line else "")
+
+    @staticmethod
+    def line_name(code: str, band: str) -> str:
+        return f"q__{code}__{band}"
+
+    def line_fields(self):
+        return [self[self.line_name(c.code, b)] for c, b in self.scope]
+
+    def count_fields(self):
+        return [self[name] for name in COUNT_LABELS]
+
+    def adjustment_rows(self):
+        return [[self[f"adj_{i}_{part}"] for part in ("period", "line", "quantity", "reason")]
+                for i in range(self.adjustment_count)]
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        lines = [{"council": c.code, "time_band": b,
+                  "quantity": data.get(self.line_name(c.code, b)) or 0} for c, b in self.scope]
+        counts = {name: data.get(name) or 0 for name in COUNT_LABELS}
+        adjustments = []
+        for i in range(self.adjustment_count):
+            period, line, quantity = (data.get(f"adj_{i}_period"), data.get(f"adj_{i}_line"),
+                                      data.get(f"adj_{i}_quantity"))
+            if not period and not line and quantity in (None, ""):
+                continue
+            council, _sep, band = (line or "|").partition("|")
+            adjustments.append({"index": i, "period": period, "council": council, "time_band": band,
+                                "quantity": quantity if quantity is not None else "",
+                                "reason": data.get(f"adj_{i}_reason", "")})
+        self.adjustment_index = [a.pop("index") for a in adjustments]
+        return {"lines": lines, "counts": counts, "adjustments": adjustments}
+
+    def domain_error_field(self, name: str | None) -> str | None:
+        name = name or ""
+        if name.startswith("lines."):
+            _lines, code, band = (name.split(".", 2) + ["", ""])[:3]
+            return self.line_name(code, band)
+        if name.startswith("adjustments."):
+            parts = name.split(".")
+            index = getattr(self, "adjustment_index", [])
+            try:
+                row = index[int(parts[1])]
+            except (IndexError, ValueError):
+                return None
+            part = parts[2] if len(parts) > 2 else "quantity"
+            return f"adj_{row}_{'line' if part == 'time_band' else part}"
+        return name if name in self.fields else None
+
+    def add_domain_error(self, error) -> None:
+        for field, message in getattr(error, "problems", [(error.field, error.message)]):
+            add_domain_error(self, DomainError(message, field=field, code=error.code),
+                             self.domain_error_field(field))
+
+
+class VisitsFileForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Call monitoring file"),
+        help_text=gettext_lazy("CSV (UTF-8) or Excel (.xlsx), one row per visit, with the columns "
+                               "visit_reference, person_reference, planned_start, planned_end, "
+                               "actual_start, actual_end and carer_reference (and council, where "
+                               "the sub-contract covers more than one area). Pseudonymous "
+                               "references only: never names or NHS numbers."),
+        error_messages={"required": gettext_lazy("Choose a CSV or XLSX file"),
+                        "empty": gettext_lazy("The file is empty")})
+
+
+class SendBackForm(DomainErrorFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the return sent back?"), max_length=2000, widget=REASON_WIDGET,
+        error_messages={"required": gettext_lazy("Say why the return is sent back"),
+                        "max_length": gettext_lazy("Keep the reason to 2,000 characters")})
+
+
+class AcceptForm(DomainErrorFormMixin, forms.Form):
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
