@@ -61,6 +61,13 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
     end = forms.DateField(label=gettext_lazy("End date"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"invalid": gettext_lazy("Enter a real date")})
+    effective_from = forms.DateField(
+        label=gettext_lazy("New rates apply from"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Leave empty for today (or the contract's start, if later). The billing "
+                               "period spanning this day is split there; a period that already has a return "
+                               "or an invoice cannot be split."),
+        error_messages={"invalid": gettext_lazy("Enter a real date")})
 
     def __init__(self, *args, rates, contract, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +94,8 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
         if kind == ContractVersion.Kind.RATE:
             arguments["rates"] = {b: data[f"rate_{b}"] for b in self.bands
                                   if data.get(f"rate_{b}") is not None}
+            if data.get("effective_from") is not None:
+                arguments["effective_from"] = data["effective_from"]
         elif kind == ContractVersion.Kind.VOLUME:
             arguments["volumes"] = {b: data[f"volume_{b}"] for b in self.bands
                                     if data.get(f"volume_{b}") is not None}

@@ -1,0 +1,135 @@
+"""Reads of a contract's billing terms and billing periods (the contract page, its periods page
+and the API), and of the periods already used, which rate variations and billing terms must
+respect.
+
+- A period is *used* once a return (of any status) or an invoice stands on it: its dates are
+  history from then on (``contracts.delivery.services.periods`` keeps it as it is).
+- ``period_in_the_way``: a rate variation taking effect on a day cannot split a used period, nor
+  reprice one after it; it may take effect on a used period's first day (that period is then
+  priced at the new rates, and what was already returned or invoiced for it is corrected by an
+  adjustment in a later return).
+- Who sees the periods and the terms: whoever sees the contract
+  (``contracts.delivery.selectors.contracts``). The rates shown are the contract's (the council's
+  price), never a member's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from consortium.models import TimeBand
+from contracts.delivery.selectors.rates import rates_in_force
+from contracts.models import BillingPeriod, Contract, ContractVersion, DeliveryReturn, Invoice
+
+#: How many periods the contract page shows on each side of the current one.
+AROUND = 3
+USED = Q(returns__isnull=False) | Q(invoices__isnull=False)
+
+
+def used_periods(contract: Contract) -> QuerySet[BillingPeriod]:
+    """The contract's periods a return or an invoice stands on, in date order."""
+    return BillingPeriod.objects.filter(contract=contract).filter(USED).distinct().order_by("start")
+
+
+def period_in_the_way(contract: Contract, day: dt.date) -> BillingPeriod | None:
+    """The first used period a rate variation from ``day`` would split or reprice: one ending on
+    or after ``day`` that does not start on it. None: nothing in the way."""
+    return used_periods(contract).filter(end__gte=day).exclude(start=day).first()
+
+
+def last_used_end(contract: Contract) -> dt.date | None:
+    """The last day of the latest used period, if any."""
+    last = used_periods(contract).order_by("-end").first()
+    return last.end if last is not None else None
+
+
+def has_returns(contract: Contract) -> bool:
+    """Whether any member has a return (of any status) or the council an invoice for the
+    contract: from then on its billing terms are fixed."""
+    return (DeliveryReturn.objects.filter(subcontract__contract=contract).exists()
+            or Invoice.objects.filter(contract=contract).exists())
+
+
+def latest_rate_day(contract: Contract) -> dt.date | None:
+    """The day the contract's latest rate variation takes effect (rate variations are kept in
+    date order)."""
+    return (ContractVersion.objects.filter(contract=contract, kind=ContractVersion.Kind.RATE)
+            .exclude(effective_from=None).order_by("-effective_from")
+            .values_list("effective_from", flat=True).first())
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """A billing period with the contract's rates in force on its first day, by time band."""
+
+    period: BillingPeriod
+    rates: list[tuple[str, str, Decimal]]  # (band, band's name, rate)
+    is_current: bool
+    is_used: bool
+
+    @property
+    def days(self) -> int:
+        return (self.period.end - self.period.start).days + 1
+
+
+def period_rows(contract: Contract, periods: list[BillingPeriod], *, today: dt.date) -> list[PeriodRow]:
+    """``periods`` of the contract with their rates: two queries, however many periods."""
+    versions = list(ContractVersion.objects.filter(contract=contract))
+    used = set(BillingPeriod.objects.filter(pk__in=[p.pk for p in periods]).filter(USED)
+               .values_list("pk", flat=True))
+    order = {band: i for i, band in enumerate(TimeBand.values)}
+    rows = []
+    for period in periods:
+        rates = rates_in_force(contract, period.start, versions=versions)
+        rows.append(PeriodRow(
+            period=period,
+            rates=[(band, str(TimeBand(band).label), rates[band])
+                   for band in sorted(rates, key=lambda b: order.get(b, len(order)))],
+            is_current=period.start <= today <= period.end,
+            is_used=period.pk in used,
+        ))
+    return rows
+
+
+def periods_of(contract: Contract) -> QuerySet[BillingPeriod]:
+    return BillingPeriod.objects.filter(contract=contract).order_by("start")
+
+
+def periods_around(contract: Contract, *, today: dt.date, around: int = AROUND
+                   ) -> tuple[list[BillingPeriod], int]:
+    """The period in progress on ``today`` (or, before the contract starts, the first; after it
+    ends, the last) with up to ``around`` periods either side, and how many periods there are."""
+    periods = periods_of(contract)
+    total = periods.count()
+    if not total:
+        return [], 0
+    before = periods.filter(end__lt=today).count()
+    centre = min(before, total - 1)
+    first = max(0, centre - around)
+    return list(periods[first:centre + around + 1]), total
+
+
+@dataclass(frozen=True)
+class BillingTerms:
+    """A contract's billing terms as the pages and the API show them."""
+
+    contract: Contract
+    locked: bool  # a return or an invoice exists: the terms are fixed
+
+    @property
+    def cycle(self) -> str:
+        return self.contract.billing_cycle
+
+    def as_dict(self) -> dict:
+        c = self.contract
+        return {"billing_cycle": c.billing_cycle, "charge_basis": c.charge_basis,
+                "tolerance_minutes": c.tolerance_minutes, "minimum_charge_minutes": c.minimum_charge_minutes,
+                "rounding_minutes": c.rounding_minutes, "locked": self.locked}
+
+
+def billing_terms(contract: Contract) -> BillingTerms:
+    return BillingTerms(contract=contract, locked=has_returns(contract))
