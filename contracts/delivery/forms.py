@@ -1,4 +1,4 @@
-"""Forms of the contract pages: status changes and variations."""
+"""Forms of the contract pages: status changes, variations and billing terms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consortium.web import DomainErrorFormMixin
-from contracts.models import ContractVersion
+from contracts.models import BillingCycle, ChargeBasis, ContractVersion
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3})
 
@@ -109,3 +109,41 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
             group, band = name.split(".", 1)
             return f"{group[:-1]}_{band}"
         return None if name in ("rates", "volumes") else name
+
+
+# --- billing terms (contracts.delivery.web.terms) ---------------------------------------------------
+
+def _minutes_field(label, help_text=None) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, help_text=help_text, min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false",
+                                      "class": "govuk-input--width-4"}),
+        error_messages={"required": gettext_lazy("Enter a number of minutes"),
+                        "invalid": gettext_lazy("Enter a whole number of minutes, like 15"),
+                        "min_value": gettext_lazy("Enter 0 or more minutes")})
+
+
+class BillingTermsForm(DomainErrorFormMixin, forms.Form):
+    """A contract's billing cycle and how visits are charged (prefilled with its current terms)."""
+
+    billing_cycle = forms.ChoiceField(
+        label=gettext_lazy("Billing period"), widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the billing period"),
+                        "invalid_choice": gettext_lazy("Choose a billing period from the list")})
+    charge_basis = forms.ChoiceField(
+        label=gettext_lazy("Visits are charged on"), widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose what visits are charged on"),
+                        "invalid_choice": gettext_lazy("Choose planned or actual time")})
+    tolerance_minutes = _minutes_field(
+        gettext_lazy("Tolerance (minutes)"),
+        gettext_lazy("A visit shorter than planned by no more than this is charged as planned."))
+    minimum_charge_minutes = _minutes_field(gettext_lazy("Minimum charge per visit (minutes)"))
+    rounding_minutes = _minutes_field(
+        gettext_lazy("Charged in units of (minutes)"),
+        gettext_lazy("Each visit's charged time is rounded to the nearest such unit."))
+
+    def __init__(self, *args, contract, **kwargs):
+        from_contract = {name: getattr(contract, name) for name in self.base_fields}
+        super().__init__(*args, initial=from_contract, **kwargs)
+        self.fields["billing_cycle"].choices = BillingCycle.choices
+        self.fields["charge_basis"].choices = ChargeBasis.choices

@@ -133,3 +133,22 @@ class BillingTerms:
 
 def billing_terms(contract: Contract) -> BillingTerms:
     return BillingTerms(contract=contract, locked=has_returns(contract))
+
+
+@dataclass(frozen=True)
+class BillingSummary:
+    """What the contract page shows of billing: the terms, and the periods around today."""
+
+    terms: BillingTerms
+    rows: list[PeriodRow]
+    total: int  # how many periods the contract has
+
+    @property
+    def shows_all(self) -> bool:
+        return len(self.rows) >= self.total
+
+
+def billing_summary(contract: Contract, *, today: dt.date) -> BillingSummary:
+    periods, total = periods_around(contract, today=today)
+    return BillingSummary(terms=billing_terms(contract), rows=period_rows(contract, periods, today=today),
+                          total=total)
