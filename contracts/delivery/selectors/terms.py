@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from consortium.models import TimeBand
 from contracts.delivery.selectors.rates import rates_in_force
@@ -49,9 +49,9 @@ def last_used_end(contract: Contract) -> dt.date | None:
 
 def has_returns(contract: Contract) -> bool:
     """Whether any member has a return (of any status) or the council an invoice for the
-    contract: from then on its billing terms are fixed."""
-    return (DeliveryReturn.objects.filter(subcontract__contract=contract).exists()
-            or Invoice.objects.filter(contract=contract).exists())
+    contract: from then on its billing terms are fixed. (Every return and invoice stands on one
+    of the contract's periods.)"""
+    return used_periods(contract).exists()
 
 
 def latest_rate_day(contract: Contract) -> dt.date | None:
@@ -76,11 +76,14 @@ class PeriodRow:
         return (self.period.end - self.period.start).days + 1
 
 
-def period_rows(contract: Contract, periods: list[BillingPeriod], *, today: dt.date) -> list[PeriodRow]:
-    """``periods`` of the contract with their rates: two queries, however many periods."""
+def period_rows(contract: Contract, periods: list[BillingPeriod], *, today: dt.date,
+                used: set[int] | None = None) -> list[PeriodRow]:
+    """``periods`` of the contract with their rates: two queries, however many periods (one when
+    ``used``, the ids of the used ones, is given)."""
     versions = list(ContractVersion.objects.filter(contract=contract))
-    used = set(BillingPeriod.objects.filter(pk__in=[p.pk for p in periods]).filter(USED)
-               .values_list("pk", flat=True))
+    if used is None:
+        used = set(BillingPeriod.objects.filter(pk__in=[p.pk for p in periods]).filter(USED)
+                   .values_list("pk", flat=True))
     order = {band: i for i, band in enumerate(TimeBand.values)}
     rows = []
     for period in periods:
@@ -148,7 +151,13 @@ class BillingSummary:
         return len(self.rows) >= self.total
 
 
-def billing_summary(contract: Contract, *, today: dt.date) -> BillingSummary:
-    periods, total = periods_around(contract, today=today)
-    return BillingSummary(terms=billing_terms(contract), rows=period_rows(contract, periods, today=today),
-                          total=total)
+def billing_summary(contract: Contract, *, today: dt.date, around: int = AROUND) -> BillingSummary:
+    """The terms and the periods around today (as ``periods_around``): three queries."""
+    periods = list(periods_of(contract).annotate(
+        used=Exists(DeliveryReturn.objects.filter(period=OuterRef("pk")))
+        | Exists(Invoice.objects.filter(period=OuterRef("pk")))))
+    used = {p.pk for p in periods if p.used}
+    centre = min(sum(1 for p in periods if p.end < today), len(periods) - 1)
+    shown = periods[max(0, centre - around):centre + around + 1] if periods else []
+    return BillingSummary(terms=BillingTerms(contract=contract, locked=bool(used)),
+                          rows=period_rows(contract, shown, today=today, used=used), total=len(periods))
