@@ -21,6 +21,7 @@ from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts.delivery.selectors.rates import rates_in_force, volumes_in_force
 from contracts.delivery.services import contracts as contract_services
+from contracts.delivery.services import uplift
 from contracts.models import (
     BillingPeriod,
     Contract,
@@ -29,10 +30,13 @@ from contracts.models import (
     ContractVersion,
     SubContractLine,
 )
+from members import governance
 from pricing.models import Negotiation, NegotiationStatus, RateCard
+from pricing.services import negotiations as negotiation_services
 from pricing.services import rate_cards as card_services
 from tests.builders import WEEKDAY, WEEKEND, accepted_return, live_contract
-from tests.factories import service
+from tests.factories import board_of_three, service
+from tests.pricing_factories import cost_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +152,6 @@ def test_an_ended_contract_is_not_varied(world, contract):
 
 
 def test_a_card_put_in_force_after_its_day_applies_from_the_day_it_was_put_in_force(world, contract):
-    from contracts.delivery.services import uplift
-
     card = RateCard(effective_from=APRIL, negotiation_id=1, council=world.council)
     day, note = uplift.uplift_day(contract, card, on=dt.date(2028, 4, 20))
     assert day == dt.date(2028, 4, 20) and date_format(dt.date(2028, 4, 20), "DATE_FORMAT") in note
@@ -264,3 +266,43 @@ def test_the_variation_api_takes_the_day(world, contract, api_for):
                        {"kind": "rate", "reason": "Again.", "rates": {WEEKDAY: "27.00"},
                         "effective_from": "2028-06-01"}, format="json")
     assert refused.status_code == 409 and "effective_from" in refused.json()
+
+
+# --- the whole way: the council accepts the consortium's offer ------------------------------------
+
+def test_the_council_accepting_an_offer_varies_the_contract(world, contract):
+    coordinator = world.user("coordinator")
+    board = board_of_three(world)
+    for coop in (world.coop_a, world.coop_b):
+        cost_submission(coop, financial_year=2028)
+    negotiation = negotiation_services.negotiation_open(
+        consortium=world.consortium, council=world.council, service_type=service(), financial_year=2028,
+        by=coordinator)
+    offer = negotiation_services.opening_position_propose(
+        negotiation=negotiation, rates={WEEKDAY: Decimal("26.80"), WEEKEND: Decimal("30.00")},
+        rationale="Members' costs", by=coordinator)
+    for member in board[:2]:
+        governance.vote_cast(ballot=offer.ballot, voter=member, choice="for")
+    governance.ballot_decide(ballot=offer.ballot, by=coordinator)
+    offer.refresh_from_db()
+    negotiation_services.offer_accept(round=offer, by=world.user("reviewer"))
+    contract.refresh_from_db()
+    version = ContractVersion.objects.get(contract=contract, number=contract.version)
+    assert (version.number, version.kind, version.effective_from) == (2, "rate", APRIL)
+    assert rates_in_force(contract, APRIL) == {WEEKDAY: Decimal("26.80"), WEEKEND: Decimal("30.00")}
+    assert rates_in_force(contract, APRIL - dt.timedelta(days=1)) == {WEEKDAY: Decimal("25.00"),
+                                                                      WEEKEND: Decimal("28.00")}
+    assert BillingPeriod.objects.filter(contract=contract, start=APRIL).exists()
+
+
+def test_the_card_comes_into_force_with_its_variations_or_not_at_all(world, contract, monkeypatch):
+    def refuse(**kwargs):
+        raise DomainError("The contract cannot be varied.")
+
+    monkeypatch.setattr(uplift, "contract_vary_rates_as_agreed", refuse)
+    with pytest.raises(DomainError):
+        _agreed_card(world, {WEEKDAY: "26.50"})
+    card = RateCard.objects.get(council=world.council, effective_from=APRIL)
+    assert card.status == "draft"  # the signal is sent inside the transaction that put it in force
+    contract.refresh_from_db()
+    assert contract.version == 1
