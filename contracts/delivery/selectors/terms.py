@@ -102,30 +102,12 @@ def periods_of(contract: Contract) -> QuerySet[BillingPeriod]:
     return BillingPeriod.objects.filter(contract=contract).order_by("start")
 
 
-def periods_around(contract: Contract, *, today: dt.date, around: int = AROUND
-                   ) -> tuple[list[BillingPeriod], int]:
-    """The period in progress on ``today`` (or, before the contract starts, the first; after it
-    ends, the last) with up to ``around`` periods either side, and how many periods there are."""
-    periods = periods_of(contract)
-    total = periods.count()
-    if not total:
-        return [], 0
-    before = periods.filter(end__lt=today).count()
-    centre = min(before, total - 1)
-    first = max(0, centre - around)
-    return list(periods[first:centre + around + 1]), total
-
-
 @dataclass(frozen=True)
 class BillingTerms:
     """A contract's billing terms as the pages and the API show them."""
 
     contract: Contract
     locked: bool  # a return or an invoice exists: the terms are fixed
-
-    @property
-    def cycle(self) -> str:
-        return self.contract.billing_cycle
 
     def as_dict(self) -> dict:
         c = self.contract
@@ -152,7 +134,8 @@ class BillingSummary:
 
 
 def billing_summary(contract: Contract, *, today: dt.date, around: int = AROUND) -> BillingSummary:
-    """The terms and the periods around today (as ``periods_around``): three queries."""
+    """The terms, and the period in progress on ``today`` (before the contract starts, the first;
+    after it ends, the last) with up to ``around`` periods either side: three queries."""
     periods = list(periods_of(contract).annotate(
         used=Exists(DeliveryReturn.objects.filter(period=OuterRef("pk")))
         | Exists(Invoice.objects.filter(period=OuterRef("pk")))))
