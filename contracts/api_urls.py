@@ -3,6 +3,7 @@
 from contracts.bidding.api import allocation, bids
 from contracts.delivery.api import contracts as contract
 from contracts.delivery.api import returns as delivery_returns
+from contracts.delivery.api import terms as contract_terms
 from contracts.evaluation.api import award, review, scoring
 from contracts.publication.api import ocds
 from contracts.tendering.api import tenders
@@ -17,4 +18,5 @@ urlpatterns = [
     *scoring.urlpatterns,
     *review.urlpatterns,
     *delivery_returns.urlpatterns,
+    *contract_terms.urlpatterns,
 ]

@@ -4,6 +4,7 @@ its own routes."""
 from contracts.bidding.web import allocation, bids
 from contracts.delivery.web import contracts as contract
 from contracts.delivery.web import returns as delivery_returns
+from contracts.delivery.web import terms as contract_terms
 from contracts.evaluation.web import award, review, scoring
 from contracts.publication.web import ocds
 from contracts.tendering.web import tenders
@@ -18,4 +19,5 @@ urlpatterns = [
     *scoring.urlpatterns,
     *review.urlpatterns,
     *delivery_returns.urlpatterns,
+    *contract_terms.urlpatterns,
 ]

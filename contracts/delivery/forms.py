@@ -1,4 +1,4 @@
-"""Forms of the contract pages: status changes and variations."""
+"""Forms of the contract pages: status changes, variations and billing terms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from consortium.web import DomainErrorFormMixin, add_domain_error
-from contracts.models import ContractVersion
+from contracts.models import BillingCycle, ChargeBasis, ContractVersion
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3})
 
@@ -63,6 +63,13 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
     end = forms.DateField(label=gettext_lazy("End date"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"invalid": gettext_lazy("Enter a real date")})
+    effective_from = forms.DateField(
+        label=gettext_lazy("New rates apply from"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Leave empty for today (or the contract's start, if later). The billing "
+                               "period spanning this day is split there; a period that already has a return "
+                               "or an invoice cannot be split."),
+        error_messages={"invalid": gettext_lazy("Enter a real date")})
 
     def __init__(self, *args, rates, contract, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,6 +96,8 @@ class VariationForm(DomainErrorFormMixin, forms.Form):
         if kind == ContractVersion.Kind.RATE:
             arguments["rates"] = {b: data[f"rate_{b}"] for b in self.bands
                                   if data.get(f"rate_{b}") is not None}
+            if data.get("effective_from") is not None:
+                arguments["effective_from"] = data["effective_from"]
         elif kind == ContractVersion.Kind.VOLUME:
             arguments["volumes"] = {b: data[f"volume_{b}"] for b in self.bands
                                     if data.get(f"volume_{b}") is not None}
@@ -249,3 +258,39 @@ class SendBackForm(DomainErrorFormMixin, forms.Form):
 
 class AcceptForm(DomainErrorFormMixin, forms.Form):
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+# --- billing terms (contracts.delivery.web.terms) ---------------------------------------------------
+
+def _minutes_field(label, help_text=None) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, help_text=help_text, min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false",
+                                      "class": "govuk-input--width-4"}),
+        error_messages={"required": gettext_lazy("Enter a number of minutes"),
+                        "invalid": gettext_lazy("Enter a whole number of minutes, like 15"),
+                        "min_value": gettext_lazy("Enter 0 or more minutes")})
+
+
+class BillingTermsForm(DomainErrorFormMixin, forms.Form):
+    """A contract's billing cycle and how visits are charged (prefilled with its current terms)."""
+
+    billing_cycle = forms.ChoiceField(
+        label=gettext_lazy("Billing period"), widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the billing period"),
+                        "invalid_choice": gettext_lazy("Choose a billing period from the list")})
+    charge_basis = forms.ChoiceField(
+        label=gettext_lazy("Visits are charged on"), widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose what visits are charged on"),
+                        "invalid_choice": gettext_lazy("Choose planned or actual time")})
+    tolerance_minutes = _minutes_field(
+        gettext_lazy("Tolerance (minutes)"),
+        gettext_lazy("A visit shorter than planned by no more than this is charged as planned."))
+    minimum_charge_minutes = _minutes_field(gettext_lazy("Minimum charge per visit (minutes)"))
+    rounding_minutes = _minutes_field(
+        gettext_lazy("Charged in units of (minutes)"),
+        gettext_lazy("Each visit's charged time is rounded to the nearest such unit."))
+
+    def __init__(self, *args, contract, **kwargs):
+        from_contract = {name: getattr(contract, name) for name in self.base_fields}
+        super().__init__(*args, initial=from_contract, **kwargs)
+        self.fields["billing_cycle"].choices = BillingCycle.choices
+        self.fields["charge_basis"].choices = ChargeBasis.choices

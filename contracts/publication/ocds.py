@@ -31,6 +31,12 @@ The shape:
   current version, with its variations as ``amendments``. Members' sub-contracts are the
   consortium's own business and are never published: their rates are the bid's less the
   consortium's fee, which is confidential;
+- implementation (``_implementation``): the council's payments of the contract's invoices as
+  ``transactions`` (id: the council's payment reference; payer the council, payee the
+  consortium; source: the contract's page here), and each ended billing period as a "delivery"
+  milestone, due at the period's end, met, partially met or not met by the rule of
+  ``contracts.delivery.selectors.milestones``. Neither says what a member delivered or was paid,
+  nor the fee;
 - tags: what the release holds ("tender" or "tenderCancellation"; "award", "awardCancellation",
   "contract", "contractAmendment", "contractTermination"). Each release is the whole current
   state of the process, made on demand, so the "...Update" tags, which claim an earlier release
@@ -171,13 +177,19 @@ class AwardExport:
     ``award``: with ``entry`` (its ``submission`` and that submission's ``bid``, or its
     ``external_bid``, and the entry's ``rates``). ``contract``: the contract made by a confirmed
     award, with ``versions``; None for any other award (and for an outside bidder's, whose
-    contract is not kept here). ``contract_was_in_force``: whether that contract was ever active
+    contract is not kept here). ``payments`` and ``milestones``: its implementation.
+    ``contract_was_in_force``: whether that contract was ever active
     (from its history): one terminated before that was cancelled, in OCDS terms.
     """
 
     award: Award
     contract: Contract | None = None
     contract_was_in_force: bool = False
+    # The contract's implementation: the council's payments of its invoices (``CouncilPayment``,
+    # oldest first) and its ended billing periods (``PeriodMilestone`` of
+    # ``contracts.delivery.selectors.milestones``: period, status, reviewed_at).
+    payments: tuple = ()
+    milestones: tuple = ()
 
 
 @dataclass
@@ -596,10 +608,63 @@ def _amendment(version: ContractVersion) -> dict:
     return data
 
 
-def _contracts(item: TenderExport, lots: list[Lot]) -> list[dict]:
+def _transaction(payment, *, source: str, payer: dict, payee: dict) -> dict:
+    """A council payment of one of the contract's invoices: its id is the council's own payment
+    reference (unique per council), so it can be found in the council's spending data."""
+    return {
+        "id": payment.reference,
+        "source": source,
+        "date": _day_start(payment.paid_on),
+        "value": _money(payment.amount),
+        "payer": payer,
+        "payee": payee,
+    }
+
+
+def _milestone(milestone) -> dict:
+    """An ended billing period as a delivery milestone: its status only (never how much was
+    delivered, nor by which member)."""
+    period = milestone.period
+    data: dict[str, Any] = {
+        "id": f"period-{period.pk}",
+        "title": _("Billing period %(start)s to %(end)s") % {"start": period.start.isoformat(),
+                                                              "end": period.end.isoformat()},
+        "type": "delivery",
+        "description": _("The care commissioned for the period, as the consortium's accepted returns "
+                         "show it was delivered."),
+        "dueDate": _day_end(period.end),
+        "status": milestone.status,
+    }
+    if milestone.reviewed_at is not None:
+        data["dateModified"] = _when(milestone.reviewed_at)
+        if milestone.status == "met":
+            data["dateMet"] = _when(milestone.reviewed_at)
+    return data
+
+
+def _implementation(exported: AwardExport, tender: Tender, parties: Parties, base_url: str) -> dict:
+    """contract.implementation: the council's payments as transactions (payer: the council,
+    payee: the consortium) and the ended billing periods as delivery milestones."""
+    data: dict[str, Any] = {}
+    contract = exported.contract
+    if exported.payments:
+        payer = parties.add(council_party(tender.council), "payer")
+        snapshot = exported.award.entry.submission.snapshot if exported.award.entry.submission_id else {}
+        name = snapshot.get("consortium", {}).get("name") or contract.consortium.name
+        payee = parties.add(consortium_party(contract.consortium_id, name), "payee")
+        source = base_url + reverse("contract-detail", args=[contract.pk])
+        data["transactions"] = [_transaction(p, source=source, payer=payer, payee=payee)
+                                for p in exported.payments]
+    if exported.milestones:
+        data["milestones"] = [_milestone(m) for m in exported.milestones]
+    return data
+
+
+def _contracts(item: TenderExport, lots: list[Lot], parties: Parties, base_url: str) -> list[dict]:
     """contracts: the contract with the consortium of each confirmed award listed, at its current
-    version (period, value), its variations as ``amendments``. No date of signature is kept, so
-    none is claimed. Members' sub-contracts are never listed."""
+    version (period, value), its variations as ``amendments``, and its implementation (payments
+    and billing periods). No date of signature is kept, so none is claimed. Members'
+    sub-contracts are never listed."""
     by_pk = {lot.pk: lot for lot in lots}
     contracts = []
     for exported in item.awards:
@@ -618,6 +683,9 @@ def _contracts(item: TenderExport, lots: list[Lot]) -> list[dict]:
                       if v.number > 1]
         if amendments:
             data["amendments"] = amendments
+        implementation = _implementation(exported, item.tender, parties, base_url)
+        if implementation:
+            data["implementation"] = implementation
         contracts.append(data)
     return contracts
 
@@ -656,7 +724,7 @@ def release(item: TenderExport, *, base_url: str) -> dict:
     tender_data = _tender(tender, lots, buyer, base_url)
     bids = _bids(item, lots, parties)
     awards = _awards(item, lots, bids, parties)
-    contracts = _contracts(item, lots)
+    contracts = _contracts(item, lots, parties, base_url)
     tag = _tags(tender, awards, contracts)
     data: dict[str, Any] = {
         "ocid": ocid(tender),

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,7 @@ from pricing.models import (
     financial_year_label,
 )
 from pricing.selectors import rate_cards as selectors
+from pricing.signals import rate_card_in_force
 
 PENNY = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -243,7 +245,8 @@ def rate_card_put_in_force(*, card: RateCard, by: User | None) -> RateCard:
     """Put a draft in force. The card in force for the same consortium, council and service whose
     period overlaps is superseded: it ends the day before this card starts. A card that starts on
     or before the card in force is refused (it would supersede nothing of it). Already in force:
-    nothing happens. A negotiation's card is put in force by its agreement."""
+    nothing happens. A negotiation's card is put in force by its agreement. Sends
+    ``pricing.signals.rate_card_in_force`` (contracts vary the live contracts it covers)."""
     require(by is None or card.negotiation_id is not None
             or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     locked = {c.pk: c for c in _lock_scope(card)}
@@ -274,6 +277,8 @@ def rate_card_put_in_force(*, card: RateCard, by: User | None) -> RateCard:
         _move(old, RateCardStatus.SUPERSEDED, by,
               effective_to=card.effective_from - dt.timedelta(days=1))
     _move(card, RateCardStatus.IN_FORCE, by, supersedes=superseded)
+    # Inside this transaction: a contract the card varies is varied with it, or nothing is.
+    rate_card_in_force.send(sender=RateCard, card=card, by=by, on=timezone.localdate())
     return card
 
 

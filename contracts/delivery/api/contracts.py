@@ -64,6 +64,8 @@ class ContractVersionSerializer(serializers.Serializer):
     terms = serializers.JSONField(help_text=_("Rate and weekly volume per time band."))
     value = serializers.DecimalField(**MONEY)
     reason = serializers.CharField()
+    effective_from = serializers.DateField(allow_null=True, help_text=_(
+        "The day this version's terms apply from (a rate variation's effective date)."))
     created_at = serializers.DateTimeField()
 
 
@@ -118,6 +120,9 @@ class ContractVariationSerializer(serializers.Serializer):
                                     help_text=_("New weekly volume per time band (a volume variation)."))
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+    effective_from = serializers.DateField(required=False, help_text=_(
+        "A rate variation: the day the new rates apply from (default today, or the contract's start if "
+        "later). The billing period spanning it is split; one with a return or an invoice cannot be."))
 
 
 def _detail(request: Request, contract: Contract) -> dict:
@@ -195,7 +200,7 @@ class ContractViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         services.contract_vary(contract=contract, by=request.user, kind=data["kind"], reason=data["reason"],
                                rates=data.get("rates"), volumes=data.get("volumes"), start=data.get("start"),
-                               end=data.get("end"))
+                               end=data.get("end"), effective_from=data.get("effective_from"))
         return Response(_detail(request, self._contract(pk)), status=201)
 
 

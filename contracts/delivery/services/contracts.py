@@ -44,6 +44,7 @@ from consortium.errors import DomainError, require
 from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import net_rate
 from contracts.delivery.selectors.contracts import can_run_contract
+from contracts.delivery.selectors.terms import latest_rate_day, period_in_the_way
 from contracts.delivery.services.periods import billing_periods_make
 from contracts.labels import label
 from contracts.models import (
@@ -349,18 +350,57 @@ def _lines(contract: Contract) -> list[SubContractLine]:
                 .select_related("capacity", "subcontract__coop", "council").order_by("pk"))
 
 
-def _check_one_kind(kind: str, *, rates: Any, volumes: Any, start: Any, end: Any) -> None:
-    given = {"rates": rates is not None, "volumes": volumes is not None,
+def _check_one_kind(kind: str, *, rates: Any, volumes: Any, start: Any, end: Any,
+                    effective_from: Any = None) -> None:
+    given = {"rates": rates is not None or effective_from is not None, "volumes": volumes is not None,
              "dates": start is not None or end is not None}
     wanted = {ContractVersion.Kind.RATE: "rates", ContractVersion.Kind.VOLUME: "volumes",
               ContractVersion.Kind.DATES: "dates"}[kind]
     extra = [name for name, present in given.items() if present and name != wanted]
     if extra:
+        field = "effective_from" if extra[0] == "rates" and rates is None else extra[0]
         raise DomainError(_("A variation changes one thing at a time: give only the new %(what)s.")
-                          % {"what": ContractVersion.Kind(kind).label.lower()}, field=extra[0])
+                          % {"what": ContractVersion.Kind(kind).label.lower()}, field=field)
 
 
-def _vary_rates(contract: Contract, terms: _Terms, rates: Any, *, by: User, reason: str
+def _day(day: dt.date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def rate_day_of(contract: Contract, effective_from: Any, *, today: dt.date | None = None) -> dt.date:
+    """The day a rate variation of the contract takes effect: ``effective_from``, or by default
+    today (or the contract's start, if later). Refused when it falls outside the contract's dates,
+    before the contract's latest rate variation (rate variations are kept in date order), or
+    inside or before a billing period a return or an invoice already stands on, unless it is that
+    period's first day (``contracts.delivery.selectors.terms.period_in_the_way``): such a period
+    cannot be split, and what was returned or invoiced for it is corrected by an adjustment in a
+    later return."""
+    today = today or timezone.localdate()
+    if effective_from is None:
+        day = max(contract.start, today)
+    else:
+        day = _date(effective_from, field="effective_from")
+    if not contract.start <= day <= contract.end:
+        raise DomainError(_("The new rates must take effect between the contract's start (%(start)s) and "
+                            "its end (%(end)s).")
+                          % {"start": _day(contract.start), "end": _day(contract.end)},
+                          field="effective_from")
+    latest = latest_rate_day(contract)
+    if latest is not None and day < latest:
+        raise DomainError(_("The rates already vary from %(day)s: a new rate variation takes effect on or "
+                            "after that day.") % {"day": _day(latest)}, field="effective_from")
+    period = period_in_the_way(contract, day)
+    if period is not None:
+        raise DomainError(_("The billing period %(first)s to %(last)s already has a return or an invoice, so "
+                            "new rates cannot take effect on %(day)s: choose a day after %(last)s, or that "
+                            "period's first day (the difference is then corrected by an adjustment in a "
+                            "later return).")
+                          % {"first": _day(period.start), "last": _day(period.end), "day": _day(day)},
+                          field="effective_from", code="in_use")
+    return day
+
+
+def _vary_rates(contract: Contract, terms: _Terms, rates: Any, *, by: User | None, reason: str
                 ) -> list[SubContractLine]:
     """New rates: members' lines follow at the new rate less the management fee."""
     terms.rates.update(_clean_bands(rates, terms.rates, kind=ContractVersion.Kind.RATE, limit=MAX_RATE))
@@ -443,14 +483,18 @@ def _vary_dates(contract: Contract, terms: _Terms, *, start: Any, end: Any) -> l
 
 
 def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Mapping[str, ContractRate],
-                    lines: list[SubContractLine], by: User, reason: str) -> ContractVersion:
+                    lines: list[SubContractLine], by: User | None, reason: str,
+                    effective_from: dt.date | None = None) -> ContractVersion:
     """The versioning every variation ends with: the next version with the new terms and value,
-    the current rates, every sub-contract's value and the contract itself brought up to date."""
+    the current rates, every sub-contract's value and the contract itself brought up to date.
+    The version is in force from ``effective_from`` (a rate variation's day) or, for the other
+    kinds, from today (or the start, if later)."""
     value = value_of(((terms.rates[b], terms.volumes[b]) for b in terms.rates), terms.start, terms.end)
     number = contract.version + 1
+    in_force = effective_from or max(terms.start, timezone.localdate())
     version = ContractVersion(contract=contract, number=number, kind=kind, start=terms.start, end=terms.end,
                               terms=_terms(terms.rates, terms.volumes), value=value, reason=reason,
-                              effective_from=max(terms.start, timezone.localdate()), created_by=by)
+                              effective_from=in_force, created_by=by)
     _save(version, by)
     for band, row in current.items():
         if (row.rate, row.volume) != (terms.rates[band], terms.volumes[band]):
@@ -473,12 +517,16 @@ def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Ma
 @transaction.atomic
 def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
                   rates: Mapping[str, Any] | None = None, volumes: Mapping[str, Any] | None = None,
-                  start: dt.date | None = None, end: dt.date | None = None) -> ContractVersion:
+                  start: dt.date | None = None, end: dt.date | None = None,
+                  effective_from: dt.date | None = None) -> ContractVersion:
     """Record a variation of a live contract as its next version (the consortium's
     coordinators): new rates, new weekly volumes or new dates, one kind at a time.
 
-    - rates: the contract's rates per time band; members' lines follow at the new rate less the
-      management fee;
+    - rates: the contract's rates per time band, in force from ``effective_from`` (by default
+      today, or the contract's start if later; ``rate_day_of`` says which days are refused); the
+      billing period spanning that day is split there, and periods from it on are priced at the
+      new rates (``contracts.delivery.selectors.rates``). The current rates and members' lines
+      follow at once, at the new rate less the management fee;
     - volumes: the contract's weekly volume per time band; each member's lines in that band
       are scaled in proportion (committing or releasing capacity, refused if a member lacks it);
     - dates: the contract's start and end.
@@ -492,14 +540,37 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
     if kind not in VARIATION_KINDS:
         raise DomainError(_("Choose what the variation changes: volumes, rates or dates."), field="kind")
     reason = clean_reason(reason, missing=_("Say why the contract is varied."))
-    _check_one_kind(kind, rates=rates, volumes=volumes, start=start, end=end)
+    _check_one_kind(kind, rates=rates, volumes=volumes, start=start, end=end, effective_from=effective_from)
     current = {r.time_band: r for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
     terms = _Terms.of(contract, current)
+    day = None
     if kind == ContractVersion.Kind.RATE:
+        day = rate_day_of(contract, effective_from)
         lines = _vary_rates(contract, terms, rates, by=by, reason=reason)
     elif kind == ContractVersion.Kind.VOLUME:
         lines = _vary_volumes(contract, terms, volumes, by=by, reason=reason)
     else:
         lines = _vary_dates(contract, terms, start=start, end=end)
     return _record_version(contract, kind=kind, terms=terms, current=current, lines=lines, by=by,
-                           reason=reason)
+                           reason=reason, effective_from=day)
+
+
+@transaction.atomic
+def contract_vary_rates_as_agreed(*, contract: Contract, rates: Mapping[str, Any], effective_from: dt.date,
+                                  reason: str, by: User | None) -> ContractVersion:
+    """A rate variation the council agreed outside the contract's pages: a rate card agreed in a
+    negotiation and put in force (``contracts.delivery.services.uplift``). No coordinator check:
+    the agreement is the authority, and ``by`` (whoever put the card in force, or None) is named
+    in the audit history. Otherwise as ``contract_vary`` with kind "rate": the same refusals of
+    the day and the same versioning."""
+    contract = _lock_contract(contract)
+    if contract.status not in LIVE_CONTRACT_STATUSES:
+        raise DomainError(_("A contract that is %(status)s cannot be varied.")
+                          % {"status": label(ContractStatus, contract.status)}, code="transition")
+    reason = clean_reason(reason, missing=_("Say why the contract is varied."))
+    current = {r.time_band: r for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
+    terms = _Terms.of(contract, current)
+    day = rate_day_of(contract, effective_from)
+    lines = _vary_rates(contract, terms, rates, by=by, reason=reason)
+    return _record_version(contract, kind=ContractVersion.Kind.RATE, terms=terms, current=current,
+                           lines=lines, by=by, reason=reason, effective_from=day)

@@ -18,12 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
 from contracts.delivery.forms import TransitionForm, VariationForm
 from contracts.delivery.selectors import contracts as selectors
+from contracts.delivery.selectors import terms as term_selectors
 from contracts.delivery.services import contracts as services
 from contracts.models import ContractStatus
 
@@ -71,6 +73,7 @@ def contract_detail(request, pk: int, *, transition_form=None, errors=None, stat
         "contract": contract, "view": view, "errors": errors or [],
         "weeks": services.contract_weeks(contract.start, contract.end),
         "transition_form": transition_form or (_transition_form(view) if view.can_run else None),
+        "billing": term_selectors.billing_summary(contract, today=timezone.localdate()),
     }, status=status)
 
 

@@ -28,11 +28,15 @@ details only for a reader who may see that bid (``contracts.publication.ocds``).
 
 Contracts: the contract made by a confirmed award, to whoever sees that award (so to everyone who
 may export the tender), at its current version with its variations; never members'
-sub-contracts, their rates or the consortium's fee.
+sub-contracts, their rates or the consortium's fee. Its implementation, to the same readers: the
+council's payments of the contract's invoices (public spending: amount, date, the council's
+reference) and its ended billing periods with whether each was delivered
+(``contracts.delivery.selectors.milestones``: the status only, never quantities or members).
 
 When a release last changed (``changed_at``): the tender's row and its lots (their history), the
 publication and lot changes, its documents, the deadline when bids are shown, and of the awards
-the reader sees, their own history and that of their contracts (variations included). Nothing
+the reader sees, their own history and that of their contracts (variations included, payments
+recorded, returns accepted, and the day after the last period that ended). Nothing
 the reader may not see moves the date: a decision in standstill does not date the public's
 release.
 
@@ -48,6 +52,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from consortium.models import User
+from contracts.delivery.selectors.milestones import ended_periods
 from contracts.models import (
     Award,
     AwardStatus,
@@ -55,6 +60,7 @@ from contracts.models import (
     Contract,
     ContractStatus,
     ContractVersion,
+    CouncilPayment,
     Entry,
     Lot,
     LotVolume,
@@ -181,13 +187,36 @@ def awards_shown(user: User, tenders: list[Tender], *, now: dt.datetime | None =
         )
         .order_by("lot__tender_id", "decided_at", "pk")
     )
+    rows = list(rows)
+    contracts = [award.contract for award in rows
+                 if award.status == AwardStatus.CONFIRMED and getattr(award, "contract", None) is not None]
+    milestones, payments = _implementation(rows, contracts, now=now)
     found: dict[int, list[AwardExport]] = {}
     for award in rows:
         contract = getattr(award, "contract", None) if award.status == AwardStatus.CONFIRMED else None
         found.setdefault(award.tender_id, []).append(
-            AwardExport(award=award, contract=contract, contract_was_in_force=award.contract_was_in_force)
+            AwardExport(award=award, contract=contract, contract_was_in_force=award.contract_was_in_force,
+                        payments=tuple(payments.get(contract.pk, ())) if contract else (),
+                        milestones=tuple(milestones.get(contract.pk, ())) if contract else ())
         )
     return found
+
+
+def _implementation(rows: list[Award], contracts: list[Contract], *, now: dt.datetime) -> tuple[dict, dict]:
+    """By contract id: its ended billing periods as milestones (``contracts.delivery.selectors.
+    milestones``) and the council's payments of its invoices, oldest first. Two queries when
+    there is any contract, none otherwise."""
+    if not contracts:
+        return {}, {}
+    terminated_on = {contract.pk: timezone.localtime(award.contract_changed_at).date()
+                     for award in rows if (contract := getattr(award, "contract", None)) is not None
+                     and award.contract_changed_at is not None}
+    milestones = ended_periods(contracts, today=timezone.localtime(now).date(), ended_by=terminated_on)
+    payments: dict[int, list[CouncilPayment]] = {}
+    for payment in (CouncilPayment.objects.filter(invoice__contract__in=contracts)
+                    .annotate(contract_id=F("invoice__contract_id")).order_by("paid_on", "pk")):
+        payments.setdefault(payment.contract_id, []).append(payment)
+    return milestones, payments
 
 
 def _award_moments(exported: AwardExport) -> list[dt.datetime | None]:
@@ -196,6 +225,11 @@ def _award_moments(exported: AwardExport) -> list[dt.datetime | None]:
     if exported.contract is not None:
         moments.append(award.contract_changed_at)
         moments += [version.created_at for version in exported.contract.versions.all()]
+        moments += [payment.recorded_at for payment in exported.payments]
+        moments += [milestone.reviewed_at for milestone in exported.milestones]
+        if exported.milestones:  # the day after the last ended period, when it became a milestone
+            moments.append(timezone.make_aware(dt.datetime.combine(
+                exported.milestones[-1].period.end + dt.timedelta(days=1), dt.time.min)))
     return moments
 
 
