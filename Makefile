@@ -8,11 +8,14 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json frontend/*.scss 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: install assets run test fuzz lint check bench worker beat messages clean
+.PHONY: install pango assets run test fuzz lint check bench worker beat messages clean
 
 install: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml
+	@# WeasyPrint (invoices as PDF) needs Pango: installed from Debian where it is missing
+	@# (as root; otherwise: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0).
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || $(MAKE) pango
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -31,6 +34,9 @@ $(ASSETS): package.json package-lock.json $(wildcard frontend/*.scss)
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
+
+pango:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0
 
 run: install
 	$(PY) manage.py migrate --no-input -v 0
