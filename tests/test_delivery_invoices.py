@@ -488,7 +488,7 @@ STEPS = st.lists(st.tuples(st.sampled_from(["issue", "credit", "credit_some", "l
                  max_size=14)
 
 
-@hypothesis_settings(max_examples=30, deadline=None,
+@hypothesis_settings(max_examples=20, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=STEPS)
 def test_no_period_is_invoiced_twice_whatever_is_issued_and_credited(world, invoicing, steps):
