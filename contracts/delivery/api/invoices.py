@@ -31,6 +31,7 @@ from contracts.delivery.services import invoices as services
 from contracts.models import BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceQuery, InvoiceStatus
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+ID = {"min_value": 1, "max_value": 2**31 - 1}
 LIST_ERRORS = error_responses(400, 401, 403)
 DETAIL_ERRORS = error_responses(401, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
@@ -89,19 +90,19 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 
 class InvoiceIssueSerializer(serializers.Serializer):
-    contract = serializers.IntegerField()
-    period = serializers.IntegerField(help_text=_("The billing period of the contract to invoice."))
+    contract = serializers.IntegerField(**ID)
+    period = serializers.IntegerField(**ID, help_text=_("The billing period of the contract to invoice."))
 
 
 class CreditNoteSerializer(serializers.Serializer):
-    lines = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False,
+    lines = serializers.ListField(child=serializers.IntegerField(**ID), required=False, allow_empty=False,
                                   help_text=_("The invoice's lines to reverse; leave out to reverse "
                                               "the whole invoice."))
     reason = serializers.CharField(max_length=2000)
 
 
 class QuerySerializer(serializers.Serializer):
-    line = serializers.IntegerField(required=False, allow_null=True,
+    line = serializers.IntegerField(**ID, required=False, allow_null=True,
                                     help_text=_("The line queried; leave out to query the whole invoice."))
     reason = serializers.CharField(max_length=2000)
 
