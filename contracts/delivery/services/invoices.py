@@ -166,14 +166,14 @@ def invoice_issue(*, contract: Contract, period: BillingPeriod, by: User,
     groups = _priced_groups(contract, period, lines)
     priced = []
     for (band, rate), members in sorted(groups.items()):
-        quantity = sum((x.quantity for x in members), ZERO)
+        quantity = money(sum((x.quantity for x in members), ZERO))
         priced.append((band, rate, quantity, money(quantity * rate), members))
     net = sum((amount for _band, _rate, _quantity, amount, _members in priced), ZERO)
     if net < 0:
         raise Conflict(_("These lines come to £%(net)s, less than nothing: issue a credit note against "
                          "the invoice they correct instead.") % {"net": net}, code="transition")
     exempt, rate_percent = vat_terms()
-    vat = ZERO if exempt else money(net * rate_percent / HUNDRED)
+    vat = money(ZERO if exempt else net * rate_percent / HUNDRED)
     invoice = Invoice(
         consortium_id=contract.consortium_id, contract=contract, period=period, kind=InvoiceKind.INVOICE,
         number=_next_number(contract.consortium_id), status=InvoiceStatus.ISSUED, issued_on=today,
@@ -236,7 +236,7 @@ def credit_note_issue(*, invoice: Invoice, lines: Iterable | None = None, reason
     whole = len(chosen) == remaining
     net = -sum((line.amount for line in chosen), ZERO)
     if invoice.vat_exempt:
-        vat = ZERO
+        vat = money(ZERO)
     elif whole:  # the last lines take the VAT not yet reversed, so the whole is reversed exactly
         vat = -(invoice.vat + sum((note.vat for note in Invoice.objects.filter(credits=invoice)), ZERO))
     else:
