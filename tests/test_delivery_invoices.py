@@ -219,12 +219,19 @@ def test_credit_notes_reverse_lines_once_and_make_their_returns_invoiceable_agai
         credit(invoice, world)
     with pytest.raises(DomainError, match="cannot itself be credited"):
         credit(note, world)
+    with pytest.raises(DomainError, match="cannot be accepted"):
+        services.invoice_accept(invoice=invoice, by=world.user("reviewer"))
+    with pytest.raises(DomainError, match="cannot be queried"):
+        services.invoice_query(invoice=invoice, reason="Why credited?", by=world.user("reviewer"))
     # every document keeps what it said when issued
     assert invoice.total == Decimal("306.00")
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
     assert set(live_count().values()) == {1}
     last = issue(contract, p1, world)
     assert lines_of(last) == {(WEEKDAY, Decimal("25.00")): (Decimal("10.00"), Decimal("250.00"))}
+    Invoice.objects.filter(pk=last.pk).update(status=InvoiceStatus.PAID)  # as payments would
+    with pytest.raises(DomainError, match="paid cannot be credited"):
+        credit(last, world)
 
 
 @override_settings(INVOICE_VAT_EXEMPT=False, INVOICE_VAT_RATE_PERCENT="20")

@@ -16,7 +16,7 @@ side of them (accept, query; the consortium answers).
 - ``credit_note_issue``: reverses the whole invoice or some of its lines, each line once
   (negative quantities and amounts at the invoice's rates and VAT). A fully credited invoice is
   CREDITED, and its return lines can be invoiced again. Nothing issued is ever edited.
-- Statuses move only through ``_move`` (INVOICE_TRANSITIONS), under the invoice's row lock.
+- Statuses move only through ``invoice_status_move`` (INVOICE_TRANSITIONS), under the invoice's row lock.
 
 Lock order (every writer here): the contract's row, then the invoice's, then the consortium's
 invoice sequence. Issuing for one contract is serialised by the contract's lock, so one
@@ -95,7 +95,8 @@ def _lock_contract(contract: Contract) -> Contract:
     return Contract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
 
 
-def _lock_invoice(invoice: Invoice) -> Invoice:
+def lock_invoice(invoice: Invoice) -> Invoice:
+    """The invoice read again under its row lock (held to the end of the caller's transaction)."""
     return (Invoice.objects.select_for_update(of=("self",))
             .select_related("contract", "period").get(pk=invoice.pk))
 
@@ -110,8 +111,10 @@ def _next_number(consortium_id: int) -> int:
     return sequence.last_number
 
 
-def _move(invoice: Invoice, to: str, by: User | None, reason: str = "") -> None:
-    """Move a locked invoice's status as INVOICE_TRANSITIONS allows."""
+def invoice_status_move(*, invoice: Invoice, to: str, by: User | None, reason: str = "") -> None:
+    """Move the status of an invoice the caller holds locked (``lock_invoice``) as
+    INVOICE_TRANSITIONS allows, with its audit row; already there: nothing happens. The one
+    way an invoice's status changes (payments move it to part paid or paid through it too)."""
     if invoice.status == to:
         return
     if to not in INVOICE_TRANSITIONS[invoice.status]:
@@ -224,7 +227,7 @@ def credit_note_issue(*, invoice: Invoice, lines: Iterable | None = None, reason
     credited becomes CREDITED, and the returns behind it can be invoiced again."""
     require(can_issue_invoices(by, invoice.contract), _("Only the consortium's coordinators can do this."))
     _lock_contract(invoice.contract)
-    invoice = _lock_invoice(invoice)
+    invoice = lock_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE:
         raise Conflict(_("A credit note cannot itself be credited."), code="transition")
     if InvoiceStatus.CREDITED not in INVOICE_TRANSITIONS[invoice.status]:
@@ -255,7 +258,7 @@ def credit_note_issue(*, invoice: Invoice, lines: Iterable | None = None, reason
                                             rate=line.rate, amount=-line.amount, credits=line)
         credit.return_lines.set(line.return_lines.all())
     if whole:
-        _move(invoice, InvoiceStatus.CREDITED, by, reason=reason)
+        invoice_status_move(invoice=invoice, to=InvoiceStatus.CREDITED, by=by, reason=reason)
     return note
 
 
@@ -269,7 +272,7 @@ def _require_reviewer(by: User | None, invoice: Invoice) -> None:
 def invoice_accept(*, invoice: Invoice, by: User) -> Invoice:
     """The council accepts the invoice (its reviewers); already accepted: nothing happens."""
     _require_reviewer(by, invoice)
-    invoice = _lock_invoice(invoice)
+    invoice = lock_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE:
         raise Conflict(_("A credit note needs no acceptance."), code="transition")
     if invoice.status == InvoiceStatus.ACCEPTED:
@@ -277,7 +280,7 @@ def invoice_accept(*, invoice: Invoice, by: User) -> Invoice:
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.QUERIED):
         raise Conflict(_("An invoice that is %(status)s cannot be accepted.")
                        % {"status": label(InvoiceStatus, invoice.status)}, code="transition")
-    _move(invoice, InvoiceStatus.ACCEPTED, by)
+    invoice_status_move(invoice=invoice, to=InvoiceStatus.ACCEPTED, by=by)
     return invoice
 
 
@@ -287,7 +290,7 @@ def invoice_query(*, invoice: Invoice, line: InvoiceLine | None = None, reason: 
     """The council queries the invoice, or one of its lines, with a reason (its reviewers): the
     invoice is QUERIED until the consortium has answered every query."""
     _require_reviewer(by, invoice)
-    invoice = _lock_invoice(invoice)
+    invoice = lock_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE:
         raise Conflict(_("Query the invoice, not its credit note."), code="transition")
     if line is not None and line.invoice_id != invoice.pk:
@@ -298,7 +301,7 @@ def invoice_query(*, invoice: Invoice, line: InvoiceLine | None = None, reason: 
         raise Conflict(_("An invoice that is %(status)s cannot be queried.")
                        % {"status": label(InvoiceStatus, invoice.status)}, code="transition")
     query = InvoiceQuery.objects.create(invoice=invoice, line=line, reason=reason, raised_by=by)
-    _move(invoice, InvoiceStatus.QUERIED, by, reason=reason)
+    invoice_status_move(invoice=invoice, to=InvoiceStatus.QUERIED, by=by, reason=reason)
     return query
 
 
@@ -308,7 +311,7 @@ def invoice_query_answer(*, query: InvoiceQuery, answer: str, by: User) -> Invoi
     invoice is answered, a queried invoice is ISSUED again."""
     invoice = Invoice.objects.select_related("contract").get(pk=query.invoice_id)
     require(can_answer_queries(by, invoice), _("Only the consortium's coordinators can do this."))
-    invoice = _lock_invoice(invoice)
+    invoice = lock_invoice(invoice)
     query = InvoiceQuery.objects.select_for_update().get(pk=query.pk)
     if query.answer:
         raise Conflict(_("This query is already answered."), code="transition")
@@ -317,5 +320,5 @@ def invoice_query_answer(*, query: InvoiceQuery, answer: str, by: User) -> Invoi
     query.save(update_fields=["answer", "answered_by", "answered_at"])
     still_open = InvoiceQuery.objects.filter(invoice=invoice, answer="").exists()
     if not still_open and invoice.status == InvoiceStatus.QUERIED:
-        _move(invoice, InvoiceStatus.ISSUED, by, reason=answer)
+        invoice_status_move(invoice=invoice, to=InvoiceStatus.ISSUED, by=by, reason=answer)
     return query

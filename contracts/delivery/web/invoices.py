@@ -203,16 +203,17 @@ def invoice_query_answer(request, pk: int):
     invoice = selectors.invoice_get_for_user(user, query.invoice_id)
     require(selectors.can_answer_queries(user, invoice), _("Only the consortium's coordinators can do this."))
     form = InvoiceAnswerForm(request.POST, prefix=f"answer-{query.pk}")
+    errors = []
     if form.is_valid():
         try:
             services.invoice_query_answer(query=query, answer=form.cleaned_data["answer"], by=user)
-        except DomainError as error:
-            form.add_domain_error(error)
+        except DomainError as error:  # answered meanwhile: the answer is on the page now
+            errors = error_summary(problems_of(error))
         else:
             messages.success(request, _("Your answer is sent to the council."))
             return redirect("invoice-detail", pk=invoice.pk)
     return render(request, "contracts/invoices/detail.html",
-                  _detail_context(request, invoice, answer_forms={query.pk: form}))
+                  _detail_context(request, invoice, answer_forms={query.pk: form}, errors=errors))
 
 
 urlpatterns = [
