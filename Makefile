@@ -13,9 +13,7 @@ ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json fronte
 install: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml
-	@# WeasyPrint (invoices as PDF) needs Pango: installed from Debian where it is missing
-	@# (as root; otherwise: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0).
-	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || $(MAKE) pango
+	@(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | grep -q 'libpangoft2-1.0.so.0' || $(MAKE) pango
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -35,8 +33,13 @@ $(ASSETS): package.json package-lock.json $(wildcard frontend/*.scss)
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
 
+# WeasyPrint (invoices as PDF) needs Pango from Debian: `make install` runs this where it is missing.
 pango:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	else \
+		echo "WeasyPrint needs Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; \
+	fi
 
 run: install
 	$(PY) manage.py migrate --no-input -v 0
