@@ -13,6 +13,9 @@ RUN mkdir -p static/vendor/govuk static/vendor/axe static/vendor/htmx \
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# WeasyPrint (invoices as PDF) needs Pango and a font.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml ./
 COPY consortium ./consortium
 COPY members ./members

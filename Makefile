@@ -8,11 +8,12 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json frontend/*.scss 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: install assets run test fuzz lint check bench worker beat messages clean
+.PHONY: install pango assets run test fuzz lint check bench worker beat messages clean
 
 install: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml
+	@(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | grep -q 'libpangoft2-1.0.so.0' || $(MAKE) pango
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -31,6 +32,14 @@ $(ASSETS): package.json package-lock.json $(wildcard frontend/*.scss)
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
+
+# WeasyPrint (invoices as PDF) needs Pango from Debian: `make install` runs this where it is missing.
+pango:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	else \
+		echo "WeasyPrint needs Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; \
+	fi
 
 run: install
 	$(PY) manage.py migrate --no-input -v 0

@@ -351,6 +351,14 @@ SOCIAL_COOP_SHARE_THRESHOLD_DEFAULT = 70  # percent; Italian Law 381/1991, art. 
 OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-xxxxxx")
 OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="Care consortium")
 
+# Invoices to councils (contracts/delivery/services/invoices.py). Social care supplied by a
+# registered provider is exempt from VAT (VAT Act 1994, Schedule 9, Group 7), and the invoice says
+# so; a consortium that must charge VAT sets INVOICE_VAT_EXEMPT=false and the rate. Payment is due
+# this many days after the invoice is issued.
+INVOICE_VAT_EXEMPT = env.bool("INVOICE_VAT_EXEMPT", default=True)
+INVOICE_VAT_RATE_PERCENT = env.str("INVOICE_VAT_RATE_PERCENT", default="0")
+INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
 CSRF_COOKIE_HTTPONLY = False
@@ -373,7 +381,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint (invoices as PDF) tells each step of every render at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # Members' returns: the coordinator's check flags a band whose delivered hours differ from the

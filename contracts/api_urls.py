@@ -2,6 +2,7 @@
 
 from contracts.bidding.api import allocation, bids
 from contracts.delivery.api import contracts as contract
+from contracts.delivery.api import invoices as invoice
 from contracts.delivery.api import returns as delivery_returns
 from contracts.delivery.api import terms as contract_terms
 from contracts.evaluation.api import award, review, scoring
@@ -19,4 +20,5 @@ urlpatterns = [
     *review.urlpatterns,
     *delivery_returns.urlpatterns,
     *contract_terms.urlpatterns,
+    *invoice.urlpatterns,
 ]

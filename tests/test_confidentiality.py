@@ -205,7 +205,7 @@ def _route_path(policy) -> str:
 PARAMETER = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
 
 
-KINDS_NOT_IN_DEMO = ("contract", "award", "results", "negotiation", "rate-card", "return")
+KINDS_NOT_IN_DEMO = ("contract", "award", "results", "negotiation", "rate-card", "return", "invoice")
 ROLE_REFUSALS = {302, 401, 403, 405}  # answers that depend on who asks, not on the object
 
 

@@ -294,3 +294,63 @@ class BillingTermsForm(DomainErrorFormMixin, forms.Form):
         super().__init__(*args, initial=from_contract, **kwargs)
         self.fields["billing_cycle"].choices = BillingCycle.choices
         self.fields["charge_basis"].choices = ChargeBasis.choices
+# --- invoices (contracts/delivery/web/invoices.py) ------------------------------------------------
+
+class InvoiceIssueForm(DomainErrorFormMixin, forms.Form):
+    """The billing period to invoice, among those ready."""
+
+    period = forms.ChoiceField(
+        label=gettext_lazy("Billing period"), widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the period to invoice"),
+                        "invalid_choice": gettext_lazy("Choose a period from the list")})
+
+    def __init__(self, *args, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [(str(p.pk), str(p)) for p in periods]
+
+
+class CreditNoteForm(DomainErrorFormMixin, forms.Form):
+    """The invoice's lines to reverse, and why."""
+
+    lines = forms.MultipleChoiceField(
+        label=gettext_lazy("Lines to credit"), widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Choose every line to reverse the whole invoice."),
+        error_messages={"required": gettext_lazy("Choose at least one line to credit"),
+                        "invalid_choice": gettext_lazy("Choose lines from the list")})
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the credit note"), max_length=2000, widget=REASON_WIDGET,
+        error_messages={"required": gettext_lazy("Say why the invoice is credited"),
+                        "max_length": gettext_lazy("Keep the reason to 2,000 characters")})
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [
+            (str(line.pk), _("%(band)s: %(quantity)s at £%(rate)s, £%(amount)s")
+             % {"band": line.get_time_band_display(), "quantity": line.quantity, "rate": line.rate,
+                "amount": line.amount})
+            for line in lines]
+
+
+class InvoiceQueryForm(DomainErrorFormMixin, forms.Form):
+    """The council's question about the invoice or one of its lines."""
+
+    line = forms.ChoiceField(label=gettext_lazy("What the question is about"), required=False,
+                             error_messages={"invalid_choice": gettext_lazy("Choose a line from the list")})
+    reason = forms.CharField(
+        label=gettext_lazy("Your question"), max_length=2000, widget=REASON_WIDGET,
+        error_messages={"required": gettext_lazy("Say what the question is about"),
+                        "max_length": gettext_lazy("Keep the question to 2,000 characters")})
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [("", _("The whole invoice"))] + [
+            (str(line.pk), _("%(band)s: %(quantity)s at £%(rate)s")
+             % {"band": line.get_time_band_display(), "quantity": line.quantity, "rate": line.rate})
+            for line in lines]
+
+
+class InvoiceAnswerForm(DomainErrorFormMixin, forms.Form):
+    answer = forms.CharField(
+        label=gettext_lazy("Your answer"), max_length=2000, widget=REASON_WIDGET,
+        error_messages={"required": gettext_lazy("Give the answer"),
+                        "max_length": gettext_lazy("Keep the answer to 2,000 characters")})
