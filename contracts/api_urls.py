@@ -2,6 +2,7 @@
 
 from contracts.bidding.api import allocation, bids
 from contracts.delivery.api import contracts as contract
+from contracts.delivery.api import payments
 from contracts.evaluation.api import award, review, scoring
 from contracts.publication.api import ocds
 from contracts.tendering.api import tenders
@@ -15,4 +16,5 @@ urlpatterns = [
     *contract.urlpatterns,
     *scoring.urlpatterns,
     *review.urlpatterns,
+    *payments.urlpatterns,
 ]

@@ -3,6 +3,7 @@ its own routes."""
 
 from contracts.bidding.web import allocation, bids
 from contracts.delivery.web import contracts as contract
+from contracts.delivery.web import payments
 from contracts.evaluation.web import award, review, scoring
 from contracts.publication.web import ocds
 from contracts.tendering.web import tenders
@@ -16,4 +17,5 @@ urlpatterns = [
     *contract.urlpatterns,
     *scoring.urlpatterns,
     *review.urlpatterns,
+    *payments.urlpatterns,
 ]
