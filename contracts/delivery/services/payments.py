@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -268,16 +268,19 @@ def payment_run_execute(*, run_id: int) -> str | None:
             if run.status not in LIVE_RUN_STATUSES:
                 return run.status
             with_bank = BankAccount.objects.filter(coop__consortium_id=run.consortium_id).values("coop_id")
-            due = (Remittance.objects.select_for_update().filter(
-                payment__invoice__consortium_id=run.consortium_id, run__isnull=True, coop_id__in=with_bank))
-            totals = dict(due.order_by().values("coop_id").annotate(s=Sum("amount"))
-                          .values_list("coop_id", "s"))
+            due = (Remittance.objects.select_for_update(of=("self",)).filter(
+                payment__invoice__consortium_id=run.consortium_id, run__isnull=True, coop_id__in=with_bank)
+                .order_by("pk").values_list("pk", "coop_id", "amount"))
+            totals: dict[int, Decimal] = defaultdict(Decimal)
+            ids: dict[int, list[int]] = defaultdict(list)
+            for pk, coop_id, amount in due:  # locked: no payment or run changes them meanwhile
+                totals[coop_id] += amount
+                ids[coop_id].append(pk)
             total = Decimal("0.00")
             for coop_id in sorted(totals):
                 if totals[coop_id] <= 0:  # owes more back than it is due: left for a later run
                     continue
-                ids = list(due.filter(coop_id=coop_id).values_list("pk", flat=True))
-                Remittance.objects.filter(pk__in=ids).update(run=run)
+                Remittance.objects.filter(pk__in=ids[coop_id]).update(run=run)
                 total += totals[coop_id]
                 _paying(coop_id, run)
             run.status, run.total, run.finished_at = PaymentRunStatus.DONE, total, timezone.now()
