@@ -10,6 +10,8 @@
    and the time per page (benchmarks/pricing_rate_cards.py; in this throwaway database).
 5. The allocation engine (contracts.bidding.engine) on 60 members x 3 lots x 5 bands x 4 areas with
    minimum packages, against a plain linprog of the coverage LP alone (benchmarks/allocation.py).
+6. Sharing council payments out to 1,000 members x 100 contracts (contracts.delivery.shares)
+   against a bare pandas computation of the same shares (benchmarks/payment_run.py; in memory).
 
 Needs DATABASE_URL pointing at PostgreSQL. The benchmark works in a throwaway database
 (``<name>_bench``) that it creates, migrates and drops; the database named in DATABASE_URL is
@@ -345,4 +347,7 @@ if __name__ == "__main__":
     from allocation import run as allocation  # 5. The allocation engine (benchmarks/allocation.py)
 
     allocation()
+    from payment_run import run as payment_run  # 6. Payment distribution (benchmarks/payment_run.py)
+
+    payment_run()
     sys.exit(status)

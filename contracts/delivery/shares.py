@@ -77,18 +77,26 @@ def pence(amount: Decimal) -> int:
     return int(scaled)
 
 
-def _ten_thousandths(value: Decimal) -> int:
-    scaled = Decimal(value) * 10_000
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{value} has more than four decimal places")
-    return int(scaled)
+def _hundredths(value: Decimal) -> int:
+    scaled = value.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
+        raise ValueError(f"{value} has more than two decimal places")
+    return whole
+
+
+def weights_of(lines: Sequence[Entitled]) -> list[int]:
+    """Each line's entitlement (quantity x net rate, both to the hundredth) in ten-thousandths
+    of a pound."""
+    return [_hundredths(x.quantity) * _hundredths(x.net_rate) for x in lines]
 
 
 def _pounds(p: int) -> Decimal:
-    return (Decimal(p) / 100).quantize(PENNY)
+    return Decimal(p).scaleb(-2)
 
 
-def allocate(amount: int, weights: Sequence[int], keys: Sequence[int]) -> list[int]:
+def allocate(amount: int, weights: Sequence[int] | np.ndarray, keys: Sequence[int] | np.ndarray
+             ) -> list[int]:
     """Share ``amount`` (whole pence) in proportion to ``weights`` (whole numbers, any unit;
     their sum must not be 0), each exact share floored and the pence left over placed by largest
     remainder; ties: key ``FEE`` (-1) after the others, then the larger weight, then the smaller key.
@@ -96,14 +104,16 @@ def allocate(amount: int, weights: Sequence[int], keys: Sequence[int]) -> list[i
     n = len(weights)
     if n == 0:
         return []
-    total = sum(weights)
-    if total == 0:
-        raise ValueError("nothing to share in proportion to")
-    if total < 0:  # share in proportion to the negatives' size: same shares, positive divisor
-        weights, total = [-w for w in weights], -total
-    largest = max(abs(w) for w in weights)
-    if abs(amount) * largest < _INT64_SAFE and total < _INT64_SAFE and n < 2**31:
+    try:
         w = np.asarray(weights, dtype=np.int64)
+    except OverflowError:  # a weight beyond int64: Python's integers below
+        w = None
+    if w is not None and int(np.abs(w).max()) * max(n, abs(amount)) < _INT64_SAFE:
+        total = int(w.sum())
+        if total == 0:
+            raise ValueError("nothing to share in proportion to")
+        if total < 0:  # negative in all: the same shares, with a positive divisor
+            w, total = -w, -total
         numerators = w * np.int64(amount)
         floors = numerators // total
         remainders = numerators - floors * total  # 0 <= r < total
@@ -115,6 +125,13 @@ def allocate(amount: int, weights: Sequence[int], keys: Sequence[int]) -> list[i
             order = np.lexsort((key, -w, fee_last, -remainders))
             floors[order[:left]] += 1
         return floors.tolist()
+    total = sum(int(x) for x in weights)
+    if total == 0:
+        raise ValueError("nothing to share in proportion to")
+    sign = -1 if total < 0 else 1
+    total *= sign
+    weights = [int(x) * sign for x in weights]
+    keys = [int(k) for k in keys]
     floors_py = [(w * amount) // total for w in weights]
     remainders_py = [w * amount - f * total for w, f in zip(weights, floors_py, strict=True)]
     left = amount - sum(floors_py)
@@ -125,14 +142,30 @@ def allocate(amount: int, weights: Sequence[int], keys: Sequence[int]) -> list[i
     return floors_py
 
 
+def shares_in_pence(paid: int, payable: int, weights: np.ndarray | Sequence[int],
+                    line_ids: np.ndarray | Sequence[int]) -> tuple[list[int], int]:
+    """What ``paid`` pence of an invoice whose payable total is ``payable`` pence owes each line
+    (``weights``: its entitlement in ten-thousandths of a pound) and the fee: (pence of each
+    line, in order; the fee's pence). The arithmetic core, on whole numbers."""
+    if isinstance(weights, np.ndarray):
+        fee_weight = payable * 100 - int(weights.sum())
+        all_weights = np.append(weights, np.int64(fee_weight)) if abs(fee_weight) < _INT64_SAFE else [
+            *(int(w) for w in weights), fee_weight]
+        keys = np.append(np.asarray(line_ids, dtype=np.int64), np.int64(FEE))
+    else:
+        fee_weight = payable * 100 - sum(weights)
+        all_weights, keys = [*weights, fee_weight], [*line_ids, FEE]
+    found = allocate(paid, all_weights, keys)
+    return found[:-1], int(found[-1])
+
+
 def cumulative_shares(paid: int, payable: int, lines: Sequence[Entitled]) -> tuple[dict[int, int], int]:
     """What ``paid`` pence of an invoice whose payable total is ``payable`` pence owes each line
     and the fee, in pence: (pence by return line id, the fee's pence)."""
-    entitlements = [_ten_thousandths(x.entitlement) for x in lines]
-    fee_weight = payable * 100 - sum(entitlements)
-    keys = [x.line for x in lines] + [FEE]
-    shares = allocate(paid, [*entitlements, fee_weight], keys)
-    return dict(zip(keys[:-1], shares[:-1], strict=True)), shares[-1]
+    weights = weights_of(lines)
+    line_ids = [x.line for x in lines]
+    owed, fee = shares_in_pence(paid, payable, weights, line_ids)
+    return dict(zip(line_ids, (int(v) for v in owed), strict=True)), fee
 
 
 def distribute(*, payment: Decimal, payable: Decimal, lines: Sequence[Entitled],
@@ -148,7 +181,8 @@ def distribute(*, payment: Decimal, payable: Decimal, lines: Sequence[Entitled],
     owed, _fee = cumulative_shares(before + p, t, lines)
     remittances: dict[int, int] = {}
     for line_id, share in owed.items():
-        remittances[line_id] = share - pence(remitted_before.get(line_id, Decimal(0)))
+        before_line = remitted_before.get(line_id)
+        remittances[line_id] = share - pence(before_line) if before_line else share
     for line_id, amount in remitted_before.items():  # credited since: taken back
         if line_id not in owed and amount:
             remittances[line_id] = -pence(amount)
