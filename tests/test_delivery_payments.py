@@ -50,6 +50,8 @@ from members.models import BankAccount
 from tests.builders import accepted_return, live_contract
 from tests.concurrency import run_together
 from tests.delivery_factories import bank_account, credit_note_for, invoice_for
+from tests.policies import delivery_payments as payment_policies
+from tests.routes import policy_url
 from tests.workers import start_worker, stop_worker, worker_env
 
 D = Decimal
@@ -222,6 +224,23 @@ def test_more_than_is_due_nothing_and_credited_invoices_are_refused(world, deliv
     with pytest.raises(Conflict):
         pay(invoice, D("1.00"), coordinator)
     assert not CouncilPayment.objects.exists()
+
+
+def test_a_credited_line_is_not_paid_and_the_payable_total_is_net_of_the_credit_note(
+        world, delivered, coordinator):
+    _contract, _period, invoice = delivered
+    weekend = invoice.lines.get(time_band=WEEKEND)
+    credit_note_for(invoice, [weekend])
+    payable = selectors.payable_total(invoice)
+    assert payable == invoice.total - weekend.amount
+    with pytest.raises(DomainError):
+        pay(invoice, payable + D("0.01"), coordinator)
+    payment = pay(invoice, payable, coordinator)
+    day_lines = invoice.lines.get(time_band=DAY).return_lines.values_list("pk", flat=True)
+    assert set(by_line(payment)) == set(day_lines)
+    assert sum(by_line(payment).values()) + payment.fee == payable
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
 
 
 def test_who_may_record_the_councils_payment(world, delivered):
@@ -481,6 +500,51 @@ def test_the_record_page_records_and_shows_a_refusal_beside_the_amount(world, de
     assert too_much.status_code == 200 and "more than is still due" in too_much.content.decode()
     done = client.post(url, {"reference": "R1", "amount": "10.00", "paid_on": YESTERDAY.isoformat()})
     assert done.status_code == 302 and CouncilPayment.objects.get().amount == D("10.00")
+
+
+def test_no_persona_reads_a_members_bank_details_or_another_members_remittances_on_any_payment_route(
+        world, client_for, api_for):
+    """Every GET route of payments (its policy's object) read by every persona: coop A's and
+    coop B's account numbers only by their own users (the coordinator sees the last 4 digits, but
+    for the run's bank file, which the bank pays from),
+    the seal of each member's return (on its remittances and advice) only by that member and
+    the coordinators; never by the council or the board."""
+    bank_account(world.coop_b, account_number="87654321")
+    _invoice, payment, _run = payment_policies._paid(world)
+    seal = {coop: payment.remittances.filter(coop=coop).first().return_seal
+            for coop in (world.coop_a, world.coop_b)}
+    secrets = {"12345678": {"member_a"}, "87654321": {"member_b"},
+               seal[world.coop_a]: {"coordinator", "member_a"},
+               seal[world.coop_b]: {"coordinator", "member_b"}}
+    read = 0
+    for policy in payment_policies.POLICIES:
+        if policy.http_method != "GET":
+            continue
+        kwargs = policy.kwargs(world) if policy.kwargs else {}
+        if not policy.is_api and "coop" in kwargs:  # coop B's own pages too
+            routes = [kwargs, {**kwargs, "coop": world.coop_b.pk}]
+        elif not policy.is_api and policy.route == "member-bank":
+            routes = [kwargs, {"pk": world.coop_b.pk}]
+        else:
+            routes = [kwargs]
+        for persona in PERSONAS_SIGNED_IN:
+            client = api_for(persona) if policy.is_api else client_for(persona)
+            for filled in routes:
+                response = client.get(policy_url(policy, filled))
+                if response.status_code != 200:
+                    continue
+                read += 1
+                body = response.content.decode()
+                for secret, allowed in secrets.items():
+                    if "bank-file" in policy.route and persona == "coordinator" and secret in ACCOUNTS:
+                        continue  # the bank file carries them whole: the bank pays into them
+                    assert persona in allowed or secret not in body, (policy.route, filled, persona, secret)
+    assert read >= 40
+
+
+ACCOUNTS = ("12345678", "87654321")
+PERSONAS_SIGNED_IN = ("coordinator", "board", "member_a", "member_b", "reviewer", "reviewer_other",
+                      "coordinator_other")
 
 
 # --- property tests on the database ---------------------------------------------------------------
