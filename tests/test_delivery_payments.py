@@ -307,6 +307,28 @@ def test_a_run_pays_every_member_with_bank_details_and_leaves_the_others_listed(
     assert other.status_code == 404
 
 
+def test_the_runs_page_starts_a_run_and_its_status_fragment_reloads_the_page_once_done(
+        world, delivered, coordinator, client_for, monkeypatch):
+    paid_invoice(world, delivered, coordinator)
+    bank_account(world.coop_b)
+    client = client_for("coordinator")
+    listed = client.get(reverse("payment-run-list")).content.decode()
+    assert str(world.coop_a) in listed and "Missing: left for a later run" in listed
+    refused = client.post(reverse("payment-run-list"), {"pay_on": YESTERDAY.isoformat()})
+    assert refused.status_code == 200 and "cannot be in the past" in refused.content.decode()
+    started = client.post(reverse("payment-run-list"), {"pay_on": dt.date.today().isoformat()})
+    run = PaymentRun.objects.get()
+    assert started.status_code == 302 and started["Location"] == reverse("payment-run-detail", args=[run.pk])
+    url = reverse("payment-run-detail", args=[run.pk]) + "?fragment=status"
+    waiting = client.get(url, headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in waiting.content.decode() and "HX-Refresh" not in waiting
+    tasks.payment_run(run.pk)
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true"
+    page = client.get(reverse("payment-run-detail", args=[run.pk])).content.decode()
+    assert "Download the bank file" in page
+
+
 def test_a_run_is_refused_while_another_is_live_and_when_nobody_can_be_paid(world, delivered, coordinator):
     with pytest.raises(Conflict):  # nothing recorded yet
         services.payment_run_start(consortium=world.consortium, pay_on=dt.date.today(), by=coordinator)
