@@ -243,6 +243,26 @@ def test_a_credited_line_is_not_paid_and_the_payable_total_is_net_of_the_credit_
     assert invoice.status == InvoiceStatus.PAID
 
 
+def test_an_adjustment_taking_hours_back_is_netted_in_the_members_payment(world, coordinator):
+    """Coop A over-returned 2 hours in the first period: its second period's return corrects it
+    (-2 at the first period's rates). The second invoice pays coop A its new hours less the 2,
+    and a run pays it the net."""
+    contract = live_contract(world)
+    first, second = contract.periods.order_by("start")[:2]
+    accepted_return(contract, world.coop_a, first, {(world.council, DAY): "10.00"})
+    accepted_return(contract, world.coop_a, second, {(world.council, DAY): "5.00",
+                                                     (world.council, DAY, first): "-2.00"})
+    invoice = invoice_for(contract, second)
+    payment = pay(invoice, invoice.total, coordinator)
+    amounts = sorted(by_line(payment).values())
+    assert amounts[0] < 0 < amounts[1] and sum(amounts) + payment.fee == invoice.total
+    bank_account(world.coop_a)
+    run = services.payment_run_start(consortium=world.consortium, pay_on=dt.date.today(), by=coordinator)
+    tasks.payment_run(run.pk)
+    run.refresh_from_db()
+    assert run.total == sum(amounts) and Remittance.objects.filter(run=run).count() == 2
+
+
 def test_who_may_record_the_councils_payment(world, delivered):
     _contract, _period, invoice = delivered
     payment = pay(invoice, D("10.00"), world.user("reviewer"))  # Cardiff's own reviewer
