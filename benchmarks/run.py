@@ -12,6 +12,8 @@
    minimum packages, against a plain linprog of the coverage LP alone (benchmarks/allocation.py).
 6. A call monitoring import of 1,000,000 visits (contracts.delivery.visits) against a bare pandas
    read_csv and group-by of the same file (benchmarks/visits_import.py; a temporary file, no database).
+7. Sharing council payments out to 1,000 members x 100 contracts (contracts.delivery.shares)
+   against a bare pandas computation of the same shares (benchmarks/payment_run.py; in memory).
 
 Needs DATABASE_URL pointing at PostgreSQL. The benchmark works in a throwaway database
 (``<name>_bench``) that it creates, migrates and drops; the database named in DATABASE_URL is
@@ -350,4 +352,7 @@ if __name__ == "__main__":
     from visits_import import run as visits_import  # 6. Call monitoring import (benchmarks/visits_import.py)
 
     visits_import()
+    from payment_run import run as payment_run  # 7. Payment distribution (benchmarks/payment_run.py)
+
+    payment_run()
     sys.exit(status)

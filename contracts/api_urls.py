@@ -3,6 +3,7 @@
 from contracts.bidding.api import allocation, bids
 from contracts.delivery.api import contracts as contract
 from contracts.delivery.api import invoices as invoice
+from contracts.delivery.api import payments
 from contracts.delivery.api import returns as delivery_returns
 from contracts.delivery.api import terms as contract_terms
 from contracts.evaluation.api import award, review, scoring
@@ -21,4 +22,5 @@ urlpatterns = [
     *delivery_returns.urlpatterns,
     *contract_terms.urlpatterns,
     *invoice.urlpatterns,
+    *payments.urlpatterns,
 ]

@@ -4,6 +4,7 @@ its own routes."""
 from contracts.bidding.web import allocation, bids
 from contracts.delivery.web import contracts as contract
 from contracts.delivery.web import invoices as invoice
+from contracts.delivery.web import payments
 from contracts.delivery.web import returns as delivery_returns
 from contracts.delivery.web import terms as contract_terms
 from contracts.evaluation.web import award, review, scoring
@@ -22,4 +23,5 @@ urlpatterns = [
     *delivery_returns.urlpatterns,
     *contract_terms.urlpatterns,
     *invoice.urlpatterns,
+    *payments.urlpatterns,
 ]

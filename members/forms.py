@@ -504,3 +504,29 @@ class ImportForm(forms.Form):
             "empty": _("The file is empty."),
         },
     )
+
+
+class BankAccountForm(GovukMessagesMixin, forms.Form):
+    """A co-op's bank details; members/bank.py cleans and checks them (every problem at once)."""
+
+    account_name = forms.CharField(
+        label=_("Account name"), max_length=100,
+        help_text=_("As the bank holds it: at most 18 characters; letters, numbers, spaces and . & / -"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false",
+                                      "autocomplete": "off"}))
+    sort_code = forms.CharField(
+        label=_("Sort code"), max_length=20, help_text=_("Must be 6 digits long, like 309634 or 30-96-34"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric",
+                                      "spellcheck": "false", "autocomplete": "off"}))
+    account_number = forms.CharField(
+        label=_("Account number"), max_length=20, help_text=_("Must be 8 digits long, like 00733445"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric",
+                                      "spellcheck": "false", "autocomplete": "off"}))
+
+    def add_domain_error(self, error) -> None:
+        problems = getattr(error, "problems", None)
+        if not problems:
+            super().add_domain_error(error)
+            return
+        for field, message in problems:
+            self.add_error(field if field in self.fields else None, str(message))

@@ -1,5 +1,6 @@
 """Web pages of the member register and capacity; each module lists its own routes."""
 
-from members.web import ballots, capacity, imports, register
+from members.web import ballots, bank, capacity, imports, register
 
-urlpatterns = [*register.urlpatterns, *capacity.urlpatterns, *imports.urlpatterns, *ballots.urlpatterns]
+urlpatterns = [*register.urlpatterns, *capacity.urlpatterns, *imports.urlpatterns, *ballots.urlpatterns,
+               *bank.urlpatterns]

@@ -354,3 +354,36 @@ class InvoiceAnswerForm(DomainErrorFormMixin, forms.Form):
         label=gettext_lazy("Your answer"), max_length=2000, widget=REASON_WIDGET,
         error_messages={"required": gettext_lazy("Give the answer"),
                         "max_length": gettext_lazy("Keep the answer to 2,000 characters")})
+# --- council payments and payment runs (contracts/delivery/web/payments.py) ----------------------
+
+class PaymentForm(DomainErrorFormMixin, forms.Form):
+    """The council's payment against an invoice: its reference, amount and date."""
+
+    reference = forms.CharField(
+        label=gettext_lazy("The council's payment reference"), max_length=100,
+        help_text=gettext_lazy("As on the remittance from the council. A reference is recorded once: "
+                               "sending it again records nothing more."),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}),
+        error_messages={"required": gettext_lazy("Enter the council's payment reference"),
+                        "max_length": gettext_lazy("Keep the reference to 100 characters")})
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount paid (£)"), max_digits=14, decimal_places=2,
+        widget=forms.TextInput(attrs=DECIMAL_WIDGET),
+        error_messages={"required": gettext_lazy("Enter the amount the council paid"),
+                        "invalid": gettext_lazy("Enter an amount in pounds, like 1250.00"),
+                        "max_decimal_places": gettext_lazy("Enter the amount in pounds and pence"),
+                        "max_digits": gettext_lazy("The amount is too large"),
+                        "max_whole_digits": gettext_lazy("The amount is too large")})
+    paid_on = forms.DateField(
+        label=gettext_lazy("Date paid"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("For example, 2026-03-31."),
+        error_messages={"required": gettext_lazy("Enter the date the council paid"),
+                        "invalid": gettext_lazy("Enter a real date")})
+
+
+class PaymentRunForm(DomainErrorFormMixin, forms.Form):
+    pay_on = forms.DateField(
+        label=gettext_lazy("Payment date"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The day the bank is to pay the members. For example, 2026-03-31."),
+        error_messages={"required": gettext_lazy("Enter the payment date"),
+                        "invalid": gettext_lazy("Enter a real date")})
