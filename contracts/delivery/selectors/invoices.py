@@ -41,6 +41,16 @@ COUNCIL = "council"
 ZERO = Decimal("0")
 
 
+def is_coordinator(user: User | None) -> bool:
+    """A coordinator of a consortium (issues its invoices, records and runs its payments)."""
+    return bool(user is not None and user.is_authenticated and user.is_coordinator and user.consortium_id)
+
+
+def is_reviewer(user: User | None) -> bool:
+    """A reviewer of a council (accepts or queries its invoices, records its payments)."""
+    return bool(user is not None and user.is_authenticated and user.is_council_reviewer and user.council_id)
+
+
 def invoice_viewer(user: User | None) -> str | None:
     """How the user sees invoices: "consortium", "council", or None (not at all)."""
     if user is None or not user.is_authenticated:
@@ -59,7 +69,7 @@ def can_see_invoices(user: User | None) -> bool:
 def can_issue_invoices(user: User | None, contract: Contract | None = None) -> bool:
     """The consortium's coordinators issue invoices and credit notes for its contracts (and
     answer the council's queries)."""
-    if user is None or not user.is_authenticated or not user.is_coordinator or not user.consortium_id:
+    if not is_coordinator(user):
         return False
     return contract is None or contract.consortium_id == user.consortium_id
 
@@ -70,7 +80,7 @@ def can_answer_queries(user: User | None, invoice: Invoice) -> bool:
 
 def can_review_invoice(user: User | None, invoice: Invoice | None = None) -> bool:
     """The reviewers of the contract's council accept or query its invoices."""
-    if user is None or not user.is_authenticated or not user.is_council_reviewer or not user.council_id:
+    if not is_reviewer(user):
         return False
     return invoice is None or invoice.contract.council_id == user.council_id
 
@@ -109,14 +119,33 @@ def invoice_query_get_for_user(user: User | None, pk) -> InvoiceQuery:
         raise Http404 from None
 
 
+# --- live lines and what is payable ----------------------------------------------------------------
+
+def live_lines() -> QuerySet[InvoiceLine]:
+    """Lines of invoices (not credit notes) that no credit note has reversed."""
+    return InvoiceLine.objects.filter(invoice__kind=InvoiceKind.INVOICE, credited_by__isnull=True)
+
+
+def live_invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
+    """The invoice's lines no credit note has credited."""
+    return live_lines().filter(invoice=invoice)
+
+
+def payable_total(invoice: Invoice) -> Decimal:
+    """What the council owes on the invoice: its total less its credit notes' (their totals are
+    negative)."""
+    credited = (Invoice.objects.filter(credits=invoice, kind=InvoiceKind.CREDIT_NOTE)
+                .aggregate(s=Sum("total"))["s"] or ZERO)
+    return invoice.total + credited
+
+
 # --- what is ready to invoice ----------------------------------------------------------------------
 
 def live_invoiced_return_lines() -> QuerySet:
     """Ids of the return lines on a live invoice line: a line of an invoice (not a credit note)
     that no credit note has reversed."""
     through = InvoiceLine.return_lines.through
-    return through.objects.filter(invoiceline__invoice__kind=InvoiceKind.INVOICE,
-                                  invoiceline__credited_by__isnull=True).values("returnline_id")
+    return through.objects.filter(invoiceline__in=live_lines()).values("returnline_id")
 
 
 def uninvoiced_return_lines(contract: Contract) -> QuerySet[ReturnLine]:

@@ -25,14 +25,13 @@ from django.utils.translation import gettext as _
 
 from consortium.models import User
 from contracts.bidding.selectors.bids import net_rate
-from contracts.delivery.selectors.payments import is_coordinator, unpaid
+from contracts.delivery.selectors.invoices import is_coordinator, live_lines
+from contracts.delivery.selectors.payments import unpaid
 from contracts.delivery.selectors.rates import rates_in_force
 from contracts.models import (
     BillingPeriod,
     Contract,
     CouncilPayment,
-    InvoiceKind,
-    InvoiceLine,
     InvoiceStatus,
     PaymentRun,
     PaymentRunStatus,
@@ -134,8 +133,7 @@ def member_ledger(coop: MemberCoop) -> MemberLedger:
             row.owed += line.quantity * net_rate(rate, contract.management_fee_percent)
             line_period[line.pk] = ret.period_id
             line_quantity[line.pk] = line.quantity
-    live = (InvoiceLine.objects.filter(return_lines__in=list(line_period), invoice__kind=InvoiceKind.INVOICE,
-                                       credited_by__isnull=True)
+    live = (live_lines().filter(return_lines__in=list(line_period))
             .values_list("return_lines", "invoice__status", "invoice__contract__management_fee_percent",
                          "rate"))
     invoice_status: dict[int, set[str]] = defaultdict(set)

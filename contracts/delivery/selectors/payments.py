@@ -23,12 +23,21 @@ from django.http import Http404
 
 from consortium.models import User
 from contracts.bidding.selectors.bids import net_rate
+from contracts.delivery.selectors.invoices import (
+    can_issue_invoices,
+    can_review_invoice,
+    invoice_get_for_user,
+    invoices_visible_to,
+    is_coordinator,
+    is_reviewer,
+    live_invoice_lines,
+    payable_total,
+)
 from contracts.delivery.shares import Entitled
 from contracts.models import (
     CouncilPayment,
     Invoice,
     InvoiceKind,
-    InvoiceLine,
     PaymentRun,
     PaymentRunStatus,
     Remittance,
@@ -42,21 +51,9 @@ ZERO = Decimal("0.00")
 
 # --- who may do what ------------------------------------------------------------------------------
 
-def is_coordinator(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_coordinator and user.consortium_id)
-
-
-def is_reviewer(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_council_reviewer and user.council_id)
-
-
 def can_record_payment(user: User | None, invoice: Invoice) -> bool:
     """The consortium's coordinators, or a reviewer of the invoiced contract's council."""
-    if is_coordinator(user):
-        return user.consortium_id == invoice.consortium_id
-    if is_reviewer(user):
-        return user.council_id == invoice.contract.council_id
-    return False
+    return can_issue_invoices(user, invoice.contract) or can_review_invoice(user, invoice)
 
 
 def can_see_payments(user: User) -> bool:
@@ -75,24 +72,16 @@ def can_see_remittances(user: User) -> bool:
 # --- invoices a payment is recorded against --------------------------------------------------------
 
 def invoices_payable_by(user: User) -> QuerySet[Invoice]:
-    qs = Invoice.objects.filter(kind=InvoiceKind.INVOICE).select_related(
-        "contract", "contract__council", "consortium", "period")
-    if is_coordinator(user):
-        return qs.filter(consortium_id=user.consortium_id)
-    if is_reviewer(user):
-        return qs.filter(contract__council_id=user.council_id)
-    if user.is_authenticated and user.is_board_member and user.consortium_id:
-        return qs.filter(consortium_id=user.consortium_id)
-    return qs.none()
+    """The invoices (not credit notes) the user sees (``invoices_visible_to``)."""
+    return invoices_visible_to(user).filter(kind=InvoiceKind.INVOICE)
 
 
 def invoice_get_for_payment(user: User, pk, *, for_write: bool = False) -> Invoice:
-    """An invoice the user may see for its payments, or 404; ``for_write``: 403 unless they may
-    record a payment against it."""
-    try:
-        invoice = invoices_payable_by(user).get(pk=pk)
-    except (Invoice.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    """An invoice (not a credit note) the user may see, or 404; ``for_write``: 403 unless they
+    may record a payment against it."""
+    invoice = invoice_get_for_user(user, pk)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise Http404
     if for_write and not can_record_payment(user, invoice):
         raise PermissionDenied
     return invoice
@@ -100,15 +89,13 @@ def invoice_get_for_payment(user: User, pk, *, for_write: bool = False) -> Invoi
 
 # --- what a payment is shared by -------------------------------------------------------------------
 
-def payable_total(invoice: Invoice) -> Decimal:
-    """The invoice's total less its credit notes' (their totals are negative)."""
-    credited = (Invoice.objects.filter(credits=invoice, kind=InvoiceKind.CREDIT_NOTE)
-                .aggregate(s=Sum("total"))["s"] or ZERO)
-    return invoice.total + credited
-
-
 def paid_so_far(invoice: Invoice) -> Decimal:
     return CouncilPayment.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def still_due(invoice: Invoice) -> Decimal:
+    """The invoice's payable total (net of its credit notes) less what the council has paid."""
+    return payable_total(invoice) - paid_so_far(invoice)
 
 
 def remitted_so_far(invoice: Invoice) -> dict[int, Decimal]:
@@ -116,11 +103,6 @@ def remitted_so_far(invoice: Invoice) -> dict[int, Decimal]:
     rows = (Remittance.objects.filter(payment__invoice=invoice).values("return_line_id")
             .annotate(s=Sum("amount")).values_list("return_line_id", "s"))
     return {line: amount for line, amount in rows}
-
-
-def live_invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
-    """The invoice's lines no credit note has credited."""
-    return InvoiceLine.objects.filter(invoice=invoice).exclude(credited_by__isnull=False).order_by("pk")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from contracts.delivery.selectors.invoices import (
     can_answer_queries,
     can_issue_invoices,
     can_review_invoice,
+    live_invoice_lines,
     uninvoiced_return_lines,
 )
 from contracts.delivery.selectors.rates import rates_in_force
@@ -194,8 +195,7 @@ def invoice_issue(*, contract: Contract, period: BillingPeriod, by: User,
 # --- credit notes ----------------------------------------------------------------------------------
 
 def _lines_to_credit(invoice: Invoice, lines: Iterable | None) -> list[InvoiceLine]:
-    open_lines = {line.pk: line for line in InvoiceLine.objects.filter(
-        invoice=invoice, credited_by__isnull=True).order_by("time_band", "rate", "pk")}
+    open_lines = {line.pk: line for line in live_invoice_lines(invoice).order_by("time_band", "rate", "pk")}
     if lines is None:
         chosen = list(open_lines.values())
         if not chosen:
@@ -235,7 +235,7 @@ def credit_note_issue(*, invoice: Invoice, lines: Iterable | None = None, reason
                        % {"status": label(InvoiceStatus, invoice.status)}, code="transition")
     reason = clean_reason(reason, missing=_("Say why the invoice is credited."))
     chosen = _lines_to_credit(invoice, lines)
-    remaining = InvoiceLine.objects.filter(invoice=invoice, credited_by__isnull=True).count()
+    remaining = live_invoice_lines(invoice).count()
     whole = len(chosen) == remaining
     net = -sum((line.amount for line in chosen), ZERO)
     if invoice.vat_exempt:

@@ -44,6 +44,8 @@ from consortium.jobs import enqueue
 from consortium.models import Consortium, User
 from contracts.delivery import shares
 from contracts.delivery.selectors import payments as selectors
+from contracts.delivery.selectors.invoices import payable_total
+from contracts.delivery.services.invoices import invoice_status_move, lock_invoice
 from contracts.models import (
     INVOICE_TRANSITIONS,
     CouncilPayment,
@@ -116,12 +118,12 @@ def payment_record(*, invoice: Invoice, reference: str, amount: Any, paid_on: dt
     if earlier is not None:
         return _same(earlier, invoice, amount)
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("contract").get(pk=invoice.pk)
+        invoice = lock_invoice(invoice)
         earlier = CouncilPayment.objects.filter(council_id=council_id, reference=reference).first()
         if earlier is not None:  # recorded while this one waited for the invoice's lock
             return _same(earlier, invoice, amount)
         _check_payable(invoice)
-        payable = selectors.payable_total(invoice)
+        payable = payable_total(invoice)
         paid = selectors.paid_so_far(invoice)
         due = payable - paid
         if amount > due:
@@ -142,11 +144,7 @@ def payment_record(*, invoice: Invoice, reference: str, amount: Any, paid_on: dt
             return _same(earlier, invoice, amount)
         _write_remittances(payment, behind, distribution)
         to = InvoiceStatus.PAID if paid + amount == payable else InvoiceStatus.PART_PAID
-        if invoice.status != to:
-            if to not in INVOICE_TRANSITIONS[invoice.status]:
-                raise Conflict(_("This invoice cannot be paid in its present status."), code="transition")
-            invoice.status = to
-            _save(invoice, by, update_fields=["status"])
+        invoice_status_move(invoice=invoice, to=to, by=by)
     payment.already_recorded = False
     return payment
 
@@ -158,7 +156,7 @@ def _check_payable(invoice: Invoice) -> None:
         raise Conflict(_("This invoice has been credited: nothing is due on it."), code="transition")
     if InvoiceStatus.PAID not in INVOICE_TRANSITIONS[invoice.status]:
         raise Conflict(_("This invoice is paid in full: nothing more is due on it."), code="transition")
-    if selectors.payable_total(invoice) - selectors.paid_so_far(invoice) <= 0:
+    if selectors.still_due(invoice) <= 0:
         raise Conflict(_("Nothing is due on this invoice."), code="transition")
 
 

@@ -58,7 +58,7 @@ def payment_list(request):
     due = []
     invoices = selectors.invoices_payable_by(user).filter(status__in=DUE_STATUSES).order_by("number")
     for invoice in invoices[:200]:
-        left = selectors.payable_total(invoice) - selectors.paid_so_far(invoice)
+        left = selectors.still_due(invoice)
         if left > 0:
             due.append((invoice, left))
     return render(request, "contracts/payments/list.html", {
@@ -83,7 +83,7 @@ def payment_record(request, pk: int):
                 messages.success(request, _("The payment of £%(amount)s was recorded.")
                                  % {"amount": payment.amount})
             return redirect("payment-detail", pk=payment.pk)
-    due = selectors.payable_total(invoice) - selectors.paid_so_far(invoice)
+    due = selectors.still_due(invoice)
     return render(request, "contracts/payments/record.html", {"invoice": invoice, "form": form, "due": due})
 
 
