@@ -2,8 +2,8 @@
 advices, members' bank details and the ledgers (contracts/delivery/shares.py,
 services/payments.py, selectors/ledger.py, members/bank.py and their pages and API).
 
-Invoices are written straight to the models (tests/delivery_factories.py), from accepted
-returns (tests/builders.py). The property tests share random payments with hypothesis; the
+Invoices and credit notes are issued by the invoicing services (``invoice_issue``,
+``credit_note_issue``), from accepted returns (tests/builders.py). The property tests share random payments with hypothesis; the
 thread test and the worker kill test need PostgreSQL and Redis.
 """
 
@@ -33,11 +33,14 @@ from contracts.bidding.selectors.bids import net_rate
 from contracts.delivery import shares
 from contracts.delivery.selectors import ledger
 from contracts.delivery.selectors import payments as selectors
+from contracts.delivery.selectors.invoices import payable_total
 from contracts.delivery.services import payments as services
+from contracts.delivery.services.invoices import credit_note_issue, invoice_issue
 from contracts.models import (
     Contract,
     ContractVersion,
     CouncilPayment,
+    Invoice,
     InvoiceStatus,
     PaymentRun,
     PaymentRunStatus,
@@ -49,7 +52,7 @@ from members import bank
 from members.models import BankAccount
 from tests.builders import accepted_return, live_contract
 from tests.concurrency import run_together
-from tests.delivery_factories import bank_account, credit_note_for, invoice_for
+from tests.delivery_factories import bank_account
 from tests.policies import delivery_payments as payment_policies
 from tests.routes import policy_url
 from tests.workers import start_worker, stop_worker, worker_env
@@ -64,6 +67,19 @@ def coordinator(world):
     return world.user("coordinator")
 
 
+def issue(contract, period, world) -> Invoice:
+    """The consortium's invoice of ``period``, issued by its coordinator the day the period has
+    ended (the test contract's periods are in the future)."""
+    return invoice_issue(contract=contract, period=period, by=world.user("coordinator"),
+                         today=period.end + dt.timedelta(days=1))
+
+
+def credit(invoice, world, lines=None) -> Invoice:
+    """A credit note reversing ``lines`` of the invoice (all of them by default)."""
+    return credit_note_issue(invoice=invoice, lines=lines, reason="Credited in a test.",
+                             by=world.user("coordinator"), today=invoice.issued_on)
+
+
 @pytest.fixture
 def delivered(world):
     """Consortium A's live Cardiff contract, its first period returned and accepted (coop A
@@ -73,7 +89,7 @@ def delivered(world):
     accepted_return(contract, world.coop_a, period, {(world.council, DAY): "12.50",
                                                      (world.council, WEEKEND): "3.25"})
     accepted_return(contract, world.coop_b, period, {(world.council, DAY): "7.75"})
-    invoice = invoice_for(contract, period)
+    invoice = issue(contract, period, world)
     return contract, period, invoice
 
 
@@ -219,7 +235,7 @@ def test_more_than_is_due_nothing_and_credited_invoices_are_refused(world, deliv
     with pytest.raises(DomainError):
         services.payment_record(invoice=invoice, reference="X", amount="1", by=coordinator,
                                 paid_on=dt.date.today() + dt.timedelta(days=2))
-    credit_note_for(invoice)
+    credit(invoice, world)
     invoice.refresh_from_db()
     with pytest.raises(Conflict):
         pay(invoice, D("1.00"), coordinator)
@@ -230,8 +246,8 @@ def test_a_credited_line_is_not_paid_and_the_payable_total_is_net_of_the_credit_
         world, delivered, coordinator):
     _contract, _period, invoice = delivered
     weekend = invoice.lines.get(time_band=WEEKEND)
-    credit_note_for(invoice, [weekend])
-    payable = selectors.payable_total(invoice)
+    credit(invoice, world, [weekend])
+    payable = payable_total(invoice)
     assert payable == invoice.total - weekend.amount
     with pytest.raises(DomainError):
         pay(invoice, payable + D("0.01"), coordinator)
@@ -252,7 +268,7 @@ def test_an_adjustment_taking_hours_back_is_netted_in_the_members_payment(world,
     accepted_return(contract, world.coop_a, first, {(world.council, DAY): "10.00"})
     accepted_return(contract, world.coop_a, second, {(world.council, DAY): "5.00",
                                                      (world.council, DAY, first): "-2.00"})
-    invoice = invoice_for(contract, second)
+    invoice = issue(contract, second, world)
     payment = pay(invoice, invoice.total, coordinator)
     amounts = sorted(by_line(payment).values())
     assert amounts[0] < 0 < amounts[1] and sum(amounts) + payment.fee == invoice.total
@@ -431,7 +447,7 @@ def test_what_i_am_owed_gives_each_figure_and_the_reason_for_each_difference(wor
     accepted_return(contract, world.coop_a, second, {(world.council, DAY): "4.00"})  # not invoiced
     pending = accepted_return(contract, world.coop_a, third, {(world.council, DAY): "2.50"})
     type(pending).objects.filter(pk=pending.pk).update(status=ReturnStatus.SUBMITTED, seal="")
-    invoice = invoice_for(contract, first)
+    invoice = issue(contract, first, world)
     pay(invoice, (invoice.total / 2).quantize(D("0.01")), coordinator)
     rows = {row.period.pk: row for row in ledger.member_ledger(world.coop_a).rows}
     one, two, three = rows[first.pk], rows[second.pk], rows[third.pk]
@@ -485,11 +501,11 @@ def test_a_credit_note_brings_the_ledger_back_to_the_same_balance(world, coordin
         return rows, (c.received, c.paid_to_members, c.fee, c.held)
 
     before = snapshot()
-    invoice = invoice_for(contract, period)
+    invoice = issue(contract, period, world)
     assert snapshot() != before
-    credit_note_for(invoice)
+    credit(invoice, world)
     assert snapshot() == before
-    again = invoice_for(contract, period)
+    again = issue(contract, period, world)
     pay(again, again.total, coordinator)
     after = snapshot()
     assert after[1][0] == again.total and after[1][0] == after[1][2] + after[1][3]
@@ -621,11 +637,15 @@ def test_property_random_contracts_returns_and_payments_add_up_and_pay_only_acce
                 accepted_return(fresh, world.coop_a, period, {(world.council, DAY): a_day,
                                                               (world.council, WEEKEND): a_weekend})
                 b = accepted_return(fresh, world.coop_b, period, {(world.council, DAY): b_day})
-                invoice = invoice_for(fresh, period)
-                if not b_accepted:  # a return not accepted never pays its member
+                try:
+                    invoice = issue(fresh, period, world)
+                except Conflict:  # every quantity drawn is nil: nothing to invoice
+                    raise Rollback from None
+                day_line = invoice.lines.filter(time_band=DAY).first()
+                if not b_accepted and day_line is not None:  # a return not accepted never pays its member
                     type(b).objects.filter(pk=b.pk).update(status=ReturnStatus.SUBMITTED, seal="")
-                    invoice.lines.get(time_band=DAY).return_lines.add(*b.lines.all())
-                total = selectors.payable_total(invoice)
+                    day_line.return_lines.add(*b.lines.all())
+                total = payable_total(invoice)
                 if total <= 0:
                     raise Rollback
                 cut = {(total * c / 100).quantize(D("0.01")) for c in cuts} - {D(0), total}
@@ -661,7 +681,7 @@ def test_the_same_council_payment_recorded_twice_at_once_is_recorded_once(world)
     contract = live_contract(world)
     period = contract.periods.order_by("start").first()
     accepted_return(contract, world.coop_a, period, {(world.council, DAY): "10.00"})
-    invoice = invoice_for(contract, period)
+    invoice = issue(contract, period, world)
     coordinator, reviewer = world.user("coordinator"), world.user("reviewer")
     results: list = []
     errors = run_together([lambda: pay(invoice, D("40.00"), coordinator, reference="CRF-TWICE"),
@@ -701,7 +721,7 @@ def test_a_run_whose_worker_is_killed_midway_pays_all_or_none(world, monkeypatch
     period = contract.periods.order_by("start").first()
     accepted_return(contract, world.coop_a, period, {(world.council, DAY): "10.00"})
     accepted_return(contract, world.coop_b, period, {(world.council, DAY): "6.00"})
-    invoice = invoice_for(contract, period)
+    invoice = issue(contract, period, world)
     payment = pay(invoice, invoice.total, coordinator)
     bank_account(world.coop_a)
     bank_account(world.coop_b, account_number="87654321")

@@ -14,7 +14,7 @@
 - Bank details: the co-op's users see and set them; coordinators see them masked and may not
   set them (403); anyone else 404.
 Objects: consortium A's live Cardiff contract (tests/builders.py ``live_contract``), coop A's and
-coop B's accepted returns for its first period, its invoice (tests/delivery_factories.py), a
+coop B's accepted returns for its first period, its invoice (issued by ``invoice_issue``), a
 part payment of it, coop A's bank details, and a finished payment run paying coop A.
 """
 
@@ -27,15 +27,17 @@ API = "/api/v1"
 
 def _paid(world):
     """The invoice, the payment and the finished run (made once per world)."""
+    import datetime as dt
     from decimal import Decimal
 
     from django.utils import timezone
 
     from consortium.models import TimeBand
     from contracts.delivery.services import payments
+    from contracts.delivery.services.invoices import invoice_issue
     from contracts.models import CouncilPayment, Invoice, PaymentRun
     from tests.builders import accepted_return, live_contract
-    from tests.delivery_factories import bank_account, invoice_for
+    from tests.delivery_factories import bank_account
 
     invoice = Invoice.objects.filter(consortium=world.consortium).first()
     if invoice is None:
@@ -43,7 +45,8 @@ def _paid(world):
         period = contract.periods.order_by("start").first()
         accepted_return(contract, world.coop_a, period, {(world.council, TimeBand.WEEKDAY_DAY): "10.00"})
         accepted_return(contract, world.coop_b, period, {(world.council, TimeBand.WEEKDAY_DAY): "5.00"})
-        invoice = invoice_for(contract, period)
+        invoice = invoice_issue(contract=contract, period=period, by=world.user("coordinator"),
+                                today=period.end + dt.timedelta(days=1))
         bank_account(world.coop_a)
         payments.payment_record(invoice=invoice, reference="CRF-0001", amount=Decimal("100.00"),
                                 paid_on=timezone.localdate(), by=world.user("coordinator"))
