@@ -3,8 +3,9 @@ advices, members' bank details and the ledgers (contracts/delivery/shares.py,
 services/payments.py, selectors/ledger.py, members/bank.py and their pages and API).
 
 Invoices and credit notes are issued by the invoicing services (``invoice_issue``,
-``credit_note_issue``), from accepted returns (tests/builders.py). The property tests share random payments with hypothesis; the
-thread test and the worker kill test need PostgreSQL and Redis.
+``credit_note_issue``), from accepted returns (tests/builders.py). The property tests share
+random payments with hypothesis; the thread test and the worker kill test need PostgreSQL and
+Redis.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from consortium.api import validated
 from consortium.api_views import error_responses
 from consortium.errors import require
 from consortium.models import TimeBand
@@ -123,13 +124,6 @@ def _detail(request: Request, invoice: Invoice) -> dict:
     }
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise ValidationError(serializer.errors)
-    return serializer.validated_data
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("Invoices and credit notes the user may see (the consortium's, or those "
                                  "for the council's contracts)"),
@@ -174,7 +168,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
                    request=InvoiceIssueSerializer, responses={201: InvoiceDetailSerializer, **WRITE_ERRORS})
     def create(self, request: Request) -> Response:
         require(selectors.can_issue_invoices(request.user), str(NOT_COORDINATOR))
-        data = _valid(InvoiceIssueSerializer, request.data)
+        data = validated(InvoiceIssueSerializer, request.data, flat=False)
         contract = contract_selectors.contract_get_for_user(request.user, data["contract"])
         require(selectors.can_issue_invoices(request.user, contract), str(NOT_COORDINATOR))
         period = BillingPeriod.objects.filter(pk=data["period"], contract=contract).first()
@@ -189,7 +183,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="credit-notes", filter_backends=[], pagination_class=None)
     def credit(self, request: Request, pk=None) -> Response:
         invoice = self._invoice(pk, for_write=True)
-        data = _valid(CreditNoteSerializer, request.data)
+        data = validated(CreditNoteSerializer, request.data, flat=False)
         note = services.credit_note_issue(invoice=invoice, lines=data.get("lines"), reason=data["reason"],
                                           by=request.user)
         return Response(_detail(request, self._invoice(note.pk)), status=201)
@@ -210,7 +204,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def query(self, request: Request, pk=None) -> Response:
         invoice = self._invoice(pk)
         require(selectors.can_review_invoice(request.user, invoice), str(NOT_REVIEWER))
-        data = _valid(QuerySerializer, request.data)
+        data = validated(QuerySerializer, request.data, flat=False)
         line = None
         if data.get("line") is not None:
             line = InvoiceLine.objects.filter(pk=data["line"], invoice=invoice).first()
@@ -231,7 +225,7 @@ class InvoiceQueryViewSet(viewsets.GenericViewSet):
     def answer(self, request: Request, pk=None) -> Response:
         query = selectors.invoice_query_get_for_user(request.user, pk)
         require(selectors.can_answer_queries(request.user, query.invoice), str(NOT_COORDINATOR))
-        data = _valid(AnswerSerializer, request.data)
+        data = validated(AnswerSerializer, request.data, flat=False)
         query = services.invoice_query_answer(query=query, answer=data["answer"], by=request.user)
         return Response(InvoiceQuerySerializer(query).data)
 

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from consortium.api import validated
 from consortium.api_views import error_responses
 from consortium.models import TimeBand
 from contracts.delivery.selectors import ledger as ledger_selectors
@@ -148,12 +149,6 @@ class ConsortiumLedgerSerializer(serializers.Serializer):
     points = LedgerPointSerializer(many=True, help_text=_("Empty for board members (totals only)."))
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    if not serializer.is_valid():
-        raise ValidationError(serializer.errors)
-    return serializer.validated_data
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("Council payments: the consortium's (coordinators, with the fee) or the "
                                  "council's (reviewers)"),
@@ -192,7 +187,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         self._check()
-        data = _valid(PaymentRecordSerializer(data=request.data))
+        data = validated(PaymentRecordSerializer, request.data, flat=False)
         try:
             invoice = selectors.invoice_get_for_payment(request.user, data["invoice"], for_write=True)
         except DjangoPermissionDenied:
@@ -236,7 +231,7 @@ class PaymentRunViewSet(viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         self._check()
-        data = _valid(RunStartSerializer(data=request.data))
+        data = validated(RunStartSerializer, request.data, flat=False)
         run = services.payment_run_start(consortium=request.user.consortium, pay_on=data["pay_on"],
                                          by=request.user)
         return Response(RunSerializer(run).data, status=202)
