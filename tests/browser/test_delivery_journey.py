@@ -47,7 +47,8 @@ pytestmark = [
 ]
 
 D = Decimal
-MEMBER_NAMES = ("Cydweithfa A Cyf", "Cydweithfa B Cyf")
+MEMBER_NAMES = ("Cydweithfa A Cyf", "Cydweithfa B Cyf")  # legal names
+TRADING_NAMES = ("Gofal A", "Gofal B")
 WEEKDAY_LABEL = "Cardiff, weekday daytime: hours delivered"
 WEEKEND_LABEL = "Cardiff, weekend: hours delivered"
 # An invoice is named "<consortium>-<number>" in the payments pages.
@@ -106,7 +107,7 @@ def visits_csv(period) -> bytes:
 def council_sees_no_member(page) -> None:
     """A council's page shows no member's name and no net rate (what the members are paid)."""
     text = main(page).inner_text()
-    for name in MEMBER_NAMES:
+    for name in (*MEMBER_NAMES, *TRADING_NAMES):
         assert name not in text, f"{page.url} shows {name}"
     assert "net rate" not in text.lower(), f"{page.url} shows a net rate"
 
@@ -282,7 +283,8 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     coordinator.get_by_role("link", name=re.compile(r"^Page ")).click()  # coop A: the only one paid
     expect(heading(coordinator)).to_have_text("Remittance advice")
     expect(main(coordinator)).to_contain_text(money(paid_a))
-    expect(main(coordinator)).to_contain_text(ret_a.seal if ret_a.seal else "")
+    ret_a.refresh_from_db()
+    expect(main(coordinator)).to_contain_text(ret_a.seal)  # the sealed return it pays
     assert_accessible(coordinator)
 
     # 5. member A sees the period paid; member B sees its own figures only; the board, totals only
@@ -296,9 +298,11 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     menu(member_b, "What I am owed").click()
     expect(heading(member_b)).to_have_text("What I am owed")
     text_b = main(member_b).inner_text()
-    assert "Cydweithfa A Cyf" not in text_b and money(paid_a) not in text_b
+    assert "Cydweithfa A Cyf" not in text_b and "Gofal A" not in text_b and money(paid_a) not in text_b
     expect(main(member_b)).to_contain_text("No bank details are recorded")
     assert_accessible(member_b)
+    for url in (f"/payments/owed/{world.coop_a.pk}/", f"/payments/runs/{run.pk}/advice/{world.coop_a.pk}/"):
+        assert member_b.request.get(url).status == 404, url  # coop A's figures are not B's to see
 
     board = new_page()
     sign_in(board, "board")
@@ -308,7 +312,7 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     expect(board_main).to_contain_text(money(total))  # received from the council
     expect(board_main).to_contain_text(money(paid_a))  # paid to members
     text = board_main.inner_text()
-    assert not any(name in text for name in MEMBER_NAMES)
+    assert not any(name in text for name in (*MEMBER_NAMES, *TRADING_NAMES))
     assert "Held for each member" not in text
     assert_accessible(board)
 
@@ -320,3 +324,6 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     assert_accessible(reviewer)
     reviewer.goto(f"/invoices/{invoice.pk}/")
     council_sees_no_member(reviewer)
+    for url in ("/payments/ledger/", "/payments/owed/", f"/payments/owed/{world.coop_a.pk}/",
+                f"/payments/runs/{run.pk}/advice/{world.coop_a.pk}/"):
+        assert reviewer.request.get(url).status == 404, url
