@@ -18,12 +18,12 @@ returns.
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 import traceback
 from decimal import Decimal
 from pathlib import Path
+
+from timing import best_of_each, say, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 1_000
@@ -33,21 +33,6 @@ TARGET = 2.0
 PART = 61  # % of each invoice paid
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def best_of_each(*functions) -> list[float]:
-    """Best of REPEATS for each function, run in turn round by round."""
-    for function in functions:
-        function()  # warm up
-    times: list[list[float]] = [[] for _ in functions]
-    for _ in range(REPEATS):
-        for function, spent in zip(functions, times, strict=True):
-            start = time.perf_counter()
-            function()
-            spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
 
 
 def run() -> None:
@@ -79,11 +64,7 @@ def _run() -> None:
     import numpy as np
     import pandas as pd
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django()
     from contracts.delivery import shares
 
     invoice, line, quantity, net_line, net, rate, payable, paid = _data()
@@ -122,7 +103,7 @@ def _run() -> None:
         rank = order.groupby("invoice").cumcount().reindex(f.index)
         return floor + (rank < left).astype(np.int64)
 
-    got, limit = best_of_each(ours, bare)
+    got, limit = best_of_each(ours, bare, repeats=REPEATS)
     # The same shares on both sides, to the penny.
     expected = bare().to_numpy()
     found = ours()
@@ -141,7 +122,7 @@ def _run() -> None:
         for i in range(CONTRACTS):
             shares.distribute(payment=pounds(paid[i]), payable=pounds(payable[i]), lines=entitled[i])
 
-    decimal_seconds = best_of_each(service)[0]
+    decimal_seconds = best_of_each(service, repeats=REPEATS)[0]
     lines = MEMBERS * CONTRACTS
     ratio = got / limit
     say(f"6. Payment distribution: {MEMBERS:,} members x {CONTRACTS} contracts ({lines:,} return lines, "

@@ -14,12 +14,13 @@ Prints figures and never fails the build: ``run()`` reports an error and returns
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import traceback
 from decimal import Decimal
 from pathlib import Path
+
+from timing import best_of_each, say, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 1_000
@@ -29,9 +30,6 @@ REGIONS = 7
 REPEATS = 5
 TARGET = 2.0
 
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def best(function) -> float:
@@ -44,27 +42,6 @@ def best(function) -> float:
     return min(times)
 
 
-def best_of_each(*functions) -> list[float]:
-    """Best of REPEATS for each function, run in turn round by round, so that a busy moment of
-    the machine falls on both sides rather than on one."""
-    for function in functions:
-        function()  # warm up
-    times: list[list[float]] = [[] for _ in functions]
-    for _ in range(REPEATS):
-        for function, spent in zip(functions, times, strict=True):
-            start = time.perf_counter()
-            function()
-            spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
-
-
-def _setup_django() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
-    import django
-
-    django.setup()  # pricing.statistics names the lines from pricing.models; no database is used
 
 
 def make_frame(seed: int = 2022):
@@ -112,7 +89,7 @@ def run() -> None:
 
 
 def _run() -> None:
-    _setup_django()
+    setup_django()
     from pricing import statistics
 
     raw = make_frame()
@@ -128,7 +105,7 @@ def _run() -> None:
         return statistics.cost_statistics(frame)
 
     assert len(ours()) == groups, "the statistics and the bare groupby disagree on the groups"
-    bare_seconds, our_seconds = best_of_each(bare, ours)
+    bare_seconds, our_seconds = best_of_each(bare, ours, repeats=REPEATS)
 
     # Informational: turning Decimal rows (as the database returns them) into the frame.
     sample = [(1, 1, 2026, *(Decimal("12.34"),) * len(statistics.VALUES), "Board 1")] * 10_000

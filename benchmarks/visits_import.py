@@ -14,12 +14,13 @@ Prints figures and never fails the build: ``run()`` reports an error and returns
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
+
+from timing import best_of_each, say, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 VISITS = 1_000_000
@@ -30,31 +31,7 @@ TARGET = 0.5
 PERIOD = (dt.date(2027, 4, 5), dt.date(2027, 5, 2))
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
-
-def best_of_each(*functions) -> list[float]:
-    """Best of REPEATS for each function, run in turn round by round, so that a busy moment of
-    the machine falls on both sides rather than on one."""
-    for function in functions:
-        function()  # warm up
-    times: list[list[float]] = [[] for _ in functions]
-    for _ in range(REPEATS):
-        for function, spent in zip(functions, times, strict=True):
-            start = time.perf_counter()
-            function()
-            spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
-
-
-def _setup_django() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
-    import django
-
-    django.setup()  # visits' messages are translatable; no database is used
 
 
 def make_csv(path: Path, seed: int = 2027) -> int:
@@ -100,7 +77,7 @@ def run() -> None:
 
 
 def _run() -> None:
-    _setup_django()
+    setup_django()
     import pandas as pd
 
     from contracts.delivery import visits
@@ -126,7 +103,7 @@ def _run() -> None:
 
         summary = ours()
         assert summary.visits == rows, "the import and the file disagree on the visits"
-        bare_seconds, our_seconds = best_of_each(bare, ours)
+        bare_seconds, our_seconds = best_of_each(bare, ours, repeats=REPEATS)
 
     bare_rate, our_rate = rows / bare_seconds, rows / our_seconds
     ratio = our_rate / bare_rate

@@ -37,13 +37,18 @@ from contracts.bidding.selectors.bids import financial_year_of
 from contracts.bidding.services import allocation as allocation_services
 from contracts.bidding.services import bids as bid_services
 from contracts.bidding.services import submission as submission_services
+from contracts.delivery.sealing import COUNTS
 from contracts.delivery.services import contracts as contract_services
+from contracts.delivery.services import invoices as invoice_services
+from contracts.delivery.services import payments as payment_services
+from contracts.delivery.services import returns as return_services
 from contracts.evaluation.services import award as award_services
 from contracts.evaluation.services import review as review_services
 from contracts.evaluation.services import scoring as scoring_services
 from contracts.models import (
     Bid,
     Contract,
+    DeliveryReturn,
     Entry,
     Invitation,
     MemberResponse,
@@ -53,10 +58,11 @@ from contracts.models import (
     TenderStatus,
 )
 from contracts.tendering.services import tenders as tender_services
-from members import governance
+from members import bank, governance
 from members.demo import MembersDemo
 from members.models import VoteChoice
 from pricing.models import CostSubmission, SubmissionWindow
+from pricing.services import negotiations as negotiation_services
 from pricing.services.submissions import cost_submit, submission_window_set
 
 COUNCIL = "GB-CRF"
@@ -165,6 +171,27 @@ DELIVERY = {
 # The panel's marks for the two questions: (reviewer, marks), then the agreed marks.
 DELIVERY_MARKS = [("reviewer", [16, 15]), ("reviewer-2", [15, 17])]
 DELIVERY_AGREED = [16, 16]
+
+# The live contract's first three ended billing periods, each member's hours per time band (Cardiff)
+# and visits' counts (planned, delivered, missed, late, cut short): the first paid in full and its
+# money paid on to the members; the second paid in part by the council; the third's invoice with
+# a line the council queried. Later periods that have ended wait for their returns.
+DELIVERY_RETURNS = [
+    {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "94.50", TimeBand.EVENING: "16.00"}, (196, 193, 3, 6, 2)),
+     "Bro Homecare": ({TimeBand.EVENING: "8.00"}, (16, 16, 0, 1, 0))},
+    {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "97.25", TimeBand.EVENING: "15.50"}, (198, 197, 1, 4, 1)),
+     "Bro Homecare": ({TimeBand.EVENING: "7.50"}, (16, 15, 1, 0, 0))},
+    {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "95.00", TimeBand.EVENING: "16.00"}, (196, 195, 1, 3, 2)),
+     "Bro Homecare": ({TimeBand.EVENING: "8.00"}, (16, 16, 0, 0, 0))},
+]
+DELIVERY_PART_PAID = Decimal("0.6")  # the share of the second invoice the council has paid so far
+DELIVERY_QUERY = ("The weekday hours are above what we planned for the period: please send the "
+                  "visits behind them.")
+# Members' bank details (invented): (trading name, sort code, account number, name on the account).
+BANK_DETAILS = [("Gofal Taf", "309634", "41526378", "CYDWEITHFA GOFAL T"),
+                ("Bro Homecare", "200415", "73019284", "BRO HOMECARE COOP")]
+# The April uplift: the rates agreed with Cardiff for the next financial year, in force from 1 April.
+UPLIFT_RATES = {TimeBand.WEEKDAY_DAY: Decimal("35.30"), TimeBand.EVENING: Decimal("39.25")}
 
 # A bid made to the council directly by a single provider (invented), per time band.
 OUTSIDE_BID = ("Capital Homecare Services Ltd", "10234567",
@@ -415,3 +442,82 @@ def seed_delivery_contract(demo: MembersDemo, council: Council) -> Contract:
     with as_of(timezone.make_aware(dt.datetime.combine(contract.start, dt.time(6)))):
         contract_services.contracts_update_statuses(today=contract.start)
     return Contract.objects.get(pk=contract.pk)
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    """``hour`` o'clock on ``day``, or an hour ago if that is later than now (the demo's steps
+    never happen in the future)."""
+    return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour))),
+               timezone.now() - dt.timedelta(hours=1))
+
+
+def seed_delivery(demo: MembersDemo, contract: Contract) -> None:
+    """Returns, invoices and payments of the live contract's first three ended periods
+    (DELIVERY_RETURNS), the members' bank details, one payment run, and the April uplift agreed
+    with the council. Loaded once: a contract with returns is left as it is."""
+    if DeliveryReturn.objects.filter(subcontract__contract=contract).exists():
+        return
+    coordinator, reviewer = demo.users["coordinator"], demo.users["reviewer"]
+    answering = {"Gofal Taf": demo.users["member-a"], "Bro Homecare": demo.users["member-b"]}
+    today = timezone.localdate()
+    ended = [p for p in contract.periods.order_by("start") if p.end < today][:len(DELIVERY_RETURNS)]
+    subs = {sub.coop.trading_name: sub for sub in contract.subcontracts.select_related("coop")}
+    council = contract.council
+    for trading_name, sort_code, number, name in BANK_DETAILS:
+        with as_of(_at(contract.start - dt.timedelta(days=7))):
+            bank.bank_account_set(coop=demo.coops[trading_name], sort_code=sort_code, account_number=number,
+                                  account_name=name, by=answering[trading_name])
+    for index, (period, returns) in enumerate(zip(ended, DELIVERY_RETURNS, strict=False)):
+        with as_of(_at(period.end + dt.timedelta(days=2))):
+            made = []
+            for trading_name, (hours, counts) in returns.items():
+                sub = subs.get(trading_name)
+                if sub is None:
+                    continue
+                lines = [{"council": council.code, "time_band": band, "quantity": quantity}
+                         for band, quantity in hours.items()]
+                ret = return_services.return_save(
+                    subcontract=sub, period=period, by=answering[trading_name], lines=lines,
+                    counts=dict(zip(COUNTS, counts, strict=True)))
+                made.append(return_services.return_submit(ret=ret, by=answering[trading_name]))
+        with as_of(_at(period.end + dt.timedelta(days=4))):
+            for ret in made:
+                return_services.return_accept(ret=ret, by=coordinator)
+            invoice = invoice_services.invoice_issue(contract=contract, period=period, by=coordinator)
+        if index == 2:  # the third: a line queried
+            with as_of(_at(period.end + dt.timedelta(days=9))):
+                line = invoice.lines.order_by("time_band").filter(time_band=TimeBand.WEEKDAY_DAY).first()
+                invoice_services.invoice_query(invoice=invoice, line=line, reason=DELIVERY_QUERY, by=reviewer)
+            continue
+        with as_of(_at(period.end + dt.timedelta(days=9))):
+            invoice_services.invoice_accept(invoice=invoice, by=reviewer)
+        paid = _at(period.end + dt.timedelta(days=30))
+        part = DELIVERY_PART_PAID if index else Decimal(1)
+        amount = (invoice.total * part).quantize(Decimal("0.01"))
+        with as_of(paid):
+            payment_services.payment_record(invoice=invoice, reference=f"CDF-PAY-{invoice.number:05d}",
+                                            amount=amount, paid_on=paid.date(), by=coordinator)
+        if index == 0:  # the first payment is paid on to the members by a run two days later
+            with as_of(_at(paid.date() + dt.timedelta(days=2))):
+                run = payment_services.payment_run_start(consortium=contract.consortium,
+                                                         pay_on=timezone.localdate(), by=coordinator)
+                payment_services.payment_run_execute(run_id=run.pk)
+    _uplift(demo, contract)
+
+
+def _uplift(demo: MembersDemo, contract: Contract) -> None:
+    """The coordinator opens a negotiation with the council for the next financial year; the board
+    approves the opening position; the council accepts it: its rate card is in force from 1 April
+    and the live contract is varied from then."""
+    coordinator = demo.users["coordinator"]
+    year = financial_year_of(timezone.localdate()) + 1
+    negotiation = negotiation_services.negotiation_open(
+        consortium=contract.consortium, council=contract.council, service_type=contract.lot.service_type,
+        financial_year=year, by=coordinator)
+    round_ = negotiation_services.opening_position_propose(
+        negotiation=negotiation, rates=dict(UPLIFT_RATES), by=coordinator,
+        rationale="The Real Living Wage rises in April; the uplift passes it on to care workers' pay.")
+    for voter in governance.board_members(demo.consortium).order_by("pk"):
+        governance.vote_cast(ballot=round_.ballot, voter=voter, choice=VoteChoice.FOR)
+    round_.refresh_from_db()
+    negotiation_services.offer_accept(round=round_, by=demo.users["reviewer"])

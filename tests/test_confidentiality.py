@@ -53,8 +53,20 @@ from conftest import World
 from consortium.models import Council, Role, User
 from contracts.bidding.selectors.allocation import allocation_matrix
 from contracts.bidding.selectors.bids import net_rate, price_lines
-from contracts.models import Bid, Entry, Lot, Tender
-from members.models import MemberCoop
+from contracts.models import (
+    Bid,
+    Contract,
+    CouncilPayment,
+    DeliveryReturn,
+    Entry,
+    Invoice,
+    Lot,
+    PaymentRun,
+    Remittance,
+    SubContract,
+    Tender,
+)
+from members.models import BankAccount, MemberCoop
 from pricing.models import LINE_FIELDS, CostSubmission
 from pricing.selectors.evidence import current_financial_year
 from tests.personas import PERSONAS
@@ -104,8 +116,9 @@ def pattern_for(value: Decimal) -> re.Pattern:
 
 def member_figures() -> dict[int, dict[Decimal, str]]:
     """Every member co-op's own figures, co-op id -> value -> what it is: each line of its cost
-    build-ups and their totals, its floors per time band, and its margins on every bid (per
-    hour on the prices page, per week on the allocation)."""
+    build-ups and their totals, its floors per time band, its margins on every bid (per
+    hour on the prices page, per week on the allocation), what it is paid (each remittance, and
+    its total from each council payment) and its bank account number."""
     figures: dict[int, dict[Decimal, str]] = defaultdict(dict)
 
     def add(coop_id: int, value: Decimal | None, what: str) -> None:
@@ -134,6 +147,15 @@ def member_figures() -> dict[int, dict[Decimal, str]]:
     for values in figures.values():
         for rate in bid_rates:
             values.pop(rate.quantize(Decimal("0.01")), None)
+    # What a member is paid: each remittance and each payment's total to it, and its bank account.
+    paid: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for remittance in Remittance.objects.select_related("coop"):
+        add(remittance.coop_id, remittance.amount, f"{remittance.coop.trading_name} remittance")
+        paid[(remittance.coop_id, remittance.payment_id)] += remittance.amount
+    for (coop_id, payment_id), amount in paid.items():
+        add(coop_id, amount, f"paid to co-op {coop_id} from payment {payment_id}")
+    for account in BankAccount.objects.select_related("coop"):
+        add(account.coop_id, Decimal(account.account_number), f"{account.coop.trading_name} account number")
     return figures
 
 
@@ -195,6 +217,12 @@ def _objects_of_kind() -> list[tuple[re.Pattern, list[int]]]:
         (re.compile(r"(^|/)entries/$"), list(Entry.objects.values_list("pk", flat=True))),
         (re.compile(r"(^|/)members/$"), sorted(set(costed))),
         (re.compile(r"(^|/)submissions/$"), list(CostSubmission.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)contracts/$"), list(Contract.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)returns/$"), list(DeliveryReturn.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)invoices/$"), list(Invoice.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)payments/$"), list(CouncilPayment.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)runs/$"), list(PaymentRun.objects.values_list("pk", flat=True))),
+        (re.compile(r"(^|/)owed/$"), sorted(set(SubContract.objects.values_list("coop", flat=True)))),
     ]
 
 
@@ -338,6 +366,7 @@ def test_no_persona_reads_another_members_costs_on_any_page_or_response(caplog):
     seen = {hit for text in found.texts["coordinator"] for hit in own.found_in(text)}
     assert any(" total" in hit or " floor " in hit for hit in seen), seen
     assert any("margin" in hit for hit in seen), seen
+    assert any("remittance" in hit or "paid to" in hit for hit in seen), seen
 
     assert not found.leaks, (
         f"{len(found.leaks)} figures read by someone who must not know them:\n" + "\n".join(found.leaks)

@@ -14,12 +14,23 @@ from contracts.models import (
     AllocationStatus,
     Bid,
     BidStatus,
+    Contract,
+    ContractStatus,
+    ContractVersion,
+    CouncilPayment,
+    DeliveryReturn,
     Entry,
     Invitation,
     InvitationStatus,
+    Invoice,
+    InvoiceStatus,
     MemberResponse,
     PanelMember,
+    PaymentRun,
+    PaymentRunStatus,
+    Remittance,
     ResponseStatus,
+    ReturnStatus,
     Tender,
     TenderStatus,
 )
@@ -27,7 +38,7 @@ from contracts.tendering.selectors.tenders import tenders_visible_to
 from members import demo as members_demo
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators
-from pricing.models import CostSubmission
+from pricing.models import CostSubmission, RateCard
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +59,13 @@ def _counts():
         Allocation.objects.count(),
         MemberResponse.objects.count(),
         CostSubmission.objects.count(),
+        Contract.objects.count(),
+        DeliveryReturn.objects.count(),
+        Invoice.objects.count(),
+        CouncilPayment.objects.count(),
+        Remittance.objects.count(),
+        PaymentRun.objects.count(),
+        RateCard.objects.count(),
     )
 
 
@@ -176,3 +194,43 @@ def test_seed_demo_has_a_second_consortium_bidding_for_the_same_tender(client):
     client.force_login(member)
     page = client.get("/bids/work/").content.decode()
     assert tender.reference in page and "Gofal Taf" not in page
+
+
+def test_seed_demo_has_a_live_contract_with_returns_invoices_payments_and_an_uplift(client):
+    """After ``make run`` a newcomer finds every step after the contract: three periods of
+    members' returns accepted and sealed, the first invoice paid and its money paid on to the
+    members by a run, the second paid in part, the third with a line the council queried, later
+    periods waiting for returns, and the April uplift agreed with the council."""
+    call_command("seed_demo", stdout=io.StringIO())
+    contract = contracts_demo.delivery_contract()
+    assert contract.status == ContractStatus.ACTIVE and contract.start < timezone.localdate()
+    assert sorted(contract.subcontracts.values_list("coop__trading_name", flat=True)) == [
+        "Bro Homecare", "Gofal Taf"]
+    returns = DeliveryReturn.objects.filter(subcontract__contract=contract)
+    assert returns.count() == 6 and {r.status for r in returns} == {ReturnStatus.ACCEPTED}
+    assert all(len(r.seal) == 64 for r in returns)
+    first, second, third = Invoice.objects.filter(contract=contract).order_by("number")
+    assert (first.status, second.status, third.status) == (
+        InvoiceStatus.PAID, InvoiceStatus.PART_PAID, InvoiceStatus.QUERIED)
+    assert third.queries.filter(answered_at__isnull=True, line__isnull=False).count() == 1
+    # Every payment is shared out to the penny, and the first one's money is paid on.
+    for payment in CouncilPayment.objects.filter(invoice__contract=contract):
+        assert sum(r.amount for r in payment.remittances.all()) + payment.fee == payment.amount
+    run = PaymentRun.objects.get(consortium=contract.consortium)
+    assert run.status == PaymentRunStatus.DONE
+    assert set(Remittance.objects.filter(run=run).values_list("payment__invoice", flat=True)) == {first.pk}
+    assert not Remittance.objects.filter(payment__invoice=second, run__isnull=False).exists()
+    # The uplift: a rate version in force from 1 April, splitting the period that spans it.
+    uplift = contract.versions.get(kind=ContractVersion.Kind.RATE)
+    assert (uplift.effective_from.month, uplift.effective_from.day) == (4, 1)
+    assert contract.periods.filter(start=uplift.effective_from).exists()
+    # Each login sees its part.
+    client.force_login(User.objects.get(username="member-a"))
+    page = client.get("/payments/owed/").content.decode()
+    assert contract.lot.tender.reference in page
+    client.force_login(User.objects.get(username="reviewer"))
+    page = client.get(f"/invoices/{third.pk}/").content.decode()
+    assert "Gofal Taf" not in page and "Bro Homecare" not in page
+    client.force_login(User.objects.get(username="coordinator"))
+    assert client.get(f"/contracts/{contract.pk}/returns/").status_code == 200
+    assert client.get("/payments/ledger/").status_code == 200

@@ -39,6 +39,7 @@ class Command(BaseCommand):
         bid = contracts_demo.seed(demo, members_demo.seed_other())
         cardiff = Council.objects.get(code=contracts_demo.COUNCIL)
         contract = contracts_demo.seed_delivery_contract(demo, cardiff)
+        contracts_demo.seed_delivery(demo, contract)
 
         count = MemberCoop.objects.filter(consortium=demo.consortium).count()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))
