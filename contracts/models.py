@@ -1215,7 +1215,7 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.consortium_id}-{self.number:06d}"
+        return f"{self.number:06d}"  # numbered per consortium: its own sequence
 
 
 class InvoiceLine(models.Model):

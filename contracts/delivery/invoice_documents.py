@@ -35,7 +35,7 @@ def document_language(language: str | None) -> str:
 
 
 def invoice_number(invoice: Invoice) -> str:
-    return f"{invoice.number:06d}"
+    return str(invoice)
 
 
 def file_name(invoice: Invoice, extension: str) -> str:
