@@ -27,10 +27,13 @@ the hundredth make entitlements in ten-thousandths of a pound. numpy does it in 
 product fits (always, below £10m on an invoice), else Python's integers do.
 
 Speed (a payment shares itself over every return line behind the invoice, thousands of them):
-``distribute`` turns the lines' Decimals into whole numbers column by column, with C-level maps
-(``Context.scaleb`` then ``int``, checked exact) rather than one Python step per line; a net rate
-is converted once however many lines share it; and the shares come back as Decimals made the same
-way. ``benchmarks/payment_run.py`` measures it against a bare pandas computation.
+``distribute`` turns the lines' Decimals into whole numbers column by column rather than one
+Python step per line: quantities written to the penny (as the database gives them) are joined as
+text, checked in bulk to be exactly ``-?digits.dd`` and read by numpy; any other is scaled exactly
+(``Context.scaleb`` then ``int``, checked whole) by C-level maps; a net rate is converted once
+however many lines share it; only the shares that can take a leftover penny are sorted; and the
+shares come back as Decimals made by one C-level map. ``benchmarks/payment_run.py`` measures it,
+as the service calls it, against a bare pandas computation.
 """
 
 from __future__ import annotations
@@ -101,18 +104,52 @@ def _all_hundredths(values: Sequence[Decimal]) -> list[int]:
     return whole
 
 
+_DIGIT_0, _DIGIT_9, _COMMA, _MINUS, _POINT = (ord(c) for c in "09,-.")
+
+
+def _hundredths_array(values: Iterable[Decimal], n: int) -> np.ndarray | None:
+    """The fast way to ``_all_hundredths`` for the ``n`` Decimals written to the penny (``12.34``,
+    as a DecimalField with two places reads them): their text joined, checked in bulk to be
+    exactly ``-?digits.dd`` each (at most 16 characters), and read as whole hundredths by numpy.
+    None when any value is written otherwise (then the exact general way applies)."""
+    text = ",".join(map(str, values))
+    if not text.isascii():
+        return None
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    commas = np.flatnonzero(raw == _COMMA)
+    ends = np.append(commas, raw.size)
+    points = np.flatnonzero(raw == _POINT)
+    if commas.size != n - 1 or points.size != n or not np.all(ends - points == 3):
+        return None  # each value has one point, two digits before its end
+    if int((ends - np.append(0, commas + 1)).max()) > 16:
+        return None
+    digits = (raw >= _DIGIT_0) & (raw <= _DIGIT_9)
+    if not np.all(digits | (raw == _COMMA) | (raw == _MINUS) | (raw == _POINT)):
+        return None  # no exponent, no NaN
+    found = np.fromstring(text.replace(".", ""), dtype=np.int64, sep=",")
+    return found if found.size == n else None
+
+
 def _weights(lines: Sequence[Entitled]) -> np.ndarray | list[int]:
     """Each line's entitlement (quantity x net rate, both to the hundredth) in ten-thousandths
     of a pound: an int64 array when every product fits, else a list of Python integers. A net
     rate shared by many lines (one per invoice line) is converted once."""
-    quantities = _all_hundredths(list(map(_QUANTITY, lines)))
+    if not lines:
+        return []
     rates = list(map(_NET_RATE, lines))
     distinct = list(dict.fromkeys(rates))
     by_rate = dict(zip(distinct, _all_hundredths(distinct), strict=True))
-    net = list(map(by_rate.__getitem__, rates))
-    if quantities and max(map(abs, quantities)) * max(map(abs, by_rate.values())) < _INT64_SAFE:
-        return np.array(quantities, dtype=np.int64) * np.array(net, dtype=np.int64)
-    return [q * r for q, r in zip(quantities, net, strict=True)]
+    top_rate = max(map(abs, by_rate.values()))
+    net: np.ndarray | int = (by_rate[distinct[0]] if len(distinct) == 1
+                             else np.array(list(map(by_rate.__getitem__, rates)), dtype=np.int64))
+    fast = _hundredths_array(map(_QUANTITY, lines), len(lines))
+    if fast is not None and int(np.abs(fast).max()) * top_rate < _INT64_SAFE:
+        return fast * net
+    exact = _all_hundredths(list(map(_QUANTITY, lines)))
+    if max(map(abs, exact)) * top_rate < _INT64_SAFE:
+        return np.array(exact, dtype=np.int64) * net
+    net_each = list(map(by_rate.__getitem__, rates))
+    return [q * r for q, r in zip(exact, net_each, strict=True)]
 
 
 def weights_of(lines: Sequence[Entitled]) -> list[int]:
@@ -154,11 +191,18 @@ def allocate(amount: int, weights: Sequence[int] | np.ndarray, keys: Sequence[in
         remainders = numerators - floors * total  # 0 <= r < total
         left = int(amount - int(floors.sum()))
         if left:
-            k = np.asarray(keys, dtype=np.int64)
+            # Only the shares whose remainder is at least the left-th largest can take a penny:
+            # those are ordered (the rest would come after them in the full order).
+            behind = -remainders
+            if left < n:
+                candidates = np.flatnonzero(behind <= np.partition(behind, left - 1)[left - 1])
+            else:
+                candidates = np.arange(n)
+            k = np.asarray(keys, dtype=np.int64)[candidates]
             fee_last = (k == FEE).astype(np.int64)
             key = np.where(k == FEE, 0, k)
-            order = np.lexsort((key, -w, fee_last, -remainders))
-            floors[order[:left]] += 1
+            order = np.lexsort((key, -w[candidates], fee_last, behind[candidates]))
+            floors[candidates[order[:left]]] += 1
         return floors.tolist()
     total = sum(int(x) for x in weights)
     if total == 0:
@@ -220,9 +264,11 @@ def distribute(*, payment: Decimal, payable: Decimal, lines: Sequence[Entitled],
         gone = [(line_id, -amount) for line_id, amount in given.items() if line_id not in owing]
         line_ids += [line_id for line_id, _amount in gone]  # credited since: taken back
         owed += [amount for _line_id, amount in gone]
-    in_pence = dict(zip(line_ids, owed, strict=True))
-    fee = p - sum(in_pence.values())
-    remittances = dict(zip(in_pence, _all_pounds(in_pence.values()), strict=True))
+    remittances = dict(zip(line_ids, _all_pounds(owed), strict=True))
+    if len(remittances) == len(owed):
+        fee = p - sum(owed)
+    else:  # a line listed twice: its last share stands, as in a dict
+        fee = p - sum(dict(zip(line_ids, owed, strict=True)).values())
     return Distribution(payment=_pounds(p), remittances=remittances, fee=_pounds(fee))
 
 
