@@ -3,14 +3,22 @@ members x 100 contracts (100,000 return lines: one invoice per contract, each me
 against a bare pandas computation of the same shares (the limit). Target: at most 2x it.
 
 Each invoice is part paid (61% of its payable total, so that every line's share has pence to
-round and the largest remainders decide). Both sides start from the same whole numbers (each
-line's quantity in hundredths and its member's net rate in pence, each invoice's payable total
-and payment in pence) and compute the same thing: entitlements, the fee's weight, the floored
-shares, the pence left over placed by largest remainder with the same tie-break (members before
-the fee, larger entitlement, smaller line id). The two results are checked equal.
+round and the largest remainders decide).
 
-Also printed, for the record (no target): ``shares.distribute`` on Decimal pounds, as the
-service calls it for one payment, over the same 100 invoices.
+What is timed is what the product runs: ``shares.distribute`` as the service
+(``contracts.delivery.services.payments.payment_record``) calls it, once per invoice, from what
+it hands it (the ``Entitled`` lines in Decimal, as ``selectors.payments.entitled_lines`` builds
+them: quantities to the hundredth, one net rate object per invoice line shared by its return
+lines; the payment and payable total in Decimal pounds) to what it writes (a Decimal remittance
+per line and the fee). The bare side starts from the same data as a pandas frame (made before
+the timing, in whole numbers: quantities in hundredths, net rates and totals in pence) and
+computes the same thing: entitlements, the fee's weight, the floored shares, the pence left over
+placed by largest remainder with the same tie-break (members before the fee, larger entitlement,
+smaller line id), in whole pence. The two results are checked equal, to the penny.
+
+Also printed, for the record (no target): the whole-number core alone
+(``shares.shares_in_pence`` on int64 arrays prepared outside the timing), which the service
+does not call directly.
 
 In memory, no database. Prints figures and never fails the build: ``run()`` reports an error and
 returns.
@@ -73,12 +81,27 @@ def _run() -> None:
     n_parts = np.split(net_line, starts[1:])
     id_parts = np.split(line, starts[1:])
 
+    def pounds(value) -> Decimal:
+        return Decimal(int(value)).scaleb(-2)
+
+    # As the selector builds them: one net rate (and rate) object per invoice line, shared.
+    entitled = []
+    for i in range(CONTRACTS):
+        rate_i, net_i = pounds(rate[i]), pounds(net[i])
+        ids, quantities = id_parts[i].tolist(), q_parts[i].tolist()
+        entitled.append([shares.Entitled(line=k, coop=j + 1, quantity=pounds(q), rate=rate_i, net_rate=net_i)
+                         for j, (k, q) in enumerate(zip(ids, quantities, strict=True))])
+    payments = [(pounds(paid[i]), pounds(payable[i])) for i in range(CONTRACTS)]
+
     def ours():
+        return [shares.distribute(payment=payment, payable=total, lines=lines)
+                for (payment, total), lines in zip(payments, entitled, strict=True)]
+
+    def core():
         found = []
         for i in range(CONTRACTS):
             weights = q_parts[i] * n_parts[i]  # ten-thousandths of a pound
-            owed, fee = shares.shares_in_pence(int(paid[i]), int(payable[i]), weights, id_parts[i])
-            found.append((owed, fee))
+            found.append(shares.shares_in_pence(int(paid[i]), int(payable[i]), weights, id_parts[i]))
         return found
 
     frame = pd.DataFrame({"invoice": invoice, "key": line, "q": quantity, "net": net_line})
@@ -103,35 +126,26 @@ def _run() -> None:
         rank = order.groupby("invoice").cumcount().reindex(f.index)
         return floor + (rank < left).astype(np.int64)
 
-    got, limit = best_of_each(ours, bare, repeats=REPEATS)
+    got, limit, core_seconds = best_of_each(ours, bare, core, repeats=REPEATS)
     # The same shares on both sides, to the penny.
     expected = bare().to_numpy()
     found = ours()
-    mine = np.concatenate([np.asarray(owed) for owed, _fee in found] + [np.array([fee for _o, fee in found])])
+    mine = np.array([shares.pence(v) for d in found for v in d.remittances.values()]
+                    + [shares.pence(d.fee) for d in found], dtype=np.int64)
     assert np.array_equal(mine, expected), "the two computations disagree"
+    assert all(d.total == d.payment for d in found), "remittances and fee do not add up to the payment"
 
-    def pounds(value) -> Decimal:
-        return Decimal(int(value)).scaleb(-2)
-
-    entitled = [[shares.Entitled(line=int(k), coop=j + 1, quantity=pounds(q), rate=pounds(rate[i]),
-                                 net_rate=pounds(net[i]))
-                 for j, (k, q) in enumerate(zip(id_parts[i], q_parts[i], strict=True))]
-                for i in range(CONTRACTS)]
-
-    def service():
-        for i in range(CONTRACTS):
-            shares.distribute(payment=pounds(paid[i]), payable=pounds(payable[i]), lines=entitled[i])
-
-    decimal_seconds = best_of_each(service, repeats=REPEATS)[0]
     lines = MEMBERS * CONTRACTS
     ratio = got / limit
     say(f"6. Payment distribution: {MEMBERS:,} members x {CONTRACTS} contracts ({lines:,} return lines, "
         f"each invoice {PART}% paid)")
-    say(f"   contracts.delivery.shares (numpy, exact int64): {got * 1000:.1f} ms")
-    say(f"   bare pandas computation of the same shares:      {limit * 1000:.1f} ms")
+    say(f"   shares.distribute as the service calls it (Decimal lines in, Decimal shares out): "
+        f"{got * 1000:.1f} ms")
+    say(f"   bare pandas computation of the same shares (whole numbers in a frame):          "
+        f"{limit * 1000:.1f} ms")
     say(f"   ratio {ratio:.2f}x (target: at most {TARGET:.0f}x) -> {'met' if ratio <= TARGET else 'NOT met'}")
-    say(f"   for the record: shares.distribute on Decimal pounds, as the service calls it: "
-        f"{decimal_seconds * 1000:.0f} ms ({decimal_seconds / limit:.2f}x the bare pandas)")
+    say(f"   for the record: the whole-number core alone (shares_in_pence on int64 arrays): "
+        f"{core_seconds * 1000:.1f} ms ({core_seconds / limit:.2f}x the bare pandas)")
 
 
 if __name__ == "__main__":
