@@ -25,13 +25,15 @@ from django.utils.translation import gettext as _
 
 from consortium.models import User
 from contracts.bidding.selectors.bids import net_rate
-from contracts.delivery.selectors.invoices import is_coordinator, live_lines
-from contracts.delivery.selectors.payments import unpaid
+from contracts.delivery.selectors.invoices import is_coordinator, live_lines, payable_total
+from contracts.delivery.selectors.payments import entitled_lines, unpaid
 from contracts.delivery.selectors.rates import rates_in_force
+from contracts.delivery.shares import full_shares
 from contracts.models import (
     BillingPeriod,
     Contract,
     CouncilPayment,
+    Invoice,
     InvoiceStatus,
     PaymentRun,
     PaymentRunStatus,
@@ -104,6 +106,11 @@ class MemberLedger:
         return {**found, "outstanding": found["owed"] - found["paid_to_member"]}
 
 
+def _money(value: Decimal) -> str:
+    """Pounds to the penny with thousands separated, as the pages write them: 1,474.80."""
+    return f"{value.quantize(PENNY):,}"
+
+
 def _hours(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:.2f}"
 
@@ -118,6 +125,7 @@ def member_ledger(coop: MemberCoop) -> MemberLedger:
     rates: dict[tuple[int, dt.date], dict[str, Decimal]] = {}
     line_period: dict[int, int] = {}
     line_quantity: dict[int, Decimal] = {}
+    line_owed: dict[int, Decimal] = {}  # accepted lines, at quantity x net rate (not yet rounded)
     for line in lines.order_by("delivery_return__period__start", "pk"):
         ret = line.delivery_return
         contract = ret.subcontract.contract
@@ -130,21 +138,31 @@ def member_ledger(coop: MemberCoop) -> MemberLedger:
             if key not in rates:
                 rates[key] = rates_in_force(contract, day)
             rate = rates[key].get(line.time_band, ZERO)
-            row.owed += line.quantity * net_rate(rate, contract.management_fee_percent)
+            line_owed[line.pk] = line.quantity * net_rate(rate, contract.management_fee_percent)
+            row.owed += line_owed[line.pk]
             line_period[line.pk] = ret.period_id
             line_quantity[line.pk] = line.quantity
     live = (live_lines().filter(return_lines__in=list(line_period))
-            .values_list("return_lines", "invoice__status", "invoice__contract__management_fee_percent",
-                         "rate"))
+            .values_list("return_lines", "invoice", "invoice__status"))
     invoice_status: dict[int, set[str]] = defaultdict(set)
-    for line_id, status, fee_percent, rate in live:
+    invoices: set[int] = set()
+    for line_id, invoice_id, status in live:
         if line_id not in line_period:
             continue
         row = rows[line_period[line_id]]
         invoice_status[row.period.pk].add(status)
-        quantity = line_quantity[line_id]
-        row.invoiced += quantity
-        row.invoiced_owed += quantity * net_rate(rate, fee_percent)
+        row.invoiced += line_quantity[line_id]
+        invoices.add(invoice_id)
+    # An invoiced line is owed exactly what a payment of the whole invoice shares out to it (the
+    # odd pence placed as the payments place them), so "owed" and "paid" meet to the penny.
+    for invoice in Invoice.objects.filter(pk__in=invoices).select_related("contract"):
+        behind = entitled_lines(invoice)
+        owed, _fee = full_shares(payable_total(invoice), [b.entitled for b in behind])
+        for line_id, amount in owed.items():
+            if line_id in line_owed:
+                row = rows[line_period[line_id]]
+                row.invoiced_owed += amount
+                row.owed += amount - line_owed.pop(line_id)
     remitted = (Remittance.objects.filter(coop=coop).values("return_line__delivery_return__period_id")
                 .annotate(all=Sum("amount"), paid=Sum("amount", filter=Q(run__status=PaymentRunStatus.DONE))))
     for r in remitted:
@@ -175,21 +193,21 @@ def _reasons(row: PeriodRow, statuses: set[str], has_bank: bool) -> list[str]:
     if council_short > 0:
         if InvoiceStatus.QUERIED in statuses:
             reasons.append(_("£%(amount)s waits for the council: it queried the invoice.")
-                           % {"amount": council_short})
+                           % {"amount": _money(council_short)})
         elif InvoiceStatus.PART_PAID in statuses:
             reasons.append(_("£%(amount)s waits for the council: it has paid the invoice in part.")
-                           % {"amount": council_short})
+                           % {"amount": _money(council_short)})
         else:
             reasons.append(_("£%(amount)s waits for the council to pay the invoice.")
-                           % {"amount": council_short})
+                           % {"amount": _money(council_short)})
     held = row.paid_by_council - row.paid_to_member
     if held > 0:
         if has_bank:
             reasons.append(_("£%(amount)s paid by the council is waiting for the next payment run.")
-                           % {"amount": held})
+                           % {"amount": _money(held)})
         else:
             reasons.append(_("£%(amount)s paid by the council is held: add your bank details so that a "
-                             "payment run can pay it.") % {"amount": held})
+                             "payment run can pay it.") % {"amount": _money(held)})
     return reasons
 
 
