@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "ContractVersionKindEnum": "contracts.models.ContractVersion.Kind",
         "StakeholderKindEnum": "members.models.StakeholderKind",
+        "InvoiceKindEnum": "contracts.models.InvoiceKind",
+        "InvoiceStatusEnum": "contracts.models.InvoiceStatus",
+        "ReturnStatusEnum": "contracts.models.ReturnStatus",
+        "PaymentRunStatusEnum": "contracts.models.PaymentRunStatus",
+        "BillingCycleEnum": "contracts.models.BillingCycle",
+        "ChargeBasisEnum": "contracts.models.ChargeBasis",
     },
 }
 

@@ -108,7 +108,7 @@ class QuerySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class AnswerSerializer(serializers.Serializer):
+class QueryAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=2000)
 
 
@@ -220,12 +220,12 @@ class InvoiceQueryViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary=_("Answer the council's query (coordinators); the invoice is issued again once "
                              "every query is answered"),
-                   request=AnswerSerializer, responses={200: InvoiceQuerySerializer, **WRITE_ERRORS})
+                   request=QueryAnswerSerializer, responses={200: InvoiceQuerySerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="answer", filter_backends=[], pagination_class=None)
     def answer(self, request: Request, pk=None) -> Response:
         query = selectors.invoice_query_get_for_user(request.user, pk)
         require(selectors.can_answer_queries(request.user, query.invoice), str(NOT_COORDINATOR))
-        data = validated(AnswerSerializer, request.data, flat=False)
+        data = validated(QueryAnswerSerializer, request.data, flat=False)
         query = services.invoice_query_answer(query=query, answer=data["answer"], by=request.user)
         return Response(InvoiceQuerySerializer(query).data)
 
