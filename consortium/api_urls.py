@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
     path("", include("members.api_urls")),
+    path("", include("governance.api_urls")),
     path("", include("pricing.api_urls")),
     path("", include("contracts.api_urls")),
 ]

@@ -132,9 +132,11 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member co-op user")
     COUNCIL_REVIEWER = "council_reviewer", _("Council reviewer")
     STAFF_ADMIN = "staff_admin", _("Staff admin")
+    APPLICANT = "applicant", _("Applicant co-op")
 
 
 CONSORTIUM_ROLES = (Role.COORDINATOR, Role.BOARD_MEMBER, Role.MEMBER)
+# An applicant's account belongs to the consortium it applies to, and sees its application only.
 
 
 class ConsortiumUserManager(UserManager):
@@ -181,7 +183,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in CONSORTIUM_ROLES],
+                    Q(role__in=[r.value for r in (*CONSORTIUM_ROLES, Role.APPLICANT)],
                       consortium__isnull=False, council__isnull=True)
                     | Q(role=Role.COUNCIL_REVIEWER, consortium__isnull=True, council__isnull=False)
                     | Q(role=Role.STAFF_ADMIN, consortium__isnull=True, council__isnull=True)
@@ -205,6 +207,10 @@ class User(AbstractUser):
     @property
     def is_council_reviewer(self) -> bool:
         return self.role == Role.COUNCIL_REVIEWER
+
+    @property
+    def is_applicant(self) -> bool:
+        return self.role == Role.APPLICANT
 
     @property
     def is_staff_admin(self) -> bool:

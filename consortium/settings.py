@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "consortium",
     "members",
+    "governance",
     "pricing",
     "contracts",
 ]

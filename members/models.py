@@ -27,6 +27,7 @@ class LegalForm(models.TextChoices):
 
 class CoopType(models.TextChoices):
     WORKER = "worker", _("Worker co-op")
+    USER_LED = "user_led", _("User-led co-op")
     CONSUMER = "consumer", _("Consumer co-op")
     MULTI_STAKEHOLDER = "multi_stakeholder", _("Multi-stakeholder co-op")
     PRODUCER = "producer", _("Producer co-op")

@@ -1,0 +1,3 @@
+"""API routes of governance; each module lists its own routes."""
+
+urlpatterns: list = []

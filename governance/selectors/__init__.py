@@ -1,0 +1,1 @@
+"""Every read of governance, scoped to the user (one module per topic)."""

@@ -1,0 +1,1 @@
+"""Every write of governance: atomic, typed, keyword-only (one module per topic)."""

@@ -1,0 +1,3 @@
+"""Web pages of governance; each module lists its own routes."""
+
+urlpatterns: list = []
