@@ -155,6 +155,8 @@ def world(db) -> World:
                                         consortium=None, council=gwynedd),
         "coordinator_other": f.UserFactory(username="coordinator-other", role=Role.COORDINATOR,
                                            consortium=consortium_other),
+        # A co-op applying to join consortium A: its account sees its application and nothing else.
+        "applicant": f.UserFactory(username="applicant", role=Role.APPLICANT, consortium=consortium),
         "anonymous": None,
     }
     assert tuple(users) == PERSONAS

@@ -1,3 +1,12 @@
-"""Web pages of governance; each module lists its own routes."""
+"""The governance pages: each part's module lists its own routes."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from .web import elections, joining, meetings, register
+
+urlpatterns = [
+    *joining.urlpatterns,
+    *meetings.urlpatterns,
+    *elections.urlpatterns,
+    *register.urlpatterns,
+]

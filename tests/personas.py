@@ -11,5 +11,6 @@ PERSONAS = (
     "reviewer",
     "reviewer_other",
     "coordinator_other",
+    "applicant",
     "anonymous",
 )

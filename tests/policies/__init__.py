@@ -72,10 +72,15 @@ class Policy:
 
 
 def personas(default: int, **overrides: int) -> dict[str, int]:
-    """Every persona gets ``default`` unless named: personas(404, coordinator=200, anonymous=302)."""
+    """Every persona gets ``default`` unless named: personas(404, coordinator=200, anonymous=302).
+
+    An applicant that is not named gets what the other council's reviewer gets (an empty scoped
+    list, 403 a role that may not use the page, 404 an object it may not know); the routes a
+    reviewer may use but an applicant may not name it."""
     unknown = set(overrides) - set(PERSONAS)
     if unknown:
         raise ValueError(f"unknown personas {sorted(unknown)}")
+    overrides.setdefault("applicant", overrides.get("reviewer_other", default))
     return {p: overrides.get(p, default) for p in PERSONAS}
 
 

@@ -54,7 +54,7 @@ CONSORTIUM_USERS = dict(coordinator=200, board=200, member_a=200, member_b=200, 
 
 POLICIES = [
     # --- web pages ---
-    Policy("contract-list", personas(200, anonymous=302), note="scoped per role"),
+    Policy("contract-list", personas(200, anonymous=302, applicant=403), note="scoped per role"),
     Policy("subcontract-list", personas(403, anonymous=302, **CONSORTIUM_USERS)),
     Policy("contract-detail", personas(404, anonymous=302, **SEES), kwargs=contract_pk),
     Policy("contract-transition", personas(404, anonymous=302, **RUNS), kwargs=contract_pk, method="POST",

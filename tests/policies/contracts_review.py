@@ -72,7 +72,7 @@ REVIEWERS = dict(reviewer=200, reviewer_other=200)
 
 POLICIES = [
     # --- web pages ---
-    Policy("review-list", personas(404, anonymous=302, **REVIEWERS),
+    Policy("review-list", personas(404, anonymous=302, applicant=404, **REVIEWERS),
            note="council reviewers: their own council's tenders past the deadline"),
     Policy("review-tender", personas(404, anonymous=302, **CARDIFF), kwargs=tender_pk),
     Policy("review-open", personas(404, anonymous=302, reviewer=302), kwargs=tender_pk, method="POST",
@@ -88,7 +88,7 @@ POLICIES = [
     Policy("review-entry", personas(404, anonymous=302, **CARDIFF), kwargs=entry_pk),
     Policy("review-lot", personas(404, anonymous=302, **CARDIFF), kwargs=lot_pk),
     # --- API ---
-    Policy(f"GET {API}/review/tenders/", personas(404, anonymous=401, **REVIEWERS)),
+    Policy(f"GET {API}/review/tenders/", personas(404, anonymous=401, applicant=404, **REVIEWERS)),
     Policy(f"GET {API}/review/tenders/{{id}}/", personas(404, anonymous=401, **CARDIFF), kwargs=tender_id),
     Policy(f"POST {API}/review/tenders/{{id}}/open-evaluation/", personas(404, anonymous=401, **CARDIFF),
            kwargs=tender_id, note="already open: unchanged"),

@@ -170,18 +170,20 @@ ONLY_REVIEWER_DRAFT = dict(reviewer=200)
 
 POLICIES = [
     # --- web pages ---
-    Policy("tender-list", personas(200, anonymous=302), note="scoped list"),
+    Policy("tender-list", personas(200, anonymous=302, applicant=403), note="scoped list"),
     Policy("tender-detail", personas(404, anonymous=302, **SEES_PUBLISHED), kwargs=published_pk),
     Policy(
         "tender-create",
         personas(
-            403, anonymous=302, reviewer=200, reviewer_other=200, coordinator=200, coordinator_other=200
+            403, anonymous=302, reviewer=200, reviewer_other=200, coordinator=200, coordinator_other=200,
+            applicant=403,
         ),
     ),
     Policy(
         "tender-create",
         personas(
-            403, anonymous=302, reviewer=302, reviewer_other=200, coordinator=302, coordinator_other=302
+            403, anonymous=302, reviewer=302, reviewer_other=200, coordinator=302, coordinator_other=302,
+            applicant=403,
         ),
         method="POST",
         data=tender_form,
@@ -263,7 +265,8 @@ POLICIES = [
     Policy(
         f"POST {API}/tenders/",
         personas(
-            403, anonymous=401, coordinator=400, coordinator_other=400, reviewer=400, reviewer_other=400
+            403, anonymous=401, coordinator=400, coordinator_other=400, reviewer=400, reviewer_other=400,
+            applicant=403,
         ),
     ),
     Policy(f"GET {API}/tenders/{{id}}/", personas(404, anonymous=401, **SEES_PUBLISHED), kwargs=published_id),

@@ -71,7 +71,7 @@ def query_id(world) -> dict:
     return {"id": _query(world).pk}
 
 
-LISTS = personas(200, anonymous=302, member_a=403, member_b=403)
+LISTS = personas(200, anonymous=302, member_a=403, member_b=403, applicant=403)
 SEES = dict(coordinator=200, board=200, reviewer=200)
 HIDDEN = dict(member_a=404, member_b=404, reviewer_other=404, coordinator_other=404)
 ISSUES = dict(coordinator=200, board=403, reviewer=403)
@@ -80,9 +80,11 @@ REVIEWS = dict(coordinator=403, board=403, reviewer=200)
 POLICIES = [
     # --- web pages ---
     Policy("invoice-list", LISTS, note="scoped per role"),
-    Policy("contract-invoices", personas(404, anonymous=302, member_a=403, member_b=403, **SEES),
+    Policy("contract-invoices", personas(404, anonymous=302, member_a=403, member_b=403, applicant=403,
+                                          **SEES),
            kwargs=contract_pk, note="members see the contract, not its invoices"),
-    Policy("invoice-issue", personas(404, anonymous=302, member_a=403, member_b=403, **ISSUES),
+    Policy("invoice-issue", personas(404, anonymous=302, member_a=403, member_b=403, applicant=403,
+                                      **ISSUES),
            kwargs=contract_pk, method="POST", note="no period chosen: the form's error"),
     Policy("invoice-detail", personas(404, anonymous=302, **SEES), kwargs=invoice_pk),
     Policy("invoice-pdf", personas(404, anonymous=302, **SEES), kwargs=invoice_pk),
@@ -98,7 +100,7 @@ POLICIES = [
     Policy("invoice-query-answer", personas(404, anonymous=302, **ISSUES), kwargs=query_pk, method="POST",
            note="empty form: its errors"),
     # --- API ---
-    Policy(f"GET {API}/invoices/", personas(200, anonymous=401, member_a=403, member_b=403),
+    Policy(f"GET {API}/invoices/", personas(200, anonymous=401, member_a=403, member_b=403, applicant=403),
            note="scoped per role"),
     Policy(f"GET {API}/invoices/{{id}}/", personas(404, anonymous=401, **SEES), kwargs=invoice_id),
     Policy(f"POST {API}/invoices/", personas(403, anonymous=401, coordinator=400, coordinator_other=400),

@@ -96,13 +96,14 @@ def coop_a_id(world) -> dict:
     return {"id": world.coop_a.pk}
 
 
-PAYERS = dict(coordinator=200, reviewer=200, reviewer_other=200, coordinator_other=200)
+PAYERS = dict(coordinator=200, reviewer=200, reviewer_other=200, coordinator_other=200, applicant=403)
 RECORDS = dict(coordinator=200, reviewer=200, board=403)
 COORDINATORS = dict(coordinator=200, coordinator_other=200)
 ONE_RUN = dict(coordinator=200, coordinator_other=404)
 COOP_A = dict(coordinator=200, member_a=200)
 REMITTANCES = dict(coordinator=200, member_a=200, member_b=200, coordinator_other=200)
-LEDGER = dict(coordinator=200, board=200, coordinator_other=200, reviewer=404, reviewer_other=404)
+LEDGER = dict(coordinator=200, board=200, coordinator_other=200, reviewer=404, reviewer_other=404,
+              applicant=403)
 
 POLICIES = [
     # --- web pages ---
@@ -120,7 +121,7 @@ POLICIES = [
     Policy("remittance-advice-csv", personas(404, anonymous=302, **COOP_A), kwargs=advice_a),
     Policy("remittance-list", personas(403, anonymous=302, **REMITTANCES), note="each member its own"),
     Policy("owed-mine", personas(403, anonymous=302, member_a=200, member_b=200, reviewer=404,
-                                 reviewer_other=404)),
+                                 reviewer_other=404, applicant=403)),
     Policy("owed", personas(404, anonymous=302, **COOP_A), kwargs=coop_a),
     Policy("consortium-ledger", personas(403, anonymous=302, **LEDGER), note="the board: totals only"),
     Policy("member-bank", personas(404, anonymous=302, **COOP_A), kwargs=coop_a_pk,
@@ -130,10 +131,10 @@ POLICIES = [
     # --- API ---
     Policy(f"GET {API}/payments/", personas(403, anonymous=401, **PAYERS), note="scoped per role"),
     Policy(f"POST {API}/payments/", personas(403, anonymous=401, coordinator=400, reviewer=400,
-                                             reviewer_other=400, coordinator_other=400),
+                                             reviewer_other=400, coordinator_other=400, applicant=403),
            note="empty payload: no invoice"),
     Policy(f"GET {API}/payments/{{id}}/", personas(403, anonymous=401, coordinator=200, reviewer=200,
-                                                   reviewer_other=404, coordinator_other=404),
+                                                   reviewer_other=404, coordinator_other=404, applicant=403),
            kwargs=payment_id),
     Policy(f"GET {API}/payment-runs/", personas(403, anonymous=401, **COORDINATORS)),
     Policy(f"POST {API}/payment-runs/", personas(403, anonymous=401, coordinator=400, coordinator_other=400),

@@ -94,7 +94,7 @@ COORDINATORS = dict(coordinator=200, coordinator_other=200)
 
 POLICIES = [
     # --- web pages ---
-    Policy("rate-card-list", personas(200, anonymous=302),
+    Policy("rate-card-list", personas(200, anonymous=302, applicant=403),
            note="scoped list: a reviewer sees their own council's agreed cards"),
     Policy("rate-card-detail", personas(404, anonymous=302, **SEES_AGREED_A), kwargs=in_force_pk),
     Policy("rate-card-create", personas(403, anonymous=302, **COORDINATORS)),
@@ -116,7 +116,7 @@ POLICIES = [
     Policy("uplift-rules", personas(403, anonymous=302, **COORDINATORS)),
     Policy("uplift-rules", personas(403, anonymous=302, coordinator=302, coordinator_other=302),
            method="POST", data=rule_form),
-    Policy("rates-on-date", personas(200, anonymous=302)),
+    Policy("rates-on-date", personas(200, anonymous=302, applicant=403)),
     # --- API ---
     Policy(f"GET {API}/pricing/rate-cards/", personas(200, anonymous=401),
            note="scoped list: reviewers see agreed cards with their council"),
@@ -133,7 +133,7 @@ POLICIES = [
            personas(403, anonymous=401, coordinator=400, reviewer_other=404, coordinator_other=404),
            kwargs=in_force_id, note="empty payload: no rule chosen"),
     Policy(f"GET {API}/pricing/rate-cards/on-date/",
-           personas(200, anonymous=401, reviewer=400, reviewer_other=400),
+           personas(200, anonymous=401, reviewer=400, reviewer_other=400, applicant=403),
            query="council=GB-CRF&service_type=domiciliary-support&date=2026-06-01",
            note="a reviewer must name the consortium, and may ask only about their own council"),
     Policy(f"GET {API}/pricing/uplift-rules/", personas(403, anonymous=401, **COORDINATORS)),

@@ -1,0 +1,3 @@
+"""Forms of the governance pages: one heading per part."""
+
+from __future__ import annotations
