@@ -50,6 +50,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
+from governance.selectors.evidence import Evidence, member_control_evidence
 from members.models import (
     CapacityDeclaration,
     ComplianceDocument,
@@ -524,6 +525,7 @@ class EntryReview:
     consortium: dict = field(default_factory=dict)
     version: int | None = None
     submitted_at: str | None = None
+    member_control: Evidence | None = None  # the bid's consortium's evidence of member control
 
 
 CHART_LABEL_WIDTH = 260
@@ -735,6 +737,7 @@ def entry_review(entry: Entry) -> EntryReview:
         answers=_answers(lot, part),
         consortium=snapshot.get("consortium") or {},
         version=submission.version, submitted_at=snapshot.get("submitted_at"),
+        member_control=member_control_evidence(submission.bid.consortium),
     )
     return review
 
