@@ -95,7 +95,7 @@ def test_months_are_calendar_months_held_to_the_last_day():
 
 
 def test_last_true_is_the_day_of_the_change_that_ended_it():
-    tz = dt.timezone.utc
+    tz = dt.UTC
     rules = ev.RulesState(1, VoteWeighting.ONE_MEMBER_ONE_VOTE, {})
     social = ev.MemberState(1, MembershipStatus.ACTIVE, CoopType.WORKER, SocialCoopType.A)
     plain = ev.MemberState(2, MembershipStatus.ACTIVE, CoopType.WORKER, SocialCoopType.NONE)
@@ -317,6 +317,8 @@ def test_the_page_shows_each_figure_with_a_chart_and_its_table(world, client_for
     assert 'aria-labelledby="seats-chart-title' in page and "User-led co-op" in page
     assert "The same figures are in the table above." in page
     assert "Within 15 months of today" in page and "govuk-tag--red" in page
+    assert "0 of 2 active member co-ops voted at least once in the last 12 months (0.0%)" in page
+    assert "No motion in the last 12 months" in page
     assert "The member register" not in page  # a member user's register is its own co-op's page
 
 
