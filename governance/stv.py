@@ -325,7 +325,8 @@ class _Count:
                     by_surplus.setdefault(self.votes[c] - self.quota, []).append(c)
                 largest = by_surplus[max(by_surplus)]
                 probe = Stage(number=len(self.stages) + 1, kind="surplus")
-                candidate = self._rank(largest, highest=True, stage=probe)[0] if len(largest) > 1 else largest[0]
+                candidate = (self._rank(largest, highest=True, stage=probe)[0]
+                             if len(largest) > 1 else largest[0])
                 self.pending.remove(candidate)
                 stage = self._surplus_stage(candidate)
                 stage.lots = probe.lots
