@@ -8,13 +8,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from consortium.errors import DomainError, Forbidden
 from consortium.models import Role, User
 from governance import tasks
+from governance.demo import elections as demo
 from governance.models import BoardTerm, ElectionBallot, ElectionStatus, Nomination, VoteWeighting
 from governance.services import elections as services
 from members.models import CoopType
@@ -73,7 +78,8 @@ def test_set_up_takes_the_rules_and_closes_nominations_before_the_meeting(world,
     assert (election.seats, election.term_years) == (rules.board_seats, rules.term_years)
     assert election.reserved_seats == {"user_led": 1}
     with pytest.raises(DomainError, match="already has"):
-        services.election_set_up(meeting=meeting, by=by, nominations_close_at=timezone.now() + dt.timedelta(days=1))
+        services.election_set_up(meeting=meeting, by=by,
+                                 nominations_close_at=timezone.now() + dt.timedelta(days=1))
 
 
 def test_nominations_by_members_and_the_coordinator_until_the_close(world, election):
@@ -96,7 +102,8 @@ def test_nominations_by_members_and_the_coordinator_until_the_close(world, elect
 # --- unopposed ---------------------------------------------------------------------------------
 
 
-def test_no_more_candidates_than_seats_are_elected_unopposed(world, election, django_capture_on_commit_callbacks):
+def test_no_more_candidates_than_seats_are_elected_unopposed(world, election,
+                                                             django_capture_on_commit_callbacks):
     nominate(world, election, "Ceri")
     nominate(world, election, "Dafydd", coop=world.coop_b)
     close_nominations(election)
@@ -191,7 +198,8 @@ def test_the_count_elects_seats_terms_and_accounts(world, election, django_captu
     assert old.is_active  # reactivated, not duplicated
     assert not User.objects.filter(email__iexact="bryn@example.org").exclude(pk=old.pk).exists()
     new = User.objects.get(email="ann@example.org")
-    assert new.role == Role.BOARD_MEMBER and new.consortium == world.consortium and not new.has_usable_password()
+    assert new.role == Role.BOARD_MEMBER and new.consortium == world.consortium
+    assert not new.has_usable_password()
     terms = BoardTerm.objects.filter(election=election)
     assert {(t.user, t.starts_on, t.ends_on.year - t.starts_on.year) for t in terms} == {
         (new, timezone.localdate(), election.term_years), (old, timezone.localdate(), election.term_years)}
@@ -231,17 +239,18 @@ def test_a_reserved_seat_goes_to_a_nominee_of_its_class(world, meeting):
 
 def test_the_daily_task_ends_terms_and_the_board_role_with_them(world):
     today = timezone.localdate()
+    day = dt.timedelta(days=1)
+
+    def term(user, starts, ends):
+        BoardTerm.objects.create(consortium=world.consortium, user=user, starts_on=starts, ends_on=ends)
+
     ended = f.UserFactory(role=Role.BOARD_MEMBER, consortium=world.consortium)
-    BoardTerm.objects.create(consortium=world.consortium, user=ended, starts_on=today - dt.timedelta(days=730),
-                             ends_on=today - dt.timedelta(days=1))
+    term(ended, today - 730 * day, today - day)
     again = f.UserFactory(role=Role.BOARD_MEMBER, consortium=world.consortium)
-    BoardTerm.objects.create(consortium=world.consortium, user=again, starts_on=today - dt.timedelta(days=730),
-                             ends_on=today - dt.timedelta(days=1))
-    BoardTerm.objects.create(consortium=world.consortium, user=again, starts_on=today - dt.timedelta(days=1),
-                             ends_on=today + dt.timedelta(days=700))
+    term(again, today - 730 * day, today - day)
+    term(again, today - day, today + 700 * day)
     last_day = f.UserFactory(role=Role.BOARD_MEMBER, consortium=world.consortium)
-    BoardTerm.objects.create(consortium=world.consortium, user=last_day, starts_on=today - dt.timedelta(days=730),
-                             ends_on=today)
+    term(last_day, today - 730 * day, today)
     assert tasks.end_board_terms() == 2
     assert tasks.end_board_terms() == 0  # safe to run twice
     for user, active in ((ended, False), (again, True), (last_day, True), (world.user("board"), True)):
@@ -254,8 +263,6 @@ def test_the_daily_task_ends_terms_and_the_board_role_with_them(world):
 
 
 def _client(world, persona):
-    from django.test import Client
-
     client = Client()
     client.force_login(world.user(persona))
     return client
@@ -293,18 +300,14 @@ def test_the_count_sheet_page_shows_every_stage(world, election):
     election.refresh_from_db()
     stages = election.count_sheet["stages"]
     assert len(stages) >= 2
-    page = _client(world, "member_a").get(reverse("election-count-sheet", args=[election.pk])).content.decode()
+    url = reverse("election-count-sheet", args=[election.pk])
+    page = _client(world, "member_a").get(url).content.decode()
     assert "Stage 2" in page and "<svg" in page and "Non-transferable" in page
     board = _client(world, "board").get(reverse("board-terms")).content.decode()
     assert "Ann" in board
 
 
 def test_the_invitation_link_sets_the_password(world):
-    from django.contrib.auth.tokens import default_token_generator
-    from django.test import Client
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     user = f.UserFactory(role=Role.BOARD_MEMBER, consortium=world.consortium)
     user.set_unusable_password()
     user.save()
@@ -318,3 +321,16 @@ def test_the_invitation_link_sets_the_password(world):
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a long Welsh valley 42")
+
+
+def test_the_demo_seeds_an_election_and_the_board_terms(world, meeting):
+    users = {"coordinator": world.user("coordinator"), "board": world.user("board")}
+    election = demo.seed(world.consortium, users, timezone.localdate(), meeting)
+    assert election.seats == 3 and election.nominations.count() == 4
+    assert services.nominations_open(election)
+    term = BoardTerm.objects.get(user=world.user("board"))
+    assert term.starts_on < timezone.localdate() < term.ends_on
+    assert demo.seed(world.consortium, users, timezone.localdate(), meeting) == election  # twice
+    assert BoardTerm.objects.filter(user=world.user("board")).count() == 1
+    page = _client(world, "member_a").get(reverse("board-terms")).content.decode()
+    assert "board" in page
