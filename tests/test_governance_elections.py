@@ -24,6 +24,7 @@ from governance.models import BoardTerm, ElectionBallot, ElectionStatus, Nominat
 from governance.services import elections as services
 from members.models import CoopType
 from tests import factories as f
+from tests.concurrency import run_together
 from tests.governance_factories import MeetingFactory
 
 
@@ -164,6 +165,21 @@ def test_weighted_by_class_a_ballot_carries_its_share_of_its_class(world, meetin
     assert weights == {"multi_stakeholder": Decimal("30"), "user_led": Decimal("40")}  # 60 / 2 co-ops, 40 / 1
     election = services.election_count(election=election, by=world.user("coordinator"))
     assert election.count_sheet["elected"] == [str(b.pk)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_ballot_per_co_op_when_its_users_click_at_once(world, election):
+    """PostgreSQL with real threads: five users of one co-op cast at the same moment; one
+    ballot is recorded, the others are refused."""
+    election, (a, b, c) = _voting(world, election, ["Ann", "Bryn", "Cai"])
+    users = [world.user("member_a"), *(f.member_user(world.coop_a) for _ in range(4))]
+    errors = run_together([
+        (lambda u=u: services.election_ballot_cast(election=election, by=u, ranking=[a.pk, b.pk]))
+        for u in users])
+    assert ElectionBallot.objects.filter(election=election, coop=world.coop_a).count() == 1
+    assert len(errors) == 4 and all(isinstance(e, DomainError) and "already voted" in e.message
+                                    for e in errors)
 
 
 # --- the count ----------------------------------------------------------------------------------
