@@ -48,9 +48,12 @@ def election_get_for_user(user: User, pk, *, for_write: bool = False) -> Electio
 
 
 def meeting_for_election_set_up(user: User, pk) -> GeneralMeeting:
+    """A meeting of the user's consortium (404 for anyone who sees no governance, or another
+    consortium's meeting); whether the user may set up an election there is the service's."""
+    if not sees_governance(user):
+        raise Http404
     try:
-        return GeneralMeeting.objects.select_related("rules").get(pk=pk, consortium_id=user.consortium_id) \
-            if sees_governance(user) else GeneralMeeting.objects.none().get()
+        return GeneralMeeting.objects.select_related("rules").get(pk=pk, consortium_id=user.consortium_id)
     except (GeneralMeeting.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

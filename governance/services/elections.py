@@ -9,7 +9,8 @@ The rules, as the services enforce them:
   meeting starts, and after now. One election at a time per meeting (a cancelled one aside).
 - **Nominating**: a user of an active member co-op (for their own co-op), or a coordinator
   (naming the co-op), nominates a candidate (name, e-mail, statement) while nominations are
-  open. A candidate stands once per election (by e-mail). The candidate's class is the type of
+  open. A candidate stands once per election (by e-mail; a withdrawn nomination is not made
+  again). The candidate's class is the type of
   the co-op that nominated them. A nomination is withdrawn by its co-op's users or a
   coordinator, before the close.
 - **Voting**: a coordinator opens the vote once nominations have closed. Where there are no
@@ -20,8 +21,8 @@ The rules, as the services enforce them:
   weight is 1, or where the meeting's rules weight votes by class, the class's share of the
   votes divided by the member co-ops of that class (fixed when the meeting opened, or counted
   now if it has not).
-- **Counting**: a coordinator counts (``stv.count``, seeded with the election's id, so a recount
-  gives the same sheet), the count sheet is stored, the elected nominations marked, and each
+- **Counting**: a coordinator counts, once at least one ballot is cast (``stv.count``, seeded
+  with the election's id, so a recount gives the same sheet), the count sheet is stored, the elected nominations marked, and each
   elected person gets a term (``BoardTerm``) from the day of the count for ``term_years`` years,
   and a board account: an existing board-member account of the consortium with that e-mail is
   reactivated; otherwise an account is made (role board member, no usable password) and an
@@ -353,6 +354,8 @@ def election_count(*, election: Election, by: User) -> Election:
     by_id = {str(n.pk): n for n in candidates}
     ballots = [stv.Ballot(ranking=tuple(str(x) for x in b.ranking), weight=b.weight)
                for b in election.ballots.order_by("pk")]
+    if not ballots:
+        raise DomainError(_("No ballot has been cast: there is nothing to count."), code="transition")
     result = stv.count(seats=election.seats, candidates={k: n.coop.coop_type for k, n in by_id.items()},
                        ballots=ballots, reserved_seats=election.reserved_seats, seed=str(election.pk))
     sheet = result.as_json()

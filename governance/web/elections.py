@@ -83,9 +83,10 @@ def election_set_up(request, meeting_pk: int):
 def election_detail(request, pk: int):
     user = request.user
     election = selectors.election_get_for_user(user, pk)
+    nominations = selectors.nominations(election)
     return render(request, "governance/elections_detail.html", {
         "election": election,
-        "nominations": selectors.nominations(election),
+        "nominations": nominations,
         "own_ballot": selectors.own_ballot(user, election),
         "voted": selectors.voted_coops(user, election),
         "can_nominate": selectors.can_nominate(user, election),
@@ -93,7 +94,7 @@ def election_detail(request, pk: int):
         "can_open_voting": selectors.can_open_voting(user, election),
         "can_count": selectors.can_count(user, election),
         "can_manage": selectors.can_manage(user, election),
-        "withdrawable": {n.pk for n in selectors.nominations(election) if services.can_withdraw(user, n)},
+        "withdrawable": {n.pk for n in nominations if services.can_withdraw(user, n)},
         "reserved": selectors.reserved_list(election),
     })
 
