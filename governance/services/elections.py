@@ -21,13 +21,14 @@ The rules, as the services enforce them:
   weight is 1, or where the meeting's rules weight votes by class, the class's share of the
   votes divided by the member co-ops of that class (fixed when the meeting opened, or counted
   now if it has not).
-- **Counting**: a coordinator counts, once at least one ballot is cast (``stv.count``, seeded
-  with the election's id, so a recount gives the same sheet), the count sheet is stored, the
-  elected nominations marked, and each elected person gets a term (``BoardTerm``) from the day of the count for ``term_years`` years,
-  and a board account: an existing board-member account of the consortium with that e-mail is
-  reactivated; otherwise an account is made (role board member, no usable password) and an
-  invitation to set a password is e-mailed after commit, in the language of the person who
-  nominated them (no other language is known for a new person).
+- **Counting**: a coordinator counts, once at least one ballot is cast (``stv.count``,
+  seeded with the election's id, so a recount gives the same sheet). The count sheet is
+  stored, the elected nominations marked, and each elected person gets a term (``BoardTerm``)
+  from the day of the count for ``term_years`` years, and a board account: an existing
+  board-member account of the consortium with that e-mail is reactivated; otherwise an account
+  is made (role board member, no usable password) and an invitation to set a password is
+  e-mailed after commit, in the language of the person who nominated them (no other language
+  is known for a new person).
 - **Terms end by themselves**: ``board_terms_end`` (run daily by the task
   ``governance.tasks.end_board_terms``) ends every term whose last day has passed and
   deactivates the account of a board member with no other current term. Board members made by
