@@ -21,14 +21,16 @@ The method, step by step:
   (most votes first) and no further transfer is made (rule 53): so an exclusion that leaves
   exactly that many continuing candidates moves no ballots.
 
-**Ties** (rules 49 and 51, as read here): between equal surpluses, or equal lowest candidates,
-the votes at each earlier stage are looked at, from the first stage on, and the first stage at
-which the tied candidates had unequal votes decides (the larger surplus goes first; the fewer
-votes is excluded). Where they were equal at every stage, the count draws lots, here a
-deterministic lot: the candidate whose SHA-256 of ``"<seed>:<stage>:<candidate id>"`` is the
-smallest is drawn (to go first, or to be excluded). The seed is the election's id, so a
-recount gives the same result; the count sheet notes every lot drawn. The order of the ballots
-never matters (sums of decimals are exact).
+**Ties** (the rule stated here, after the statutory counts that look forward from the first
+stage, such as the Irish rules' "the first count at which the candidates had an unequal number
+of votes"): between equal surpluses, or equal lowest candidates, the votes at each earlier stage
+are looked at, from the first stage on, and the first stage at which the tied candidates had
+unequal votes decides (the larger surplus goes first; the fewer votes is excluded). Where they
+were equal at every stage, the count draws lots, here a deterministic lot: the candidate whose
+SHA-256 of ``"<seed>:<stage>:<candidate id>"`` is the smallest is drawn (to go first, or to be
+excluded). The seed is the election's id, so a recount gives the same result; the count sheet
+notes every lot drawn. Candidates reaching the quota at the same stage are declared in order of
+votes, ties broken the same way. The order of the ballots never matters (sums of decimals are exact).
 
 **Reserved seats** (the consortium's own rule, not the Order's): the rules may reserve seats for
 classes of member (a candidate's class is the type of the co-op that nominated them). A class's
