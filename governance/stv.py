@@ -18,7 +18,8 @@ The method, step by step:
   votes is excluded and each of their ballots goes to its next continuing preference at the
   value at which it was received.
 - When the continuing candidates are no more than the seats still to fill, they are all elected
-  (most votes first) and no further transfer is made (rule 53): so an exclusion that leaves
+  (most votes first) and no further transfer is made (the Order's filling of the last
+  vacancies): so an exclusion that leaves
   exactly that many continuing candidates moves no ballots.
 
 **Ties** (the rule stated here, after the statutory counts that look forward from the first
@@ -284,7 +285,7 @@ class _Count:
             self.continuing.discard(c)
             self.excluded.add(c)
         if len(self.continuing) <= self._remaining():
-            stage.transferred = False  # rule 53: the last seats are filled without transfer
+            stage.transferred = False  # the last seats are filled without a transfer
             return stage
         for c in candidates:
             papers = self.held[c]
