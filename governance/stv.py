@@ -19,8 +19,8 @@ The method, step by step:
   value at which it was received.
 - When the continuing candidates are no more than the seats still to fill, they are all elected
   (most votes first) and no further transfer is made (the Order's filling of the last
-  vacancies): so an exclusion that leaves
-  exactly that many continuing candidates moves no ballots.
+  vacancies): so an exclusion that leaves exactly that many continuing candidates moves no
+  ballots.
 
 **Ties** (the rule stated here, after the statutory counts that look forward from the first
 stage, such as the Irish rules' "the first count at which the candidates had an unequal number
