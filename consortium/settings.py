@@ -301,6 +301,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.expire_stale_allocation_jobs",
         "schedule": timedelta(minutes=15),
     },
+    "end-board-terms": {
+        "task": "governance.tasks.end_board_terms",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # Award standstill: the working days (Monday to Friday, less bank holidays in Wales) after an

@@ -1,0 +1,1 @@
+"""Demo data of governance, one module per part; seed_demo calls each part's seed."""
