@@ -140,10 +140,16 @@ class ContactRowForm(GovukMessagesMixin, forms.Form):
     """One contact of the co-op; a blank row is ignored."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"),
+                             error_messages={"required": _("Enter the e-mail address")})
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=[("en", "English"), ("cy", "Cymraeg")],
                                  initial="en")
+
+    def has_changed(self) -> bool:
+        # A row is filled in when any of its text is: the language alone (a select always
+        # sends one) does not make a contact.
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in ("name", "email", "role"))
 
 
 class BaseRowsFormSet(forms.BaseFormSet):
