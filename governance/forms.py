@@ -82,10 +82,9 @@ class ApplicationForm(GovukMessagesMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def setup_fields(self) -> None:
-        if self.consortia is not None:
-            if len(self.consortia) == 1:
-                self.fields["consortium"].initial = self.consortia[0].pk
-                self.fields["consortium"].widget = forms.HiddenInput()
+        if self.consortia is not None and len(self.consortia) == 1:
+            self.fields["consortium"].initial = self.consortia[0].pk
+            self.fields["consortium"].widget = forms.HiddenInput()
 
     def clean_society_number(self):
         try:

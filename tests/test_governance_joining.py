@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from consortium.errors import Conflict, DomainError
 from consortium.models import Role, User
+from governance.demo import joining as joining_demo
 from governance.models import (
     ApplicationStatus,
     MembershipApplication,
@@ -21,6 +22,7 @@ from governance.models import (
 )
 from governance.selectors.rules import rules_in_force
 from governance.services import joining
+from members import demo as members_demo
 from members import governance as board_votes
 from members import services as members
 from members.models import BallotStatus, MemberCoop, MembershipStatus, MemberUser, StakeholderClass
@@ -85,7 +87,8 @@ def test_the_journey_from_application_to_admission(client, world, django_capture
     assert response.status_code == 302 and response.url == reverse("join-submitted")
     application = MembershipApplication.objects.get(legal_name="Cydweithfa Cefnogi Dyffryn Cyf")
     account = application.applicant
-    assert (account.role, account.consortium, account.username) == (Role.APPLICANT, world.consortium, "dyffryn")
+    assert (account.role, account.consortium, account.username) == (
+        Role.APPLICANT, world.consortium, "dyffryn")
     assert application.society_number == "31234R"
     assert application.consented_to == rules_in_force(world.consortium)
     assert [c["language"] for c in application.contacts] == ["cy", "en"]
@@ -109,7 +112,8 @@ def test_the_journey_from_application_to_admission(client, world, django_capture
         application = _carry(world, application)
     assert application.status == ApplicationStatus.ADMITTED
     coop = application.coop
-    assert (coop.status, coop.joined_on, coop.coop_type) == (MembershipStatus.ACTIVE, timezone.localdate(), "user_led")
+    assert (coop.status, coop.joined_on, coop.coop_type) == (
+        MembershipStatus.ACTIVE, timezone.localdate(), "user_led")
     assert list(coop.councils_served.all()) == [council("GB-CRF")]
     assert {(s.kind, s.vote_share) for s in StakeholderClass.objects.filter(coop=coop)} == {
         ("service_users", Decimal("60")), ("workers", Decimal("40"))}
@@ -181,7 +185,8 @@ def test_bad_input_is_shown_and_changes_nothing(client, world, overrides, field)
 
 
 def test_company_numbers_of_both_shapes_are_accepted(client, world):
-    assert _apply(client, world, legal_form="cic", society_number="", company_number="sc123456").status_code == 302
+    response = _apply(client, world, legal_form="cic", society_number="", company_number="sc123456")
+    assert response.status_code == 302
     assert MembershipApplication.objects.get().company_number == "SC123456"
 
 
@@ -243,8 +248,8 @@ def test_only_a_checked_application_goes_to_the_board(world):
         joining.application_check(application=application, by=world.user("board"), notes="x")
 
 
-def test_refusal_tells_the_applicant_why_in_its_language(client_for, world, django_capture_on_commit_callbacks,
-                                                         monkeypatch):
+def test_refusal_tells_the_applicant_why_in_its_language(client_for, world, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
     seen = []
     real = joining.render_to_string
     monkeypatch.setattr(joining, "render_to_string",
@@ -281,7 +286,8 @@ def test_share_numbers_run_on_without_gaps(world):
     joining.share_entry_record(consortium=world.consortium_other, coop=world.coop_other,
                                kind=ShareEntryKind.SUBSCRIPTION, shares=1, amount=Decimal("1"),
                                entry_date=timezone.localdate(), by=None)
-    assert list(ShareEntry.objects.filter(consortium=world.consortium).values_list("number", flat=True)) == [1, 2, 3]
+    numbers = ShareEntry.objects.filter(consortium=world.consortium).values_list("number", flat=True)
+    assert list(numbers) == [1, 2, 3]
     assert ShareEntry.objects.get(consortium=world.consortium_other).number == 1
 
 
@@ -308,14 +314,16 @@ def test_the_share_register_lists_the_entries_for_members_and_the_board(client_f
     for persona in ("coordinator", "board", "member_b"):
         page = client_for(persona).get(reverse("share-register")).content.decode()
         assert str(world.coop_a) in page and "Subscription" in page
-    assert str(world.coop_a) not in client_for("coordinator_other").get(reverse("share-register")).content.decode()
+    other = client_for("coordinator_other").get(reverse("share-register")).content.decode()
+    assert str(world.coop_a) not in other
     assert client_for("reviewer").get(reverse("share-register")).status_code == 403
 
 
 # --- leaving -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("refundable, kind", [(True, ShareEntryKind.WITHDRAWAL), (False, ShareEntryKind.FORFEIT)])
+@pytest.mark.parametrize("refundable, kind", [(True, ShareEntryKind.WITHDRAWAL),
+                                              (False, ShareEntryKind.FORFEIT)])
 def test_a_coop_that_leaves_gives_back_its_share(world, refundable, kind):
     rules = rules_in_force(world.consortium)
     rules.share_refundable = refundable
@@ -341,3 +349,19 @@ def test_an_applicant_is_not_made_active_by_hand(client_for, world):
     coop.refresh_from_db()
     assert coop.status == MembershipStatus.APPLICANT
     assert MemberCoop.objects.filter(pk=coop.pk, status=MembershipStatus.APPLICANT).exists()
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_pending_application_and_a_share_register(db):
+    demo = members_demo.seed()
+    joining_demo.seed(demo.consortium, demo.users, timezone.localdate())
+    joining_demo.seed(demo.consortium, demo.users, timezone.localdate())  # idempotent
+    application = MembershipApplication.objects.get(applicant__username="applicant")
+    assert application.status == ApplicationStatus.SUBMITTED and application.coop_type == "user_led"
+    assert application.applicant.check_password(members_demo.DEMO_PASSWORD)
+    joined = MemberCoop.objects.filter(consortium=demo.consortium, joined_on__isnull=False)
+    entries = list(ShareEntry.objects.filter(consortium=demo.consortium).order_by("number"))
+    assert [e.number for e in entries] == list(range(1, joined.count() + 1))
+    assert [e.entry_date for e in entries] == sorted(c.joined_on for c in joined)

@@ -164,7 +164,8 @@ def application_detail(request, pk, *, check_form=None, refuse_form=None):
         and ApplicationStatus.WITHDRAWN in APPLICATION_TRANSITIONS[status],
         "check_form": check_form or ApplicationCheckForm(),
         "stakeholder_rows": [{**row, "label": StakeholderKind(row["kind"]).label}
-                             for row in application.stakeholders if row.get("kind") in StakeholderKind.values],
+                             for row in application.stakeholders
+                             if row.get("kind") in StakeholderKind.values],
         "councils": list(application.councils_served.order_by("name_en")),
         "services": list(application.service_types.order_by("name_en")),
         "share_entries": list(application.coop.share_entries.order_by("number")) if application.coop else [],
