@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -152,6 +153,14 @@ def test_invitations_are_written_in_each_contacts_language(world, monkeypatch,
     link = next(line for line in invitation.body.splitlines() if "/join/set-password/" in line)
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert default_token_generator.check_token(user, token)
+    # The link opens the set-password form (Django swaps the token for a session one).
+    client = Client()
+    form_url = client.get(link[link.index("/join/"):]).url
+    response = client.post(form_url, {"new_password1": "Cyfrinair-Newydd-26",
+                                      "new_password2": "Cyfrinair-Newydd-26"})
+    assert response.status_code == 302 and response.url == reverse("login")
+    user.refresh_from_db()
+    assert user.check_password("Cyfrinair-Newydd-26")
 
 
 @pytest.mark.parametrize("overrides, field", [
@@ -238,6 +247,17 @@ def test_a_defeated_ballot_leaves_the_application_with_the_coordinator(world):
     assert application.ballot.status == BallotStatus.DEFEATED
     with pytest.raises(Conflict):
         joining.application_admit(application=application, by=world.user("coordinator"))
+
+
+def test_an_application_whose_vote_was_not_quorate_goes_to_the_board_again(world):
+    application = _with_board(world)
+    first = application.ballot
+    board_votes.ballot_decide(ballot=first, by=world.user("coordinator"))  # nobody voted
+    application.refresh_from_db()
+    assert application.ballot.status == BallotStatus.NO_QUORUM
+    application = joining.application_to_board(application=application, by=world.user("coordinator"))
+    assert application.status == ApplicationStatus.WITH_BOARD and application.ballot != first
+    assert application.ballot.status == BallotStatus.OPEN
 
 
 def test_only_a_checked_application_goes_to_the_board(world):

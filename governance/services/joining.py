@@ -295,13 +295,22 @@ def ballot_subject(application: MembershipApplication) -> str:
         "coop": application.legal_name, "number": number}
 
 
+def may_ask_the_board_again(application: MembershipApplication) -> bool:
+    return (application.status == ApplicationStatus.WITH_BOARD and application.ballot is not None
+            and application.ballot.status == BallotStatus.NO_QUORUM)
+
+
 @transaction.atomic
 def application_to_board(*, application: MembershipApplication, by: User | None
                          ) -> MembershipApplication:
     """Put a checked application to the board: checked -> with the board, with a board ballot
-    whose carried result admits the co-op."""
+    whose carried result admits the co-op. An application whose ballot was not quorate goes to
+    the board again (with the board -> checked -> with the board, with a new ballot)."""
     _coordinator(by, application)
     application = MembershipApplication.objects.select_for_update().get(pk=application.pk)
+    if may_ask_the_board_again(application):
+        application = _move(application, ApplicationStatus.CHECKED, by=by,
+                            reason=_("The board's vote was not quorate."))
     if application.status != ApplicationStatus.CHECKED:
         raise Conflict(_("Only a checked application can go to the board."), code="transition")
     ballot = board.ballot_open(consortium=application.consortium, subject=ballot_subject(application),

@@ -155,7 +155,8 @@ def application_detail(request, pk, *, check_form=None, refuse_form=None):
         "manages": manages,
         "is_applicant": user.pk == application.applicant_id,
         "can_check": manages and status == ApplicationStatus.SUBMITTED,
-        "can_send": manages and status == ApplicationStatus.CHECKED,
+        "can_send": manages and (status == ApplicationStatus.CHECKED
+                                 or services.may_ask_the_board_again(application)),
         "can_refuse": manages and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CHECKED,
                                              ApplicationStatus.WITH_BOARD),
         "can_admit": manages and status == ApplicationStatus.WITH_BOARD and ballot is not None
