@@ -154,7 +154,10 @@ class MemberStatusForm(GovukMessagesMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def setup_fields(self) -> None:
-        allowed = MEMBERSHIP_TRANSITIONS[self.coop.status]
+        allowed = [s for s in MEMBERSHIP_TRANSITIONS[self.coop.status]
+                   # An applicant is admitted by the board (its membership application), not here.
+                   if not (self.coop.status == MembershipStatus.APPLICANT
+                           and s == MembershipStatus.ACTIVE)]
         self.fields["to_status"].choices = [(s, MembershipStatus(s).label) for s in allowed]
 
 

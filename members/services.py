@@ -36,6 +36,7 @@ from .models import (
     MembershipStatusChange,
     StakeholderClass,
 )
+from .signals import membership_ended
 
 REMINDER_THRESHOLDS_DAYS = (30,)
 # A compliance document's file, checked here for the web form and the API alike.
@@ -141,8 +142,14 @@ def member_set_status(
     reason: str,
     by: User | None,
     effective_on: dt.date | None = None,
+    admitted: bool = False,
 ) -> MemberCoop:
-    """Move a co-op along applicant -> active -> suspended -> withdrawn, recording why."""
+    """Move a co-op along applicant -> active -> suspended -> withdrawn, recording why.
+
+    An applicant becomes active only when admitted (``admitted``: governance's admission, on the
+    board's decision, or the demo's history); moving it by hand on the register is refused with
+    a pointer to the membership applications. A membership that ends (withdrawn) sends
+    ``membership_ended`` inside this transaction."""
     may_manage_register(by, coop.consortium_id)
     if to_status not in MembershipStatus.values:
         raise DomainError(_("Unknown membership status."), field="to_status")
@@ -157,6 +164,12 @@ def member_set_status(
                 "current": MembershipStatus(coop.status).label.lower(),
                 "target": MembershipStatus(to_status).label.lower(),
             },
+            field="to_status",
+        )
+    if coop.status == MembershipStatus.APPLICANT and to_status == MembershipStatus.ACTIVE and not admitted:
+        raise DomainError(
+            _("An applicant becomes a member only when the board admits it: put its membership "
+              "application to the board from the applications page."),
             field="to_status",
         )
     if not reason or not reason.strip():
@@ -175,6 +188,8 @@ def member_set_status(
     if to_status == MembershipStatus.ACTIVE and coop.joined_on is None:
         coop.joined_on = effective_on
     save_audited(coop, by, update_fields=["status", "joined_on"])
+    if to_status == MembershipStatus.WITHDRAWN:
+        membership_ended.send(sender=MemberCoop, coop=coop, by=by, effective_on=effective_on)
     return coop
 
 
