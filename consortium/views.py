@@ -1,6 +1,8 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 
@@ -19,6 +21,19 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """Logout is a POST (a form button), so a link from another site cannot sign anyone out."""
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The link in an invitation (``consortium.invitations.set_password_link``): a person given
+    an account chooses its password, then signs in."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set: sign in with your username and it."))
+        return super().form_valid(form)
 
 
 def not_found(request, exception=None):

@@ -222,7 +222,7 @@ def test_the_count_elects_seats_terms_and_accounts(world, election, django_captu
     assert len(mail.outbox) == 1  # only the new account is invited
     message = mail.outbox[0]
     assert message.to == ["ann@example.org"]
-    assert "/governance/board/set-password/" in message.body
+    assert "/accounts/set-password/" in message.body
     assert new.preferred_language == "cy"  # the nominator's language
     with pytest.raises(DomainError):
         services.election_count(election=election, by=world.user("coordinator"))
@@ -328,7 +328,7 @@ def test_the_invitation_link_sets_the_password(world):
     user.set_unusable_password()
     user.save()
     client = Client()
-    url = reverse("board-set-password", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+    url = reverse("set-password", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
                                                 "token": default_token_generator.make_token(user)})
     form = client.get(url, follow=True)
     assert form.status_code == 200 and "new_password1" in form.content.decode()

@@ -150,12 +150,12 @@ def test_invitations_are_written_in_each_contacts_language(world, monkeypatch,
     assert seen == {"sian@x.example": "cy", "tom@x.example": "en"}
     invitation = next(m for m in mail.outbox if m.to == ["sian@x.example"])
     user = User.objects.get(email="sian@x.example")
-    link = next(line for line in invitation.body.splitlines() if "/join/set-password/" in line)
+    link = next(line for line in invitation.body.splitlines() if "/accounts/set-password/" in line)
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert default_token_generator.check_token(user, token)
     # The link opens the set-password form (Django swaps the token for a session one).
     client = Client()
-    form_url = client.get(link[link.index("/join/"):]).url
+    form_url = client.get(link[link.index("/accounts/"):]).url
     response = client.post(form_url, {"new_password1": "Cyfrinair-Newydd-26",
                                       "new_password2": "Cyfrinair-Newydd-26"})
     assert response.status_code == 302 and response.url == reverse("login")

@@ -42,20 +42,17 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited
 from consortium.errors import DomainError, require
+from consortium.invitations import set_password_link
 from consortium.models import Role, User
 from members.models import MemberCoop, MembershipStatus
 from members.selectors import user_coop_id
@@ -419,10 +416,7 @@ def _board_account(consortium, nomination: Nomination, *, by: User) -> tuple[Use
 
 
 def _invitation(user: User, election: Election) -> EmailMessage:
-    path = reverse("board-set-password", kwargs={
-        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user)})
-    link = getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
+    link = set_password_link(user)
     with translation.override(_language(user)):
         term = BoardTerm.objects.filter(user=user, election=election).first()
         context = {"user": user, "consortium": election.meeting.consortium.name, "link": link,

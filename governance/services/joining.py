@@ -24,9 +24,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -34,12 +32,11 @@ from django.db.models import Max, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited
 from consortium.errors import Conflict, DomainError, require
+from consortium.invitations import set_password_link, site_url
 from consortium.models import Consortium, Council, Role, ServiceType, User
 from members import governance as board
 from members import services as members
@@ -467,10 +464,6 @@ def share_withdrawal_record(*, coop: MemberCoop, by: User | None, on: dt.date | 
 # --- e-mails -----------------------------------------------------------------------------------
 
 
-def _site_url(path: str) -> str:
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
-
-
 def _applicant_language(application: MembershipApplication) -> str:
     language = application.applicant.preferred_language or application.language
     return language if language in LANGUAGES else "en"
@@ -482,7 +475,7 @@ def _refusal_message(application: MembershipApplication) -> EmailMessage:
         body = render_to_string("governance/email/joining_refused.txt", {
             "application": application, "consortium": application.consortium,
             "reason": application.refusal_reason,
-            "url": _site_url(reverse("application-detail", args=[application.pk]))})
+            "url": site_url(reverse("application-detail", args=[application.pk]))})
     return EmailMessage(subject=subject, body=body, to=[application.applicant.email])
 
 
@@ -492,18 +485,16 @@ def _admitted_message(application: MembershipApplication) -> EmailMessage:
             "coop": application.coop, "consortium": application.consortium}
         body = render_to_string("governance/email/joining_admitted.txt", {
             "application": application, "consortium": application.consortium,
-            "coop": application.coop, "url": _site_url(reverse("dashboard"))})
+            "coop": application.coop, "url": site_url(reverse("dashboard"))})
     return EmailMessage(subject=subject, body=body, to=[application.applicant.email])
 
 
 def _invitation(application: MembershipApplication, user: User) -> EmailMessage:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
     with translation.override(user.preferred_language if user.preferred_language in LANGUAGES else "en"):
         subject = _("Set your password for %(consortium)s") % {"consortium": application.consortium}
         body = render_to_string("governance/email/joining_invite.txt", {
             "user": user, "consortium": application.consortium, "coop": application.coop,
-            "url": _site_url(reverse("join-set-password", kwargs={"uidb64": uid, "token": token}))})
+            "url": set_password_link(user)})
     return EmailMessage(subject=subject, body=body, to=[user.email])
 
 

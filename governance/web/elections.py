@@ -19,11 +19,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import path, reverse, reverse_lazy
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -228,18 +227,6 @@ def board_terms(request):
     })
 
 
-class BoardSetPasswordView(auth_views.PasswordResetConfirmView):
-    """The link e-mailed to a newly elected board member: choose a password, then sign in."""
-
-    template_name = "governance/elections_set_password.html"
-    success_url = reverse_lazy("login")
-    post_reset_login = False
-
-    def form_valid(self, form):
-        messages.success(self.request, _("Your password is set: sign in with it."))
-        return super().form_valid(form)
-
-
 urlpatterns = [
     path("governance/elections/", election_list, name="election-list"),
     path("governance/meetings/<int:meeting_pk>/elections/new/", election_set_up, name="election-set-up"),
@@ -252,6 +239,4 @@ urlpatterns = [
     path("governance/elections/<int:pk>/count/", election_count, name="election-count"),
     path("governance/elections/<int:pk>/count-sheet/", election_count_sheet, name="election-count-sheet"),
     path("governance/board/", board_terms, name="board-terms"),
-    path("governance/board/set-password/<uidb64>/<token>/", BoardSetPasswordView.as_view(),
-         name="board-set-password"),
 ]

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -107,18 +106,6 @@ def join_application(request):
     if application is not None:
         return redirect("application-detail", pk=application.pk)
     return render(request, "governance/joining_submitted.html", {"application": None})
-
-
-class SetPasswordView(auth_views.PasswordResetConfirmView):
-    """The invitation's link: a new member user sets their password (Django's reset token)."""
-
-    template_name = "governance/joining_set_password.html"
-    success_url = reverse_lazy("login")
-    post_reset_login = False
-
-    def form_valid(self, form):
-        messages.success(self.request, _("Your password is set: sign in with your e-mail address."))
-        return super().form_valid(form)
 
 
 # --- the coordinator's pages -------------------------------------------------------------------
@@ -273,7 +260,6 @@ urlpatterns = [
     path("join/", join, name="join"),
     path("join/submitted/", join_submitted, name="join-submitted"),
     path("join/application/", join_application, name="join-application"),
-    path("join/set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="join-set-password"),
     path("applications/", application_list, name="application-list"),
     path("applications/<int:pk>/", application_detail, name="application-detail"),
     path("applications/<int:pk>/check/", application_check, name="application-check"),

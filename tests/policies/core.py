@@ -13,6 +13,8 @@ POLICIES = [
     # Logout is POST only, so a link from another site cannot sign anyone out.
     Policy("logout", personas(405), note="GET is refused"),
     Policy("logout", personas(302), method="POST"),
+    Policy("set-password", personas(200), kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+           note="an invitation's link that does not work says so, to anyone"),
     Policy("set_language", personas(302), method="POST", data=lambda w: {"language": "cy"}),
     # Every role has a dashboard; a visitor is sent to the login page.
     Policy("dashboard", personas(200, anonymous=302)),

@@ -53,10 +53,6 @@ def _meeting(world) -> dict:
     return {"meeting_pk": _election(world).meeting_id}
 
 
-def _link(world) -> dict:
-    return {"uidb64": "MQ", "token": "not-a-token"}
-
-
 def _nominee(world) -> dict:
     return {"coop": world.coop_b.pk, "name": "Dafydd Rees", "email": "dafydd@example.org",
             "statement": "I would serve."}
@@ -81,5 +77,4 @@ POLICIES = [
                                        anonymous=302), kwargs=_pk),
     Policy("election-count", personas(HIDDEN, coordinator=302, board=403, member_a=403, member_b=403,
                                       anonymous=302), kwargs=_pk, method="POST"),
-    Policy("board-set-password", personas(200), kwargs=_link),
 ]

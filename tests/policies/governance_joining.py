@@ -44,8 +44,6 @@ POLICIES = [
            note="an empty application: the errors, nothing written"),
     Policy("join-submitted", personas(403, applicant=200, anonymous=302)),
     Policy("join-application", personas(403, applicant=200, anonymous=302)),
-    Policy("join-set-password", personas(200), kwargs=lambda w: {"uidb64": "MQ", "token": "nope"},
-           note="a link that does not work says so, to anyone"),
     Policy("application-list", personas(403, coordinator=200, board=200, coordinator_other=200,
                                         anonymous=302)),
     Policy("application-detail", personas(404, **SEES), kwargs=_pk),
