@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from consortium.errors import DomainError
 from consortium.models import Consortium, Council, ServiceType
 from consortium.web import DomainErrorFormMixin
-from members.forms import GovukMessagesMixin
+from members.forms import GovukMessagesMixin, govuk_form_messages
 from members.models import CoopType, LegalForm, MemberCoop, MembershipStatus, SocialCoopType, StakeholderKind
 
+from .models import GovernanceRules, MeetingKind, MotionKind
 from .services.joining import (
     clean_company_number,
     clean_society_number,
@@ -299,3 +300,121 @@ class ApplicationRefuseForm(GovukMessagesMixin, forms.Form):
     reason = forms.CharField(label=_("Reason for refusal"), max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 5}),
                              help_text=_("The co-op is told this reason by e-mail."))
+
+
+# --- meetings ----------------------------------------------------------------------------------
+
+MEETING_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+VOTE_CHOICES = [("for", _("For")), ("against", _("Against")), ("abstain", _("Abstain"))]
+#: The rules a motion may change from the page (the service accepts the same names).
+RULE_CHOICES = [(name, GovernanceRules._meta.get_field(name).verbose_name) for name in (
+    "notice_clear_days", "quorum_percent", "ordinary_majority_percent", "special_majority_percent",
+    "weighting", "class_weights", "proxies_allowed", "max_proxies_per_holder", "online_voting",
+    "share_amount", "share_refundable", "board_seats", "term_years", "reserved_seats", "proposers",
+    "agm_interval_months")]
+
+
+class _MeetingForm(DomainErrorFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        govuk_form_messages(self, blank_label=_("Choose"))
+
+
+class MeetingCallForm(_MeetingForm):
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices,
+                             widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Starts"), input_formats=[MEETING_DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MEETING_DATETIME_FORMAT),
+        help_text=_("Notice is given today: the rules say how many clear days it needs."),
+        error_messages={"invalid": _("Enter a real date and time"), "required": _("Enter a date and time")})
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    link = forms.URLField(label=_("Link to join online"), required=False, assume_scheme="https")
+    agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+                             help_text=_("One item on each line."))
+
+    def agenda_items(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("agenda", "").splitlines() if line.strip()]
+
+
+class AgendaItemForm(_MeetingForm):
+    title = forms.CharField(label=_("Agenda item"), max_length=300)
+
+
+class MotionForm(_MeetingForm):
+    field_aliases = {"rules_change": "rule_value"}
+
+    kind = forms.ChoiceField(label=_("Kind of motion"), choices=MotionKind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Motion"), max_length=300,
+                            help_text=_("What the meeting is asked to resolve, in one line."))
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text=_("For a correction of approved minutes: the correction."))
+    rule = forms.ChoiceField(label=_("Rule to change"), choices=RULE_CHOICES, required=False)
+    rule_value = forms.CharField(
+        label=_("New value"), required=False, max_length=200,
+        help_text=_("For shares or seats by class, write class=value pairs separated by commas, "
+                    "for example worker=50, user_led=50. Yes or no rules: true or false."))
+    approves = forms.ModelChoiceField(label=_("Approves the minutes of"), queryset=None, required=False)
+    corrects = forms.ModelChoiceField(label=_("Corrects the minutes of"), queryset=None, required=False)
+
+    def __init__(self, *args, awaiting=None, sealed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approves"].queryset = awaiting
+        self.fields["corrects"].queryset = sealed
+
+    def rules_change(self) -> dict | None:
+        rule, raw = self.cleaned_data.get("rule"), (self.cleaned_data.get("rule_value") or "").strip()
+        if not rule:
+            return None
+        if rule in ("class_weights", "reserved_seats"):
+            pairs = {}
+            for part in raw.split(","):
+                if "=" in part:
+                    key, value = part.split("=", 1)
+                    pairs[key.strip()] = value.strip()
+            return {rule: pairs}
+        if rule in ("proxies_allowed", "online_voting", "share_refundable"):
+            return {rule: raw.lower() in ("true", "yes", "1", "ie", "gwir")}
+        return {rule: raw}
+
+
+class DelegateForm(_MeetingForm):
+    user = forms.ModelChoiceField(label=_("Delegate"), queryset=None,
+                                  help_text=_("The person who attends and votes for your co-op."))
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class ProxyForm(_MeetingForm):
+    holder = forms.ModelChoiceField(label=_("Member co-op to hold your proxy"), queryset=None)
+
+    def __init__(self, *args, coops=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["holder"].queryset = coops
+
+
+class AttendanceForm(_MeetingForm):
+    coop = forms.ModelChoiceField(label=_("Member co-op present in person"), queryset=None)
+
+    def __init__(self, *args, coops=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coop"].queryset = coops
+
+
+class InPersonVoteForm(_MeetingForm):
+    coop = forms.ModelChoiceField(label=_("Member co-op"), queryset=None)
+    choice = forms.ChoiceField(label=_("Vote"), choices=VOTE_CHOICES, widget=forms.RadioSelect)
+
+    def __init__(self, *args, coops=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coop"].queryset = coops
+
+
+class OnlineVoteForm(_MeetingForm):
+    choice = forms.ChoiceField(label=_("Your co-op's vote"), choices=VOTE_CHOICES, widget=forms.RadioSelect,
+                               help_text=_("Votes are final: you cannot change your co-op's vote once cast."))
+    proxy_for = forms.IntegerField(required=False, widget=forms.HiddenInput)
