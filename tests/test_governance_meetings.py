@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from consortium.errors import Conflict, DomainError, Forbidden
 from consortium.models import Role
+from governance.demo import meetings as meetings_demo
 from governance.models import (
     AttendanceMode,
     GeneralMeeting,
@@ -32,6 +33,7 @@ from governance.sealing import seal_of, verify
 from governance.selectors import meetings as sel
 from governance.selectors.rules import rules_in_force
 from governance.services import meetings as services
+from members import demo as members_demo
 from members.models import Contact, CoopType
 from tests.concurrency import run_together
 from tests.factories import MemberCoopFactory, UserFactory, member_user
@@ -541,3 +543,24 @@ def test_a_user_of_another_role_cannot_vote(world):
     stranger = UserFactory(role=Role.MEMBER, consortium=world.consortium)  # no co-op
     with pytest.raises(Forbidden):
         services.vote_cast(motion=motion, by=stranger, choice="for")
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+def test_the_demo_holds_last_year_s_agm_and_calls_this_year_s(db):
+    demo = members_demo.seed()
+    today = timezone.localdate()
+    made = meetings_demo.seed(demo.consortium, demo.users, today)
+    last, agm = made.last_agm, made.agm
+    assert last.status == MeetingStatus.CLOSED and last.starts_at.date() < today - dt.timedelta(days=300)
+    assert last.attendance.count() >= 1
+    assert {m.status for m in last.motions.all()} == {MotionStatus.CARRIED}
+    assert agm.status == MeetingStatus.CALLED and agm.notice_given_on == today
+    assert services.clear_days(today, timezone.localtime(agm.starts_at).date()) >= 14
+    kinds = [m.kind for m in agm.motions.order_by("position")]
+    assert kinds == [MotionKind.MINUTES, MotionKind.ORDINARY, MotionKind.RULES_CHANGE]
+    assert sel.minutes_of(last)["motions"][0]["status"] == "carried"
+    again = meetings_demo.seed(demo.consortium, demo.users, today)
+    assert (again.agm.pk, again.last_agm.pk) == (agm.pk, last.pk)
+    assert GeneralMeeting.objects.filter(consortium=demo.consortium).count() == 2
