@@ -564,3 +564,63 @@ def test_the_demo_holds_last_year_s_agm_and_calls_this_year_s(db):
     again = meetings_demo.seed(demo.consortium, demo.users, today)
     assert (again.agm.pk, again.last_agm.pk) == (agm.pk, last.pk)
     assert GeneralMeeting.objects.filter(consortium=demo.consortium).count() == 2
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def test_the_call_form_shows_the_service_s_notice_refusal_and_calls_the_meeting(world, client_for):
+    client = client_for("coordinator")
+    soon = (timezone.localdate() + dt.timedelta(days=5)).isoformat() + "T18:00"
+    data = {"kind": "annual", "title": "AGM", "starts_at": soon, "place": "Caerdydd",
+            "agenda": "Welcome\nReport"}
+    page = client.post(reverse("meeting-call"), data)
+    assert page.status_code == 200 and "clear days" in page.content.decode()
+    assert not GeneralMeeting.objects.exists()
+    data["starts_at"] = (timezone.localdate() + dt.timedelta(days=30)).isoformat() + "T18:00"
+    response = client.post(reverse("meeting-call"), data)
+    meeting = GeneralMeeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meeting-detail", args=[meeting.pk])
+    assert [a.title for a in meeting.agenda.all()] == ["Welcome", "Report"]
+
+
+def test_a_meeting_walked_through_its_pages(world, client_for):
+    meeting = _today_meeting(world)
+    coordinator, member = client_for("coordinator"), client_for("member_a")
+    response = client_for("board").post(reverse("meeting-motion-propose", args=[meeting.pk]), {
+        "kind": "rules_change", "title": "Three weeks' notice", "rule": "notice_clear_days",
+        "rule_value": "21"})
+    assert response.status_code == 302
+    motion = meeting.motions.get()
+    assert motion.rules_change == {"notice_clear_days": 21}
+    member.post(reverse("meeting-vote", args=[meeting.pk, motion.pk]), {"choice": "for"})
+    assert client_for("member_a").post(reverse("meeting-vote", args=[meeting.pk, motion.pk]),
+                                       {"choice": "against"}).status_code == 302
+    assert MotionVote.objects.get(motion=motion).choice == "for"
+    coordinator.post(reverse("meeting-open", args=[meeting.pk]))
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.OPEN
+    coordinator.post(reverse("meeting-attendance", args=[meeting.pk]), {"coop": world.coop_b.pk})
+    coordinator.post(reverse("meeting-vote-in-person", args=[meeting.pk, motion.pk]),
+                     {"coop": world.coop_b.pk, "choice": "for"})
+    coordinator.post(reverse("meeting-close", args=[meeting.pk]))
+    motion.refresh_from_db()
+    assert motion.status == MotionStatus.CARRIED and motion.voters == 2
+    rules_page = member.get(reverse("governance-rules")).content.decode()
+    assert "Version 2, in force" in rules_page and "Three weeks&#x27; notice" in rules_page
+    minutes = member.get(reverse("meeting-minutes", args=[meeting.pk]))
+    assert minutes.status_code == 200 and "Draft" in minutes.content.decode()
+    welsh = client_for("member_a")
+    welsh.cookies["django_language"] = "cy"
+    minutes = welsh.get(reverse("meeting-minutes", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="cy")
+    assert minutes.status_code == 200
+
+
+def test_councils_and_applicants_see_no_meeting(world, client_for):
+    meeting = _today_meeting(world)
+    for persona in ("reviewer", "applicant"):
+        assert client_for(persona).get(reverse("meeting-list")).status_code == 403
+        assert client_for(persona).get(reverse("meeting-detail", args=[meeting.pk])).status_code == 404
+    other = client_for("coordinator_other")
+    assert other.get(reverse("meeting-detail", args=[meeting.pk])).status_code == 404
