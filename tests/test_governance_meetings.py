@@ -624,3 +624,15 @@ def test_councils_and_applicants_see_no_meeting(world, client_for):
         assert client_for(persona).get(reverse("meeting-detail", args=[meeting.pk])).status_code == 404
     other = client_for("coordinator_other")
     assert other.get(reverse("meeting-detail", args=[meeting.pk])).status_code == 404
+
+
+def test_the_minutes_page_reads_the_sealed_record_and_checks_its_seal(world, client_for):
+    earlier = _held_meeting(world)
+    _approve(world, earlier)
+    page = client_for("member_b").get(reverse("meeting-minutes", args=[earlier.pk])).content.decode()
+    assert "The record matches its seal." in page and "Gofal A" in page and "Adopt the accounts" in page
+    earlier.refresh_from_db()
+    tampered = dict(earlier.record, agenda=["Something else"])
+    GeneralMeeting.objects.filter(pk=earlier.pk).update(record=tampered)
+    page = client_for("member_b").get(reverse("meeting-minutes", args=[earlier.pk])).content.decode()
+    assert "does not match its seal" in page

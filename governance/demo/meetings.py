@@ -94,7 +94,8 @@ def _this_agm(consortium: Consortium, coordinator: User, board: User, today: dt.
     meeting = services.meeting_call(
         consortium=consortium, by=coordinator, kind=MeetingKind.ANNUAL, title=title,
         starts_at=_at(today + dt.timedelta(days=21), 18), place="Y Deml Heddwch, Caerdydd",
-        link="https://meet.cwlwm.example/agm", agenda=THIS_AGENDA)
+        link="https://meet.cwlwm.example/agm", agenda=THIS_AGENDA,
+        notify=False)  # no e-mails from the demo: "Send the notice again" on the page sends them
     if last.status == "closed":
         services.motion_propose(meeting=meeting, by=coordinator, kind=MotionKind.MINUTES, approves=last,
                                 title="Approve the minutes of last year's annual general meeting")

@@ -150,9 +150,10 @@ def _next_position(qs) -> int:
 @transaction.atomic
 def meeting_call(*, consortium: Consortium, by: User | None, kind: str, title: str,
                  starts_at: dt.datetime, place: str = "", link: str = "",
-                 agenda: list[str] | None = None) -> GeneralMeeting:
+                 agenda: list[str] | None = None, notify: bool = True) -> GeneralMeeting:
     """Call a general meeting under the rules in force, giving notice today: the notice goes by
-    e-mail to every active member co-op's users and contacts once this commits."""
+    e-mail to every active member co-op's users and contacts once this commits (``notify``
+    False: notice given outside the system, on paper say, as the demo does)."""
     require(by is None or sel.can_call(by, consortium.pk),
             _("Only the consortium's coordinators can call a general meeting."))
     problems: list[tuple[str, str]] = []
@@ -184,7 +185,8 @@ def meeting_call(*, consortium: Consortium, by: User | None, kind: str, title: s
     save_audited(meeting, by)
     for position, item in enumerate(items, start=1):
         AgendaItem.objects.create(meeting=meeting, position=position, title=item)
-    meeting_notice.queue_notice(meeting=meeting)
+    if notify:
+        meeting_notice.queue_notice(meeting=meeting)
     return meeting
 
 

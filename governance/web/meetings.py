@@ -40,6 +40,7 @@ from ..forms import (
     ProxyForm,
 )
 from ..models import AttendanceMode, MeetingStatus, MotionKind, MotionStatus, VoteChannel
+from ..sealing import verify
 from ..selectors import meetings as sel
 from ..services import meetings as services
 
@@ -367,6 +368,7 @@ def meeting_minutes(request, pk: int):
     record = sel.minutes_of(meeting)
     return render(request, "governance/meetings_minutes.html", {
         "meeting": meeting, "record": record, "draft": meeting.status == MeetingStatus.CLOSED,
+        "seal_ok": meeting.status == MeetingStatus.APPROVED and verify(meeting.record, meeting.seal),
         "kinds": dict(MotionKind.choices), "statuses": dict(MotionStatus.choices),
         "modes": dict(AttendanceMode.choices),
     })
