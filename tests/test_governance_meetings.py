@@ -636,3 +636,20 @@ def test_the_minutes_page_reads_the_sealed_record_and_checks_its_seal(world, cli
     GeneralMeeting.objects.filter(pk=earlier.pk).update(record=tampered)
     page = client_for("member_b").get(reverse("meeting-minutes", args=[earlier.pk])).content.decode()
     assert "does not match its seal" in page
+
+
+def test_a_carried_change_to_voting_by_class_is_stored_as_the_rules_json(world):
+    meeting = _today_meeting(world)
+    change = {"weighting": "by_class", "class_weights": {"worker": "40", "multi_stakeholder": "60.5"},
+              "reserved_seats": {"worker": "1"}}
+    with pytest.raises(DomainError, match="100%"):
+        _motion(meeting, world.user("board"), kind=MotionKind.RULES_CHANGE, rules_change=change)
+    change["class_weights"]["multi_stakeholder"] = "60"
+    motion = _motion(meeting, world.user("board"), kind=MotionKind.RULES_CHANGE, rules_change=change)
+    services.meeting_open(meeting=meeting, by=world.user("coordinator"))
+    _in_person(world, motion, world.coop_a, "for")
+    services.meeting_close(meeting=meeting, by=world.user("coordinator"))
+    rules = rules_in_force(world.consortium)
+    assert rules.version == 2 and rules.weighting == VoteWeighting.BY_CLASS
+    assert rules.class_weights == {"worker": "40", "multi_stakeholder": "60"}
+    assert rules.reserved_seats == {"worker": 1}

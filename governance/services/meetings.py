@@ -255,7 +255,7 @@ def _clean_class_map(name: str, value: Any, *, integers: bool) -> dict[str, Any]
             raise DomainError(_rules_field_error(name, ValidationError(_("Enter 0 or more."))),
                               field="rules_change")
         if number:
-            cleaned[key] = number
+            cleaned[key] = number if integers else str(number)  # JSON keeps a share as text
     return cleaned
 
 
