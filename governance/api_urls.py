@@ -1,3 +1,7 @@
 """API routes of governance; each module lists its own routes."""
 
-urlpatterns: list = []
+from .api import meetings
+
+urlpatterns: list = [
+    *meetings.urlpatterns,
+]

@@ -653,3 +653,20 @@ def test_a_carried_change_to_voting_by_class_is_stored_as_the_rules_json(world):
     assert rules.version == 2 and rules.weighting == VoteWeighting.BY_CLASS
     assert rules.class_weights == {"worker": "40", "multi_stakeholder": "60"}
     assert rules.reserved_seats == {"worker": 1}
+
+
+def test_the_api_takes_a_member_s_vote_once_and_shows_only_its_own(world, api_for):
+    meeting = _today_meeting(world)
+    motion = _motion(meeting, world.user("coordinator"))
+    url = f"/api/v1/governance/meetings/{meeting.pk}/motions/{motion.pk}/vote/"
+    response = api_for("member_a").post(url, {"choice": "for"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["motions"][0]["own_vote"]["choice"] == "for"
+    assert api_for("member_a").post(url, {"choice": "against"}, format="json").status_code == 409
+    assert api_for("coordinator").post(url, {"choice": "for"}, format="json").status_code == 403
+    assert api_for("reviewer").post(url, {"choice": "for"}, format="json").status_code == 404
+    seen = api_for("member_b").get(f"/api/v1/governance/meetings/{meeting.pk}/").json()["motions"][0]
+    assert seen["own_vote"] is None and seen["votes"] == [] and seen["result"] is None
+    board = api_for("board").get(f"/api/v1/governance/meetings/{meeting.pk}/").json()["motions"][0]
+    assert board["votes"] == []
+    assert api_for("applicant").get("/api/v1/governance/meetings/").status_code == 403

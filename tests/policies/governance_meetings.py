@@ -86,3 +86,28 @@ POLICIES = [
     Policy("meeting-vote-in-person", _coordinator_only(200), kwargs=_motion),
     Policy("meeting-vote-in-person", _coordinator_only(200), kwargs=_motion, method="POST"),
 ]
+
+# The API (governance/api/meetings.py): the same people as the pages; a visitor 401.
+API_OUTSIDERS = dict(reviewer=404, reviewer_other=404, coordinator_other=404, applicant=404, anonymous=401)
+
+
+def _id(world) -> dict:
+    return {"id": _meeting(world).pk}
+
+
+def _motion_id(world) -> dict:
+    meeting = _meeting(world)
+    return {"id": meeting.pk, "motion_pk": meeting.motions.first().pk}
+
+
+POLICIES += [
+    Policy("GET /api/v1/governance/meetings/",
+           personas(403, coordinator=200, board=200, member_a=200, member_b=200, coordinator_other=200,
+                    applicant=403, anonymous=401)),
+    Policy("GET /api/v1/governance/meetings/{id}/",
+           personas(404, coordinator=200, board=200, member_a=200, member_b=200, **API_OUTSIDERS),
+           kwargs=_id),
+    Policy("POST /api/v1/governance/meetings/{id}/motions/{motion_pk}/vote/",
+           personas(404, coordinator=403, board=403, member_a=200, member_b=200, **API_OUTSIDERS),
+           kwargs=_motion_id, data=lambda w: {"choice": "for"}),
+]
