@@ -37,7 +37,7 @@ from members import demo as members_demo
 from members.models import Contact, CoopType
 from tests.concurrency import run_together
 from tests.factories import MemberCoopFactory, UserFactory, member_user
-from tests.governance_factories import MeetingFactory
+from tests.governance_factories import ElectionFactory, MeetingFactory, NominationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -670,3 +670,14 @@ def test_the_api_takes_a_member_s_vote_once_and_shows_only_its_own(world, api_fo
     board = api_for("board").get(f"/api/v1/governance/meetings/{meeting.pk}/").json()["motions"][0]
     assert board["votes"] == []
     assert api_for("applicant").get("/api/v1/governance/meetings/").status_code == 403
+
+
+def test_an_election_at_the_meeting_is_linked_and_its_result_goes_into_the_record(world, client_for):
+    meeting = _today_meeting(world)
+    election = ElectionFactory(meeting=meeting, seats=2)
+    NominationFactory(election=election, coop=world.coop_a, name="Elin Davies", elected=True)
+    NominationFactory(election=election, coop=world.coop_b, name="Owain Price")
+    page = client_for("member_a").get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
+    assert reverse("election-detail", args=[election.pk]) in page
+    assert sel.meeting_record(meeting)["elections"] == [
+        {"id": election.pk, "seats": 2, "status": "nominations", "candidates": 2, "elected": ["Elin Davies"]}]

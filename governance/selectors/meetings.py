@@ -234,6 +234,11 @@ def proxies_held_by(meeting: GeneralMeeting, coop_id: int | None) -> list[Proxy]
     return list(meeting.proxies.filter(holder_id=coop_id).select_related("coop"))
 
 
+def elections_of(meeting: GeneralMeeting) -> list[Election]:
+    """The board elections held at the meeting (set up and run on the elections' pages)."""
+    return list(Election.objects.filter(meeting=meeting).order_by("pk"))
+
+
 def meetings_awaiting_approval(consortium_id: int) -> QuerySet[GeneralMeeting]:
     """Closed meetings whose minutes no carried motion has approved yet."""
     return GeneralMeeting.objects.filter(consortium_id=consortium_id, status=MeetingStatus.CLOSED)

@@ -145,6 +145,7 @@ def meeting_detail(request, pk: int):
         "agenda_form": AgendaItemForm() if coordinator and meeting.status in sel.LIVE else None,
         "attendance": sel.attendance_of(meeting) if coordinator else [],
         "vote_choices": VOTE_CHOICES,
+        "elections": sel.elections_of(meeting),
     })
 
 
