@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from consortium.errors import Conflict, DomainError, Forbidden
 from consortium.models import Role
+from governance.demo import elections as elections_demo
 from governance.demo import meetings as meetings_demo
 from governance.models import (
     AttendanceMode,
@@ -561,6 +562,8 @@ def test_the_demo_holds_last_year_s_agm_and_calls_this_year_s(db):
     kinds = [m.kind for m in agm.motions.order_by("position")]
     assert kinds == [MotionKind.MINUTES, MotionKind.ORDINARY, MotionKind.RULES_CHANGE]
     assert sel.minutes_of(last)["motions"][0]["status"] == "carried"
+    election = elections_demo.seed(demo.consortium, demo.users, today, agm)  # as seed_demo will
+    assert election is not None and election.meeting_id == agm.pk
     again = meetings_demo.seed(demo.consortium, demo.users, today)
     assert (again.agm.pk, again.last_agm.pk) == (agm.pk, last.pk)
     assert GeneralMeeting.objects.filter(consortium=demo.consortium).count() == 2
