@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .web import elections, joining, meetings, register
+from .web import elections, home, joining, meetings, register
 
 urlpatterns = [
+    *home.urlpatterns,
     *joining.urlpatterns,
     *meetings.urlpatterns,
     *elections.urlpatterns,

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from consortium.errors import Conflict, DomainError, Forbidden
 from consortium.models import Role
+from consortium.sealing import seal_holds, seal_of
 from governance.demo import elections as elections_demo
 from governance.demo import meetings as meetings_demo
 from governance.models import (
@@ -30,7 +31,6 @@ from governance.models import (
     VoteChannel,
     VoteWeighting,
 )
-from governance.sealing import seal_of, verify
 from governance.selectors import meetings as sel
 from governance.selectors.rules import rules_in_force
 from governance.services import meetings as services
@@ -444,7 +444,7 @@ def test_approving_the_minutes_at_the_next_meeting_seals_the_record(world):
     _approve(world, earlier)
     earlier.refresh_from_db()
     assert earlier.status == MeetingStatus.APPROVED and earlier.approved_at is not None
-    assert earlier.seal == seal_of(earlier.record) and verify(earlier.record, earlier.seal)
+    assert earlier.seal == seal_of(earlier.record) and seal_holds(earlier.record, earlier.seal)
     assert earlier.record["motions"] == draft["motions"]
     assert earlier.record["approval"]["meeting_title"] == "This year's AGM"
 
@@ -477,7 +477,7 @@ def test_a_sealed_record_changes_only_by_a_correction_motion(world):
         "motion": correction.pk, "meeting": later.pk, "meeting_title": "Special meeting",
         "text": "Gofal B attended online, not in person.", "on": timezone.localdate().isoformat(),
         "previous_seal": first_seal}]
-    assert earlier.seal != first_seal and verify(earlier.record, earlier.seal)
+    assert earlier.seal != first_seal and seal_holds(earlier.record, earlier.seal)
     assert first_seal in set(earlier.history.values_list("seal", flat=True))
 
 

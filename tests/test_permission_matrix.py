@@ -257,7 +257,7 @@ def test_policy(policy, world):
 
 
 def test_matrix_reports_a_persona_that_gets_another_status(world):
-    wrong = Policy("dashboard", personas(200))  # a visitor is really sent to the login page
+    wrong = Policy("dashboard", personas(200, applicant=302))  # a visitor is really sent to the login page
     assert check_policy(wrong, world) == [
         f"dashboard[anonymous]: expected 200, got 302 ({reverse('dashboard')})"
     ]

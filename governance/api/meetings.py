@@ -173,7 +173,7 @@ class MeetingViewSet(viewsets.GenericViewSet):
         return sel.meetings_visible_to(self.request.user).order_by("-starts_at", "-pk")
 
     def list(self, request: Request) -> Response:
-        require(sel.can_see_meetings(request.user), _("Only the consortium's own people see its meetings."))
+        require(sel.sees_governance(request.user), _("Only the consortium's own people see its meetings."))
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(MeetingSerializer(page, many=True).data)
 

@@ -22,12 +22,7 @@ from members.models import CoopType, MemberCoop
 
 from ..models import BoardTerm, Election, ElectionBallot, ElectionStatus, GeneralMeeting, Nomination
 from ..services.elections import acting_coop, current_terms_q, is_coordinator_of, nominations_open
-
-
-def sees_governance(user: User) -> bool:
-    """Coordinators, board members and member users of a consortium."""
-    return bool(user.is_authenticated and user.consortium_id
-                and (user.is_coordinator or user.is_board_member or user.is_member_user))
+from .access import sees_governance
 
 
 def elections_visible_to(user: User) -> QuerySet[Election]:

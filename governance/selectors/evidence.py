@@ -48,12 +48,6 @@ CHART_BAR_MAX = 300
 CHART_ROW = 36
 
 
-def can_see_member_control(user: User) -> bool:
-    """The consortium's own coordinators, board members and member users."""
-    return bool(user.is_authenticated and user.consortium_id is not None
-                and (user.is_coordinator or user.is_board_member or user.is_member_user))
-
-
 @dataclass
 class SeatRow:
     seat_class: str
@@ -225,5 +219,5 @@ def member_control_evidence(consortium: Consortium, *, as_of: dt.datetime | None
 
 
 def member_control_for_user(user: User, *, as_of: dt.datetime | None = None) -> Evidence:
-    """The evidence of the user's own consortium (the page checks ``can_see_member_control``)."""
+    """The evidence of the user's own consortium (the page checks ``sees_governance``)."""
     return member_control_evidence(user.consortium, as_of=as_of)

@@ -16,6 +16,7 @@ from django.http import Http404
 from consortium.models import User
 
 from ..models import MembershipApplication, ShareEntry
+from .access import sees_governance
 
 
 def can_manage_applications(user: User) -> bool:
@@ -74,12 +75,8 @@ def application_history(application: MembershipApplication) -> list[dict]:
     return rows
 
 
-def can_see_share_register(user: User) -> bool:
-    return user.is_authenticated and (user.is_coordinator or user.is_board_member or user.is_member_user)
-
-
 def share_entries_visible_to(user: User) -> QuerySet[ShareEntry]:
     qs = ShareEntry.objects.select_related("coop").order_by("number")
-    if not can_see_share_register(user):
+    if not sees_governance(user):
         return qs.none()
     return qs.filter(consortium_id=user.consortium_id)

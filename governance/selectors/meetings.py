@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from consortium.models import User
+from consortium.sealing import plain
 from members.models import MemberCoop, MembershipStatus, MemberUser
 from members.selectors import user_coop_id
 
@@ -39,7 +40,7 @@ from ..models import (
     Proposers,
     Proxy,
 )
-from ..sealing import plain
+from .access import sees_governance
 
 #: Meetings whose record may still change (not closed, approved or cancelled).
 LIVE = (MeetingStatus.CALLED, MeetingStatus.OPEN)
@@ -49,12 +50,6 @@ RECORD_FORMAT = 1
 
 
 # --- who may do what ---------------------------------------------------------------------------
-
-
-def can_see_meetings(user: User) -> bool:
-    """The consortium's own roles: coordinators, board members, member co-ops' users."""
-    return bool(user.is_authenticated and user.consortium_id
-                and (user.is_coordinator or user.is_board_member or user.is_member_user))
 
 
 def is_coordinator_of(user: User | None, consortium_id: int) -> bool:
@@ -125,7 +120,7 @@ def can_see_vote_list(user: User, meeting: GeneralMeeting) -> bool:
 
 def meetings_visible_to(user: User) -> QuerySet[GeneralMeeting]:
     qs = GeneralMeeting.objects.select_related("rules", "consortium")
-    if not can_see_meetings(user):
+    if not sees_governance(user):
         return qs.none()
     return qs.filter(consortium_id=user.consortium_id)
 
@@ -338,10 +333,6 @@ def minutes_of(meeting: GeneralMeeting) -> dict | None:
 
 
 # --- the rules ---------------------------------------------------------------------------------
-
-
-def can_see_rules(user: User) -> bool:
-    return can_see_meetings(user)
 
 
 def rules_history(consortium_id: int) -> list[GovernanceRules]:

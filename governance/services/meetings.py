@@ -22,7 +22,7 @@ called) and enforced here, whatever page, API or task calls:
   of each class's weight), stored to six decimal places.
 - A carried rules change makes the next version of the rules (``adopted_by`` the motion); a
   carried minutes motion approves the earlier meeting and seals its record (SHA-256 of the
-  canonical JSON, ``governance/sealing.py``); a carried correction appends the correction to the
+  canonical JSON, ``consortium/sealing.py``); a carried correction appends the correction to the
   sealed record and seals it again, the earlier seal kept in the record's corrections (and in
   the meeting's history). A sealed record is otherwise never written.
 
@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from consortium.audit import save_audited
 from consortium.errors import Conflict, DomainError, DomainErrors, require
 from consortium.models import Consortium, User
+from consortium.sealing import plain, seal_of
 from members.models import CoopType, MemberCoop, MemberUser
 
 from ..models import (
@@ -67,7 +68,6 @@ from ..models import (
     VoteChannel,
     VoteWeighting,
 )
-from ..sealing import plain, seal_of
 from ..selectors import meetings as sel
 from ..selectors.rules import rules_in_force
 from . import meeting_notice

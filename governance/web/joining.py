@@ -248,7 +248,7 @@ def application_withdraw(request, pk):
 
 @login_required
 def share_register(request):
-    require(selectors.can_see_share_register(request.user))
+    require(selectors.sees_governance(request.user))
     qs = selectors.share_entries_visible_to(request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "governance/joining_shares.html", {

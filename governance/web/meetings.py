@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consortium.errors import DomainError, refuse_if_forbidden, require
+from consortium.sealing import seal_holds
 from members.models import CoopType, MemberCoop
 
 from ..forms import (
@@ -40,7 +41,6 @@ from ..forms import (
     ProxyForm,
 )
 from ..models import AttendanceMode, MeetingStatus, MotionKind, MotionStatus, VoteChannel
-from ..sealing import verify
 from ..selectors import meetings as sel
 from ..services import meetings as services
 
@@ -73,7 +73,7 @@ def _member(request, pk):
 @login_required
 def meeting_list(request):
     user = request.user
-    require(sel.can_see_meetings(user))
+    require(sel.sees_governance(user))
     return render(request, "governance/meetings_list.html", {
         "meetings": list(sel.meetings_visible_to(user).order_by("-starts_at", "-pk")),
         "can_call": sel.can_call(user, user.consortium_id),
@@ -152,7 +152,7 @@ def meeting_detail(request, pk: int):
 @login_required
 def meeting_call(request):
     user = request.user
-    require(sel.can_see_meetings(user) and sel.can_call(user, user.consortium_id))
+    require(sel.sees_governance(user) and sel.can_call(user, user.consortium_id))
     form = MeetingCallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -369,7 +369,7 @@ def meeting_minutes(request, pk: int):
     record = sel.minutes_of(meeting)
     return render(request, "governance/meetings_minutes.html", {
         "meeting": meeting, "record": record, "draft": meeting.status == MeetingStatus.CLOSED,
-        "seal_ok": meeting.status == MeetingStatus.APPROVED and verify(meeting.record, meeting.seal),
+        "seal_ok": meeting.status == MeetingStatus.APPROVED and seal_holds(meeting.record, meeting.seal),
         "kinds": dict(MotionKind.choices), "statuses": dict(MotionStatus.choices),
         "modes": dict(AttendanceMode.choices),
     })
@@ -392,7 +392,7 @@ def _rule_display(rules, name: str) -> str:
 @login_required
 def rules_page(request):
     user = request.user
-    require(sel.can_see_rules(user))
+    require(sel.sees_governance(user))
     versions = sel.rules_history(user.consortium_id)
     for rules in versions:
         rules.rows = [(label, _rule_display(rules, name)) for name, label in RULE_CHOICES]

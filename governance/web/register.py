@@ -15,12 +15,13 @@ from django.urls import path
 from consortium.errors import require
 from members.selectors import can_see_register
 
-from ..selectors.evidence import can_see_member_control, member_control_for_user
+from ..selectors.access import sees_governance
+from ..selectors.evidence import member_control_for_user
 
 
 @login_required
 def member_control(request):
-    require(can_see_member_control(request.user))
+    require(sees_governance(request.user))
     return render(request, "governance/evidence_page.html", {
         "evidence": member_control_for_user(request.user),
         "can_see_register": can_see_register(request.user) and not request.user.is_member_user,

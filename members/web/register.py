@@ -65,6 +65,8 @@ def _detail_url(coop) -> str:
 @login_required
 def dashboard(request):
     user = request.user
+    if user.is_applicant:  # an applicant's account has its application and nothing else
+        return redirect("join-application")
     context: dict = {"role": user.role}
     if user.is_coordinator or user.is_board_member:
         counts = selectors.member_status_counts(user)

@@ -17,7 +17,7 @@ POLICIES = [
            note="an invitation's link that does not work says so, to anyone"),
     Policy("set_language", personas(302), method="POST", data=lambda w: {"language": "cy"}),
     # Every role has a dashboard; a visitor is sent to the login page.
-    Policy("dashboard", personas(200, anonymous=302)),
+    Policy("dashboard", personas(200, anonymous=302, applicant=302), note="an applicant: to its application"),
     # The admin is staff only: every persona here is sent to the admin's own login page.
     Policy("admin:index", personas(302)),
     # The API's description is public, as its data is not.

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from consortium.models import Council
 from contracts import demo as contracts_demo
+from governance import demo as governance_demo
 from members import demo as members_demo
 from members.models import MemberCoop
 
@@ -26,6 +27,7 @@ DEMO_LOGINS = [
     ("coordinator-hafren", "coordinator of a second consortium (Hafren Care Consortium), bidding "
                            "for the same Cardiff tender: sees nothing of Cwlwm's"),
     ("member-hafren", "member co-op user of Gofal Hafren, Hafren's member; work proposed in its bid"),
+    ("applicant", "a co-op applying to join Cwlwm (Llais y Cwm, user-led): its application only"),
     ("admin", "staff admin: back office at /admin/"),
 ]
 
@@ -36,6 +38,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         demo = members_demo.seed()
+        governance = governance_demo.seed(demo)
         bid = contracts_demo.seed(demo, members_demo.seed_other())
         cardiff = Council.objects.get(code=contracts_demo.COUNCIL)
         contract = contracts_demo.seed_delivery_contract(demo, cardiff)
@@ -46,6 +49,8 @@ class Command(BaseCommand):
         if bid is not None:
             self.stdout.write(f"Joint bid in progress: {bid.tender} (/bids/{bid.pk}/).")
         self.stdout.write(f"Live contract: {contract} (/contracts/{contract.pk}/).")
+        agm = governance.agm
+        self.stdout.write(f"General meeting called: {agm} (/governance/meetings/{agm.pk}/).")
         evaluated = contracts_demo.evaluation_tender()
         if evaluated is not None:
             self.stdout.write(f"In evaluation: {evaluated} (/review/tenders/{evaluated.pk}/).")

@@ -1,10 +1,10 @@
-"""The seal of a general meeting's record: one canonical text of the record and that text's
-SHA-256. Pure (no database, no Django).
+"""Sealing a record: one canonical text of it and that text's SHA-256. Pure (no database, no
+Django). A joint bid's submission (``contracts.bidding.sealing``), a return or invoice
+(``contracts.delivery.sealing``) and a general meeting's approved minutes (governance) are sealed
+with it, so a record reads the same way wherever it is checked.
 
-The same canonical form as a joint bid's submission (``contracts/bidding/sealing.py``: keys
-sorted, no spaces, non-ASCII kept as UTF-8, Decimals as strings, datetimes as ISO 8601 in UTC,
-dates as ISO 8601). Governance sits below contracts and may not import it, so the few lines are
-written again here rather than shared.
+Canonical JSON: keys sorted, no spaces, non-ASCII kept as UTF-8, Decimals as strings, datetimes
+as ISO 8601 in UTC, dates as ISO 8601.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def plain(data: Any) -> Any:
     """The record as JSON values only (what a JSONField stores and gives back), so that the
     stored record and the sealed text are the same thing."""
@@ -39,9 +43,9 @@ def plain(data: Any) -> Any:
 
 def seal_of(data: Any) -> str:
     """SHA-256 of the record's canonical text."""
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    return sha256_of(canonical_json(data))
 
 
-def verify(record: Any, seal: str) -> bool:
+def seal_holds(record: Any, seal: str) -> bool:
     """The stored record still hashes to its stored seal."""
     return bool(seal) and seal_of(record) == seal
