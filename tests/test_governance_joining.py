@@ -239,6 +239,19 @@ def _with_board(world, **kwargs) -> MembershipApplication:
     return joining.application_to_board(application=application, by=coordinator)
 
 
+def test_once_admitted_the_coops_users_see_the_application_that_made_it_a_member(world):
+    application = _carry(world, _with_board(world))
+    assert application.status == ApplicationStatus.ADMITTED
+    client = Client()
+    client.force_login(application.applicant)  # now a user of the new member co-op
+    assert client.get(reverse("application-detail", args=[application.pk])).status_code == 200
+    other = _carry(world, _with_board(world))
+    assert client.get(reverse("application-detail", args=[other.pk])).status_code == 404
+    member_a = Client()
+    member_a.force_login(world.user("member_a"))
+    assert member_a.get(reverse("application-detail", args=[application.pk])).status_code == 404
+
+
 def test_a_defeated_ballot_leaves_the_application_with_the_coordinator(world):
     application = _with_board(world)
     board_votes.vote_cast(ballot=application.ballot, voter=world.user("board"), choice="against")

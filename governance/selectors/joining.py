@@ -1,8 +1,8 @@
 """Reads of joining and the share register, scoped to the user.
 
 - Applications: the consortium's coordinators and board members see all of its applications
-  (the board votes on them); an applicant account sees its own and nothing else; everyone else
-  none. An application the user may not see answers 404.
+  (the board votes on them); an applicant account sees its own and nothing else; once admitted,
+  the co-op's users see the application that made it a member; everyone else none. An application the user may not see answers 404.
 - The share register: the consortium's coordinators, board members and member co-op users (a
   co-operative society's register of members is open to its members); councils and applicants
   may not use it (403).
@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from consortium.models import User
+from members.selectors import user_coop_id
 
 from ..models import MembershipApplication, ShareEntry
 from .access import sees_governance
@@ -30,8 +31,10 @@ def can_see_applications(user: User) -> bool:
 
 
 def can_see_application(user: User) -> bool:
-    """An application's page: coordinators, board members, and the applicant (its own)."""
-    return can_see_applications(user) or (user.is_authenticated and user.is_applicant)
+    """An application's page: coordinators, board members, the applicant (its own), and an
+    admitted co-op's users (the application that made it a member)."""
+    return can_see_applications(user) or (user.is_authenticated
+                                           and (user.is_applicant or user.is_member_user))
 
 
 def applications_visible_to(user: User) -> QuerySet[MembershipApplication]:
@@ -43,6 +46,9 @@ def applications_visible_to(user: User) -> QuerySet[MembershipApplication]:
         return qs.filter(consortium_id=user.consortium_id)
     if user.is_applicant:
         return qs.filter(applicant=user)
+    if user.is_member_user:
+        coop_id = user_coop_id(user)
+        return qs.filter(coop_id=coop_id) if coop_id else qs.none()
     return qs.none()
 
 

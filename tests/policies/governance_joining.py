@@ -7,7 +7,8 @@ The world's application: one from consortium A's applicant account, submitted.
 - join-submitted, join-application: the applicant (200, its own or none; join-application sends
   it to its application, or says it has none); other roles 403.
 - the application's page: A's coordinator and board member, and its applicant; everyone else
-  404 (member users 403: a role that never sees applications).
+  404 (member users too: they see only the application that admitted their own co-op; council
+  reviewers 403, a role that never sees applications).
 - check, to the board, admit, refuse: A's coordinator; the board member, who sees it, 403.
 - withdraw: the applicant.
 - the list: coordinators and board members (B's coordinator sees B's, none); others 403.
@@ -33,8 +34,7 @@ def _pk(world) -> dict:
 
 # Who sees an application: 404 for those who may see applications but not this one; 403 for
 # a role that never sees any.
-SEES = dict(coordinator=200, board=200, applicant=200, anonymous=302, member_a=403, member_b=403,
-            reviewer=403, reviewer_other=403)
+SEES = dict(coordinator=200, board=200, applicant=200, anonymous=302, reviewer=403, reviewer_other=403)
 COORDINATOR_ONLY = dict(board=403, applicant=403, anonymous=302, member_a=403, member_b=403,
                         reviewer=403, reviewer_other=403)
 
