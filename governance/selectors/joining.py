@@ -2,7 +2,8 @@
 
 - Applications: the consortium's coordinators and board members see all of its applications
   (the board votes on them); an applicant account sees its own and nothing else; once admitted,
-  the co-op's users see the application that made it a member; everyone else none. An application the user may not see answers 404.
+  the co-op's users see the application that made it a member; everyone else none. An
+  application the user may not see answers 404.
 - The share register: the consortium's coordinators, board members and member co-op users (a
   co-operative society's register of members is open to its members); councils and applicants
   may not use it (403).
