@@ -9,7 +9,8 @@ The world's application: one from consortium A's applicant account, submitted.
 - the application's page: A's coordinator and board member, and its applicant; everyone else
   404 (member users too: they see only the application that admitted their own co-op; council
   reviewers 403, a role that never sees applications).
-- check, to the board, admit, refuse: A's coordinator; the board member, who sees it, 403.
+- check, to the board, admit, refuse: A's coordinator; the board member, who sees it, 403;
+  member users 404 (they may see only their own co-op's application).
 - withdraw: the applicant.
 - the list: coordinators and board members (B's coordinator sees B's, none); others 403.
 - the share register: coordinators, board members, member users; councils and applicants 403.
@@ -35,8 +36,7 @@ def _pk(world) -> dict:
 # Who sees an application: 404 for those who may see applications but not this one; 403 for
 # a role that never sees any.
 SEES = dict(coordinator=200, board=200, applicant=200, anonymous=302, reviewer=403, reviewer_other=403)
-COORDINATOR_ONLY = dict(board=403, applicant=403, anonymous=302, member_a=403, member_b=403,
-                        reviewer=403, reviewer_other=403)
+COORDINATOR_ONLY = dict(board=403, applicant=403, anonymous=302, reviewer=403, reviewer_other=403)
 
 POLICIES = [
     Policy("join", personas(200, applicant=302)),
@@ -57,8 +57,7 @@ POLICIES = [
     Policy("application-refuse", personas(404, coordinator=200, **COORDINATOR_ONLY), kwargs=_pk,
            method="POST", note="no reason: the form again with its error"),
     Policy("application-withdraw", personas(404, coordinator=403, board=403, applicant=302,
-                                            anonymous=302, member_a=403, member_b=403,
-                                            reviewer=403, reviewer_other=403),
+                                            anonymous=302, reviewer=403, reviewer_other=403),
            kwargs=_pk, method="POST", data=lambda w: {}),
     Policy("share-register", personas(200, reviewer=403, reviewer_other=403, applicant=403,
                                       anonymous=302)),
