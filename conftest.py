@@ -20,7 +20,7 @@ HAS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postg
 HAS_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
 HAS_CHROMIUM = os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
-pytest_plugins = ["tests.workers"]  # the real Celery worker fixture
+pytest_plugins = ["tests.workers", "tests.fast_db"]  # the real Celery worker fixture; a cheap flush
 
 MISSING_SERVICE = {
     "postgres": "This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.",
