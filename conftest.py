@@ -132,6 +132,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world's rows (a module may make them once for all its tests: tests/shared_rows.py)."""
     from tests import factories as f
 
     consortium = f.ConsortiumFactory(name="Consortiwm Gofal Cymru Test")

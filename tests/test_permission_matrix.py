@@ -4,15 +4,17 @@ Routes come from the URL resolver (web pages, by URL name) and from the OpenAPI 
 operations, "METHOD /api/v1/path/"), so a route added later is covered automatically: a route
 with no policy in tests/policies/ fails ``test_every_*_has_a_policy``.
 
-Each policy is one test: the world is built once and every persona is tried in turn, each
-inside a savepoint that is rolled back, so an allowed write by one persona cannot change what
-the next one sees. A refused write (400/401/403/404/405/409, or a visitor sent to the login page)
+Each policy is one test: the world is built once (for the whole module, each test in a savepoint
+of its own) and every persona is tried in turn, each inside a savepoint that is rolled back, so
+an allowed write by one persona cannot change what the next one sees. A refused write
+(400/401/403/404/405/409, or a visitor sent to the login page)
 must leave every table of the project exactly as it was. Every mismatch of the policy is listed
 in one assertion message, as "route[persona]: expected X, got Y".
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from functools import cache
@@ -24,9 +26,11 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
+from conftest import build_world
 from tests.personas import PERSONAS
 from tests.policies import Policy, all_policies, personas
 from tests.routes import API_PREFIX, policy_url, url_patterns, web_routes
+from tests.shared_rows import rows_for_the_module
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -269,6 +273,21 @@ def check_policy(policy: Policy, world) -> list[str]:
                     )
             transaction.set_rollback(True)
     return problems
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = build_world()
+        yield made
+
+
+@pytest.fixture
+def world(db, _module_world):
+    """The root conftest's world, made once for the module (each test in a savepoint rolled back
+    at its end); each test gets its own copies of its objects."""
+    return copy.deepcopy(_module_world)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=[p.label for p in POLICIES])
