@@ -1,10 +1,10 @@
-"""Rows made once for all the tests of a module that only need them there, not made anew for
-each: made in a transaction left open while the module's tests run, each test in its own
-savepoint (pytest-django's ``db``) rolled back at its end, and the whole rolled back after the
-module's last test. A test sees exactly the rows it would have seen had it made them itself.
+"""Rows made once for all the tests of a module (or a class) that only need them there, not
+made anew for each: made in a transaction left open while those tests run, each test in its
+own savepoint (pytest-django's ``db``) rolled back at its end, and the whole rolled back after
+the last. A test sees exactly the rows it would have seen had it made them itself.
 
-For modules of plain (not transactional) tests only: a transactional test would commit and
-flush inside the open transaction.
+For modules and classes of plain (not transactional) tests only: a transactional test would
+commit and flush inside the open transaction.
 """
 
 from __future__ import annotations
