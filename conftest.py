@@ -20,7 +20,7 @@ HAS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postg
 HAS_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
 HAS_CHROMIUM = os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
-pytest_plugins = ["tests.workers", "tests.fast_db"]  # the real Celery worker fixture; a cheap flush
+pytest_plugins = ["tests.workers", "tests.fast_db", "tests.db_template"]  # a worker; cheap database setup
 
 MISSING_SERVICE = {
     "postgres": "This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.",
@@ -82,6 +82,26 @@ def pytest_runtest_setup(item):
         for marker, present in AVAILABLE.items():
             if item.get_closest_marker(marker) and not present:
                 pytest.fail(MISSING_SERVICE[marker], pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+    """Under xdist on PostgreSQL, this worker's test database is a copy of one migrated once
+    (tests/db_template.py); True when it is."""
+    from tests.db_template import copy_for_this_worker, drop_this_workers_copy
+
+    with django_db_blocker.unblock():
+        copied = copy_for_this_worker()
+    yield copied
+    if copied:
+        with django_db_blocker.unblock():
+            drop_this_workers_copy()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
+    """Django keeps a copied test database (migrating only what the copy lacks: nothing)."""
+    return bool(request.config.getvalue("reuse_db") or django_db_modify_db_settings)
 
 
 @pytest.fixture(autouse=True, scope="session")
