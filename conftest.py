@@ -20,7 +20,7 @@ HAS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postg
 HAS_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
 HAS_CHROMIUM = os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
-pytest_plugins = ["tests.workers"]  # the real Celery worker fixture
+pytest_plugins = ["tests.workers", "tests.fast_db", "tests.db_template"]  # a worker; cheap database setup
 
 MISSING_SERVICE = {
     "postgres": "This test needs PostgreSQL: set DATABASE_URL to a postgresql:// URL.",
@@ -84,6 +84,26 @@ def pytest_runtest_setup(item):
                 pytest.fail(MISSING_SERVICE[marker], pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+    """Under xdist on PostgreSQL, this worker's test database is a copy of one migrated once
+    (tests/db_template.py); True when it is."""
+    from tests.db_template import copy_for_this_worker, drop_this_workers_copy
+
+    with django_db_blocker.unblock():
+        copied = copy_for_this_worker()
+    yield copied
+    if copied:
+        with django_db_blocker.unblock():
+            drop_this_workers_copy()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
+    """Django keeps a copied test database (migrating only what the copy lacks: nothing)."""
+    return bool(request.config.getvalue("reuse_db") or django_db_modify_db_settings)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Tests hash a password for every persona; the production hasher would cost ~0.3 s each."""
@@ -132,6 +152,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world's rows (a module may make them once for all its tests: tests/shared_rows.py)."""
     from tests import factories as f
 
     consortium = f.ConsortiumFactory(name="Consortiwm Gofal Cymru Test")

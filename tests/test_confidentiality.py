@@ -72,6 +72,7 @@ from pricing.selectors.evidence import current_financial_year
 from tests.personas import PERSONAS
 from tests.policies import all_policies
 from tests.routes import policy_url, web_routes
+from tests.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -344,35 +345,57 @@ def scan(urls: dict[str, object], users: dict[str, tuple[User | None, str]],
     return result
 
 
-def test_no_persona_reads_another_members_costs_on_any_page_or_response(caplog):
-    caplog.set_level(logging.ERROR, logger="django.request")  # thousands of expected 404s
-    call_command("seed_demo", stdout=io.StringIO())
-    world = demo_world()
-    urls, unbuilt = urls_to_read(world)
-    figures = member_figures()
-    assert len(figures) >= 4, "the demo should give at least four members costs"
-    users = {login: (None if login == "anonymous" else User.objects.get(username=login),
-                     persona or "member_b")  # a member of the other consortium: a member's policy
-             for login, persona in LOGINS.items()}
+@dataclass
+class Demo:
+    world: World
+    urls: dict[str, object]
+    unbuilt: dict[str, str]
+    figures: dict[int, dict[Decimal, str]]
 
-    found = scan(urls, users, figures)
 
-    # Not vacuous: every signed-in persona read many pages, and the detector finds a member's
-    # floors and margins where they belong (the coordinator's allocation and prices pages).
-    for login, count in found.read_per_persona.items():
-        assert count >= (1 if login == "anonymous" else 20), (login, count, found.read_per_persona)
-    ours = allowed_coops(world.user("coordinator"))
-    own = Secrets.of(None, {coop: values for coop, values in figures.items() if coop in ours})
-    seen = {hit for text in found.texts["coordinator"] for hit in own.found_in(text)}
-    assert any(" total" in hit or " floor " in hit for hit in seen), seen
-    assert any("margin" in hit for hit in seen), seen
-    assert any("remittance" in hit or "paid to" in hit for hit in seen), seen
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker) -> Demo:
+    """The demo, seeded once for the class below (about 10 s) with the URLs to read."""
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            call_command("seed_demo", stdout=io.StringIO())
+            world = demo_world()
+            urls, unbuilt = urls_to_read(world)
+            made = Demo(world, urls, unbuilt, member_figures())
+        yield made
 
-    assert not found.leaks, (
-        f"{len(found.leaks)} figures read by someone who must not know them:\n" + "\n".join(found.leaks)
-        + "\n(routes read here without their policy's object, which does not fit the demo; contracts, "
-        "awards and negotiations are read in the next test: "
-        + ", ".join(sorted(unbuilt)) + ")")
+
+class TestTheDemo:
+    """The demo read by one login per test (so two workers can share the ~2,300 requests),
+    each test in a savepoint of its own, rolled back at its end."""
+
+    @pytest.mark.parametrize("login", LOGINS)
+    def test_no_persona_reads_another_members_costs_on_any_page_or_response(self, demo, login, caplog):
+        caplog.set_level(logging.ERROR, logger="django.request")  # thousands of expected 404s
+        world, urls, unbuilt, figures = demo.world, demo.urls, demo.unbuilt, demo.figures
+        assert len(figures) >= 4, "the demo should give at least four members costs"
+        persona = LOGINS[login] or "member_b"  # a member of the other consortium: a member's policy
+        users = {login: (None if login == "anonymous" else User.objects.get(username=login), persona)}
+
+        found = scan(urls, users, figures)
+
+        # Not vacuous: every signed-in persona read many pages, and the detector finds a member's
+        # floors and margins where they belong (the coordinator's allocation and prices pages).
+        count = found.read_per_persona[login]
+        assert count >= (1 if login == "anonymous" else 20), (login, count)
+        if login == "coordinator":
+            ours = allowed_coops(world.user("coordinator"))
+            own = Secrets.of(None, {coop: values for coop, values in figures.items() if coop in ours})
+            seen = {hit for text in found.texts["coordinator"] for hit in own.found_in(text)}
+            assert any(" total" in hit or " floor " in hit for hit in seen), seen
+            assert any("margin" in hit for hit in seen), seen
+            assert any("remittance" in hit or "paid to" in hit for hit in seen), seen
+
+        assert not found.leaks, (
+            f"{len(found.leaks)} figures read by someone who must not know them:\n" + "\n".join(found.leaks)
+            + "\n(routes read here without their policy's object, which does not fit the demo; contracts, "
+            "awards and negotiations are read in the next test: "
+            + ", ".join(sorted(unbuilt)) + ")")
 
 
 def test_no_persona_reads_another_members_costs_on_contracts_and_awards(world, caplog):

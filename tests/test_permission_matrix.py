@@ -4,15 +4,17 @@ Routes come from the URL resolver (web pages, by URL name) and from the OpenAPI 
 operations, "METHOD /api/v1/path/"), so a route added later is covered automatically: a route
 with no policy in tests/policies/ fails ``test_every_*_has_a_policy``.
 
-Each policy is one test: the world is built once and every persona is tried in turn, each
-inside a savepoint that is rolled back, so an allowed write by one persona cannot change what
-the next one sees. A refused write (400/401/403/404/405/409, or a visitor sent to the login page)
+Each policy is one test: the world is built once (for the whole module, each test in a savepoint
+of its own) and every persona is tried in turn, each inside a savepoint that is rolled back, so
+an allowed write by one persona cannot change what the next one sees. A refused write
+(400/401/403/404/405/409, or a visitor sent to the login page)
 must leave every table of the project exactly as it was. Every mismatch of the policy is listed
 in one assertion message, as "route[persona]: expected X, got Y".
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from functools import cache
@@ -24,9 +26,11 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
+from conftest import build_world
 from tests.personas import PERSONAS
 from tests.policies import Policy, all_policies, personas
 from tests.routes import API_PREFIX, policy_url, url_patterns, web_routes
+from tests.shared_rows import rows_for_the_module
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -150,15 +154,36 @@ def _is_audit_history(model) -> bool:
 def _snapshot() -> dict[str, list | dict]:
     """Every row of every table of the project (the test world is small). The audit history is
     append-only, so its tables are compared by row count and highest id, all in one query:
-    a refused write that added (or removed) a history row still shows."""
+    a refused write that added (or removed) a history row still shows.
+
+    On PostgreSQL every table is read in that one query: its row count and a digest of all its
+    rows, each row in full as PostgreSQL writes it as text, in primary key order (one query
+    rather than one a table: the snapshot is most of the matrix's time)."""
     models = _project_models()
-    found: dict[str, list | dict] = {
+    quote = connection.ops.quote_name
+    history = [model for model in models if _is_audit_history(model)]
+    found: dict[str, list | dict] = {}
+    if connection.vendor == "postgresql":
+        rows = [m for m in models if m not in history]
+        # Table and column names come from the models' metadata, quoted; the labels are parameters.
+        sql = " UNION ALL ".join(
+            [f"SELECT %s, COUNT(*), md5(COALESCE(string_agg(t::text, '|' "  # noqa: S608
+             f"ORDER BY t.{quote(m._meta.pk.column)}), '')) FROM {quote(m._meta.db_table)} AS t"
+             for m in rows]
+            + [f"SELECT %s, COUNT(*), MAX({quote(m._meta.pk.column)})::text "  # noqa: S608
+               f"FROM {quote(m._meta.db_table)}" for m in history]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [m._meta.label for m in rows + history])
+            kinds = {m._meta.label: "last" if m in history else "digest" for m in models}
+            for label, count, value in cursor.fetchall():
+                found[label] = {"rows": count, kinds[label]: value}
+        return found
+    found.update({
         model._meta.label: list(model._base_manager.order_by("pk").values_list())
         for model in models if not _is_audit_history(model)
-    }
-    history = [model for model in models if _is_audit_history(model)]
+    })
     if history:
-        quote = connection.ops.quote_name
         # Table and column names come from the models' metadata, quoted; the labels are parameters.
         sql = " UNION ALL ".join(
             f"SELECT %s, COUNT(*), MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)}"  # noqa: S608
@@ -248,6 +273,21 @@ def check_policy(policy: Policy, world) -> list[str]:
                     )
             transaction.set_rollback(True)
     return problems
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = build_world()
+        yield made
+
+
+@pytest.fixture
+def world(db, _module_world):
+    """The root conftest's world, made once for the module (each test in a savepoint rolled back
+    at its end); each test gets its own copies of its objects."""
+    return copy.deepcopy(_module_world)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=[p.label for p in POLICIES])

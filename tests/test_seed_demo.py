@@ -39,7 +39,10 @@ from members import demo as members_demo
 from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
 from members.selectors import member_indicators
 from pricing.models import CostSubmission, RateCard
+from tests.shared_rows import rows_for_the_module
 
+# The demo is seeded once for the module (about 10 s); each test reads it in a savepoint of its
+# own, rolled back at its end, so what one test's requests write (sessions, logins) no other sees.
 pytestmark = pytest.mark.django_db
 
 LOGINS = ["coordinator", "board", "member-a", "member-b", "reviewer", "reviewer-2", "reviewer-other",
@@ -69,9 +72,22 @@ def _counts():
     )
 
 
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            call_command("seed_demo", stdout=io.StringIO())
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _demo(_seeded, db):
+    """Every test here starts on the demo as ``manage.py seed_demo`` leaves it."""
+
+
 def test_seed_demo_is_idempotent_and_gives_every_documented_login(client):
-    call_command("seed_demo", stdout=io.StringIO())
-    first = _counts()
+    first = _counts()  # after the module's first seed_demo
+    assert first[0] > 0
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts() == first
     for username in LOGINS:
@@ -81,7 +97,6 @@ def test_seed_demo_is_idempotent_and_gives_every_documented_login(client):
 
 
 def test_seed_demo_builds_a_realistic_welsh_consortium():
-    call_command("seed_demo", stdout=io.StringIO())
     coops = list(MemberCoop.objects.filter(consortium__name=members_demo.CONSORTIUM_NAME)
                  .prefetch_related("stakeholders", "councils_served"))
     assert 10 <= len(coops) <= 14
@@ -100,7 +115,6 @@ def test_seed_demo_builds_a_realistic_welsh_consortium():
 
 
 def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
-    call_command("seed_demo", stdout=io.StringIO())
     tender = Tender.objects.get(reference=contracts_demo.REFERENCE)
     assert (tender.council.code, tender.status, tender.recorded_by_consortium) == (
         "GB-CRF", TenderStatus.PUBLISHED, None)
@@ -142,7 +156,6 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
 
 
 def test_seed_demo_has_a_tender_in_evaluation_with_a_sealed_joint_bid_and_a_panel(client):
-    call_command("seed_demo", stdout=io.StringIO())
     tender = contracts_demo.evaluation_tender()
     assert tender.status == TenderStatus.IN_EVALUATION
     assert tender.submission_deadline < timezone.now() and timezone.localdate() < tender.contract_start
@@ -169,7 +182,6 @@ def test_seed_demo_has_a_tender_in_evaluation_with_a_sealed_joint_bid_and_a_pane
 
 def test_seed_demo_has_a_second_consortium_bidding_for_the_same_tender(client):
     """Two consortia compete for the Cardiff tender; neither sees the other's members or bid."""
-    call_command("seed_demo", stdout=io.StringIO())
     tender = Tender.objects.get(reference=contracts_demo.REFERENCE)
     ours = Bid.objects.get(tender=tender, consortium__name=members_demo.CONSORTIUM_NAME)
     theirs = Bid.objects.get(tender=tender, consortium__name=members_demo.OTHER_CONSORTIUM_NAME)
@@ -201,7 +213,6 @@ def test_seed_demo_has_a_live_contract_with_returns_invoices_payments_and_an_upl
     members' returns accepted and sealed, the first invoice paid and its money paid on to the
     members by a run, the second paid in part, the third with a line the council queried, later
     periods waiting for returns, and the April uplift agreed with the council."""
-    call_command("seed_demo", stdout=io.StringIO())
     contract = contracts_demo.delivery_contract()
     assert contract.status == ContractStatus.ACTIVE and contract.start < timezone.localdate()
     assert sorted(contract.subcontracts.values_list("coop__trading_name", flat=True)) == [
