@@ -69,6 +69,24 @@ def _restore_reference_data_after_flush(browser, _serialized_db_contents):
             connections[alias]._test_serialized_contents = contents
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_present(_restore_reference_data_after_flush, transactional_db, _serialized_db_contents):
+    """Every browser test starts with the reference data (councils, service types), whichever
+    test ran before it on this worker. Django reloads them at a transactional test's start only
+    if the thread's connection object carries the serialized contents, and a connection object
+    can be a new one, made in Playwright's loop, when the database fixture runs before the
+    fixture above has given it them (seen once in CI: a journey's world found no council). Here,
+    after the database fixture, they are loaded if the flush left the tables empty."""
+    from django.db import connections
+
+    from consortium.models import Council
+
+    if Council.objects.exists():
+        return
+    for alias, contents in _serialized_db_contents.items():
+        connections[alias].creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Open a page in a fresh context (a separate person signing in): new_page()."""
