@@ -335,6 +335,17 @@ def test_the_register_links_to_the_evidence(world, client_for):
     assert reverse("member-control") in response.content.decode()
 
 
+@pytest.mark.parametrize("persona", ["coordinator", "board"])
+def test_the_dashboards_indicators_come_from_what_happened(world, client_for, persona):
+    _held(world.consortium, when=_ago(days=40), title="Cyfarfod Cyffredinol Blynyddol")
+    _held(world.consortium_other, when=_ago(days=9), title="AGM of consortium B")
+    page = client_for(persona).get(reverse("dashboard")).content.decode()
+    assert "Indicators of member control" in page and "Last true" in page
+    assert "Evidence: rules version 1; last general meeting: Cyfarfod Cyffredinol Blynyddol" in page
+    assert "AGM of consortium B" not in page
+    assert reverse("member-control") in page
+
+
 @pytest.mark.parametrize("persona", ["reviewer", "reviewer_other", "applicant"])
 def test_councils_and_applicants_may_not_see_the_page(world, client_for, persona):
     assert client_for(persona).get(reverse("member-control")).status_code == 403
