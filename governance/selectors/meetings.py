@@ -24,6 +24,7 @@ from django.http import Http404
 
 from consortium.models import User
 from consortium.sealing import plain
+from members.governance import is_coordinator_of
 from members.models import MemberCoop, MembershipStatus, MemberUser
 from members.selectors import user_coop_id
 
@@ -50,11 +51,6 @@ RECORD_FORMAT = 1
 
 
 # --- who may do what ---------------------------------------------------------------------------
-
-
-def is_coordinator_of(user: User | None, consortium_id: int) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_coordinator
-                and user.consortium_id == consortium_id)
 
 
 def is_board_of(user: User | None, consortium_id: int) -> bool:

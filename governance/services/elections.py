@@ -41,8 +41,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -53,7 +52,9 @@ from django.utils.translation import gettext as _
 from consortium.audit import save_audited
 from consortium.errors import DomainError, require
 from consortium.invitations import set_password_link
+from consortium.mail import language_of, send_after_commit
 from consortium.models import Role, User
+from members.governance import is_coordinator_of
 from members.models import MemberCoop, MembershipStatus
 from members.selectors import user_coop_id
 
@@ -77,11 +78,6 @@ STATEMENT_MAX = 3000
 
 
 # --- who may ----------------------------------------------------------------------------------
-
-
-def is_coordinator_of(user: User | None, consortium_id: int) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_coordinator
-                and user.consortium_id == consortium_id)
 
 
 def _active_coop(consortium_id: int, coop_id: int | None) -> MemberCoop | None:
@@ -379,13 +375,11 @@ def _declare(election: Election, elected: list[Nomination], *, by: User) -> None
                                  starts_on=today, ends_on=add_years(today, election.term_years))
         if made:
             invitations.append(_invitation(user, election))
-    if invitations:
-        transaction.on_commit(lambda m=invitations: get_connection().send_messages(m), robust=True)
+    send_after_commit(invitations)
 
 
 def _language(user: User | None) -> str:
-    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language_of(getattr(user, "preferred_language", ""))
 
 
 def _username(email: str) -> str:

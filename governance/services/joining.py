@@ -26,7 +26,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.template.loader import render_to_string
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from consortium.audit import save_audited
 from consortium.errors import Conflict, DomainError, require
 from consortium.invitations import set_password_link, site_url
+from consortium.mail import language_of, send_after_commit
 from consortium.models import Consortium, Council, Role, ServiceType, User
 from members import governance as board
 from members import services as members
@@ -337,7 +338,7 @@ def application_refuse(*, application: MembershipApplication, by: User | None, r
     if application.ballot_id and application.ballot.status == BallotStatus.OPEN:
         board.ballot_withdraw(ballot=application.ballot, by=by,
                               reason=_("The application was refused."))
-    _queue([_refusal_message(application)])
+    send_after_commit([_refusal_message(application)])
     return application
 
 
@@ -400,7 +401,7 @@ def application_admit(*, application: MembershipApplication, by: User | None
         user = _contact_user(coop, contact)
         if user is not None:
             messages.append(_invitation(application, user))
-    _queue(messages)
+    send_after_commit(messages)
     return application
 
 
@@ -465,8 +466,7 @@ def share_withdrawal_record(*, coop: MemberCoop, by: User | None, on: dt.date | 
 
 
 def _applicant_language(application: MembershipApplication) -> str:
-    language = application.applicant.preferred_language or application.language
-    return language if language in LANGUAGES else "en"
+    return language_of(application.applicant.preferred_language or application.language)
 
 
 def _refusal_message(application: MembershipApplication) -> EmailMessage:
@@ -490,7 +490,7 @@ def _admitted_message(application: MembershipApplication) -> EmailMessage:
 
 
 def _invitation(application: MembershipApplication, user: User) -> EmailMessage:
-    with translation.override(user.preferred_language if user.preferred_language in LANGUAGES else "en"):
+    with translation.override(language_of(user.preferred_language)):
         subject = _("Set your password for %(consortium)s") % {"consortium": application.consortium}
         body = render_to_string("governance/email/joining_invite.txt", {
             "user": user, "consortium": application.consortium, "coop": application.coop,
@@ -498,11 +498,3 @@ def _invitation(application: MembershipApplication, user: User) -> EmailMessage:
     return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
-def _send(messages: list[EmailMessage]) -> None:
-    get_connection().send_messages(messages)
-
-
-def _queue(messages: list[EmailMessage]) -> None:
-    messages = [m for m in messages if m.to and all(m.to)]
-    if messages:
-        transaction.on_commit(lambda m=messages: _send(m), robust=True)

@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium.mail import language_of, send_after_commit
 from consortium.models import User
 from members.models import Contact, MembershipStatus, MemberUser
 
 from ..models import GeneralMeeting, MotionStatus
 
 logger = logging.getLogger(__name__)
-
-
-def _language(code: str | None) -> str:
-    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def recipients(meeting: GeneralMeeting) -> list[tuple[str, str]]:
@@ -42,7 +37,7 @@ def recipients(meeting: GeneralMeeting) -> list[tuple[str, str]]:
                                          coop__status=MembershipStatus.ACTIVE).values("user_id"),
     ).exclude(email="").order_by("pk")
     for user in users:
-        found.setdefault(user.email.lower(), (user.email, _language(user.preferred_language)))
+        found.setdefault(user.email.lower(), (user.email, language_of(user.preferred_language)))
     contacts = Contact.objects.filter(coop__consortium_id=meeting.consortium_id,
                                       coop__status=MembershipStatus.ACTIVE).exclude(email="").order_by("pk")
     for contact in contacts:
@@ -72,10 +67,6 @@ def _message(meeting: GeneralMeeting, address: str, language: str, *, agenda, mo
     return EmailMessage(subject=subject, body=body, to=[address])
 
 
-def _send(messages: list[EmailMessage]) -> None:
-    get_connection().send_messages(messages)
-
-
 def queue_notice(*, meeting: GeneralMeeting) -> int:
     """Build the notice for each recipient and send it once the transaction commits. Returns how
     many e-mails are queued."""
@@ -84,8 +75,6 @@ def queue_notice(*, meeting: GeneralMeeting) -> int:
     motions = list(meeting.motions.exclude(status=MotionStatus.WITHDRAWN).order_by("position"))
     messages = [_message(meeting, address, language, agenda=agenda, motions=motions)
                 for address, language in recipients(meeting)]
-    if messages:
-        transaction.on_commit(lambda m=messages: _send(m), robust=True)
-    else:
+    if not send_after_commit(messages):
         logger.info("meeting %s: nobody to send the notice to", meeting.pk)
     return len(messages)
