@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "governance",
     "pricing",
     "contracts",
+    "outcomes",
 ]
 
 MIDDLEWARE = [

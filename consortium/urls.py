@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("governance.urls")),
     path("", include("pricing.urls")),
     path("", include("contracts.urls")),
+    path("", include("outcomes.urls")),
 ]
 
 handler404 = "consortium.views.not_found"

@@ -43,6 +43,15 @@ class Procedure(models.TextChoices):
     DPS_CALL_OFF = "dps_call_off", _("Dynamic purchasing system call-off")
 
 
+class Reservation(models.TextChoices):
+    """A tender reserved under the Procurement Act 2023 (outcomes/reserved.py applies the tests)."""
+
+    NONE = "", _("Not reserved")
+    MUTUALS = "s33", _("Reserved for public service mutuals (Procurement Act 2023, section 33)")
+    SUPPORTED_EMPLOYMENT = "s32", _(
+        "Reserved for supported employment providers (Procurement Act 2023, section 32)")
+
+
 class TenderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -83,6 +92,8 @@ class Tender(models.Model):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     procedure = models.CharField(_("procedure"), max_length=30, choices=Procedure.choices)
+    reserved = models.CharField(_("reserved contract"), max_length=5, choices=Reservation.choices,
+                                default=Reservation.NONE, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=TenderStatus.choices,
                               default=TenderStatus.DRAFT, editable=False)
     clarification_deadline = models.DateTimeField(_("clarification deadline"), null=True, blank=True)

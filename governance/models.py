@@ -73,6 +73,9 @@ class GovernanceRules(models.Model):
                                        default=Decimal("1.00"),
                                        validators=[MinValueValidator(Decimal("0"))])
     share_refundable = models.BooleanField(_("share refunded on leaving"), default=True)
+    board_sees_member_names = models.BooleanField(
+        _("the board sees each member's benchmark figures by name"), default=False,
+        help_text=_("Otherwise the board sees members side by side under letters, not names."))
     board_seats = models.PositiveSmallIntegerField(_("elected board seats"), default=5,
                                                    validators=[MinValueValidator(1)])
     term_years = models.PositiveSmallIntegerField(_("term of office (years)"), default=2,

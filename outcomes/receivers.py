@@ -1,0 +1,1 @@
+"""What outcomes answers in the apps below it (filled by its parts)."""

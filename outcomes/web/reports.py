@@ -1,0 +1,3 @@
+"""(stub: filled by its part)"""
+
+urlpatterns: list = []
