@@ -164,21 +164,22 @@ def nearest_rank(q: Fraction, n: int) -> int:
     return max(1, math.ceil(q * n))
 
 
-def to_step(amount_in_pence: int) -> int:
-    """Whole pence rounded down to a whole ``DISCLOSURE_STEP`` (29p -> 20p, -1p -> -10p): one
+def to_step(amount_in_pence: int, step: int = DISCLOSURE_STEP) -> int:
+    """Whole pence rounded down to a whole ``step`` (10p: 29p -> 20p, -1p -> -10p): one
     partition of the line for every figure."""
-    return int(amount_in_pence) // DISCLOSURE_STEP * DISCLOSURE_STEP
+    return int(amount_in_pence) // step * step
 
 
-def disclose(values: Sequence[int]) -> dict[str, int | None]:
+def disclose(values: Sequence[int], step: int = DISCLOSURE_STEP) -> dict[str, int | None]:
     """What everyone but coordinators is shown of one line (or the total) of n members' figures in
     pence: ``members`` and, where the rule allows, the rounded nearest-rank quartiles and median
-    (None where not shown). Never the minimum or the maximum."""
+    (None where not shown). Never the minimum or the maximum. Any whole-number figure can be
+    disclosed by the same rule with its own ``step`` (outcomes' rates, in tenths of a percent)."""
     ordered = sorted(int(v) for v in values)
     n = len(ordered)
     shown: dict[str, int | None] = {MEMBERS: n}
     for name, (q, fewest) in DISCLOSED.items():
-        shown[name] = to_step(ordered[nearest_rank(q, n) - 1]) if n >= fewest else None
+        shown[name] = to_step(ordered[nearest_rank(q, n) - 1], step) if n >= fewest else None
     return shown
 
 
