@@ -13,8 +13,6 @@ exactly the page's numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
@@ -23,12 +21,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from consortium import exports
 from consortium.errors import DomainError, require
 from consortium.models import Council, ServiceType
 from consortium.web import add_domain_error
@@ -44,8 +43,6 @@ from pricing.selectors import evidence as selectors
 from pricing.services import reference as services
 
 PAGE_SIZE = 50
-FILE_FORMATS = ("csv", "xlsx")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -262,28 +259,19 @@ def cost_evidence(request):
     return render(request, "pricing/evidence/evidence.html", context)
 
 
-def _safe_text(value) -> object:
-    """Text cells that a spreadsheet would read as a formula start with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_frame(context: dict) -> pd.DataFrame:
     columns = context["columns"]
     header = [_("Row"), _("Line"), *(label for _code, label in columns), _("Note")]
-    records = [[row.code, _safe_text(row.label), *row.values, _safe_text(str(row.note))]
-               for row in context["rows"]]
-    # object columns: counts stay ints and money stays Decimal next to empty cells
-    return pd.DataFrame(records, columns=header, dtype=object)
+    return exports.frame_of(header, ([row.code, row.label, *row.values, str(row.note)]
+                                     for row in context["rows"]))
 
 
 @login_required
 def cost_evidence_export(request):
     require(selectors.can_see_evidence(request.user))
-    file_format = request.GET.get("file_format") or "csv"
-    if file_format not in FILE_FORMATS:
-        return HttpResponseBadRequest(_("Choose a file format: csv or xlsx."), content_type="text/plain")
+    file_format = exports.file_format_of(request)
+    if file_format is None:
+        return exports.bad_format()
     context = _evidence_context(request)
     if context["evidence"] is None:
         return HttpResponseBadRequest(_("There are no service types to export."), content_type="text/plain")
@@ -291,19 +279,15 @@ def cost_evidence_export(request):
     evidence = context["evidence"]
     name = slugify(f"cost-evidence-{evidence.service_type.code}-{context['year_label']}-"
                    f"{evidence.region or 'all-wales'}")
-    if file_format == "csv":
-        out = io.StringIO()
-        frame.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(_xlsx(frame, context), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    return response
+    # the first statistic column counts members; the others are pounds
+    money = [str(label) for _code, label in context["columns"][1:]]
+    return exports.download(frame, name=name, file_format=file_format, sheet="Evidence",
+                            about=_about(context), money_columns=money, widths={"B": 48})
 
 
-def _xlsx(frame: pd.DataFrame, context: dict) -> bytes:
+def _about(context: dict) -> list[tuple[str, object]]:
     evidence = context["evidence"]
-    about = pd.DataFrame.from_records([
+    return [
         (_("Service type"), evidence.service_type.name),
         (_("Financial year"), context["year_label"]),
         (_("Region"), context["region_label"]),
@@ -317,20 +301,7 @@ def _xlsx(frame: pd.DataFrame, context: dict) -> bytes:
         (_("Disclosure control"), _("Figures built from fewer than %(n)s members are suppressed for "
                                     "everyone but coordinators; quartiles need %(quartiles)s members.")
          % {"n": selectors.MIN_MEMBERS, "quartiles": selectors.MIN_MEMBERS_FOR_QUARTILES}),
-    ], columns=[_("Item"), _("Value")]).astype(object)
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="Evidence", index=False)
-        about.to_excel(writer, sheet_name="About", index=False)
-        sheet = writer.sheets["Evidence"]
-        for column_cells in sheet.iter_cols(min_col=3, max_col=2 + len(context["columns"]), min_row=2):
-            for cell in column_cells:
-                if isinstance(cell.value, (int, float, Decimal)) and cell.column > 3:
-                    cell.number_format = "£#,##0.00"
-        sheet.column_dimensions["B"].width = 48
-        writer.sheets["About"].column_dimensions["A"].width = 22
-        writer.sheets["About"].column_dimensions["B"].width = 90
-    return out.getvalue()
+    ]
 
 
 # --- comparators -----------------------------------------------------------------------------------
