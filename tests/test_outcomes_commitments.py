@@ -146,7 +146,9 @@ def test_the_coordinator_names_a_member_with_a_sub_contract_only(rows):
 
 # --- progress ------------------------------------------------------------------------------------
 
-def test_the_coordinator_and_the_answerable_member_record_progress_and_a_second_record_replaces(rows):
+def test_the_coordinator_and_the_answerable_member_record_progress_and_a_second_record_replaces(
+        rows, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     world, contract = rows
     contract = _started(contract)
     commitment = _answerable(contract, world.coop_a)
