@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from consortium.i18n import interpolate_lazy
 from consortium.web import DomainErrorFormMixin
-from outcomes.services.commitments import MAX_DOCUMENT_BYTES
+from outcomes.services.commitments import MAX_DOCUMENT_BYTES, clean_done
 
 
 class ProgressForm(DomainErrorFormMixin, forms.Form):
@@ -22,12 +22,17 @@ class ProgressForm(DomainErrorFormMixin, forms.Form):
                         "invalid_choice": gettext_lazy("Choose a quarter from the list: from the "
                                                        "contract's start to the current quarter")})
     done = forms.CharField(
-        label=gettext_lazy("Done in the quarter"), required=False, max_length=40,
+        label=gettext_lazy("Done in the quarter"), max_length=40,
+        help_text=gettext_lazy("A number in the commitment's unit (0 if nothing)."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false",
                                       "class": "govuk-input--width-10"}),
-        error_messages={"max_length": gettext_lazy("Enter a number, like 12 or 3.5")})
+        error_messages={"max_length": gettext_lazy("Enter a number, like 12 or 3.5"),
+                        "required": gettext_lazy("Enter what was done in the quarter, as a number "
+                                                 "(0 if nothing)")})
     account = forms.CharField(
-        label=gettext_lazy("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Say in a few words what was done"),
+                        "max_length": gettext_lazy("Keep the account to 2,000 characters")},
         help_text=gettext_lazy("A short account, up to 2,000 characters. Do not name the people you "
                                "support."))
     document = forms.FileField(
@@ -44,6 +49,13 @@ class ProgressForm(DomainErrorFormMixin, forms.Form):
     def __init__(self, *args, quarters, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quarter"].choices = [("", "")] + [(q.code, q.label) for q in reversed(quarters)]
+
+    def clean_done(self):
+        """The service's own check of the number, so that every problem shows at once."""
+        number, problems = clean_done(self.cleaned_data["done"])
+        if problems:
+            raise forms.ValidationError(problems[0][1])
+        return number
 
     def service_arguments(self) -> dict:
         year, number = self.cleaned_data["quarter"].split("-")

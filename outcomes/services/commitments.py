@@ -141,7 +141,7 @@ def _quarter(financial_year: Any, quarter: Any, contract: Contract, today: dt.da
     return chosen, []
 
 
-def _done(value: Any) -> tuple[Decimal | None, list[tuple[str, str]]]:
+def clean_done(value: Any) -> tuple[Decimal | None, list[tuple[str, str]]]:
     if value is None or str(value).strip() == "":
         return None, [("done", _("Enter what was done in the quarter, as a number (0 if nothing)."))]
     try:
@@ -168,7 +168,7 @@ def progress_record(*, commitment: TrackedCommitment, by: User, financial_year: 
     require(selectors.can_record_progress(by, commitment), ONLY_ANSWERABLE)
     today = today or timezone.localdate()
     chosen, problems = _quarter(financial_year, quarter, commitment.contract, today)
-    number, more = _done(done)
+    number, more = clean_done(done)
     problems += more
     text = str(account or "").strip()
     if not text:
