@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -319,7 +319,6 @@ class ContractCommitments:
     can_name: bool
     untracked: bool = False  # the winning bid has commitments not tracked yet (coordinator's button)
     counted_to: dt.date | None = None
-    labels: dict = field(default_factory=dict)
 
     @property
     def behind(self) -> int:
