@@ -327,6 +327,8 @@ def test_the_contract_page_links_to_its_commitments(rows):
     world, contract = rows
     page = _client(world, "reviewer").get(reverse("contract-detail", args=[contract.pk])).content.decode()
     assert reverse("commitments-contract", args=[contract.pk]) in page
+    listed = _client(world, "coordinator").get(reverse("contract-list")).content.decode()
+    assert reverse("commitments-list") in listed
 
 
 def _seed_population(world, contract, rng: random.Random) -> list[TrackedCommitment]:
