@@ -35,7 +35,7 @@ from tests.shared_rows import rows_for_the_module
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REFUSED = {400, 401, 403, 404, 405, 409}
-SNAPSHOT_APPS = ("consortium", "members", "pricing", "contracts", "authtoken")
+SNAPSHOT_APPS = ("consortium", "members", "pricing", "contracts", "outcomes", "authtoken")
 
 
 # --- what exists --------------------------------------------------------------------------------

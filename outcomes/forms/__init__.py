@@ -1,0 +1,1 @@
+"""Forms of the outcomes pages: each part's module (``outcomes.forms.<part>``)."""
