@@ -103,12 +103,12 @@ REASONS: dict[str, Any] = {
                    "to end by %(latest)s)."),
     "purpose_not_recorded": _("The records show the services the members offer and the contracts held, "
                               "not the purposes in the bidder's rules: read its governing document."),
-    "legal_form_settles": _("The bidder is a %(form)s: its legal form settles the test."),
+    "legal_form_settles": _("The bidder's legal form, %(form)s, settles the test."),
     "bidder_form_not_recorded": _("The consortium's own legal form is not in these records, and its "
                                   "members' legal forms do not settle how the consortium itself "
                                   "distributes profits: read its rules."),
-    "legal_form_open": _("The bidder is a %(form)s: that legal form does not settle how profits are "
-                         "distributed; read its governing document."),
+    "legal_form_open": _("The bidder's legal form, %(form)s, does not settle how profits are "
+                         "distributed: read its governing document."),
     "workers_hold_all": _("In these records the workers hold every vote at general meetings (through "
                           "their member co-ops) and every board seat."),
     "others_hold_majority": _("Workers hold at most %(share)s%% of the votes at general meetings: the "

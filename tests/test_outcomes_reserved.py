@@ -329,3 +329,18 @@ def test_a_comparable_contract_in_the_records_is_found(world):
     finding = next(f for f in page.lots[0].bidders[0].findings if f.test == r.Test.COMPARABLE)
     assert finding.verdict == MET
     assert Contract.objects.filter(pk=contract.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_reserves_its_tender_in_evaluation_once(world):
+    from contracts.demo import EVALUATION
+    from outcomes.demo.reserved import seed
+
+    assert seed(None) is None  # no demo tender: nothing done
+    tender = cf.tender(world.council, reference=EVALUATION["reference"])
+    assert seed(None).pk == tender.pk
+    tender.refresh_from_db()
+    assert tender.reserved == Reservation.MUTUALS
+    versions = tender.history.count()
+    seed(None)
+    assert tender.history.count() == versions  # once
