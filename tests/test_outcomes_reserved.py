@@ -254,7 +254,8 @@ def test_the_form_records_a_reservation_and_the_tender_page_shows_it(world, clie
 def test_the_api_refuses_a_long_reserved_term_by_field(world, api_for):
     deadline = timezone.now() + dt.timedelta(days=30)
     response = api_for("reviewer").post("/api/v1/tenders/", {
-        "council": world.council.pk, "reference": "S2W-RES-2", "title": "Reserved", "procedure": "light_touch",
+        "council": world.council.pk, "reference": "S2W-RES-2", "title": "Reserved",
+        "procedure": "light_touch",
         "reserved": "s33", "submission_deadline": deadline.isoformat(), "contract_start": "2027-04-01",
         "contract_end": "2033-03-31"}, format="json")
     assert response.status_code == 400
@@ -265,7 +266,7 @@ def test_the_api_refuses_a_long_reserved_term_by_field(world, api_for):
 # --- who sees the evidence -----------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_before_the_deadline_the_consortium_checks_its_own_bid_and_the_council_sees_nothing(world, client_for):
+def test_before_the_deadline_a_consortium_checks_its_own_bid_and_the_council_sees_nothing(world, client_for):
     tender = cf.tender(world.council, reserved=Reservation.MUTUALS)
     cf.lot(tender)
     cf.bid(world.consortium, tender, by=world.user("coordinator"))
