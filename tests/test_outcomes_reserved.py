@@ -247,7 +247,8 @@ def test_the_form_records_a_reservation_and_the_tender_page_shows_it(world, clie
     assert response.status_code == 302 and tender.reserved == Reservation.MUTUALS
     page = client.get(reverse("tender-detail", args=[tender.pk])).content.decode()
     assert "Reserved for public service mutuals (Procurement Act 2023, section 33)" in page
-    assert reverse("reserved-evidence", args=[tender.pk]) in page
+    # The council's link to the bidders' evidence comes with the deadline, as the bids do.
+    assert reverse("reserved-evidence", args=[tender.pk]) not in page
 
 
 @pytest.mark.django_db
@@ -269,8 +270,9 @@ def test_the_api_refuses_a_long_reserved_term_by_field(world, api_for):
 def test_before_the_deadline_a_consortium_checks_its_own_bid_and_the_council_sees_nothing(world, client_for):
     tender = cf.tender(world.council, reserved=Reservation.MUTUALS)
     cf.lot(tender)
-    cf.bid(world.consortium, tender, by=world.user("coordinator"))
+    bid = cf.bid(world.consortium, tender, by=world.user("coordinator"))
     url = reverse("reserved-evidence", args=[tender.pk])
+    assert url in client_for("coordinator").get(reverse("bid-detail", args=[bid.pk])).content.decode()
     for persona in ("coordinator", "board"):
         page = client_for(persona).get(url)
         assert page.status_code == 200
@@ -286,6 +288,8 @@ def test_after_the_deadline_the_council_sees_every_bidder_and_a_consortium_only_
     ev = evaluated_lot(world, scored=False, rival=True)
     Tender.objects.filter(pk=ev.tender.pk).update(reserved=Reservation.MUTUALS)
     url = reverse("reserved-evidence", args=[ev.tender.pk])
+    assert url in client_for("reviewer").get(reverse("tender-detail", args=[ev.tender.pk])).content.decode()
+    assert url in client_for("reviewer").get(reverse("review-tender", args=[ev.tender.pk])).content.decode()
     council = client_for("reviewer").get(url).content.decode()
     for name in (world.consortium.name, world.consortium_other.name, "Solo Care Ltd"):
         assert name in council
