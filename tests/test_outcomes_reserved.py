@@ -13,10 +13,12 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.demo import EVALUATION
 from contracts.models import Award, Contract, Reservation, Tender, TenderStatus
 from governance.evidence import add_months
 from members.models import CoopType, LegalForm, SocialCoopType, StakeholderKind
 from outcomes import reserved as r
+from outcomes.demo.reserved import seed
 from outcomes.selectors.reserved import reserved_evidence, reserved_tender_get_for_user
 from tests import contracts_factories as cf
 from tests import factories as f
@@ -338,9 +340,6 @@ def test_a_comparable_contract_in_the_records_is_found(world):
 
 @pytest.mark.django_db
 def test_the_demo_reserves_its_tender_in_evaluation_once(world):
-    from contracts.demo import EVALUATION
-    from outcomes.demo.reserved import seed
-
     assert seed(None) is None  # no demo tender: nothing done
     tender = cf.tender(world.council, reference=EVALUATION["reference"])
     assert seed(None).pk == tender.pk
