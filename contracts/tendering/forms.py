@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consortium.models import Council, ServiceType, TimeBand
 from consortium.web import DomainErrorFormMixin
-from contracts.models import Procedure
+from contracts.models import Procedure, Reservation
 from contracts.tendering.services import tenders as services
 
 BANDS = list(TimeBand)
@@ -118,6 +118,18 @@ class TenderForm(DomainErrorFormMixin, forms.Form):
             "required": _("Choose the procedure"),
             "invalid_choice": _("Choose a procedure from the list"),
         },
+    )
+    reserved = forms.ChoiceField(
+        label=_("Reserved contract"),
+        required=False,
+        choices=Reservation.choices,
+        help_text=_(
+            "Procurement Act 2023: section 33 reserves a contract for public service mutuals where it "
+            "is “for reservable light touch services” and “has a maximum term of five years or "
+            "less” (section 33(1)); social care services are light touch services. Section 32 "
+            "reserves a contract for supported employment providers."
+        ),
+        error_messages={"invalid_choice": _("Choose whether the contract is reserved, from the list.")},
     )
     clarification_deadline = _moment(
         _("Clarification deadline"),

@@ -32,6 +32,7 @@ from contracts.models import (
     Lot,
     LotStatus,
     Procedure,
+    Reservation,
     Tender,
     TenderDocument,
     TenderStatus,
@@ -177,6 +178,10 @@ class TenderSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     procedure = serializers.ChoiceField(choices=Procedure.choices)
+    reserved = serializers.ChoiceField(
+        choices=Reservation.choices,
+        help_text=_("Reserved under the Procurement Act 2023: s33 (public service mutuals), s32 "
+                    "(supported employment providers), or empty (not reserved)."))
     status = serializers.ChoiceField(choices=TenderStatus.choices)
     clarification_deadline = serializers.DateTimeField(allow_null=True)
     submission_deadline = serializers.DateTimeField()
@@ -211,6 +216,10 @@ class TenderWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     procedure = serializers.ChoiceField(choices=Procedure.choices)
+    reserved = serializers.ChoiceField(
+        choices=Reservation.choices, required=False, allow_blank=True,
+        help_text=_("s33: reserved for public service mutuals (a term of five years or less); s32: "
+                    "for supported employment providers; empty: not reserved."))
     clarification_deadline = serializers.DateTimeField(required=False, allow_null=True)
     submission_deadline = serializers.DateTimeField()
     expected_award_date = serializers.DateField(required=False, allow_null=True)

@@ -44,10 +44,12 @@ from contracts.models import (
     LotVolume,
     Procedure,
     QualityQuestion,
+    Reservation,
     Tender,
     TenderDocument,
     TenderStatus,
 )
+from contracts.tendering.reservation import latest_end, term_within_five_years
 from contracts.tendering.selectors import tenders as selectors
 from contracts.tendering.signals import tender_lots_changed, tender_moved
 
@@ -61,6 +63,7 @@ TENDER_FIELDS = (
     "title",
     "description",
     "procedure",
+    "reserved",
     "clarification_deadline",
     "submission_deadline",
     "expected_award_date",
@@ -143,6 +146,10 @@ def tender_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if procedure not in Procedure.values:
         raise DomainError(_("Choose the procedure."), field="procedure")
     cleaned["procedure"] = procedure
+    reserved = fields.get("reserved") or Reservation.NONE
+    if reserved not in Reservation.values:
+        raise DomainError(_("Choose whether the contract is reserved, from the list."), field="reserved")
+    cleaned["reserved"] = reserved
     submission = _moment(
         fields.get("submission_deadline"),
         field="submission_deadline",
@@ -181,6 +188,18 @@ def tender_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
         )
     if end <= start:
         raise DomainError(_("The contract end must be after the contract start."), field="contract_end")
+    # Procurement Act 2023, s.33(1): the section applies to a contract that "(b) has a maximum
+    # term of five years or less". (s.33(1)(a), "reservable light touch services": social care
+    # services are light touch services; the form says so rather than checking a list.)
+    if reserved == Reservation.MUTUALS and not term_within_five_years(start, end):
+        raise DomainError(
+            _("A contract reserved for public service mutuals must have “a maximum term of five years "
+              "or less” (Procurement Act 2023, section 33(1)(b)): this one runs from %(start)s to "
+              "%(end)s. End it by %(latest)s, or do not reserve it under section 33.")
+            % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y"),
+               "latest": latest_end(start).strftime("%d/%m/%Y")},
+            field="reserved",
+        )
     cleaned.update(
         submission_deadline=submission,
         clarification_deadline=clarification,

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -86,6 +87,8 @@ def _detail_context(request, tender) -> dict:
         "lots_editable": can_manage and tender.status in selectors.EDITABLE,
         "can_ask": selectors.can_ask_clarification(user, tender),
         "is_council": selectors.is_tender_council(user, tender),
+        # A reserved tender's evidence page shows the council its bidders after the deadline.
+        "deadline_passed": tender.submission_deadline <= timezone.now(),
         "clarification_deadline": services.clarification_deadline_of(tender),
     }
 
