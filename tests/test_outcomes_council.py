@@ -280,6 +280,12 @@ def test_no_member_is_named_or_figured_on_the_council_pages(seeded, db):
     for text in texts:
         for name in names:
             assert name not in text
+    # Every row of every table is a council, a consortium, the board or a contract: never a member.
+    contracts = {str(c.pk) for c in made.contracts}
+    for table in ("section16", "outcomes", "visits", "inspections", "board", "value-rates", "value-outcomes"):
+        for row in page_cells(texts[0], table):
+            kind = row[0].split("-")[0]
+            assert kind in {"council", "consortium", "board"} or kind in contracts, (table, row[0])
     # A member's own cost figure never shows: only the disclosed median (rounded down to 10p).
     for text in texts:
         for own in ("25.37", "27.91", "23.05", "26.00"):

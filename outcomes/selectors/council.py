@@ -92,11 +92,12 @@ def board_council_ids(council_id: int) -> list[int]:
     return list(Council.objects.filter(regional_partnership_board__in=board).values_list("pk", flat=True))
 
 
-def years_with_periods(councils: Iterable[int]) -> list[int]:
-    """Financial years in which the councils' contracts have billing periods ending, and the
-    current one, newest first (one query)."""
-    ends = (BillingPeriod.objects.filter(contract__council_id__in=list(councils)).order_by()
-            .values_list("end", flat=True).distinct())
+def years_with_periods(*, councils: Iterable[int] = (), contract: Contract | None = None) -> list[int]:
+    """Financial years in which the councils' contracts (or the one contract) have billing periods
+    ending, and the current one, newest first (one query)."""
+    periods = (BillingPeriod.objects.filter(contract=contract) if contract is not None
+               else BillingPeriod.objects.filter(contract__council_id__in=list(councils)))
+    ends = periods.order_by().values_list("end", flat=True).distinct()
     years = {figures.financial_year_of(end) for end in ends}
     years.add(current_financial_year())
     return sorted(years, reverse=True)
@@ -289,8 +290,8 @@ def _records(contract_filter: dict, financial_year: int, *, group: str) -> Recor
     scope = {f"subcontract__contract__{k}": v for k, v in contract_filter.items()}
     returns_qs = DeliveryReturn.objects.filter(
         status__in=figures.SUBMITTED_OR_ACCEPTED, **scope, **_in_year("period__end", financial_year))
-    returns = figures.frame(figures.RETURN_COLUMNS + ("accepted_only",), (
-        (*r[:10], r[10] is not None, r[11] or 0, r[12] or 0, r[4] == figures.ACCEPTED)
+    returns = figures.frame(figures.RETURN_COLUMNS, (
+        (*r[:10], r[10] is not None, r[11] or 0, r[12] or 0)
         for r in returns_qs.order_by().values_list(
             "pk", "subcontract__contract_id", "subcontract__contract__council_id",
             "subcontract__contract__consortium_id", "status", "period__end", "visits_planned",

@@ -15,8 +15,8 @@ from outcomes.council_forms import CouncilYearForm
 from outcomes.selectors import council as selectors
 
 
-def _chosen_year(request, councils) -> tuple[CouncilYearForm, int]:
-    form = CouncilYearForm(request.GET or None, years=selectors.years_with_periods(councils))
+def _chosen_year(request, **scope) -> tuple[CouncilYearForm, int]:
+    form = CouncilYearForm(request.GET or None, years=selectors.years_with_periods(**scope))
     return form, form.year()
 
 
@@ -46,7 +46,7 @@ def _about(year: int) -> list[tuple[str, object]]:
 @login_required
 def council_benchmark(request):
     require(selectors.can_see_council_benchmark(request.user))
-    form, year = _chosen_year(request, _board_ids(request.user))
+    form, year = _chosen_year(request, councils=_board_ids(request.user))
     benchmark = selectors.council_benchmark(request.user, financial_year=year)
     return render(request, "outcomes/council/benchmark.html", {
         "form": form, "benchmark": benchmark, "year_label": selectors.year_label(year),
@@ -61,14 +61,14 @@ def council_benchmark_download(request):
     file_format = file_format_of(request)
     if file_format is None:
         return bad_format()
-    _form, year = _chosen_year(request, _board_ids(request.user))
+    _form, year = _chosen_year(request, councils=_board_ids(request.user))
     benchmark = selectors.council_benchmark(request.user, financial_year=year)
     return _download(benchmark.tables, name=f"council-benchmark-{selectors.year_label(year)}",
                      file_format=file_format, about=_about(year))
 
 
 def _contract_year(request, contract):
-    return _chosen_year(request, [contract.council_id])
+    return _chosen_year(request, contract=contract)
 
 
 @login_required
