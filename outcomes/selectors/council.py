@@ -167,8 +167,6 @@ class Table:
         return 16 + 36 * len(self.rows)
 
 
-NOT_SUPPRESSED = ""
-
 
 def fewer_than_people() -> str:
     return gettext("Fewer than %(n)s people: not shown") % {"n": MIN_PEOPLE}
@@ -200,12 +198,13 @@ def quantity(value: Decimal | None, kind: str = HOURS) -> Cell:
     return Cell(kind, value, "" if value is not None else nothing_to_divide())
 
 
-COLUMNS_S16 = lambda: [  # noqa: E731
-    Column("commissioned_hours", gettext("Hours commissioned over the contracts' terms"), HOURS),
-    Column("cooperative_share", gettext("Share held by consortia of co-operatives"), PERCENT),
-    Column("delivered_hours", gettext("Hours delivered under their contracts in the year"), HOURS),
-    Column("user_led_share", gettext("Share delivered by user-led co-ops"), PERCENT),
-]
+def columns_s16() -> list[Column]:
+    return [
+        Column("commissioned_hours", gettext("Hours commissioned over the contracts' terms"), HOURS),
+        Column("cooperative_share", gettext("Share held by consortia of co-operatives"), PERCENT),
+        Column("delivered_hours", gettext("Hours delivered under their contracts in the year"), HOURS),
+        Column("user_led_share", gettext("Share delivered by user-led co-ops"), PERCENT),
+    ]
 
 
 def _s16_row(key: str, label: str, s: figures.Section16) -> Row:
@@ -213,35 +212,40 @@ def _s16_row(key: str, label: str, s: figures.Section16) -> Row:
                             quantity(s.delivered_hours), pct(s.user_led_share)])
 
 
-COLUMNS_OUTCOMES = lambda: [  # noqa: E731
-    Column("reviews", gettext("Reviews held"), COUNT),
-    Column("met", gettext("Outcomes met"), PERCENT),
-    Column("partly", gettext("Partly met"), PERCENT),
-    Column("not_met", gettext("Not met"), PERCENT),
-    Column("involvement", gettext("People or carers who took part in planning"), PERCENT),
-]
-
-COLUMNS_VISITS = lambda: [  # noqa: E731
-    Column("hours", gettext("Hours delivered"), HOURS),
-    Column("missed", gettext("Visits missed"), PERCENT),
-    Column("late", gettext("Visits late"), PERCENT),
-    Column("short", gettext("Visits cut short"), PERCENT),
-    Column("complaints", gettext("Complaints"), COUNT),
-    Column("complaints_per_1000", gettext("Complaints per 1,000 hours"), COUNT),
-    Column("safeguarding", gettext("Safeguarding referrals"), COUNT),
-    Column("safeguarding_per_1000", gettext("Safeguarding referrals per 1,000 hours"), COUNT),
-]
-
-THEME_LABELS = lambda: {  # noqa: E731
-    "well_being": gettext("Well-being"),
-    "care_and_support": gettext("Care and support"),
-    "environment": gettext("Environment"),
-    "leadership": gettext("Leadership and management"),
-}
+def columns_outcomes() -> list[Column]:
+    return [
+        Column("reviews", gettext("Reviews held"), COUNT),
+        Column("met", gettext("Outcomes met"), PERCENT),
+        Column("partly", gettext("Partly met"), PERCENT),
+        Column("not_met", gettext("Not met"), PERCENT),
+        Column("involvement", gettext("People or carers who took part in planning"), PERCENT),
+    ]
 
 
-def COLUMNS_CIW() -> list[Column]:  # noqa: N802
-    labels = THEME_LABELS()
+def columns_visits() -> list[Column]:
+    return [
+        Column("hours", gettext("Hours delivered"), HOURS),
+        Column("missed", gettext("Visits missed"), PERCENT),
+        Column("late", gettext("Visits late"), PERCENT),
+        Column("short", gettext("Visits cut short"), PERCENT),
+        Column("complaints", gettext("Complaints"), COUNT),
+        Column("complaints_per_1000", gettext("Complaints per 1,000 hours"), COUNT),
+        Column("safeguarding", gettext("Safeguarding referrals"), COUNT),
+        Column("safeguarding_per_1000", gettext("Safeguarding referrals per 1,000 hours"), COUNT),
+    ]
+
+
+def theme_labels() -> dict[str, str]:
+    return {
+        "well_being": gettext("Well-being"),
+        "care_and_support": gettext("Care and support"),
+        "environment": gettext("Environment"),
+        "leadership": gettext("Leadership and management"),
+    }
+
+
+def columns_ciw() -> list[Column]:
+    labels = theme_labels()
     return [Column("inspections", gettext("Services inspected"), COUNT),
             *(Column(theme, gettext("%(theme)s: good or excellent") % {"theme": labels[theme]}, PERCENT)
               for theme in figures.THEMES)]
@@ -507,7 +511,7 @@ def council_benchmark(user: User, *, financial_year: int) -> CouncilBenchmark:
     all_commissions = commissions.assign(board=0) if len(commissions) else figures.frame(
         (*figures.COMMISSION_COLUMNS, "board"), [])
     s16 = Table("section16", gettext("Hours commissioned and delivered, by council of %(board)s")
-                % {"board": council.region}, COLUMNS_S16(), chart="cooperative_share")
+                % {"board": council.region}, columns_s16(), chart="cooperative_share")
     for s in figures.section16(commissions, accepted_lines, keys=board_ids):
         s16.rows.append(_s16_row(f"council-{s.key}", next(c.name for c in board if c.pk == s.key), s))
     (total,) = figures.section16(all_commissions, accepted_lines, keys=[0], by="board")
@@ -523,9 +527,9 @@ def council_benchmark(user: User, *, financial_year: int) -> CouncilBenchmark:
     quality = figures.quality(mine, accepted.lines, accepted.reviews, accepted.results, keys=keys,
                               by="consortium")
     outcomes = Table("outcomes", gettext("Personal outcomes by consortium holding the council's contracts, "
-                                         "%(year)s") % {"year": year}, COLUMNS_OUTCOMES(), chart="met")
+                                         "%(year)s") % {"year": year}, columns_outcomes(), chart="met")
     visits = Table("visits", gettext("Visits, complaints and safeguarding by consortium, %(year)s")
-                   % {"year": year}, COLUMNS_VISITS())
+                   % {"year": year}, columns_visits())
     for q in quality:
         outcomes.rows.append(_outcomes_row(f"consortium-{q.key}", names[q.key], q))
         visits.rows.append(_visits_row(f"consortium-{q.key}", names[q.key], q))
@@ -535,7 +539,7 @@ def council_benchmark(user: User, *, financial_year: int) -> CouncilBenchmark:
         "contract__consortium_id", "coop_id", "contract__lot__service_type_id").distinct())
     ciw = Table("inspections", gettext(
         "Care Inspectorate Wales ratings of the members delivering the council's contracts, by consortium "
-        "(latest inspection of each service)"), COLUMNS_CIW())
+        "(latest inspection of each service)"), columns_ciw())
     for i in figures.inspections(council_deliverers, accepted.inspections, keys=keys):
         ciw.rows.append(_ciw_row(f"consortium-{i.key}", names[i.key], i))
 
@@ -549,7 +553,7 @@ def council_benchmark(user: User, *, financial_year: int) -> CouncilBenchmark:
     (bi,) = figures.inspections(board_deliverers, accepted.inspections, keys=[0])
     board_table = Table("board", gettext("%(board)s: all consortia's contracts with its councils, %(year)s")
                         % {"board": council.region, "year": year},
-                        [*COLUMNS_OUTCOMES(), *COLUMNS_VISITS(), *COLUMNS_CIW()])
+                        [*columns_outcomes(), *columns_visits(), *columns_ciw()])
     board_table.rows.append(Row("board", council.region, [
         *_outcomes_row("", "", bq).cells, *_visits_row("", "", bq).cells, *_ciw_row("", "", bi).cells]))
 
