@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from consortium.models import Council, TimeBand, Unit, User
 from contracts.delivery.selectors.contracts import contracts_visible_to
@@ -565,13 +565,14 @@ def council_benchmark(user: User, *, financial_year: int) -> CouncilBenchmark:
                             value_rates, value_outcomes, contracts)
 
 
-SECTION_16 = pgettext_lazy(
-    "Social Services and Well-being (Wales) Act 2014, section 16(1)",
-    "A local authority must promote— (a) the development in its area of social enterprises, "
-    "co-operative organisations, co-operative arrangements, user led services and the third sector "
-    "to provide care and support and preventative services in its area, and (b) the involvement of "
-    "persons for whom care and support or preventative services are to be provided in the design "
-    "and operation of that provision.")
+# A summary, not the Act's words (read them at the source): the three things section 16 asks a
+# local authority to promote, as the Welsh Government's own summary of the Act lists them.
+SECTION_16 = gettext_lazy(
+    "Section 16 places a duty on the council to promote three things: the development in its area "
+    "of social enterprises, co-operative organisations and co-operative arrangements to provide "
+    "care and support and preventative services; the involvement of the people who receive care "
+    "and support in designing and running it; and the availability in its area of care and support "
+    "and preventative services from third sector organisations.")
 SECTION_16_SOURCE = "https://www.legislation.gov.uk/anaw/2014/4/section/16"
 HEADLINE_NOTE = gettext_lazy("This page never leads with money or market share: it shows what care achieved.")
 
