@@ -1,0 +1,1 @@
+"""Forms of the outcomes pages, one module per part (named as its services, selectors and web)."""
