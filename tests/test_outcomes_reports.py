@@ -19,6 +19,8 @@ import pandas as pd
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import build_world
 from consortium.errors import Conflict, DomainError, Forbidden
@@ -237,6 +239,18 @@ def test_a_review_must_be_held_inside_the_period(world, ret):
     assert not OutcomeReview.objects.exists()
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_a_reference_without_a_digit_or_with_a_space_is_never_kept(text):
+    """No name (no digit, or a space between words) passes as a reference; what passes is
+    letters, digits and dashes in capitals, at most 20."""
+    ref = services.clean_reference(text)
+    if services.reference_problem(ref) is None:
+        assert re.fullmatch(r"[A-Z0-9-]{1,20}", ref) and re.search(r"[0-9]", ref)
+    if " " in text.strip() or not re.search(r"[0-9]", text):
+        assert services.reference_problem(ref) is not None
+
+
 def test_a_reference_is_once_per_return_and_help_says_it_is_not_a_name(world, ret):
     add_review(world, ret, "CF-1")
     member = as_(world, "member_a")
@@ -314,7 +328,10 @@ def test_the_coordinator_sees_no_reference_and_nothing_below_five_people(world, 
 
 def test_the_member_sees_its_own_references_and_the_check_links_the_report(world, ret):
     add_review(world, ret, "CF-88")
-    assert "CF-88" in as_(world, "member_a").get(reverse("reports-detail", args=[ret.pk])).content.decode()
+    member = as_(world, "member_a")
+    assert "CF-88" in member.get(reverse("reports-detail", args=[ret.pk])).content.decode()
+    edit = member.get(reverse("return-edit", args=[ret.subcontract_id, ret.period_id])).content.decode()
+    assert reverse("reports-detail", args=[ret.pk]) in edit
     returns_services.return_submit(ret=ret, by=world.user("member_a"))
     coordinator = as_(world, "coordinator")
     check = coordinator.get(reverse("return-check-period", args=[ret.subcontract.contract_id, ret.period_id]))
