@@ -127,17 +127,19 @@ class OutcomeReviewForm(ProblemsFormMixin, forms.Form):
     agreed (as many rows as there are outcomes, each outcome at most once)."""
 
     reference = forms.CharField(
-        label=_("The person's reference"), required=False, max_length=REFERENCE_MAX * 2, strip=True,
+        label=_("The person's reference"), max_length=REFERENCE_MAX * 2, strip=True,
         help_text=_("Your own pseudonymous reference for the person, never their name: letters, digits "
                     "and dashes only, at least one digit, 20 characters at most (for example CF-1042). "
                     "It is stored in capitals and seen only by your co-op's users."),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off",
                                       "class": "govuk-input--width-20"}),
-        error_messages={"max_length": _("The reference must be 20 characters or fewer")})
+        error_messages={"required": _("Enter the person's reference, for example CF-1042"),
+                        "max_length": _("The reference must be 20 characters or fewer")})
     reviewed_on = forms.DateField(
-        label=_("Date of the review"), required=False, help_text=_("A day in the return's period."),
+        label=_("Date of the review"), help_text=_("A day in the return's period."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter a real date")})
+        error_messages={"required": _("Enter the date the review was held"),
+                        "invalid": _("Enter a real date")})
     involvement = forms.ChoiceField(
         label=_("Who took part in planning the care"), choices=Involvement.choices,
         widget=forms.RadioSelect, required=False,
