@@ -33,8 +33,7 @@ from django.utils.translation import gettext as _
 from consortium.audit import delete_audited, save_audited
 from consortium.errors import Conflict, DomainErrors, require
 from consortium.models import User
-from contracts.labels import label
-from contracts.models import DeliveryReturn, ReturnStatus
+from contracts.models import DeliveryReturn
 from outcomes.models import (
     Involvement,
     OutcomeResult,
@@ -65,8 +64,8 @@ def _lock(ret: DeliveryReturn, by: User | None) -> DeliveryReturn:
     locked = (DeliveryReturn.objects.select_for_update(of=("self",))
               .select_related("subcontract", "period").get(pk=ret.pk))
     if not is_open(locked):
-        raise Conflict(_("The return is %(status)s: its report and reviews are locked with it.")
-                       % {"status": label(ReturnStatus, locked.status)}, code="not_editable")
+        raise Conflict(_("The return is submitted or accepted: its report and reviews are locked with it."),
+                       code="not_editable")
     return locked
 
 
