@@ -1,1 +1,1 @@
-"""Forms of the outcomes pages, one module per part (named as its services, selectors and web)."""
+"""Forms of the outcomes pages: each part's module (``outcomes.forms.<part>``)."""
