@@ -101,8 +101,9 @@ REPORTS: dict[str, list[tuple[int, int, int, int, dict[str, str]]]] = {
     ],
 }
 # Outcome reviews held per return, in period order (the last repeats): Gofal Taf at least five
-# a quarter, Bro Homecare fewer than five (suppressed wherever it stands alone).
-REVIEWS: dict[str, list[int]] = {"Gofal Taf": [6, 5, 4], "Bro Homecare": [1, 2, 1]}
+# in every period, so in every quarter however the periods fall; Bro Homecare fewer than five in
+# all (suppressed wherever it stands alone).
+REVIEWS: dict[str, list[int]] = {"Gofal Taf": [6, 5, 5], "Bro Homecare": [1, 2, 1]}
 # Each review's participation and results, taken in turn: most outcomes met.
 M, P, N = ReviewResult.MET, ReviewResult.PARTLY, ReviewResult.NOT_MET
 W = WellBeingOutcome
