@@ -293,7 +293,8 @@ def _quarter(day: dt.date) -> tuple[int, int]:
 def test_seed_demo_tracks_the_live_contracts_commitments_for_two_quarters_one_behind():
     """Every social value commitment of the awarded bid is tracked on the contract, some answered
     by a member delivering it, some by the consortium; each has progress in the contract's first
-    two quarters; the lunch club's volunteering is behind a pro-rata share of the promise."""
+    two quarters; the lunch club's volunteering, alone, is behind: less delivered than the promise
+    pro rata to the end of the last completed quarter."""
     contract = contracts_demo.delivery_contract()
     promised = contract.award.entry.submission.bid.social_value.all()
     tracked = list(TrackedCommitment.objects.filter(contract=contract).select_related("coop"))
@@ -308,8 +309,11 @@ def test_seed_demo_tracks_the_live_contracts_commitments_for_two_quarters_one_be
         quarters = sorted((p.financial_year, p.quarter) for p in commitment.progress.all())
         assert quarters == [first, second], commitment.measure
         assert all(p.account.strip() and p.recorded_by_id for p in commitment.progress.all())
+    today = timezone.localdate()
+    quarter_began = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)  # calendar = financial
     term = (contract.end - contract.start).days + 1
-    elapsed = Decimal((timezone.localdate() - contract.start).days) / term
+    elapsed = Decimal((quarter_began - contract.start).days) / term
+    assert elapsed > 0
     behind = [t.measure for t in tracked if sum(p.done for p in t.progress.all()) < t.promised * elapsed]
     assert behind == ["Hours volunteered by members at the Grangetown community lunch club"]
 

@@ -56,7 +56,10 @@ from outcomes.models import (
 ANSWERING = {"Gofal Taf": "member-a", "Bro Homecare": "member-b"}
 
 # --- tracked commitments: who answers for each (None: the consortium) and what was done in the
-# contract's first two quarters (done, account). The lunch club's volunteering is behind.
+# contract's first two quarters (done, account). The lunch club's volunteering is behind: six
+# hours where a pro-rata share of 360 over the three-year term is more than nine hours from the
+# end of the contract's first quarter (it starts at least a month before it ends); the others are
+# on track however the demo's dates fall.
 COMMITMENTS: dict[str, tuple[str | None, list[tuple[str, str]]]] = {
     "People who draw on care and their families sitting on the service's quarterly review panel": (
         None, [
@@ -78,9 +81,10 @@ COMMITMENTS: dict[str, tuple[str | None, list[tuple[str, str]]]] = {
         ]),
     "Hours volunteered by members at the Grangetown community lunch club": (
         "Bro Homecare", [
-            ("6", "Members volunteered at two lunches before the club closed for repairs."),
-            ("4", "The club's hall was closed for repairs until late November; members volunteered "
-                  "at the one lunch held. Volunteering is planned weekly from December."),
+            ("4", "Members volunteered at the club's first lunch before its hall closed for "
+                  "repairs."),
+            ("2", "The hall was closed for repairs until late November; members volunteered at the "
+                  "one lunch held. Volunteering is planned weekly from December."),
         ]),
 }
 
