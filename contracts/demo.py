@@ -146,8 +146,8 @@ EVALUATION_COMMITMENT = {
     "unit": "people", "quantity": Decimal("8"),
 }
 # The live contract: a tender recorded DELIVERY_WEEKS_AGO, bid for by the consortium (the same
-# members, answers and commitment as the one in evaluation), marked by the panel, awarded and
-# confirmed after its standstill; its contract started some three months ago.
+# members and answers as the one in evaluation, and DELIVERY_COMMITMENTS below), marked by the
+# panel, awarded and confirmed after its standstill; its contract started some three months ago.
 DELIVERY_WEEKS_AGO = 30
 DELIVERY = {
     "reference": "CDF-ASC-2026-004",
@@ -168,6 +168,21 @@ DELIVERY = {
         ],
     }],
 }
+# The live contract's bid promised more social value than the one in evaluation: the same
+# review panel, and what its members promised for the neighbourhood (outcomes.demo tracks each,
+# some answered by a member, some by the consortium).
+DELIVERY_COMMITMENTS = [
+    EVALUATION_COMMITMENT,
+    {"heading": SocialValueHeading.COMMUNITIES,
+     "measure": "Care workers recruited from Butetown, Grangetown and Cardiff Bay",
+     "unit": "people", "quantity": Decimal("12")},
+    {"heading": SocialValueHeading.WELL_BEING,
+     "measure": "Care workers completing dementia care training on the Social Care Wales framework",
+     "unit": "care workers", "quantity": Decimal("20")},
+    {"heading": SocialValueHeading.SOCIAL_CAPITAL,
+     "measure": "Hours volunteered by members at the Grangetown community lunch club",
+     "unit": "hours", "quantity": Decimal("360")},
+]
 # The panel's marks for the two questions: (reviewer, marks), then the agreed marks.
 DELIVERY_MARKS = [("reviewer", [16, 15]), ("reviewer-2", [15, 17])]
 DELIVERY_AGREED = [16, 16]
@@ -363,7 +378,8 @@ def seed_evaluation(demo: MembersDemo, council: Council) -> Tender:
 
 
 def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime, *,
-                   strategy: str = allocation_services.Strategy.LOWEST_COST.value) -> Bid:
+                   strategy: str = allocation_services.Strategy.LOWEST_COST.value,
+                   commitments: tuple[dict, ...] | list[dict] = (EVALUATION_COMMITMENT,)) -> Bid:
     """The consortium's joint bid taken through every step to its sealed submission."""
     coordinator = demo.users["coordinator"]
     bid = bid_services.bid_open(tender=tender, by=coordinator)
@@ -381,7 +397,8 @@ def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime, *,
     bid_services.bid_prices_calculate(bid=bid, by=coordinator)
     for question, answer in zip(bid_lot.lot.questions.order_by("pk"), EVALUATION_ANSWERS, strict=True):
         bid_services.quality_answer_save(bid_lot=bid_lot, question=question, answer=answer, by=coordinator)
-    bid_services.social_value_add(bid=bid, by=coordinator, **EVALUATION_COMMITMENT)
+    for commitment in commitments:
+        bid_services.social_value_add(bid=bid, by=coordinator, **commitment)
     bid = bid_services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
     for voter in governance.board_members(demo.consortium).order_by("pk"):
         governance.vote_cast(ballot=bid.ballot, voter=voter, choice=VoteChoice.FOR)
@@ -412,7 +429,8 @@ def seed_delivery_contract(demo: MembersDemo, council: Council) -> Contract:
                          description=spec["description"], lots=spec["lots"])
         _costs(demo, financial_year_of(tender.contract_start), then)
         # Fair share: both members deliver part of it, so the money is split between them.
-        _submitted_bid(demo, tender, then, strategy=allocation_services.Strategy.FAIR_SHARE.value)
+        _submitted_bid(demo, tender, then, strategy=allocation_services.Strategy.FAIR_SHARE.value,
+                       commitments=DELIVERY_COMMITMENTS)
     marked = tender.submission_deadline + dt.timedelta(days=1)
     with as_of(marked):
         tender_services.tenders_close_past_deadline(marked)

@@ -1,5 +1,5 @@
 """The member register part of the demo: one fictional Welsh consortium, its member co-ops,
-capacity and users. ``manage.py seed_demo`` (in contracts, the top app, so the demo can go on to
+capacity and users. ``manage.py seed_demo`` (in outcomes, the top app, so the demo can go on to
 tenders and joint bids) calls ``seed`` first.
 
 Idempotent: running it again changes nothing that exists (it only fills what is missing).

@@ -1,5 +1,8 @@
 import datetime as dt
 import io
+import re
+from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -36,8 +39,25 @@ from contracts.models import (
 )
 from contracts.tendering.selectors.tenders import tenders_visible_to
 from members import demo as members_demo
-from members.models import CapacityDeclaration, ComplianceDocument, MemberCoop, MembershipStatus
+from members.models import (
+    CapacityDeclaration,
+    CIWRegistration,
+    ComplianceDocument,
+    MemberCoop,
+    MembershipStatus,
+)
 from members.selectors import member_indicators
+from outcomes.models import (
+    CIWInspection,
+    CommitmentProgress,
+    LivingWageRate,
+    MemberGovernanceReport,
+    OutcomeResult,
+    OutcomeReview,
+    PayBand,
+    PeriodReport,
+    TrackedCommitment,
+)
 from pricing.models import CostSubmission, RateCard
 from tests.shared_rows import rows_for_the_module
 
@@ -69,6 +89,18 @@ def _counts():
         Remittance.objects.count(),
         PaymentRun.objects.count(),
         RateCard.objects.count(),
+        TrackedCommitment.objects.count(),
+        CommitmentProgress.objects.count(),
+        PeriodReport.objects.count(),
+        PayBand.objects.count(),
+        OutcomeReview.objects.count(),
+        OutcomeResult.objects.count(),
+        CIWInspection.objects.count(),
+        MemberGovernanceReport.objects.count(),
+        LivingWageRate.objects.count(),
+        TrackedCommitment.history.count(),
+        CommitmentProgress.history.count(),
+        OutcomeReview.history.count(),
     )
 
 
@@ -245,3 +277,100 @@ def test_seed_demo_has_a_live_contract_with_returns_invoices_payments_and_an_upl
     client.force_login(User.objects.get(username="coordinator"))
     assert client.get(f"/contracts/{contract.pk}/returns/").status_code == 200
     assert client.get("/payments/ledger/").status_code == 200
+
+
+# --- the outcomes of the live contract and of the member co-ops (outcomes.demo) ---------------
+
+def _financial_year(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _quarter(day: dt.date) -> tuple[int, int]:
+    """The UK financial year's quarter of a day (Q1 April to June), worked out here anew."""
+    return _financial_year(day), {4: 1, 5: 1, 6: 1, 7: 2, 8: 2, 9: 2, 10: 3, 11: 3, 12: 3}.get(day.month, 4)
+
+
+def test_seed_demo_tracks_the_live_contracts_commitments_for_two_quarters_one_behind():
+    """Every social value commitment of the awarded bid is tracked on the contract, some answered
+    by a member delivering it, some by the consortium; each has progress in the contract's first
+    two quarters; the lunch club's volunteering, alone, is behind: less delivered than the promise
+    pro rata to the end of the last completed quarter."""
+    contract = contracts_demo.delivery_contract()
+    promised = contract.award.entry.submission.bid.social_value.all()
+    tracked = list(TrackedCommitment.objects.filter(contract=contract).select_related("coop"))
+    assert len(promised) >= 3 and {t.source_id for t in tracked} == {c.pk for c in promised}
+    delivering = set(contract.subcontracts.values_list("coop_id", flat=True))
+    assert any(t.coop_id is None for t in tracked)
+    answering = {t.coop_id for t in tracked if t.coop_id}
+    assert answering and answering <= delivering
+    first = _quarter(contract.start)
+    second = (first[0], first[1] + 1) if first[1] < 4 else (first[0] + 1, 1)
+    for commitment in tracked:
+        quarters = sorted((p.financial_year, p.quarter) for p in commitment.progress.all())
+        assert quarters == [first, second], commitment.measure
+        assert all(p.account.strip() and p.recorded_by_id for p in commitment.progress.all())
+    today = timezone.localdate()
+    quarter_began = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)  # calendar = financial
+    term = (contract.end - contract.start).days + 1
+    elapsed = Decimal((quarter_began - contract.start).days) / term
+    assert elapsed > 0
+    behind = [t.measure for t in tracked if sum(p.done for p in t.progress.all()) < t.promised * elapsed]
+    assert behind == ["Hours volunteered by members at the Grangetown community lunch club"]
+
+
+def test_seed_demo_reports_each_return_with_its_workforce_and_pseudonymous_reviews():
+    """Each return of the live contract has its period report (registered within workers), its
+    pay bands (Bro Homecare's partly below the Real Living Wage of the year, Gofal Taf's not), and
+    outcome reviews by pseudonymous reference: Gofal Taf at least five in each quarter, so the
+    consortium's rates are shown, Bro Homecare fewer, so its own are suppressed."""
+    contract = contracts_demo.delivery_contract()
+    returns = list(DeliveryReturn.objects.filter(subcontract__contract=contract)
+                   .select_related("subcontract__coop", "period"))
+    assert len(returns) == 6
+    below: Counter = Counter()
+    reviews: Counter = Counter()
+    for ret in returns:
+        name = ret.subcontract.coop.trading_name
+        report = PeriodReport.objects.get(delivery_return=ret)
+        assert 0 < report.care_workers_registered <= report.care_workers
+        living_wage = LivingWageRate.objects.get(financial_year=_financial_year(ret.period.end)).hourly_rate
+        bands = list(report.pay_bands.all())
+        assert bands and all(b.hours > 0 for b in bands)
+        below[name] += sum(b.hours for b in bands if b.hourly_rate < living_wage)
+        for review in OutcomeReview.objects.filter(delivery_return=ret):
+            assert re.fullmatch(r"[A-Z]{2}-\d{4}", review.reference)
+            assert ret.period.start <= review.reviewed_on <= ret.period.end
+            assert review.results.exists()
+            reviews[name, _quarter(ret.period.end)] += 1
+    assert below["Bro Homecare"] > 0 and below["Gofal Taf"] == 0
+    quarters = {_quarter(ret.period.end) for ret in returns}
+    for quarter in quarters:
+        assert reviews["Gofal Taf", quarter] >= 5
+        assert 0 < reviews["Bro Homecare", quarter] < 5
+    results = OutcomeResult.objects.filter(review__delivery_return__in=returns)
+    assert results.values("result").distinct().count() == 3  # met, partly met and not met
+
+
+def test_seed_demo_rates_every_members_services_and_misses_one_governance_report():
+    """Every active member of Cwlwm has a CIW inspection of each service it is registered for,
+    within the last three years, linking to CIW (not to an invented report); each member but one
+    has reported its governance for the last financial year, with its AGM in that year; at least
+    five members contribute each, so a member sees them compared."""
+    members = MemberCoop.objects.filter(consortium__name=members_demo.CONSORTIUM_NAME,
+                                        status=MembershipStatus.ACTIVE)
+    today = timezone.localdate()
+    registered = set(CIWRegistration.objects.filter(coop__in=members)
+                     .values_list("coop_id", "service_type_id"))
+    inspected = CIWInspection.objects.filter(coop__in=members)
+    assert set(inspected.values_list("coop_id", "service_type_id")) == registered
+    assert len({coop for coop, _ in registered}) >= 5
+    for inspection in inspected:
+        assert today - dt.timedelta(days=3 * 365) <= inspection.inspected_on < today
+        assert inspection.report_url == "https://www.careinspectorate.wales/"
+        assert inspection.well_being and inspection.care_and_support and inspection.leadership
+    last_year = _financial_year(today) - 1
+    reports = MemberGovernanceReport.objects.filter(coop__in=members, financial_year=last_year)
+    assert reports.count() == members.count() - 1 >= 5
+    for report in reports:
+        assert _financial_year(report.agm_held_on) == last_year
+        assert report.workers_who_are_members <= report.workers and report.members > 0

@@ -1,6 +1,7 @@
-"""Load the demo (idempotent): the member register part (``members.demo``), then tenders and a
-joint bid (``contracts.demo``). The command lives in contracts, the top app, because it is the
-one app that may use all the others."""
+"""Load the demo (idempotent): the member register part (``members.demo``), governance
+(``governance.demo``), tenders, joint bids and the live contract (``contracts.demo``), then what
+happened under that contract and in the member co-ops (``outcomes.demo``). The command lives in
+outcomes, the top app, because it is the one app that may use all the others."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contracts import demo as contracts_demo
 from governance import demo as governance_demo
 from members import demo as members_demo
 from members.models import MemberCoop
+from outcomes import demo as outcomes_demo
 
 DEMO_LOGINS = [
     ("coordinator", "consortium coordinator: register, capacity, pricing; the joint bid for "
@@ -33,7 +35,8 @@ DEMO_LOGINS = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo consortium, a council tender and a joint bid in progress (idempotent)."
+    help = ("Load the demo consortium, council tenders, joint bids and a live contract with its "
+            "outcomes (idempotent).")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -43,6 +46,7 @@ class Command(BaseCommand):
         cardiff = Council.objects.get(code=contracts_demo.COUNCIL)
         contract = contracts_demo.seed_delivery_contract(demo, cardiff)
         contracts_demo.seed_delivery(demo, contract)
+        outcomes_demo.seed(demo)
 
         count = MemberCoop.objects.filter(consortium=demo.consortium).count()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {demo.consortium.name}, {count} member co-ops."))
