@@ -22,10 +22,10 @@ def inspection(coop, *, service_code: str = "domiciliary-support", on: dt.date |
 
 
 def governance_report(coop, *, year: int = 2025, evidence: bytes | None = PDF,
-                      members: int = 40, workers: int = 30,
+                      agm_held_on: dt.date | None = None, members: int = 40, workers: int = 30,
                       workers_who_are_members: int = 20) -> MemberGovernanceReport:
     report = MemberGovernanceReport(
-        coop=coop, financial_year=year, agm_held_on=dt.date(year + 1, 9, 24) if year < 2025 else None,
+        coop=coop, financial_year=year, agm_held_on=agm_held_on,
         members=members, workers=workers, workers_who_are_members=workers_who_are_members)
     if evidence is not None:
         report.evidence.save("minutes.pdf", ContentFile(evidence), save=False)
