@@ -302,9 +302,11 @@ def test_the_consortium_list_takes_as_many_queries_for_many_members(world):
 
 # --- pages that link and the Real Living Wage ----------------------------------------------------
 
-def test_the_member_page_links_to_quality_and_governance(world, client_for):
+def test_the_register_links_to_quality_and_governance(world, client_for):
     page = html(client_for("coordinator").get(reverse("member-detail", args=[world.coop_a.pk])))
     assert reverse("quality-member", args=[world.coop_a.pk]) in page
+    page = html(client_for("board").get(reverse("member-list")))
+    assert reverse("quality-consortium") in page
 
 
 def test_the_real_living_wage_series_is_shown_to_anyone_signed_in_with_its_source(world, client_for):

@@ -65,13 +65,13 @@ def _check_report_url(url: str) -> str:
     return url
 
 
-def _check_not_future(day: dt.date | None, *, field: str, what: str, missing: str) -> None:
+def _check_not_future(day: dt.date | None, *, field: str, what: str, missing: str,
+                      future: str) -> None:
     if day is None:
         raise DomainError(missing, field=field)
     check_date_in_range(day, field=field, what=what)
     if day > timezone.localdate():
-        raise DomainError(_("%(what)s cannot be in the future.") % {"what": what.capitalize()},
-                          field=field)
+        raise DomainError(future, field=field)
 
 
 @transaction.atomic
@@ -108,7 +108,8 @@ def ciw_inspection_record(
             "%(coop)s does not offer %(service)s: add the service to its profile first, or "
             "choose a service it offers.") % {"coop": coop, "service": service_type}))
     check(_check_not_future, inspected_on, field="inspected_on", what=_("the inspection date"),
-          missing=_("Enter the date of the inspection."))
+          missing=_("Enter the date of the inspection."),
+          future=_("The inspection date cannot be in the future."))
     report_url = check(_check_report_url, report_url)
     ratings = {
         "well_being": check(_check_rating, well_being, field="well_being", what=_("well-being")),
@@ -199,7 +200,9 @@ def _check_year_and_agm(financial_year: Any, agm_held_on: dt.date | None) -> lis
     if agm_held_on is None:
         return []
     try:
-        _check_not_future(agm_held_on, field="agm_held_on", what=_("the AGM date"), missing="")
+        _check_not_future(agm_held_on, field="agm_held_on", what=_("the AGM date"), missing="",
+                          future=_("The AGM date cannot be in the future: leave it empty until "
+                                   "the meeting is held."))
     except DomainError as error:
         return [(error.field or "agm_held_on", str(error.message))]
     start, end = agm_window(financial_year)
