@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.sites import site
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +24,14 @@ from django.utils import timezone
 
 from conftest import build_world
 from consortium.errors import DomainErrors
-from outcomes.models import CIWInspection, LivingWageRate, MemberGovernanceReport
+from outcomes.admin import LivingWageRateForm
+from outcomes.models import (
+    CIWInspection,
+    LivingWageRate,
+    MemberGovernanceReport,
+    OutcomeResult,
+    OutcomeReview,
+)
 from outcomes.selectors import quality as selectors
 from outcomes.services import quality as services
 from tests import factories as f
@@ -315,3 +323,33 @@ def test_the_real_living_wage_series_is_shown_to_anyone_signed_in_with_its_sourc
     assert "2026-27" in page and "£13.45" in page and "£9.50" in page
     assert 'href="https://www.livingwage.org.uk/' in page
     assert page.index("2026-27") < page.index("2021-22")  # newest first
+
+
+# --- the back office -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("source", "announced", "field"), [
+    ("", "2026-10-21", "source"),
+    ("http://www.livingwage.org.uk/", "2026-10-21", "source"),
+    ("https://www.livingwage.org.uk/", "2028-01-05", "announced_on"),
+    ("https://www.livingwage.org.uk/", "2026-10-21", None),
+])
+def test_staff_add_a_living_wage_rate_only_with_its_published_source(world, source, announced, field):
+    form = LivingWageRateForm({"financial_year": 2027, "hourly_rate": "14.00",
+                               "announced_on": announced, "source": source})
+    if field is None:
+        assert form.is_valid(), form.errors
+    else:
+        assert not form.is_valid() and field in form.errors
+
+
+def test_the_back_office_shows_quality_records_read_only_and_nothing_about_a_person(rf):
+    request = rf.get("/")
+    request.user = f.UserFactory.build(is_staff=True, is_superuser=True)
+    for model in (CIWInspection, MemberGovernanceReport):
+        model_admin = site._registry[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
+    assert "evidence" in site._registry[MemberGovernanceReport].exclude
+    assert site._registry[LivingWageRate].has_change_permission(request)
+    assert OutcomeReview not in site._registry and OutcomeResult not in site._registry

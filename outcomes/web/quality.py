@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from consortium.errors import DomainError, require
+from consortium.errors import DomainError
 from members.selectors import user_coop_id
 from outcomes.forms.quality import CIWInspectionForm, GovernanceReportForm
 from outcomes.selectors import quality as selectors
@@ -123,7 +123,7 @@ def report_evidence(request, pk: int):
 
 @login_required
 def living_wage(request):
-    require(request.user.is_authenticated)
+    """Public reference data: anyone signed in."""
     return render(request, "outcomes/quality/living_wage.html",
                   {"rates": selectors.living_wage_rates()})
 

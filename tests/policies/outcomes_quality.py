@@ -27,9 +27,17 @@ def _coop_a(world) -> dict:
 
 
 def _report_of_coop_a(world) -> dict:
+    """Coop A's report for a year no other policy's report takes (the confidentiality test
+    builds every policy's objects in one demo)."""
     from tests.outcomes_quality_factories import governance_report
 
-    return {"pk": governance_report(world.coop_a).pk}
+    return {"pk": governance_report(world.coop_a, year=2023).pk}
+
+
+def _evidenced_report_of_coop_a(world) -> dict:
+    from tests.outcomes_quality_factories import governance_report
+
+    return {"pk": governance_report(world.coop_a, year=2024).pk}
 
 
 POLICIES = [
@@ -44,7 +52,7 @@ POLICIES = [
     Policy("quality-report-create", personas(403, **WRITE), kwargs=_coop_a, method="POST",
            note="allowed: the empty form comes back with its errors; nothing is recorded"),
     Policy("quality-report-edit", personas(403, **WRITE), kwargs=_report_of_coop_a),
-    Policy("quality-report-evidence", personas(403, **READ), kwargs=_report_of_coop_a,
+    Policy("quality-report-evidence", personas(403, **READ), kwargs=_evidenced_report_of_coop_a,
            note="the document itself, never a public media address"),
     Policy("quality-living-wage", personas(200, anonymous=302),
            note="public reference data: anyone signed in"),
