@@ -205,6 +205,7 @@ def test_a_member_reports_its_governance_with_evidence_served_only_to_those_allo
         assert PDF not in getattr(got, "content", b"")
     page = html(client_for("board").get(reverse("quality-member", args=[world.coop_a.pk])))
     assert evidence in page and "/media/" not in page
+    assert client_for("member_b").get(f"/media/{report.evidence.name}").status_code == 404
 
 
 def test_the_coordinator_records_for_a_member_and_the_board_may_not(world, client_for):
