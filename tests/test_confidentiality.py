@@ -67,6 +67,7 @@ from contracts.models import (
     Tender,
 )
 from members.models import BankAccount, MemberCoop
+from outcomes.models import LivingWageRate
 from pricing.models import LINE_FIELDS, CostSubmission
 from pricing.selectors.evidence import current_financial_year
 from tests.personas import PERSONAS
@@ -145,8 +146,11 @@ def member_figures() -> dict[int, dict[Decimal, str]]:
         if coordinator is not None:
             for row in allocation_matrix(bid, coordinator).rows:
                 add(row.coop.pk, row.margin, f"{row.coop.trading_name} margin per week, bid {bid.pk}")
+    # Published reference data is no member's secret: a member that pays exactly the Real Living
+    # Wage shares that figure with the rate everyone may read (outcomes' Real Living Wage page).
+    public = set(LivingWageRate.objects.values_list("hourly_rate", flat=True))
     for values in figures.values():
-        for rate in bid_rates:
+        for rate in bid_rates | public:
             values.pop(rate.quantize(Decimal("0.01")), None)
     # What a member is paid: each remittance and each payment's total to it, and its bank account.
     paid: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
