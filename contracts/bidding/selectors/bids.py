@@ -617,8 +617,9 @@ def bid_workspace(user: User, bid: Bid) -> Workspace:
         responses = responses_of(bid)
         shortfalls = partial_shortfalls(lines)
         if can_manage_bids(user):
-            for bl, left_out in zip(lots, not_invited(lots).values(), strict=True):
-                bl.not_invited = left_out
+            if bid.status == BidStatus.DRAFT:  # invitations change only while it is a draft
+                for bl, left_out in zip(lots, not_invited(lots).values(), strict=True):
+                    bl.not_invited = left_out
             return Workspace(bid, "coordinator", lots, lines, problems, responses, social, submissions,
                              board_totals(lines), shortfalls=shortfalls)
         board_lines = [_aggregate_line(line) for line in lines]
