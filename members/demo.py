@@ -101,6 +101,12 @@ BAND_SHARE = {
     TimeBand.WEEKEND: Decimal("0.17"),
     TimeBand.BANK_HOLIDAY: Decimal("0.03"),
 }
+# The member whose employer's liability insurance expired ten days before the demo was loaded:
+# compliance gating (members.compliance) leaves it out of the bid in progress (it offers that
+# bid's supported living lot in Cardiff), and the coordinator sees why on the bid's page.
+LAPSED = "Llais"
+LAPSED_DAYS_AGO = 10
+
 WELSH_SHARE = {WelshCapability.NONE: Decimal("5"), WelshCapability.SOME: Decimal("30"),
                WelshCapability.ACTIVE_OFFER: Decimal("85")}
 
@@ -234,6 +240,13 @@ def _coop(consortium, by, councils, service_types, spec, index, today, start):
         # One document expires within the month, to show the reminder and the flag.
         expires_on=today + dt.timedelta(days=12 if index == 1 else 165 + index),
     )
+    if trading == LAPSED:
+        services.document_create(
+            coop=coop, by=by, doc_type=DocumentType.EMPLOYERS_LIABILITY,
+            title=f"{trading} employer's liability insurance", reference=f"EL-{2025}-{index:03d}",
+            issued_on=today - dt.timedelta(days=365 + LAPSED_DAYS_AGO),
+            expires_on=today - dt.timedelta(days=LAPSED_DAYS_AGO),
+        )
     services.document_create(
         coop=coop, by=by, doc_type=DocumentType.SAFEGUARDING_POLICY,
         title=f"{trading} safeguarding policy", issued_on=today - dt.timedelta(days=90),

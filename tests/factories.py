@@ -11,6 +11,7 @@ from django.utils import timezone
 from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
 from members.models import (
     CapacityDeclaration,
+    CIWRegistration,
     ComplianceDocument,
     CoopType,
     DocumentType,
@@ -82,6 +83,17 @@ class MemberCoopFactory(factory.django.DjangoModelFactory):
     def service_types(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.service_types.set(extracted if extracted is not None else [service()])
+            registered(obj)
+
+
+def registered(coop: MemberCoop) -> None:
+    """Register ``coop`` with Care Inspectorate Wales for each regulated service it offers, as a
+    real provider is (members.compliance refuses work of a regulated service it is not registered
+    for)."""
+    for service_type in coop.service_types.exclude(ciw_service=""):
+        CIWRegistration.objects.get_or_create(
+            coop=coop, service_type=service_type,
+            defaults={"registration_number": f"SIN-{coop.pk:06d}-{service_type.pk}"})
 
 
 def member_user(coop: MemberCoop, **kwargs) -> User:

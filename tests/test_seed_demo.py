@@ -140,8 +140,12 @@ def test_seed_demo_builds_a_realistic_welsh_consortium():
     assert MemberCoop.objects.filter(status=MembershipStatus.APPLICANT).exists()
     volumes = [d.declared_volume for d in CapacityDeclaration.objects.filter(is_current=True)]
     assert min(volumes) >= 1 and max(volumes) <= 500
-    soon = timezone.localdate() + dt.timedelta(days=30)
-    assert ComplianceDocument.objects.filter(expires_on__lte=soon).count() == 1
+    today = timezone.localdate()
+    soon = today + dt.timedelta(days=30)
+    assert ComplianceDocument.objects.filter(expires_on__gte=today, expires_on__lte=soon).count() == 1
+    # One member's employer's liability insurance has expired: compliance gating shows it.
+    [lapsed] = ComplianceDocument.objects.filter(expires_on__lt=today).select_related("coop")
+    assert (lapsed.coop.trading_name, lapsed.doc_type) == (members_demo.LAPSED, "employers_liability")
     reviewers = User.objects.filter(role=Role.COUNCIL_REVIEWER)
     assert reviewers.values("council").distinct().count() == 2
 
@@ -162,7 +166,7 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
                for i in Invitation.objects.filter(bid_lot__bid=bid).select_related("bid_lot__lot", "coop")}
     assert answers == {
         (1, "Gofal Taf"): InvitationStatus.OPTED_IN, (1, "Bro Homecare"): InvitationStatus.OPTED_IN,
-        (2, "Gofal Taf"): InvitationStatus.OPTED_IN, (2, "Llais"): InvitationStatus.INVITED}
+        (2, "Gofal Taf"): InvitationStatus.OPTED_IN}
     allocated = set(Allocation.objects.filter(bid_lot__bid=bid, status=AllocationStatus.PROPOSED)
                     .values_list("bid_lot__lot__number", "coop__trading_name"))
     assert allocated == {(1, "Gofal Taf"), (1, "Bro Homecare"), (2, "Gofal Taf")}
@@ -174,6 +178,11 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     client.force_login(User.objects.get(username="coordinator"))
     page = client.get(f"/bids/{bid.pk}/allocation/")
     assert page.status_code == 200 and "Gofal Taf" in page.content.decode()
+    # Llais offers lot 2's service in Cardiff, but its insurance has lapsed: not invited, and why.
+    page = client.get(f"/bids/{bid.pk}/").content.decode().replace("&#x27;", "'")
+    left_out = page[page.index('data-not-invited="2"'):]
+    assert "Llais Direct Payments" in left_out[:left_out.index("</table>")]
+    assert "Employer's liability insurance expired on" in left_out[:left_out.index("</table>")]
     client.force_login(User.objects.get(username="member-a"))
     page = client.get("/bids/work/").content.decode()
     assert tender.reference in page and "Accept this work" in page and "Bro Homecare" not in page

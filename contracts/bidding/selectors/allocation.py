@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consortium.models import Council, TimeBand, User
@@ -45,7 +46,7 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
-from members import capacity
+from members import capacity, compliance
 from members.models import MemberCoop
 from pricing.selectors.submissions import floors_for_members
 
@@ -195,6 +196,8 @@ class MemberRow:
     response: str | None  # ResponseStatus value, None: no response asked yet
     opted_in_lots: list[int]
     explanations: list[str] = field(default_factory=list)
+    # (lot number, why): lots it opted in to but is left out of, its compliance blocking it today
+    blocked: list[tuple[int, list[compliance.Block]]] = field(default_factory=list)
     margin: Decimal | None = None  # £ per week, coordinators only
     margin_unknown: bool = False  # some share has no floor
 
@@ -343,20 +346,41 @@ def allocation_matrix(bid: Bid, user: User) -> Matrix:
         needed = (total * bl.lot.welsh_share_percent / HUNDRED).quantize(PENNY)
         welsh.append(LotWelsh(bid_lot=bl, needed=needed, covered=welsh_covered[bl.pk].quantize(PENNY)))
 
+    blocked = _blocked(bid, bid_lots, opted_in, allocations)
     rows = [
         MemberRow(coop=coop, cells=by_coop[pk], response=responses.get(pk),
                   opted_in_lots=[bl.lot.number for bl in bid_lots if pk in opted_in[bl.pk]],
-                  explanations=explanations.get(pk, []))
+                  explanations=explanations.get(pk, []),
+                  blocked=[(bl.lot.number, blocked[(bl.pk, pk)]) for bl in bid_lots
+                           if (bl.pk, pk) in blocked])
         for pk, coop in sorted(coops.items(), key=lambda kv: (kv[1].legal_name, kv[0]))
     ]
     if sees_margins:
         _add_margins(bid, rows, bid_lots, allocations)
 
     can_edit = sees_margins and bid.status == BidStatus.DRAFT
-    editable = (_editable_cells(bid, bid_lots, columns, index, coops, opted_in, allocations)
+    allowed = {pk: {coop for coop in members if (pk, coop) not in blocked}
+               for pk, members in opted_in.items()}
+    editable = (_editable_cells(bid, bid_lots, columns, index, coops, allowed, allocations)
                 if can_edit else [])
     return Matrix(bid=bid, columns=columns, rows=rows, welsh=welsh, editable=editable,
                   sees_margins=sees_margins, can_edit=can_edit, job=allocation_job_latest(bid))
+
+
+def _blocked(bid: Bid, bid_lots: list[BidLot], opted_in: dict[int, set[int]],
+             allocations: list[Allocation]) -> dict[tuple[int, int], list[compliance.Block]]:
+    """(bid lot id, co-op) -> why an opted-in member is left out of the lot's allocation (the
+    same rule as ``gather_inputs`` of the allocation's services): its compliance blocks it today
+    for the lot's service, and it has not accepted work in the lot. A draft's only; two queries."""
+    if bid.status != BidStatus.DRAFT:
+        return {}
+    services = {bl.pk: bl.lot.service_type_id for bl in bid_lots}
+    found = compliance.blocks_for(set().union(*opted_in.values()) if opted_in else set(),
+                                  service_types={bl.lot.service_type for bl in bid_lots},
+                                  on=timezone.localdate())
+    accepted = {(a.bid_lot_id, a.coop_id) for a in allocations if a.status == AllocationStatus.ACCEPTED}
+    return {(pk, coop): found[(coop, services[pk])] for pk, members in opted_in.items() for coop in members
+            if (coop, services[pk]) in found and (pk, coop) not in accepted}
 
 
 @dataclass

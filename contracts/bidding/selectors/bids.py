@@ -47,7 +47,8 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from members.models import MemberCoop
+from members.compliance import Block, blocks_for
+from members.models import MemberCoop, MembershipStatus
 from members.selectors import user_coop_id
 from pricing.models import financial_year_label
 from pricing.selectors.submissions import floors_for_members
@@ -230,11 +231,16 @@ def invitation_state(invitation: Invitation, *, draft: bool, has_work: bool,
     )
 
 
-def invitation_states(invitations: list[Invitation]) -> list[Invitation]:
-    """Set ``state`` (``InvitationState``) on each invitation, in two queries whatever their
-    number. The invitations' bid lots must be loaded with their bids."""
+def invitation_states(invitations: list[Invitation], *, today: dt.date | None = None) -> list[Invitation]:
+    """Set ``state`` (``InvitationState``) on each invitation, and ``blocks``: why its member may
+    not be allocated work in the lot today (``members.compliance``; empty when it may), in five
+    queries whatever their number. The invitations' bid lots must be loaded with their bids and
+    lots."""
     if not invitations:
         return invitations
+    today = today or timezone.localdate()
+    blocked = blocks_for({i.coop_id for i in invitations},
+                         service_types={i.bid_lot.lot.service_type for i in invitations}, on=today)
     lot_ids = {i.bid_lot_id for i in invitations}
     coop_ids = {i.coop_id for i in invitations}
     bid_ids = {i.bid_lot.bid_id for i in invitations}
@@ -248,7 +254,47 @@ def invitation_states(invitations: list[Invitation]) -> list[Invitation]:
         i.state = invitation_state(i, draft=bid.status == BidStatus.DRAFT,
                                    has_work=(i.bid_lot_id, i.coop_id) in working,
                                    answer=answers.get((bid.pk, i.coop_id)))
+        # Only a draft's allocation can still change: a bid gone further says nothing of it.
+        i.blocks = (blocked.get((i.coop_id, i.bid_lot.lot.service_type_id), [])
+                    if bid.status == BidStatus.DRAFT else [])
     return invitations
+
+
+def eligible_coops(bid_lot: BidLot) -> QuerySet[MemberCoop]:
+    """Active members of the consortium offering the lot's service in one of its areas."""
+    lot = bid_lot.lot
+    return (
+        MemberCoop.objects.filter(
+            consortium_id=bid_lot.bid.consortium_id, status=MembershipStatus.ACTIVE,
+            service_types=lot.service_type_id, councils_served__in=lot.areas.all(),
+        ).distinct().order_by("legal_name")
+    )
+
+
+@dataclass(frozen=True)
+class NotInvited:
+    """A member that offers the lot's service in its areas but is not invited, and why."""
+
+    coop: MemberCoop
+    blocks: list[Block]
+
+
+def not_invited(bid_lots: list[BidLot], *, today: dt.date | None = None) -> dict[int, list[NotInvited]]:
+    """Per bid lot (by id), the eligible members not invited to it because their compliance
+    blocks them today (``members.compliance``): what the coordinator is shown beside the
+    invitations. One query per lot and three more."""
+    today = today or timezone.localdate()
+    candidates: dict[int, list[MemberCoop]] = {}
+    for bl in bid_lots:
+        invited = {i.coop_id for i in bl.invitations.all()}
+        candidates[bl.pk] = [c for c in eligible_coops(bl) if c.pk not in invited]
+    blocked = blocks_for({c.pk for found in candidates.values() for c in found},
+                         service_types={bl.lot.service_type for bl in bid_lots}, on=today)
+    return {
+        bl.pk: [NotInvited(c, blocked[(c.pk, bl.lot.service_type_id)]) for c in candidates[bl.pk]
+                if (c.pk, bl.lot.service_type_id) in blocked]
+        for bl in bid_lots
+    }
 
 
 def responses_for_member(user: User) -> QuerySet[MemberResponse]:
@@ -571,6 +617,9 @@ def bid_workspace(user: User, bid: Bid) -> Workspace:
         responses = responses_of(bid)
         shortfalls = partial_shortfalls(lines)
         if can_manage_bids(user):
+            if bid.status == BidStatus.DRAFT:  # invitations change only while it is a draft
+                for bl, left_out in zip(lots, not_invited(lots).values(), strict=True):
+                    bl.not_invited = left_out
             return Workspace(bid, "coordinator", lots, lines, problems, responses, social, submissions,
                              board_totals(lines), shortfalls=shortfalls)
         board_lines = [_aggregate_line(line) for line in lines]

@@ -88,7 +88,7 @@ from contracts.models import (
     MemberResponse,
     ResponseStatus,
 )
-from members import capacity
+from members import capacity, compliance
 from members.models import CapacityDeclaration, MemberCoop
 from pricing.selectors.submissions import floors_for_members
 
@@ -124,10 +124,13 @@ class Inputs:
     supplies: list[engine.MemberSupply]
     terms: list[engine.MemberTerms]
     declarations: dict[Scope, CapacityDeclaration]  # the current declaration per scope
-    opted_in: dict[int, frozenset[int]]  # lot number -> co-ops taking part
+    opted_in: dict[int, frozenset[int]]  # lot number -> co-ops that opted in
     services: dict[int, int]  # lot number -> service type id
     coops: dict[int, MemberCoop]
     area_names: dict[int, str]
+    # lot number -> opted-in co-ops left out because their compliance blocks them today
+    # (``members.compliance``), with why; a co-op that accepted work in the lot keeps it.
+    blocked: dict[int, dict[int, list[compliance.Block]]] = dataclasses.field(default_factory=dict)
 
     def name(self, text: str) -> str:
         """The optimiser's sentences name members by id: put their names in."""
@@ -176,14 +179,29 @@ def gather_inputs(bid: Bid, *, lock: bool = False, floors: bool = True) -> Input
     services: dict[int, int] = {}
     wanted: set[Scope] = set()
     area_names: dict[int, str] = {}
+    # Compliance gating: an opted-in member blocked today for the lot's service takes no part
+    # in the allocation (nor in a hand adjustment); one that already accepted work keeps it (its
+    # shares are fixed), and the contract's start is what it then holds up.
+    joined = {(bl.lot.number, inv.coop_id): bl.lot.service_type_id for bl in bid_lots
+              for inv in bl.invitations.all() if inv.status == InvitationStatus.OPTED_IN}
+    found_blocks = compliance.blocks_for({coop for _lot, coop in joined},
+                                         service_types={bl.lot.service_type for bl in bid_lots},
+                                         on=timezone.localdate())
+    accepted = set(Allocation.objects.filter(bid_lot__bid=bid, status=AllocationStatus.ACCEPTED)
+                   .values_list("bid_lot__lot__number", "coop_id")) if found_blocks else set()
+    blocked: dict[int, dict[int, list[compliance.Block]]] = defaultdict(dict)
+    for (number, coop), service in joined.items():
+        if (coop, service) in found_blocks and (number, coop) not in accepted:
+            blocked[number][coop] = found_blocks[(coop, service)]
     for bl in bid_lots:
         lot = bl.lot
         members = frozenset(inv.coop_id for inv in bl.invitations.all()
-                            if inv.status == InvitationStatus.OPTED_IN)
+                            if inv.status == InvitationStatus.OPTED_IN
+                            and inv.coop_id not in blocked.get(lot.number, {}))
         areas = {area.pk: area for area in lot.areas.all()}
         area_names.update({pk: str(area) for pk, area in areas.items()})
         volumes = {v.time_band: v.volume for v in lot.volumes.all()}
-        opted_in[lot.number] = members
+        opted_in[lot.number] = members | frozenset(blocked.get(lot.number, {}))
         services[lot.number] = lot.service_type_id
         lots.append(engine.LotDemand(
             lot=lot.number, areas=frozenset(areas), service=lot.service_type_id, volumes=volumes,
@@ -225,7 +243,7 @@ def gather_inputs(bid: Bid, *, lock: bool = False, floors: bool = True) -> Input
         bid_lots={bl.lot.number: bl for bl in bid_lots},
         numbers={bl.lot_id: bl.lot.number for bl in bid_lots},
         lots=lots, supplies=supplies, terms=terms, declarations=declarations, opted_in=opted_in,
-        services=services, coops=coops, area_names=area_names,
+        services=services, coops=coops, area_names=area_names, blocked=dict(blocked),
     )
 
 
@@ -1005,6 +1023,10 @@ def _check_cell(inputs: Inputs, change: Change, *, consortium: int, declined: se
     if change.coop in accepted:
         raise DomainError(_("%(member)s has accepted its share of this bid: its work cannot be changed by "
                             "hand.") % {"member": name}, field=where)
+    blocks = inputs.blocked.get(number, {}).get(change.coop)
+    if blocks and change.volume > 0:
+        raise DomainError(_("%(member)s cannot be allocated work: %(reasons)s")
+                          % {"member": name, "reasons": compliance.blocks_text(blocks)}, field=where)
     lot = next(lot for lot in inputs.lots if lot.lot == number)
     if change.council not in lot.areas:
         raise DomainError(_("That council is not one of lot %(lot)s's areas.") % {"lot": number}, field=where)

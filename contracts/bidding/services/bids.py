@@ -62,7 +62,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
-from members import capacity, governance
+from members import capacity, compliance, governance
 from members.models import Ballot, BallotStatus, MemberCoop, MembershipStatus
 
 PENNY = Decimal("0.01")
@@ -339,22 +339,22 @@ def bid_lot_remove(*, bid_lot: BidLot, by: User) -> None:
 
 def eligible_coops(bid_lot: BidLot):
     """Active members of the consortium offering the lot's service in one of its areas."""
-    lot = bid_lot.lot
-    return (
-        MemberCoop.objects.filter(
-            consortium_id=bid_lot.bid.consortium_id, status=MembershipStatus.ACTIVE,
-            service_types=lot.service_type_id, councils_served__in=lot.areas.all(),
-        ).distinct().order_by("legal_name")
-    )
+    return selectors.eligible_coops(bid_lot)
 
 
 @transaction.atomic
 def invitations_send(*, bid_lot: BidLot, by: User, coops: list[MemberCoop] | None = None) -> list[Invitation]:
     """Invite members to take part in a lot (default: every eligible member); members already
-    invited are left as they are. Returns the new invitations."""
+    invited are left as they are. Returns the new invitations.
+
+    Compliance gating (``members.compliance``): a member whose compliance blocks it today for
+    the lot's service is not invited. By default it is left out (the bid's page lists it, with
+    why, under "Not invited"); named in ``coops``, the invitation is refused with the reasons.
+    """
     bid = _lock(bid_lot.bid)
     require(selectors.can_run_bid(by, bid), ONLY_COORDINATORS)
     check_editable(bid)
+    named = coops is not None
     if coops is None:
         coops = list(eligible_coops(bid_lot))
         if not coops:
@@ -363,8 +363,22 @@ def invitations_send(*, bid_lot: BidLot, by: User, coops: list[MemberCoop] | Non
         if coop.consortium_id != bid.consortium_id or coop.status != MembershipStatus.ACTIVE:
             raise DomainError(_("Invite active members of your consortium only."), field="coops")
     already = set(Invitation.objects.filter(bid_lot=bid_lot).values_list("coop_id", flat=True))
+    service = bid_lot.lot.service_type_id
+    blocked = compliance.blocks_for([c for c in coops if c.pk not in already],
+                                    service_types=[bid_lot.lot.service_type], on=timezone.localdate())
+    if named and blocked:
+        names = {c.pk: str(c) for c in coops}
+        raise DomainError(" ".join(
+            _("%(member)s cannot be invited: %(reasons)s")
+            % {"member": names[coop], "reasons": compliance.blocks_text(blocks)}
+            for (coop, _service), blocks in sorted(blocked.items())), field="coops")
+    free = [c for c in coops if (c.pk, service) not in blocked]
+    if not free and not (already & {c.pk for c in coops}):
+        raise DomainError(_("No member offering this service in the lot's areas can be invited: the "
+                            "compliance evidence of each is not in order (see “Not invited”)."),
+                          field="coops")
     made = []
-    for coop in coops:
+    for coop in free:
         if coop.pk in already:
             continue
         invitation = Invitation(bid_lot=bid_lot, coop=coop)

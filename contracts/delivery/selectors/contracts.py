@@ -15,11 +15,13 @@ Pages and API lists cost a fixed number of queries.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from consortium.models import TimeBand, User
 from contracts.models import (
@@ -32,6 +34,8 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
+from members.compliance import Block, blocks_for
+from members.models import MemberCoop
 from members.selectors import user_coop_id
 
 CONSORTIUM = "consortium"
@@ -145,6 +149,45 @@ def contract_view(user: User, contract: Contract) -> ContractView:
         subcontracts=list(subcontracts),
         can_run=can_run_contracts(user) and contract.consortium_id == user.consortium_id,
     )
+
+
+# --- compliance gating ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StartBlock:
+    """A member with a sub-contract whose compliance stops the contract starting, and why."""
+
+    coop: MemberCoop
+    blocks: list[Block]
+
+
+def start_blocks(contract: Contract, *, on: dt.date) -> list[StartBlock]:
+    """The members with a sub-contract in ``contract`` that ``members.compliance`` blocks on
+    ``on`` for the lot's service (empty: nothing stops it starting). Four queries."""
+    subcontracts = SubContract.objects.filter(contract=contract).select_related("coop")
+    coops = {sub.coop_id: sub.coop for sub in subcontracts}
+    service = contract.lot.service_type_id
+    found = blocks_for(coops, service_types=[contract.lot.service_type], on=on)
+    return [StartBlock(coops[coop], found[(coop, service)])
+            for coop in sorted(coops, key=lambda pk: (coops[pk].legal_name, pk)) if (coop, service) in found]
+
+
+def start_blocks_seen_by(user: User, contract: Contract, *, today: dt.date | None = None) -> list[StartBlock]:
+    """What holds up a pending contract's start, as the user may see it: the consortium's
+    coordinators and board members every member's, a member user its own co-op's; a council
+    reviewer nothing (the member's compliance is the consortium's business). Read on the start
+    day, or today once that has passed (the day a start would be tried)."""
+    if contract.status != ContractStatus.PENDING:
+        return []
+    seen_as = viewer(user)
+    if seen_as not in (CONSORTIUM, MEMBER):
+        return []
+    today = today or timezone.localdate()
+    found = start_blocks(contract, on=max(today, contract.start))
+    if seen_as == MEMBER:
+        own = user_coop_id(user)
+        found = [b for b in found if b.coop.pk == own]
+    return found
 
 
 # --- sub-contracts --------------------------------------------------------------------------------

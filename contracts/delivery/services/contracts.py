@@ -18,6 +18,11 @@ moved through their statuses, varied by versions.
   volume over, so commitments and releases always act on the scope's current declaration.
 - Statuses move only through ``contract_transition`` (CONTRACT_TRANSITIONS); variations
   (``contract_vary``) add a version and never overwrite one.
+- Compliance gating: a pending contract does not start (by hand or by the daily task) while
+  ``members.compliance`` blocks any member with a sub-contract in it for the lot's service on
+  the day it would start; the refusal names each member and why, and the contract's page says
+  so while it waits. The daily task leaves it pending and tries again the next day: renewing
+  the evidence on the register lets it start.
 
 Race: two contracts committing the same member's hours at once would each read the same free
 capacity. Writers of one contract lock its row first; ``members.capacity`` then takes its locks
@@ -43,7 +48,7 @@ from consortium.cleaning import clean_decimal, clean_reason
 from consortium.errors import DomainError, require
 from consortium.models import TimeBand, User
 from contracts.bidding.selectors.bids import net_rate
-from contracts.delivery.selectors.contracts import can_run_contract
+from contracts.delivery.selectors.contracts import can_run_contract, start_blocks
 from contracts.delivery.selectors.terms import latest_rate_day, period_in_the_way
 from contracts.delivery.services.periods import billing_periods_make
 from contracts.labels import label
@@ -61,7 +66,7 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
-from members import capacity
+from members import capacity, compliance
 from members.models import CapacityDeclaration
 
 PENNY = Decimal("0.01")
@@ -232,6 +237,13 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
     if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING and today < contract.start:
         raise DomainError(_("The contract starts on %(start)s: it becomes active then.")
                           % {"start": date_format(contract.start, "DATE_FORMAT")}, code="transition")
+    if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING:
+        blocked = start_blocks(contract, on=today)
+        if blocked:
+            raise DomainError(" ".join(
+                _("The contract cannot start while %(member)s's compliance is not in order: %(reasons)s")
+                % {"member": found.coop, "reasons": compliance.blocks_text(found.blocks)}
+                for found in blocked), field="to", code="transition")
     if to == ContractStatus.EXPIRED and today <= contract.end:
         raise DomainError(_("The contract runs to %(end)s: terminate it to end it sooner.")
                           % {"end": date_format(contract.end, "DATE_FORMAT")}, code="transition")
@@ -243,7 +255,8 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
 
 
 def contracts_update_statuses(*, today: dt.date | None = None) -> int:
-    """Beat task's service: pending contracts whose start date has come become active; active or
+    """Beat task's service: pending contracts whose start date has come become active (unless a
+    member's compliance blocks the start: those stay pending until a later run); active or
     suspended ones whose end date has passed expire (giving the members' capacity back).
     Returns how many moves this call made; safe to run twice, or in two workers at once (each
     contract is moved under its row lock, and one already moved is left alone)."""
@@ -251,11 +264,18 @@ def contracts_update_statuses(*, today: dt.date | None = None) -> int:
     moved = 0
     starting = Contract.objects.filter(status=ContractStatus.PENDING, start__lte=today)
     for pk in list(starting.order_by("pk").values_list("pk", flat=True)):
-        with transaction.atomic():
-            contract = Contract.objects.select_for_update(of=("self",)).get(pk=pk)
-            if contract.status == ContractStatus.PENDING:
-                contract_transition(contract=contract, to=ContractStatus.ACTIVE, by=None, today=today)
-                moved += 1
+        try:
+            with transaction.atomic():
+                contract = Contract.objects.select_for_update(of=("self",)).get(pk=pk)
+                if contract.status == ContractStatus.PENDING:
+                    contract_transition(contract=contract, to=ContractStatus.ACTIVE, by=None, today=today)
+                    moved += 1
+        except DomainError as error:
+            if error.code != "transition":
+                raise
+            # A member's compliance holds the start up: the contract stays pending, its page
+            # says why, and the next run starts it once the evidence is renewed.
+            continue
     ending = Contract.objects.filter(status__in=(ContractStatus.ACTIVE, ContractStatus.SUSPENDED),
                                      end__lt=today)
     for pk in list(ending.order_by("pk").values_list("pk", flat=True)):

@@ -7,8 +7,9 @@
   and board members (their consortium's); council reviewers 403;
 - a contract (``/contracts/<pk>/``): its rates, versions and sub-contracts as the viewer may see
   them (reviewers: the member breakdown without members' rates; members: their own
-  sub-contract only); coordinators move its status and record variations (others who see it:
-  403). A contract the user may not see: 404.
+  sub-contract only); while it is pending, why it cannot start (a member's compliance: the
+  consortium sees every member's, a member its own); coordinators move its status and record
+  variations (others who see it: 403). A contract the user may not see: 404.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def contract_detail(request, pk: int, *, transition_form=None, errors=None, stat
         "weeks": services.contract_weeks(contract.start, contract.end),
         "transition_form": transition_form or (_transition_form(view) if view.can_run else None),
         "billing": term_selectors.billing_summary(contract, today=timezone.localdate()),
+        "start_blocks": selectors.start_blocks_seen_by(user, contract),
+        "today": timezone.localdate(),
     }, status=status)
 
 
