@@ -186,20 +186,21 @@ def _member_rows(rng: random.Random, contract: Contract, coop, *, index: int, re
                       workers=rng.randint(10, 60), workers_members=rng.randint(0, 10))
 
 
-def seed_population(world, *, scale: int = 1, seed: int = 20261207) -> Population:
+def seed_population(world, *, scale: int = 1, seed: int = 20261207, tag: str = "") -> Population:
     rng = random.Random(seed)
     living_wage()
     contract = contract_for(world.consortium, world.council)
-    coops = [world.coop_a, world.coop_b] + [
-        MemberCoopFactory(consortium=world.consortium, legal_name=f"Cwmni Benchmark {i} Cyf",
-                          trading_name=f"Benchmark Care {i}") for i in range(6 * scale - 2)]
+    own = [] if tag else [world.coop_a, world.coop_b]  # a tagged population: new members only
+    coops = own + [
+        MemberCoopFactory(consortium=world.consortium, legal_name=f"Cwmni Benchmark {tag}{i} Cyf",
+                          trading_name=f"Benchmark Care {tag}{i}") for i in range(6 * scale - len(own))]
     for index, coop in enumerate(coops):
         # one member has too few people reviewed to show its people-based figures
         _member_rows(rng, contract, coop, index=index, reviewed=3 if index == 2 else 6)
     other = contract_for(world.consortium_other, world.council)
-    others = [world.coop_other] + [
-        MemberCoopFactory(consortium=world.consortium_other, legal_name=f"Other Valleys {i} Ltd",
-                          trading_name=f"Valleys Care {i}") for i in range(2)]
+    others = ([] if tag else [world.coop_other]) + [
+        MemberCoopFactory(consortium=world.consortium_other, legal_name=f"Other Valleys {tag}{i} Ltd",
+                          trading_name=f"Valleys Care {tag}{i}") for i in range(3 if tag else 2)]
     for index, coop in enumerate(others):
         _member_rows(rng, other, coop, index=index, reviewed=7)
     return Population(coops, others, [contract, other])
