@@ -214,98 +214,137 @@ def _people_based(values: dict, reviews: int) -> dict:
     return {key: None for key in values}
 
 
-def _group_figures(returns: pd.DataFrame, frames: Frames, rlw: dict[int, int],
-                   inspections: pd.DataFrame, commitments: pd.DataFrame, coop: int,
-                   last_day: dt.date, quarters: list[Quarter]) -> dict:
-    """Every figure of one member over ``returns`` (already its own, in the quarters)."""
-    ids = set(returns["return_id"])
-    figures: dict = {}
+SUMS = ("visits_planned", "visits_missed", "visits_late", "visits_short", "hours", "reports",
+        "complaints", "safeguarding", "care_workers", "care_workers_registered", "band_hours",
+        "band_hours_paid_rlw", "bands_without_rate", "reviews", "involved", "results", "met",
+        "partly", "not_met")
 
-    # people's outcomes
-    reviews = frames.reviews[frames.reviews["return_id"].isin(ids)]
-    results = frames.results[frames.results["review_id"].isin(set(reviews["review_id"]))]
-    n_reviews, n_results = len(reviews), len(results)
-    counts = results["result"].value_counts()
-    figures.update(_people_based({
-        "outcomes_met": rate_tenths(int(counts.get("met", 0)), n_results),
-        "outcomes_partly": rate_tenths(int(counts.get("partly", 0)), n_results),
-        "outcomes_not_met": rate_tenths(int(counts.get("not_met", 0)), n_results),
-        "involvement": rate_tenths(int(reviews["involvement"].isin(INVOLVED).sum()), n_reviews),
-        "people_reviewed": n_reviews,
-    }, n_reviews))
 
-    # visits
-    planned = _int_sum(returns["visits_planned"])
+def _per_return(frames: Frames, returns: pd.DataFrame, rlw: dict[int, int]) -> pd.DataFrame:
+    """One row per counted return: its member, quarter, and every sum the figures are made of
+    (whole numbers: hours in hundredths)."""
+    ids = list(returns["return_id"])
+    wanted = set(ids)
+    sums: dict[int, dict[str, int]] = {rid: dict.fromkeys(SUMS, 0) for rid in ids}
+    for rid, *counts in zip(returns["return_id"], returns["visits_planned"], returns["visits_missed"],
+                            returns["visits_late"], returns["visits_short"], strict=True):
+        for name, count in zip(SUMS[:4], counts, strict=True):
+            sums[rid][name] = int(count)
+    for rid, quantity in zip(frames.lines["return_id"], frames.lines["quantity"], strict=True):
+        if rid in wanted:
+            sums[rid]["hours"] += hundredths(quantity)
+    year_of = {rid: financial_year_of(end) for rid, end in zip(returns["return_id"],
+                                                                returns["period_end"], strict=True)}
+    return_of_report = {}
+    reports = frames.reports
+    for report, rid, complaints, safeguarding, workers, registered in zip(
+            reports["report_id"], reports["return_id"], reports["complaints"], reports["safeguarding"],
+            reports["care_workers"], reports["care_workers_registered"], strict=True):
+        if rid in wanted:
+            return_of_report[report] = rid
+            row = sums[rid]
+            row["reports"] += 1
+            row["complaints"] += int(complaints)
+            row["safeguarding"] += int(safeguarding)
+            row["care_workers"] += int(workers)
+            row["care_workers_registered"] += int(registered)
+    bands = frames.pay_bands
+    for report, rate, hours in zip(bands["report_id"], bands["hourly_rate"], bands["hours"], strict=True):
+        rid = return_of_report.get(report)
+        if rid is None:
+            continue
+        row = sums[rid]
+        row["band_hours"] += hundredths(hours)
+        threshold = rlw.get(year_of[rid])
+        if threshold is None:
+            row["bands_without_rate"] += 1
+        elif hundredths(rate) >= threshold:
+            row["band_hours_paid_rlw"] += hundredths(hours)
+    return_of_review = {}
+    for review, rid, involvement in zip(frames.reviews["review_id"], frames.reviews["return_id"],
+                                        frames.reviews["involvement"], strict=True):
+        if rid in wanted:
+            return_of_review[review] = rid
+            sums[rid]["reviews"] += 1
+            sums[rid]["involved"] += involvement in INVOLVED
+    for review, result in zip(frames.results["review_id"], frames.results["result"], strict=True):
+        rid = return_of_review.get(review)
+        if rid is not None:
+            sums[rid]["results"] += 1
+            if result in ("met", "partly", "not_met"):
+                sums[rid][result] += 1
+    table = pd.DataFrame.from_dict(sums, orient="index", columns=list(SUMS))
+    if table.empty:
+        table = pd.DataFrame({c: pd.Series(dtype="int64") for c in SUMS})
+    keys = returns.set_index("return_id")[["coop", "financial_year", "quarter"]]
+    return keys.join(table)
+
+
+def _figures_of(sums: dict) -> dict:
+    """The figures from one member's sums over a quarter or a span."""
+    reviews = sums["reviews"]
+    figures = _people_based({
+        "outcomes_met": rate_tenths(sums["met"], sums["results"]),
+        "outcomes_partly": rate_tenths(sums["partly"], sums["results"]),
+        "outcomes_not_met": rate_tenths(sums["not_met"], sums["results"]),
+        "involvement": rate_tenths(sums["involved"], reviews),
+        "people_reviewed": reviews,
+    }, reviews)
     for name in ("missed", "late", "short"):
-        figures[f"visits_{name}"] = rate_tenths(_int_sum(returns[f"visits_{name}"]), planned)
-
-    # complaints and safeguarding per 1,000 hours
-    hours = sum(hundredths(q) for q in frames.lines[frames.lines["return_id"].isin(ids)]["quantity"])
-    reports = frames.reports[frames.reports["return_id"].isin(ids)]
+        figures[f"visits_{name}"] = rate_tenths(sums[f"visits_{name}"], sums["visits_planned"])
     for name in ("complaints", "safeguarding"):
-        count = _int_sum(reports[name]) if not reports.empty else None
+        count = sums[name] if sums["reports"] else None
         figures[name] = count
-        # tenths per 1,000 hours: count x 10,000 / hours = count x 1,000,000 / hundredths
-        figures[f"{name}_per_1000h"] = (None if count is None or hours <= 0
-                                        else rate_tenths(count * 1000, hours))
-
-    # workforce
-    figures["scw_share"] = rate_tenths(_int_sum(reports["care_workers_registered"]),
-                                       _int_sum(reports["care_workers"])) if not reports.empty else None
-    bands = frames.pay_bands[frames.pay_bands["report_id"].isin(set(reports["report_id"]))]
-    figures["rlw_rate_missing"] = False
-    if bands.empty:
-        figures["rlw_share"] = None
-    else:
-        year_of_report = {r: financial_year_of(end) for r, end in zip(
-            reports["report_id"], returns.set_index("return_id").loc[reports["return_id"], "period_end"],
-            strict=True)}
-        paid_at_or_above, total = 0, 0
-        missing = False
-        for report_id, rate, band_hours in zip(bands["report_id"], bands["hourly_rate"], bands["hours"],
-                                               strict=True):
-            threshold = rlw.get(year_of_report[report_id])
-            total += hundredths(band_hours)
-            if threshold is None:
-                missing = True
-            elif hundredths(rate) >= threshold:
-                paid_at_or_above += hundredths(band_hours)
-        figures["rlw_rate_missing"] = missing
-        figures["rlw_share"] = None if missing else rate_tenths(paid_at_or_above, total)
-
-    # CIW: the latest inspection of each of the member's services by the last day
-    mine = inspections[(inspections["coop"] == coop) & (inspections["inspected_on"] <= last_day)]
-    if mine.empty:
-        figures["ciw_good"] = None
-    else:
-        latest = mine.sort_values("inspected_on").groupby("service_type").tail(1)
-        ratings = [r for theme in THEMES for r in latest[theme] if r]
-        figures["ciw_good"] = rate_tenths(sum(r in GOOD_OR_BETTER for r in ratings), len(ratings))
-
-    # commitments: on track at the end of the last quarter of the span
-    answerable = commitments[(commitments["coop"] == coop)
-                             & (commitments["contract_start"] <= last_day)
-                             & (commitments["contract_end"] >= quarter_start(quarters[0]))]
-    if answerable.empty:
-        figures["commitments_on_track"] = None
-    else:
-        last = quarters[-1]
-        progress = frames.progress
-        on_track = 0
-        for commitment, promised, start, end in zip(answerable["commitment_id"], answerable["promised"],
-                                                    answerable["contract_start"],
-                                                    answerable["contract_end"], strict=True):
-            done_rows = progress[progress["commitment_id"] == commitment]
-            done = sum(hundredths(d) for y, q, d in zip(done_rows["financial_year"], done_rows["quarter"],
-                                                          done_rows["done"], strict=True)
-                       if (int(y), int(q)) <= last)
-            term = (end - start).days + 1
-            elapsed = min(max((last_day - start).days + 1, 0), term)
-            # done / promised >= elapsed / term, in whole numbers
-            if done * term >= hundredths(promised) * elapsed:
-                on_track += 1
-        figures["commitments_on_track"] = rate_tenths(on_track, len(answerable))
+        # tenths per 1,000 hours: count x 10,000 / hours = count x 1,000,000 / hundredths of hours
+        figures[f"{name}_per_1000h"] = (None if count is None or sums["hours"] <= 0
+                                        else rate_tenths(count * 1000, sums["hours"]))
+    figures["scw_share"] = (rate_tenths(sums["care_workers_registered"], sums["care_workers"])
+                            if sums["reports"] else None)
+    figures["rlw_rate_missing"] = bool(sums["bands_without_rate"])
+    figures["rlw_share"] = (None if sums["bands_without_rate"]
+                            else rate_tenths(sums["band_hours_paid_rlw"], sums["band_hours"]))
     return figures
+
+
+def _ciw_good(inspections: pd.DataFrame, last_day: dt.date) -> dict[int, int | None]:
+    """Per member: the share of theme ratings good or better of the latest inspection of each of
+    its services on or before ``last_day``."""
+    held = inspections[inspections["inspected_on"] <= last_day]
+    if held.empty:
+        return {}
+    latest = held.sort_values("inspected_on").groupby(["coop", "service_type"]).tail(1)
+    found = {}
+    for coop, rows in latest.groupby("coop"):
+        ratings = [r for theme in THEMES for r in rows[theme] if r]
+        found[coop] = rate_tenths(sum(r in GOOD_OR_BETTER for r in ratings), len(ratings))
+    return found
+
+
+def _on_track(frames: Frames, quarters: list[Quarter]) -> dict[int, int | None]:
+    """Per member: of the commitments it answers for on contracts running in the quarters, the
+    share whose progress done by the end of the last quarter is at least the promise times the
+    share of the contract's term elapsed by then."""
+    first_day, last = quarter_start(quarters[0]), quarters[-1]
+    last_day = quarter_end(last)
+    done: dict[int, int] = {}
+    progress = frames.progress
+    for commitment, year, quarter, amount in zip(progress["commitment_id"], progress["financial_year"],
+                                                 progress["quarter"], progress["done"], strict=True):
+        if (int(year), int(quarter)) <= last:
+            done[commitment] = done.get(commitment, 0) + hundredths(amount)
+    counts: dict[int, list[int]] = {}
+    commitments = frames.commitments
+    for commitment, coop, promised, start, end in zip(
+            commitments["commitment_id"], commitments["coop"], commitments["promised"],
+            commitments["contract_start"], commitments["contract_end"], strict=True):
+        if start > last_day or end < first_day:
+            continue
+        term = (end - start).days + 1
+        elapsed = min(max((last_day - start).days + 1, 0), term)
+        tally = counts.setdefault(coop, [0, 0])
+        tally[0] += done.get(commitment, 0) * term >= hundredths(promised) * elapsed
+        tally[1] += 1
+    return {coop: rate_tenths(on, of) for coop, (on, of) in counts.items()}
 
 
 def _living_wage(frames: Frames) -> dict[int, int]:
@@ -325,24 +364,30 @@ def member_figures(frames: Frames, *, coops: list[int], quarters: list[Quarter],
     financial_year, quarter), in that order; or with ``span``, one row per member over all of
     ``quarters`` together (financial_year and quarter None). Columns: coop, financial_year,
     quarter, every metric code (int or None) and rlw_rate_missing (bool)."""
+    columns = ["coop", "financial_year", "quarter", *(m.code for m in METRICS), "rlw_rate_missing"]
+    if not quarters or not coops:
+        return pd.DataFrame(columns=columns, dtype=object)
     returns = _counted_returns(frames, quarters)
-    rlw = _living_wage(frames)
+    per_return = _per_return(frames, returns, _living_wage(frames))
+    by = ["coop"] if span else ["coop", "financial_year", "quarter"]
+    grouped = per_return.groupby(by)[list(SUMS)].sum()
+    totals = {key: dict(zip(SUMS, values, strict=True)) for key, values in zip(
+        grouped.index.tolist(), grouped.itertuples(index=False, name=None), strict=True)}
     groups = [(quarters, None)] if span else [([q], q) for q in quarters]
+    nothing = dict.fromkeys(SUMS, 0)
     records = []
-    for coop in coops:
-        own = returns[returns["coop"] == coop]
-        for group_quarters, key in groups:
-            if key is None:
-                chosen = own
-            else:
-                chosen = own[(own["financial_year"] == key[0]) & (own["quarter"] == key[1])]
-            figures = _group_figures(chosen, frames, rlw, frames.inspections, frames.commitments,
-                                     coop, quarter_end(group_quarters[-1]), group_quarters)
+    for group_quarters, key in groups:
+        ciw = _ciw_good(frames.inspections, quarter_end(group_quarters[-1]))
+        on_track = _on_track(frames, group_quarters)
+        for coop in coops:
+            sums = totals.get(coop if key is None else (coop, *key), nothing)
+            figures = _figures_of({name: int(value) for name, value in sums.items()})
+            figures["ciw_good"] = ciw.get(coop)
+            figures["commitments_on_track"] = on_track.get(coop)
             records.append({"coop": coop, "financial_year": key[0] if key else None,
                             "quarter": key[1] if key else None, **figures})
-    columns = ["coop", "financial_year", "quarter", *(m.code for m in METRICS), "rlw_rate_missing"]
-    if not records:
-        return pd.DataFrame(columns=columns, dtype=object)
+    order = {coop: i for i, coop in enumerate(coops)}
+    records.sort(key=lambda r: order[r["coop"]])
     return pd.DataFrame.from_records(records, columns=columns).astype(object).where(
         lambda f: f.notna(), None)
 

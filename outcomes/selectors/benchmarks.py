@@ -147,18 +147,21 @@ class Benchmarks:
     governance_reports: list[dict] = field(default_factory=list)
     service_names: dict[int, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        self._rows = {(r["coop"], r["financial_year"], r["quarter"]): r
+                      for r in self.by_quarter.to_dict("records")}
+        self._rows |= {(r["coop"], None, None): r for r in self.over_span.to_dict("records")}
+
     def figure(self, coop: int, quarter: fig.Quarter | None, code: str):
-        frame = self.over_span if quarter is None else self.by_quarter
-        rows = frame[(frame["coop"] == coop) & ((frame["financial_year"] == quarter[0])
-                                                & (frame["quarter"] == quarter[1])
-                                                if quarter is not None else True)]
-        return None if rows.empty else rows.iloc[0][code]
+        """One member's figure in a quarter (None: over the quarters shown)."""
+        row = self._rows.get((coop, *(quarter or (None, None))))
+        return None if row is None else row[code]
 
     def distribution(self, quarter: fig.Quarter | None, code: str) -> dict | None:
-        frame = self.over_span if quarter is None else self.by_quarter
-        if quarter is not None:
-            frame = frame[(frame["financial_year"] == quarter[0]) & (frame["quarter"] == quarter[1])]
-        return disclosure.distribution(list(frame[code]))
+        """What a member may see of every member's figure: outcomes.disclosure.distribution."""
+        key = quarter or (None, None)
+        return disclosure.distribution([row[code] for (_coop, *period), row in self._rows.items()
+                                        if tuple(period) == tuple(key)])
 
 
 def _name(row: dict) -> str:
