@@ -143,7 +143,8 @@ def expected_figures(consortium) -> dict:
     ids = set(returns["id"])
     lines = pd.DataFrame(ReturnLine.objects.filter(delivery_return_id__in=ids).values(
         "delivery_return_id", "quantity"))
-    hours = lines.groupby("delivery_return_id")["quantity"].apply(lambda s: sum(map(Fraction, s), Fraction(0)))
+    hours = lines.groupby("delivery_return_id")["quantity"].apply(
+        lambda s: sum(map(Fraction, s), Fraction(0)))
     reports = pd.DataFrame(PeriodReport.objects.filter(delivery_return_id__in=ids).values())
     bands = pd.DataFrame(PayBand.objects.filter(report__delivery_return_id__in=ids).values(
         "report__delivery_return_id", "hourly_rate", "hours"))
@@ -158,7 +159,8 @@ def expected_figures(consortium) -> dict:
         "id", "coop_id", "promised", "contract__start", "contract__end"))
     progress = pd.DataFrame(CommitmentProgress.objects.filter(commitment__in=tracked["id"]).values(
         "commitment_id", "financial_year", "quarter", "done"))
-    ends = {(2026, 1): dt.date(2026, 6, 30), (2026, 2): dt.date(2026, 9, 30), (2026, 3): dt.date(2026, 12, 31)}
+    ends = {(2026, 1): dt.date(2026, 6, 30), (2026, 2): dt.date(2026, 9, 30),
+            (2026, 3): dt.date(2026, 12, 31)}
     starts = {(2026, 1): dt.date(2026, 4, 1), (2026, 2): dt.date(2026, 7, 1), (2026, 3): dt.date(2026, 10, 1)}
     coops = sorted(set(returns["coop"]))
     found = {}
@@ -261,8 +263,8 @@ def test_the_coordinator_and_board_see_every_members_figures_recomputed(seeded):
         rows = {row[0]: row[1:] for row in tables[code][1:]}
         assert set(rows) == set(names.values())
         for coop, name in names.items():
-            want = [text_of(code, expected[(coop, key)][code], rlw_missing=expected[(coop, key)]["rlw_missing"])
-                    for key in [*SHOWN, None]]
+            want = [text_of(code, expected[(coop, key)][code],
+                            rlw_missing=expected[(coop, key)]["rlw_missing"]) for key in [*SHOWN, None]]
             assert rows[name] == want, (code, name)
         labels[code] = tables[code][0]
     # the download has the same figures (numbers as numbers, notes as text)
@@ -380,5 +382,6 @@ def test_the_pages_keep_a_constant_number_of_queries_at_ten_times_the_size(seede
     personas = ("coordinator", "board", "member_a")
     small = {p: queries_for(world.user(p)) for p in personas}
     seed_population(world, scale=9, seed=7, tag="x")  # nine more populations' worth: ten in all
-    assert DeliveryReturn.objects.filter(subcontract__contract__consortium=world.consortium).count() >= 10 * 18
+    returns = DeliveryReturn.objects.filter(subcontract__contract__consortium=world.consortium)
+    assert returns.count() >= 10 * 18
     assert {p: queries_for(world.user(p)) for p in personas} == small
