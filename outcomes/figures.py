@@ -40,7 +40,7 @@ from django.utils.translation import pgettext_lazy
 
 from consortium.i18n import interpolate_lazy
 
-from .disclosure import MIN_PEOPLE, rate_tenths
+from .disclosure import MIN_PEOPLE, distribution, rate_tenths
 
 RATE = "rate"  # tenths of a percent
 PER_THOUSAND = "per_thousand"  # tenths of one per 1,000 hours
@@ -126,6 +126,21 @@ class Frames:
     inspections: pd.DataFrame = field(default_factory=lambda: empty("inspections"))
     commitments: pd.DataFrame = field(default_factory=lambda: empty("commitments"))
     progress: pd.DataFrame = field(default_factory=lambda: empty("progress"))
+
+
+#: A rate is at most 100.0% (1000 tenths). A quartile shown as 100% would pin the members at and
+#: above its rank to exactly 100% (their band, 100.0% to 100.9%, is cut to one value), so a rate is
+#: capped at 99.9% before the rounding: "99%" then stands for 99.0% to 100.0%, a whole band.
+RATE_TOP = 1000
+
+
+def disclosed(values, code: str) -> dict | None:
+    """The consortium's distribution of one figure as a member may see it
+    (``outcomes.disclosure.distribution``), rates capped below 100% first."""
+    values = [int(v) for v in values if v is not None]
+    if METRIC[code].kind == RATE:
+        values = [min(v, RATE_TOP - 1) for v in values]
+    return distribution(values)
 
 
 # --- quarters ----------------------------------------------------------------------------------

@@ -235,10 +235,10 @@ def text_of(code: str, value, *, rlw_missing: bool = False) -> str:
     return f"{number}%" if code in RATES else number
 
 
-def quartiles(values: list[int]) -> tuple[int, int, int, int] | None:
+def quartiles(values: list[int], code: str) -> tuple[int, int, int, int] | None:
     """Members, and the nearest-rank lower quartile, median and upper quartile rounded down to a
-    whole percentage point (10 tenths)."""
-    values = sorted(v for v in values if v is not None)
+    whole percentage point (10 tenths); a rate of 100% counts as 99.9%."""
+    values = sorted(min(v, 999) if code in RATES else v for v in values if v is not None)
     n = len(values)
     if n < 5:
         return None
@@ -313,7 +313,7 @@ def test_a_member_sees_its_own_figures_beside_the_recomputed_distribution(seeded
             if code in COUNTS:
                 assert shown[1:] == ["A count: not compared"]
                 continue
-            dist = quartiles([expected[(c, key)][code] for c in coops])
+            dist = quartiles([expected[(c, key)][code] for c in coops], code)
             if dist is None:
                 assert shown[1:] == ["Fewer than five members contribute: no comparison"]
                 assert line[4:8] == ["", "", "", ""]

@@ -158,10 +158,10 @@ class Benchmarks:
         return None if row is None else row[code]
 
     def distribution(self, quarter: fig.Quarter | None, code: str) -> dict | None:
-        """What a member may see of every member's figure: outcomes.disclosure.distribution."""
+        """What a member may see of every member's figure (outcomes.figures.disclosed)."""
         key = quarter or (None, None)
-        return disclosure.distribution([row[code] for (_coop, *period), row in self._rows.items()
-                                        if tuple(period) == tuple(key)])
+        return fig.disclosed([row[code] for (_coop, *period), row in self._rows.items()
+                              if tuple(period) == tuple(key)], code)
 
 
 def _name(row: dict) -> str:
