@@ -45,7 +45,7 @@ class Shown:
 
 def unit_of(metric: fig.Metric) -> str:
     if metric.kind == fig.RATE:
-        return _("%")
+        return "%"
     if metric.kind == fig.PER_THOUSAND:
         return _("per 1,000 hours")
     return _("number")
@@ -229,19 +229,19 @@ def side_export_rows(b: selectors.Benchmarks, tables: list[dict], ratings: list[
              date_format(report["agm_held_on"], "j F Y") if report["agm_held_on"] else _("No AGM reported")],
             [report["member"], year, _("Members"), _("number"), report["members"]],
             [report["member"], year, _("Workers"), _("number"), report["workers"]],
-            [report["member"], year, _("Workers who are members"), _("%"),
+            [report["member"], year, _("Workers who are members"), "%",
              percent(report["workers_members_share"]) if report["workers_members_share"] is not None
              else _("No figure")],
         ]
     consortium = str(b.consortium)
     records.append([consortium, "", _("Rules version in force"), _("number"), evidence.rules.version])
     for indicator in evidence.indicators:
-        records.append([consortium, "", indicator_label(indicator.code), _("%"),
+        records.append([consortium, "", indicator_label(indicator.code), "%",
                         indicator.share if indicator.share is not None else _("Not applicable")])
     for row in evidence.turnouts:
         t = row.turnout
         records.append([consortium, date_format(t.meeting.held_on, "j F Y"),
-                        _("Turnout: %(meeting)s") % {"meeting": t.meeting.title}, _("%"),
+                        _("Turnout: %(meeting)s") % {"meeting": t.meeting.title}, "%",
                         t.percent if t.percent is not None else _("No figure")])
     for seat in evidence.seats:
         records.append([consortium, "", _("Board seats: %(class)s") % {"class": seat_class_label(
