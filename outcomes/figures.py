@@ -201,10 +201,6 @@ def hundredths(value) -> int:
     return int(Decimal(value).scaleb(2).to_integral_value())
 
 
-def _int_sum(series: pd.Series) -> int:
-    return int(sum(int(v) for v in series))
-
-
 # --- the figures -------------------------------------------------------------------------------
 
 

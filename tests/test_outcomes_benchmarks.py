@@ -23,6 +23,7 @@ from django.urls import reverse
 from conftest import build_world
 from contracts.models import DeliveryReturn, ReturnLine
 from governance.models import GovernanceRules
+from outcomes import figures as fig
 from outcomes.models import (
     CIWInspection,
     CommitmentProgress,
@@ -385,3 +386,13 @@ def test_the_pages_keep_a_constant_number_of_queries_at_ten_times_the_size(seede
     returns = DeliveryReturn.objects.filter(subcontract__contract__consortium=world.consortium)
     assert returns.count() >= 10 * 18
     assert {p: queries_for(world.user(p)) for p in personas} == small
+
+
+def test_a_period_counts_in_the_financial_quarter_of_its_end_date():
+    assert fig.quarter_of(dt.date(2026, 4, 1)) == (2026, 1)
+    assert fig.quarter_of(dt.date(2026, 12, 31)) == (2026, 3)
+    assert fig.quarter_of(dt.date(2027, 3, 31)) == (2026, 4)
+    assert [fig.quarter_end(q) for q in ((2026, 1), (2026, 3), (2026, 4))] == [
+        dt.date(2026, 6, 30), dt.date(2026, 12, 31), dt.date(2027, 3, 31)]
+    assert str(fig.quarter_label((2026, 3))) == "2026-27 Q3"
+    assert str(fig.quarter_label((2099, 4))) == "2099-00 Q4"
