@@ -265,7 +265,8 @@ def test_another_consortium_council_reviewers_and_applicants_see_nothing_of_it(s
     for persona in ("reviewer", "reviewer_other", "applicant"):
         c = client(world.user(persona))
         assert c.get(reverse("benchmark-page")).status_code == 403
-        assert c.get(reverse("benchmark-export"), {"file_format": "csv"}).status_code == 403
+        for file_format in ("csv", "xlsx"):
+            assert c.get(reverse("benchmark-export"), {"file_format": file_format}).status_code == 403
     assert Client().get(reverse("benchmark-page")).status_code == 302
 
 
