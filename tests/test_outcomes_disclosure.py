@@ -280,3 +280,12 @@ def test_a_bad_file_format_is_refused_with_a_message(seeded):
 def test_rules_change_can_set_whether_the_board_sees_names():
     assert "board_sees_member_names" in RULE_FIELDS
     assert "board_sees_member_names" in dict(RULE_CHOICES)
+
+
+@pytest.mark.django_db
+def test_a_member_finds_its_benchmarks_from_the_dashboard_and_the_navigation(seeded):
+    world, _population, _few = seeded
+    page = client(world.user("member_a")).get(reverse("dashboard")).content.decode()
+    assert page.count(f'href="{reverse("benchmark-page")}"') == 2
+    reviewer = client(world.user("reviewer")).get(reverse("dashboard")).content.decode()
+    assert reverse("benchmark-page") not in reviewer
