@@ -30,7 +30,8 @@ from django.urls import reverse
 from conftest import build_world
 from governance.forms import RULE_CHOICES
 from governance.models import GovernanceRules
-from governance.services.meetings import RULE_FIELDS
+from governance.selectors.rules import rules_in_force
+from governance.services.meetings import RULE_FIELDS, clean_rules_change
 from outcomes import disclosure
 from outcomes import figures as fig
 from outcomes.selectors import benchmarks as selectors
@@ -277,7 +278,16 @@ def test_a_bad_file_format_is_refused_with_a_message(seeded):
     assert response.status_code == 400 and b"csv or xlsx" in response.content
 
 
-def test_rules_change_can_set_whether_the_board_sees_names():
+@pytest.mark.django_db
+def test_rules_change_can_set_whether_the_board_sees_names(seeded):
+    world, _population, _few = seeded
+    change, candidate = clean_rules_change(rules_in_force(world.consortium),
+                                           {"board_sees_member_names": True})
+    assert change == {"board_sees_member_names": True} and candidate.board_sees_member_names
+    # and a later change of another rule keeps it as it was
+    GovernanceRules.objects.filter(consortium=world.consortium).update(board_sees_member_names=True)
+    _change, later = clean_rules_change(rules_in_force(world.consortium), {"quorum_percent": "30"})
+    assert later.board_sees_member_names
     assert "board_sees_member_names" in RULE_FIELDS
     assert "board_sees_member_names" in dict(RULE_CHOICES)
 
