@@ -20,8 +20,9 @@ every figure of the benchmark pages, with one meaning everywhere:
 - CIW good or better: of the theme ratings of the latest inspection of each (member, service) on
   or before the end of the quarter (or span), the share rated good or excellent;
 - commitments on track: of the tracked commitments the member is answerable for (those of
-  contracts running in the quarter), those whose progress done up to the end of the quarter is at
-  least the promise times the share of the contract's term elapsed by then.
+  contracts running in the quarter), those not behind at the quarter's end, as the commitments
+  pages define it: behind is progress done up to the quarter below both the promise and the
+  promise times the share of the contract's term elapsed by then (to the hundredth, half up).
 
 Rates are whole tenths of a percent (``outcomes.disclosure.rate_tenths``, rounded down). Hours and
 money come in as ``Decimal`` and are made whole hundredths before pandas sees them, so no figure
@@ -333,8 +334,11 @@ def _ciw_good(inspections: pd.DataFrame, last_day: dt.date) -> dict[int, int | N
 
 def _on_track(frames: Frames, quarters: list[Quarter]) -> dict[int, int | None]:
     """Per member: of the commitments it answers for on contracts running in the quarters, the
-    share whose progress done by the end of the last quarter is at least the promise times the
-    share of the contract's term elapsed by then."""
+    share not behind at the end of the last quarter, as the commitments pages say it
+    (``outcomes.selectors.commitments``): behind is delivered (progress recorded up to that
+    quarter) below both the promise and the expected to date (promised x the days of the term
+    elapsed by the quarter's end / the term's days, to the hundredth, half up); met, on track
+    and not yet due are not behind."""
     first_day, last = quarter_start(quarters[0]), quarters[-1]
     last_day = quarter_end(last)
     done: dict[int, int] = {}
@@ -352,8 +356,12 @@ def _on_track(frames: Frames, quarters: list[Quarter]) -> dict[int, int | None]:
             continue
         term = (end - start).days + 1
         elapsed = min(max((last_day - start).days + 1, 0), term)
+        # expected by then, in hundredths, rounded half up (as the commitments pages round it)
+        expected = (2 * hundredths(promised) * elapsed + term) // (2 * term)
+        delivered = done.get(commitment, 0)
+        behind = delivered < hundredths(promised) and elapsed > 0 and delivered < expected
         tally = counts.setdefault(coop, [0, 0])
-        tally[0] += done.get(commitment, 0) * term >= hundredths(promised) * elapsed
+        tally[0] += not behind
         tally[1] += 1
     return {coop: rate_tenths(on, of) for coop, (on, of) in counts.items()}
 

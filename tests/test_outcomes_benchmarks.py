@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from html.parser import HTMLParser
 
@@ -217,7 +218,8 @@ def expected_figures(consortium) -> dict:
                     if c == row.id and (y, q) <= (key or SHOWN[-1])), Fraction(0))
                 term = (row.contract__end - row.contract__start).days + 1
                 elapsed = min(max((last - row.contract__start).days + 1, 0), term)
-                on_track += done / Fraction(row.promised) >= Fraction(elapsed, term)
+                expected = (row.promised * elapsed / term).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                on_track += not (done < row.promised and elapsed > 0 and done < expected)
             f["commitments_on_track"] = tenths(on_track, len(mine)) if len(mine) else None
             found[(coop, key)] = f
     return found
