@@ -12,7 +12,8 @@ every figure of the benchmark pages, with one meaning everywhere:
   None where it is built from fewer than ``MIN_PEOPLE`` reviews (nothing singles out a person);
 - visits missed, late and short: each count over visits planned, summed over the returns first;
 - complaints and safeguarding referrals: counts, and per 1,000 hours delivered (hours: the sum of
-  the returns' lines' quantity), in tenths (12.3 per 1,000 hours is 123);
+  the lines' quantity of the returns that carry a period report, as the council's figures count
+  them), in tenths rounded down (12.3 per 1,000 hours is 123);
 - Real Living Wage share: pay-band hours at an hourly rate at or above the Real Living Wage of
   the financial year the period ends in, over all pay-band hours; None where no rate is known for
   a year the member has pay bands in (``rlw_rate_missing`` says so);
@@ -226,7 +227,8 @@ def _people_based(values: dict, reviews: int) -> dict:
     return {key: None for key in values}
 
 
-SUMS = ("visits_planned", "visits_missed", "visits_late", "visits_short", "hours", "reports",
+SUMS = ("visits_planned", "visits_missed", "visits_late", "visits_short", "hours", "reported_hours",
+        "reports",
         "complaints", "safeguarding", "care_workers", "care_workers_registered", "band_hours",
         "band_hours_paid_rlw", "bands_without_rate", "reviews", "involved", "results", "met",
         "partly", "not_met")
@@ -256,6 +258,7 @@ def _per_return(frames: Frames, returns: pd.DataFrame, rlw: dict[int, int]) -> p
             return_of_report[report] = rid
             row = sums[rid]
             row["reports"] += 1
+            row["reported_hours"] = row["hours"]
             row["complaints"] += int(complaints)
             row["safeguarding"] += int(safeguarding)
             row["care_workers"] += int(workers)
@@ -308,8 +311,8 @@ def _figures_of(sums: dict) -> dict:
         count = sums[name] if sums["reports"] else None
         figures[name] = count
         # tenths per 1,000 hours: count x 10,000 / hours = count x 1,000,000 / hundredths of hours
-        figures[f"{name}_per_1000h"] = (None if count is None or sums["hours"] <= 0
-                                        else rate_tenths(count * 1000, sums["hours"]))
+        figures[f"{name}_per_1000h"] = (None if count is None or sums["reported_hours"] <= 0
+                                        else rate_tenths(count * 1000, sums["reported_hours"]))
     figures["scw_share"] = (rate_tenths(sums["care_workers_registered"], sums["care_workers"])
                             if sums["reports"] else None)
     figures["rlw_rate_missing"] = bool(sums["bands_without_rate"])

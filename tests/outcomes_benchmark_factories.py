@@ -169,6 +169,9 @@ def _member_rows(rng: random.Random, contract: Contract, coop, *, index: int, re
         n = reviewed if p == 0 else reviewed + rng.randint(0, 3)
         reviews(ret, [(rng.choice(INVOLVEMENTS), [rng.choice(RESULTS) for _ in range(rng.randint(1, 4))])
                       for _ in range(n)])
+    if index == 3:  # a return with no period report: its hours are not in the per-1,000-hours base
+        a_return(sub, period(contract, dt.date(2026, 5, 4), dt.date(2026, 5, 31)), hours=["812.25"],
+                 visits_planned=400, visits_missed=9)
     # a draft return in the second quarter: never counted
     late = period(contract, dt.date(2026, 10, 5), dt.date(2026, 11, 1))
     draft = a_return(sub, late, status="draft", hours=["999.00"], visits_planned=5, visits_missed=5)

@@ -185,7 +185,7 @@ def expected_figures(consortium) -> dict:
             for name in ("missed", "late", "short"):
                 f[f"visits_{name}"] = tenths(chosen[f"visits_{name}"].sum(), chosen.visits_planned.sum())
             rep = reports[reports.delivery_return_id.isin(rids)]
-            h = sum((hours.get(r, 0) for r in rids), Fraction(0))
+            h = sum((hours.get(r, 0) for r in rids & set(reports.delivery_return_id)), Fraction(0))
             for name, column in (("complaints", "complaints"), ("safeguarding", "safeguarding_referrals")):
                 f[name] = int(rep[column].sum()) if len(rep) else None
                 f[f"{name}_per_1000h"] = (math.floor(Fraction(int(rep[column].sum())) * 10_000 / h)
