@@ -38,7 +38,6 @@ from decimal import Decimal
 
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from consortium.i18n import interpolate_lazy
 
@@ -86,7 +85,8 @@ INVOLVED = ("person", "carer", "both")
 GOOD_OR_BETTER = ("good", "excellent")
 THEMES = ("well_being", "care_and_support", "environment", "leadership")
 
-QUARTER_LABEL = pgettext_lazy("financial quarter", "%(start)s-%(end)s Q%(quarter)s")
+# The same words as the commitments pages' quarters (one translation).
+QUARTER_LABEL = _("%(year)s-%(next)02d Q%(quarter)s")
 
 FRAME_COLUMNS = {
     "returns": ("return_id", "coop", "period_end", "status", "visits_planned", "visits_missed",
@@ -178,8 +178,7 @@ def quarter_start(quarter: Quarter) -> dt.date:
 def quarter_label(quarter: Quarter):
     """"2026-27 Q3", in the reader's language."""
     year, q = quarter
-    return interpolate_lazy(QUARTER_LABEL, {"start": str(year), "end": f"{(year + 1) % 100:02d}",
-                                            "quarter": str(q)})
+    return interpolate_lazy(QUARTER_LABEL, {"year": year, "next": (year + 1) % 100, "quarter": q})
 
 
 def next_quarter(quarter: Quarter) -> Quarter:
