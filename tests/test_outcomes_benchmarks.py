@@ -10,10 +10,12 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from html.parser import HTMLParser
 
+import openpyxl
 import pandas as pd
 import pytest
 from django.db import connection
@@ -225,6 +227,12 @@ def expected_figures(consortium) -> dict:
     return found
 
 
+def same(value):
+    """A cell as compared between CSV and XLSX: numbers as numbers (35.0 is 35)."""
+    text = "" if value is None else str(value)
+    return Decimal(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
+
+
 def text_of(code: str, value, *, rlw_missing: bool = False) -> str:
     if value is None:
         if code in PEOPLE:
@@ -261,7 +269,6 @@ def test_the_coordinator_and_board_see_every_members_figures_recomputed(seeded):
     exported = csv_rows(client(world.user("coordinator")).get(
         reverse("benchmark-export"), {"file_format": "csv"}).content)
     export = {(r[0], r[1], r[2]): r[4] for r in exported[1:]}
-    labels = {}
     for code in CODES:
         rows = {row[0]: row[1:] for row in tables[code][1:]}
         assert set(rows) == set(names.values())
@@ -269,17 +276,16 @@ def test_the_coordinator_and_board_see_every_members_figures_recomputed(seeded):
             want = [text_of(code, expected[(coop, key)][code],
                             rlw_missing=expected[(coop, key)]["rlw_missing"]) for key in [*SHOWN, None]]
             assert rows[name] == want, (code, name)
-        labels[code] = tables[code][0]
     # the download has the same figures (numbers as numbers, notes as text)
     coordinator_rows = [r for r in exported[1:] if r[0] in names.values() and r[1] in PERIODS]
     assert len(coordinator_rows) == len(CODES) * len(names) * len(PERIODS)
     for coop, name in names.items():
         for key, period in zip([*SHOWN, None], PERIODS, strict=True):
             figures = expected[(coop, key)]
-            met = text_of("outcomes_met", figures["outcomes_met"]).rstrip("%")
-            assert export[(name, period, "Outcomes met")] == met
-            assert export[(name, period, "Visits missed")] == text_of(
-                "visits_missed", figures["visits_missed"]).rstrip("%")
+            for code in CODES:
+                want = text_of(code, figures[code], rlw_missing=figures["rlw_missing"])
+                assert export[(name, period, str(fig.METRIC[code].label))] == want.rstrip("%"), (
+                    name, period, code)
 
     # the board: the same figures under letters (the rules do not name members)
     board_page = client(world.user("board")).get(reverse("benchmark-page")).content.decode()
@@ -290,6 +296,15 @@ def test_the_coordinator_and_board_see_every_members_figures_recomputed(seeded):
         assert sorted(row[0] for row in board[code][1:]) == [f"Member {x}" for x in "ABCDEF"]
     for name in [*names.values(), *(c.legal_name for c in population.coops)]:
         assert name not in board_page
+    board_export = csv_rows(client(world.user("board")).get(
+        reverse("benchmark-export"), {"file_format": "csv"}).content)
+    lettered = sorted(r[1:] for r in board_export[1:] if r[0].startswith("Member ") and r[1] in PERIODS)
+    assert lettered == sorted(r[1:] for r in coordinator_rows)
+    # the spreadsheet holds the same figures as the CSV
+    book = openpyxl.load_workbook(io.BytesIO(client(world.user("coordinator")).get(
+        reverse("benchmark-export"), {"file_format": "xlsx"}).content))
+    sheet = [[same(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert sheet == [[same(v) for v in row] for row in exported]
 
 
 def test_a_member_sees_its_own_figures_beside_the_recomputed_distribution(seeded):
