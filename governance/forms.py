@@ -311,7 +311,7 @@ RULE_CHOICES = [(name, GovernanceRules._meta.get_field(name).verbose_name) for n
     "notice_clear_days", "quorum_percent", "ordinary_majority_percent", "special_majority_percent",
     "weighting", "class_weights", "proxies_allowed", "max_proxies_per_holder", "online_voting",
     "share_amount", "share_refundable", "board_seats", "term_years", "reserved_seats", "proposers",
-    "agm_interval_months")]
+    "agm_interval_months", "board_sees_member_names")]
 
 
 class _MeetingForm(DomainErrorFormMixin, forms.Form):
@@ -374,7 +374,7 @@ class MotionForm(_MeetingForm):
                     key, value = part.split("=", 1)
                     pairs[key.strip()] = value.strip()
             return {rule: pairs}
-        if rule in ("proxies_allowed", "online_voting", "share_refundable"):
+        if rule in ("proxies_allowed", "online_voting", "share_refundable", "board_sees_member_names"):
             return {rule: raw.lower() in ("true", "yes", "1", "ie", "gwir")}
         return {rule: raw}
 

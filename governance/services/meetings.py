@@ -81,7 +81,7 @@ RULE_FIELDS = (
     "notice_clear_days", "quorum_percent", "ordinary_majority_percent", "special_majority_percent",
     "weighting", "class_weights", "proxies_allowed", "max_proxies_per_holder", "online_voting",
     "share_amount", "share_refundable", "board_seats", "term_years", "reserved_seats", "proposers",
-    "agm_interval_months",
+    "agm_interval_months", "board_sees_member_names",
 )
 
 
