@@ -223,7 +223,8 @@ def test_register_list_query_count_does_not_grow_with_rows(client_for, world, ro
 
 def test_coop_page_shows_profile_classes_indicators_and_status_history(client_for, world):
     coop = world.coop_a
-    CIWRegistration.objects.create(coop=coop, service_type=f.service(), registration_number="SIN-1234")
+    CIWRegistration.objects.update_or_create(coop=coop, service_type=f.service(),
+                                             defaults={"registration_number": "SIN-1234"})
     Contact.objects.create(coop=coop, name="Rhian Evans", email="rhian@example.org", is_primary=True)
     f.StakeholderClassFactory(coop=coop, kind=StakeholderKind.SERVICE_USERS, vote_share=Decimal("55"))
     f.StakeholderClassFactory(coop=coop, kind=StakeholderKind.WORKERS, vote_share=Decimal("45"))
@@ -483,6 +484,7 @@ def test_contact_with_a_bad_email_errs_and_a_foreign_contact_is_not_found(client
 
 
 def test_ciw_registration_is_recorded_once_per_service(client_for, world):
+    CIWRegistration.objects.all().delete()  # the factory registers each co-op's services
     client = client_for("coordinator")
     url = reverse("ciw-registration-create", args=[world.coop_a.pk])
     data = {"service_type": f.service().pk, "registration_number": "SIN-0001",
@@ -498,6 +500,7 @@ def test_ciw_registration_is_recorded_once_per_service(client_for, world):
 
 
 def test_ciw_registration_dated_1900_is_refused_on_its_date(client_for, world):
+    CIWRegistration.objects.all().delete()  # the factory registers each co-op's services
     response = client_for("coordinator").post(
         reverse("ciw-registration-create", args=[world.coop_a.pk]),
         {"service_type": f.service().pk, "registration_number": "SIN-0003", "registered_on": "1900-01-01"})
