@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import math
 import random
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -25,6 +26,7 @@ from conftest import build_world
 from contracts.models import Award, Contract, ContractVersion, DeliveryReturn, Invoice, LotVolume, ReturnLine
 from members.models import MemberCoop
 from outcomes.models import CIWInspection, OutcomeResult, OutcomeReview, PeriodReport
+from pricing.selectors.evidence import current_financial_year
 from tests.outcomes_council_factories import YEAR, population, returns_for
 from tests.pages import page_cells
 from tests.shared_rows import rows_for_the_module
@@ -346,3 +348,15 @@ def test_the_page_costs_the_same_queries_at_ten_times_the_size(seeded, db):
         returns_for(contract, rng, periods=30, reviews=(1, 3), first=dt.date(2026, 9, 7))
     assert DeliveryReturn.objects.count() >= 10 * returns * 0.9
     assert queries() == before
+
+
+def test_the_reviewer_reaches_the_page_from_the_navigation_and_is_offered_no_year_to_come(seeded, db):
+    """Contracts running into later years offer those years only once they have begun: a year
+    to come has nothing delivered, and the page opens on the current one."""
+    world, made = seeded
+    assert made.cardiff_a.end.year > current_financial_year() + 1  # the contract runs on
+    response = _client(world.user("reviewer")).get(reverse("dashboard"))
+    assert f'href="{reverse("council-benchmark")}"' in response.content.decode()
+    page = _client(world.user("reviewer")).get(reverse("council-benchmark")).content.decode()
+    offered = [int(y) for y in re.findall(r'<option value="(\d{4})"', page)]
+    assert offered and offered[0] == max(offered) == current_financial_year()  # shown first

@@ -93,14 +93,15 @@ def board_council_ids(council_id: int) -> list[int]:
 
 
 def years_with_periods(*, councils: Iterable[int] = (), contract: Contract | None = None) -> list[int]:
-    """Financial years in which the councils' contracts (or the one contract) have billing periods
-    ending, and the current one, newest first (one query)."""
+    """Financial years up to the current one in which the councils' contracts (or the one
+    contract) have billing periods ending, and the current one, newest first (one query). A
+    year still to come has nothing delivered to show."""
     periods = (BillingPeriod.objects.filter(contract=contract) if contract is not None
                else BillingPeriod.objects.filter(contract__council_id__in=list(councils)))
     ends = periods.order_by().values_list("end", flat=True).distinct()
-    years = {figures.financial_year_of(end) for end in ends}
-    years.add(current_financial_year())
-    return sorted(years, reverse=True)
+    current = current_financial_year()
+    years = {figures.financial_year_of(end) for end in ends} | {current}
+    return sorted((year for year in years if year <= current), reverse=True)
 
 
 # --- tables as the page and the download show them ----------------------------------------------
