@@ -59,11 +59,6 @@ def frame(columns: Sequence[str], records) -> pd.DataFrame:
     return pd.DataFrame(list(records), columns=list(columns), dtype=object)
 
 
-def financial_year_of(day: dt.date) -> int:
-    """The UK financial year (named by the year it starts in) that ``day`` falls in."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def hundredths(value: Decimal) -> int:
     """A quantity with at most two places in whole hundredths (exact)."""
     return int((Decimal(value) * 100).to_integral_value(rounding=ROUND_HALF_UP))

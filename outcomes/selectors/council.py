@@ -47,7 +47,9 @@ from contracts.models import (
 from members.models import CoopType
 from outcomes import council_figures as figures
 from outcomes.disclosure import MIN_PEOPLE, percent
+from outcomes.figures import financial_year_of
 from outcomes.models import CIWInspection, OutcomeResult, OutcomeReview
+from pricing.models import financial_year_label as year_label
 from pricing.selectors.evidence import council_rate_for, current_financial_year, evidence_snapshot
 
 # --- access ------------------------------------------------------------------------------------
@@ -82,10 +84,6 @@ def year_bounds(financial_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(financial_year, 4, 1), dt.date(financial_year + 1, 3, 31)
 
 
-def year_label(financial_year: int) -> str:
-    return f"{financial_year}-{(financial_year + 1) % 100:02d}"
-
-
 def board_council_ids(council_id: int) -> list[int]:
     """The councils of the Regional Partnership Board of ``council_id``'s council (one query)."""
     board = Council.objects.filter(pk=council_id).values("regional_partnership_board")
@@ -100,7 +98,7 @@ def years_with_periods(*, councils: Iterable[int] = (), contract: Contract | Non
                else BillingPeriod.objects.filter(contract__council_id__in=list(councils)))
     ends = periods.order_by().values_list("end", flat=True).distinct()
     current = current_financial_year()
-    years = {figures.financial_year_of(end) for end in ends} | {current}
+    years = {financial_year_of(end) for end in ends} | {current}
     return sorted((year for year in years if year <= current), reverse=True)
 
 

@@ -29,23 +29,15 @@ from consortium.errors import require
 from consortium.models import ServiceType, User
 from members.models import MemberCoop, MembershipStatus
 from members.selectors import member_get_for_user, members_visible_to
+from outcomes.figures import financial_year_of
 from outcomes.models import CIWInspection, LivingWageRate, MemberGovernanceReport
+from pricing.models import financial_year_label
 
 INSPECTION_STALE_YEARS = 3
 LISTED_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
 
 
 # --- the financial year -----------------------------------------------------------------------
-
-def financial_year_of(day: dt.date) -> int:
-    """The UK financial year a day falls in, named by the year it starts in (April)."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year: int) -> str:
-    """2025 -> "2025-26"."""
-    return f"{year}-{(year + 1) % 100:02d}"
-
 
 def last_financial_year(today: dt.date | None = None) -> int:
     """The last financial year that has ended: the one a co-op's report is now due for."""

@@ -20,7 +20,6 @@ there are no hours, and no rate (``rate`` None) where the year's rate is not on 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,6 +31,7 @@ from consortium.models import User
 from contracts.delivery.selectors.returns import can_return, return_get_for_user
 from contracts.models import DeliveryReturn, ReturnStatus
 from outcomes.disclosure import people, percent, rate_tenths
+from outcomes.figures import financial_year_of
 from outcomes.models import (
     Involvement,
     LivingWageRate,
@@ -89,16 +89,6 @@ def review_get_for_user(user: User, pk) -> OutcomeReview:
 
 
 # --- the period report ----------------------------------------------------------------------------
-
-def financial_year_of(day: dt.date) -> int:
-    """The UK financial year a day is in, named by the year it starts in (April)."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def year_label(year: int) -> str:
-    """A financial year as written: 2026 -> "2026-27"."""
-    return f"{year}-{(year + 1) % 100:02d}"
-
 
 def living_wage_for(ret: DeliveryReturn) -> LivingWageRate | None:
     """The Real Living Wage of the financial year the return's period ends in, if on record."""

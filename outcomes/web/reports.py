@@ -20,15 +20,17 @@ from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError, refuse_if_forbidden
 from outcomes.disclosure import MIN_PEOPLE
+from outcomes.figures import financial_year_of
 from outcomes.forms.reports import OutcomeReviewForm, PeriodReportForm
 from outcomes.selectors import reports as selectors
 from outcomes.services import reports as services
+from pricing.models import financial_year_label
 
 
 def _context(ret) -> dict:
     return {"ret": ret, "sub": ret.subcontract, "contract": ret.subcontract.contract, "period": ret.period,
             "open": selectors.is_open(ret), "min_people": MIN_PEOPLE,
-            "year": selectors.year_label(selectors.financial_year_of(ret.period.end))}
+            "year": financial_year_label(financial_year_of(ret.period.end))}
 
 
 @login_required
