@@ -352,7 +352,7 @@ class CapacityDeclareForm(GovukForm):
         required_message=_("Enter the first day this capacity is available"),
     )
     valid_to = _date(
-        _("Valid to (optional)"), required=False,
+        _("Valid to"), required=False,
         help_text=_("Leave empty if the capacity has no planned end."),
     )
     declared_volume = _number(
@@ -369,11 +369,11 @@ class CapacityDeclareForm(GovukForm):
         help_text=_("The share of this capacity that can be delivered in Welsh, from 0 to 100."),
     )
     min_package = _number(
-        _("Minimum package size (optional)"), max_digits=7, required=False,
+        _("Minimum package size"), max_digits=7, required=False,
         help_text=_("In the service's unit."),
     )
     max_package = _number(
-        _("Maximum package size (optional)"), max_digits=7, required=False,
+        _("Maximum package size"), max_digits=7, required=False,
         help_text=_("In the service's unit."),
     )
 

@@ -363,7 +363,10 @@ def member_status_counts(user: User) -> dict[str, int]:
 
 
 def member_status_changes(coop: MemberCoop) -> QuerySet:
-    return coop.status_changes.select_related("changed_by").order_by("-effective_on", "-changed_at", "-id")
+    """The changes newest recorded first, so that each row's "from" is the "to" of the row below
+    it: a change may be dated back before an earlier record (an admission effective from the day
+    the board decided), and ordered by those dates the history would read backwards."""
+    return coop.status_changes.select_related("changed_by").order_by("-changed_at", "-id")
 
 
 def stakeholder_class_get(coop: MemberCoop, pk) -> StakeholderClass:

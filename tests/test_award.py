@@ -172,6 +172,19 @@ def test_confirm_refused_before_the_standstill_ends(world, ev):
     assert not Contract.objects.exists()
 
 
+def test_the_award_page_offers_confirming_only_once_the_standstill_has_ended(world, ev, client_for):
+    """During the standstill the page says when the award can be confirmed and offers no button
+    that could only be refused; the day after, it offers it."""
+    award = services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    url = f"/review/lots/{ev.lot.pk}/award/"
+    during = client_for("reviewer").get(url).content.decode()
+    assert "can be confirmed once the standstill has ended" in during
+    assert f'action="/review/lots/{ev.lot.pk}/award/confirm/"' not in during
+    past_standstill(award)
+    after = client_for("reviewer").get(url).content.decode()
+    assert f'action="/review/lots/{ev.lot.pk}/award/confirm/"' in after
+
+
 def test_confirm_awards_the_lot_settles_bids_and_tender_and_makes_the_contract(world):
     ev = evaluated_lot(world, rival=True)
     lead = world.user("reviewer")

@@ -457,3 +457,12 @@ def test_empty_post_shows_what_is_missing_and_changes_nothing(world, client_for)
     assert response.status_code == 200
     assert {"declared_volume", "staff_fte", "welsh_speaking_share"} <= set(response.context["form"].errors)
     assert not CapacityDeclaration.objects.exists()
+
+
+def test_an_optional_field_says_so_once(world, client_for):
+    """Each optional field of the declaration form is marked "(optional)" once, by the form's
+    label partial, not again by the label itself."""
+    page = client_for("member_a").get(reverse("capacity-declare")).content.decode()
+    for label in ("Valid to", "Minimum package size", "Maximum package size"):
+        assert f"{label} (optional)" in page
+    assert "(optional) (optional)" not in page

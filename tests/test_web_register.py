@@ -646,3 +646,20 @@ def test_history_shows_who_changed_what(client_for, world):
 def test_history_is_for_coordinators_only(client_for, world):
     assert client_for("member_a").get(reverse("member-history", args=[world.coop_a.pk])).status_code == 403
     assert client_for("member_b").get(reverse("member-history", args=[world.coop_a.pk])).status_code == 404
+
+
+def test_membership_history_reads_as_a_chain_when_an_admission_is_dated_back(client_for, world):
+    """A co-op recorded today as an applicant and admitted with effect from a year ago: the page
+    lists Applicant -> Active above its first record, not the other way round."""
+    coordinator = world.user("coordinator")
+    coop = services.member_create(consortium=world.consortium, by=coordinator,
+                                  legal_name="Cydweithfa Hanes Cyf", trading_name="Hanes")
+    year_ago = timezone.localdate() - dt.timedelta(days=365)
+    services.member_set_status(coop=coop, to_status=MembershipStatus.ACTIVE, reason="Admitted",
+                               by=coordinator, effective_on=year_ago, admitted=True)
+    page = client_for("coordinator").get(reverse("member-detail", args=[coop.pk])).content.decode()
+    history = page[page.index("Changes of membership status"):]
+    history = history[:history.index("</table>")]
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", history, flags=re.S)[1:]
+    cells = [re.findall(r"<t[hd][^>]*>\s*(.*?)\s*</t[hd]>", row, flags=re.S) for row in rows]
+    assert [(c[1], c[2]) for c in cells] == [("Applicant", "Active"), ("—", "Applicant")]

@@ -362,7 +362,8 @@ def test_deadline_evaluation_independent_marking_moderation_award_standstill_con
     decision = lead.locator("dl.govuk-summary-list").first
     expect(decision).to_contain_text(consortium)
     expect(decision).to_contain_text("In standstill")
-    expect(lead.get_by_role("button", name="Confirm the award")).to_be_visible()
+    expect(lead.get_by_role("button", name="Confirm the award")).to_have_count(0)  # only after the standstill
+    expect(main(lead)).to_contain_text("The award can be confirmed once the standstill has ended")
 
     coordinator = new_page()
     sign_in(coordinator, "coordinator")

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,6 +47,9 @@ def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | Non
         "is_lead": selectors.can_decide(request.user, lot),
         "can_decide": open_for_award and award is None,
         "in_standstill": award is not None and award.status == AwardStatus.STANDSTILL,
+        # the service confirms only after the standstill's last day: no button that can only fail
+        "can_confirm": (award is not None and award.status == AwardStatus.STANDSTILL
+                        and timezone.localdate() > award.standstill_ends),
         **(forms_ or _forms(page)),
     }
     return render(request, "contracts/award/page.html", context, status=status)
