@@ -5,6 +5,20 @@ from django.utils.translation import gettext_lazy as _
 from consortium.models import Consortium, Council, ServiceType, User
 
 
+class ReadOnly:
+    """For an admin or an inline whose rows the product's own pages write: seen in the back
+    office, never added, changed or deleted there."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Consortium)
 class ConsortiumAdmin(admin.ModelAdmin):
     list_display = ["name", "registration_number", "social_coop_share_threshold"]

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import mimetypes
+import os
 from collections.abc import Callable
 
 from django import forms
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 
 from consortium.errors import DomainError, DomainErrors, refuse_if_forbidden
 
@@ -58,3 +62,20 @@ def error_summary(problems: list[tuple[str | None, str]], *,
             seen.add(key)
             listed.append({"href": f"#{field}" if field and linked(field) else None, "message": str(message)})
     return listed
+
+
+def private_download(file: FieldFile, *, filename: str | None = None) -> FileResponse:
+    """A stored file sent as an attachment to someone the caller has already let see it: never
+    a public media URL, never cached, never sniffed as another type. 404 where there is none."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except (OSError, ValueError):
+        raise Http404 from None
+    name = filename or os.path.basename(file.name)
+    response = FileResponse(handle, as_attachment=True, filename=name,
+                            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,6 +5,7 @@ allocation runs (read only: a worker writes them)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from consortium.admin import ReadOnly
 from contracts.models import (
     AllocationJob,
     Clarification,
@@ -89,7 +90,7 @@ class ClarificationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AllocationJob)
-class AllocationJobAdmin(SimpleHistoryAdmin):
+class AllocationJobAdmin(ReadOnly, SimpleHistoryAdmin):
     """Read only: to find why a run failed or what it did, never to change one."""
 
     list_display = ["bid", "strategy", "status", "progress", "stage", "requested_by", "created_at",
@@ -99,12 +100,3 @@ class AllocationJobAdmin(SimpleHistoryAdmin):
     search_fields = ["bid__tender__reference", "bid__tender__title"]
     readonly_fields = ["bid", "strategy", "requested_by", "language", "cells", "status", "progress", "stage",
                        "error", "summary", "created_at", "started_at", "finished_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from consortium.admin import ReadOnly
 from outcomes.models import (
     CIWInspection,
     CommitmentProgress,
@@ -62,17 +63,8 @@ class LivingWageRateAdmin(admin.ModelAdmin):
     ordering = ["-financial_year"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """Seen in the back office, changed only by the product's own pages."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CIWInspection)
@@ -99,19 +91,10 @@ class MemberGovernanceReportAdmin(ReadOnlyAdmin):
         return bool(obj.evidence)
 
 
-class ProgressInline(admin.TabularInline):
+class ProgressInline(ReadOnly, admin.TabularInline):
     model = CommitmentProgress
     extra = 0
     exclude = ["document"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrackedCommitment)
@@ -122,18 +105,9 @@ class TrackedCommitmentAdmin(ReadOnlyAdmin):
     inlines = [ProgressInline]
 
 
-class PayBandInline(admin.TabularInline):
+class PayBandInline(ReadOnly, admin.TabularInline):
     model = PayBand
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PeriodReport)

@@ -17,12 +17,8 @@ A contract or commitment the user may not see: 404.
 
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
-from consortium.web import problems_of
+from consortium.web import private_download, problems_of
 from contracts.delivery.selectors import contracts as contract_selectors
 from outcomes.forms.commitments import AnswerableForm, ProgressForm
 from outcomes.selectors import commitments as selectors
@@ -133,19 +129,7 @@ def commitment_answerable(request, pk: int):
 
 @login_required
 def progress_document(request, pk: int):
-    row = selectors.progress_get_for_user(request.user, pk)
-    if not row.document:
-        raise Http404
-    try:
-        handle = row.document.open("rb")
-    except (OSError, ValueError):
-        raise Http404 from None
-    name = os.path.basename(row.document.name)
-    response = FileResponse(handle, as_attachment=True, filename=name,
-                            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(selectors.progress_get_for_user(request.user, pk).document)
 
 
 urlpatterns = [

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from consortium.errors import DomainError
+from consortium.web import private_download, problems_of
 from members.selectors import user_coop_id
 from outcomes.forms.quality import CIWInspectionForm, GovernanceReportForm
 from outcomes.selectors import quality as selectors
@@ -101,7 +102,7 @@ def _report_page(request, coop, report):
 
 
 def _show(form, error: DomainError) -> None:
-    for field, message in getattr(error, "problems", None) or [(error.field, error.message)]:
+    for field, message in problems_of(error):
         form.add_domain_error(DomainError(message, field=field, code=error.code))
 
 
@@ -111,14 +112,7 @@ def report_evidence(request, pk: int):
     report = selectors.governance_report_get_for_user(request.user, pk)
     if not report.evidence:
         raise Http404
-    try:
-        handle = report.evidence.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True,
-                            filename=selectors.evidence_filename(report))
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(report.evidence, filename=selectors.evidence_filename(report))
 
 
 @login_required
