@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pricing",
     "contracts",
     "outcomes",
+    "desk",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("pricing.urls")),
     path("", include("contracts.urls")),
     path("", include("outcomes.urls")),
+    path("", include("desk.urls")),
 ]
 
 handler404 = "consortium.views.not_found"

@@ -1,0 +1,5 @@
+"""The desk's pages: each module of ``web`` lists its own routes."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
