@@ -187,6 +187,10 @@ STORAGES = {
         )
     },
 }
+# Stored files are private (members' compliance evidence, returns' files, reports' evidence): no
+# URL serves MEDIA_ROOT, in development or in production, and no page links to MEDIA_URL. Each
+# file is sent by a view that first asks its selector who may have it
+# (consortium.web.private_download).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -9,6 +9,7 @@ Who sees what:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -145,6 +146,27 @@ def document_get_for_user(user: User, pk: int, *, for_write: bool = False) -> Co
         return qs.get(pk=pk)
     except (ComplianceDocument.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What a page says of a document's file: its name, and its size in bytes (None when the
+    storage cannot tell, as for a file missing from it)."""
+
+    name: str
+    size: int | None
+
+
+def document_file(doc: ComplianceDocument) -> StoredFile | None:
+    """The document's file as its link shows it, or None when it has none. The file itself is
+    only ever sent by the download page, to whoever ``document_get_for_user`` lets see it."""
+    if not doc.file:
+        return None
+    try:
+        size = doc.file.size
+    except (OSError, ValueError):
+        size = None
+    return StoredFile(name=os.path.basename(doc.file.name), size=size)
 
 
 @dataclass(frozen=True)

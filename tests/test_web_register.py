@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -579,6 +580,62 @@ def test_document_of_another_coop_is_not_found_for_a_member(client_for, world):
     assert client.get(reverse("document-edit", args=[doc.pk])).status_code == 404
     assert client.post(reverse("document-delete", args=[doc.pk])).status_code == 404
     assert ComplianceDocument.objects.filter(pk=doc.pk).exists()
+
+
+def _document_with_a_file(coop, content: bytes = b"%PDF-1.4 insurance cover"):
+    doc = f.ComplianceDocumentFactory(coop=coop, title="Employer's liability")
+    doc.file.save("cover.pdf", ContentFile(content), save=True)
+    return doc
+
+
+def test_owner_and_coordinator_download_a_documents_file_from_its_link(client_for, world, settings,
+                                                                        tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    doc = _document_with_a_file(world.coop_a)
+    url = reverse("document-download", args=[doc.pk])
+    for persona, page_url in (("member_a", reverse("document-list")),
+                              ("coordinator", reverse("member-detail", args=[world.coop_a.pk])),
+                              ("member_a", reverse("document-edit", args=[doc.pk]))):
+        client = client_for(persona)
+        page = html(client.get(page_url))
+        # the link names the file and its size, and leads to the checked download
+        assert f'href="{url}"' in page, (persona, page_url)
+        assert "cover.pdf</a> <span class=\"govuk-body-s\">(24\xa0bytes)</span>" in page, (persona, page_url)
+        assert settings.MEDIA_URL not in page and doc.file.name not in page, (persona, page_url)
+        response = client.get(url)
+        assert response.status_code == 200, persona
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 insurance cover"
+        assert response["Content-Disposition"] == 'attachment; filename="cover.pdf"'
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Cache-Control"] == "private, no-store"
+
+
+def test_nobody_else_downloads_a_documents_file_and_no_media_address_serves_it(
+        client_for, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    doc = _document_with_a_file(world.coop_a)
+    url = reverse("document-download", args=[doc.pk])
+    for persona in ("member_b", "coordinator_other", "reviewer", "reviewer_other", "board", "applicant"):
+        assert client_for(persona).get(url).status_code == 404, persona
+    response = client_for("anonymous").get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    # the stored file has no public address, for anyone
+    for persona in ("anonymous", "member_a", "coordinator"):
+        assert client_for(persona).get(f"/{settings.MEDIA_URL}{doc.file.name}").status_code == 404, persona
+
+
+def test_a_document_without_a_file_or_whose_file_is_gone_has_no_download(client_for, world, settings,
+                                                                          tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bare = f.ComplianceDocumentFactory(coop=world.coop_a, title="No file")
+    gone = _document_with_a_file(world.coop_a)
+    gone.file.storage.delete(gone.file.name)
+    client = client_for("member_a")
+    assert client.get(reverse("document-download", args=[bare.pk])).status_code == 404
+    assert client.get(reverse("document-download", args=[gone.pk])).status_code == 404
+    page = html(client.get(reverse("document-list")))  # the list still answers, naming the file
+    assert reverse("document-download", args=[bare.pk]) not in page
+    assert f'href="{reverse("document-download", args=[gone.pk])}"' in page
 
 
 def test_document_list_filters_for_the_coordinator(client_for, world):

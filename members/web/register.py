@@ -7,7 +7,9 @@ Who may use what (the selectors decide the rows; the checks here only decide the
 - writes (profile, classes, contacts, CIW registrations, documents): coordinators, and a member
   user for their own co-op; board members 403;
 - new co-ops and membership status: coordinators only; the audit history: coordinators only;
-- compliance documents: coordinators and the co-op itself; board members 403.
+- compliance documents: coordinators and the co-op itself; board members 403. A document's file
+  is sent only by ``document_download``, to whoever the list shows the document (anyone else
+  404): never from a public media address.
 An object the user may not know exists answers 404 (the selectors' access helpers).
 """
 
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
+from consortium.web import private_download
 from members import selectors, services
 from members.filters import MemberFilter
 from members.forms import (
@@ -340,6 +343,12 @@ def document_create(request, pk):
                                                            "document": None})
 
 
+@login_required
+def document_download(request, pk):
+    """The document's file, as an attachment: the list's selector decides who may have it."""
+    return private_download(selectors.document_get_for_user(request.user, pk).file)
+
+
 def _document_for_write(request, pk):
     require(selectors.can_see_member_detail(request.user))
     return selectors.document_get_for_user(request.user, pk, for_write=True)
@@ -390,6 +399,7 @@ urlpatterns = [
          name="ciw-registration-create"),
     path("members/<int:pk>/documents/new/", document_create, name="document-create"),
     path("documents/", document_list, name="document-list"),
+    path("documents/<int:pk>/download/", document_download, name="document-download"),
     path("documents/<int:pk>/edit/", document_edit, name="document-edit"),
     path("documents/<int:pk>/delete/", document_delete, name="document-delete"),
 ]

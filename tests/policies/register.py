@@ -8,7 +8,9 @@
   and coop A's user; board members 403 (no writes); coop B's user and the other coordinator 404;
 - new co-ops: coordinators only; status and history of coop A: its coordinator; coop A's user and
   the board member 403 (they see the co-op), coop B's user and the other coordinator 404;
-- compliance documents: coordinators and member users; board members and reviewers 403.
+- compliance documents: coordinators and member users; board members and reviewers 403. A
+  document's file (coop A's): its coordinator and coop A's user download it; everyone else is
+  told it does not exist (404), never sent to a public media address.
 The dashboard's policy is in core.py. Anonymous visitors are sent to the login page (302).
 """
 
@@ -46,6 +48,16 @@ def _document_of_coop_a(world) -> dict:
     return {"pk": ComplianceDocumentFactory(coop=world.coop_a).pk}
 
 
+def _document_with_a_file_of_coop_a(world) -> dict:
+    from django.core.files.base import ContentFile
+
+    from tests.factories import ComplianceDocumentFactory
+
+    document = ComplianceDocumentFactory(coop=world.coop_a)
+    document.file.save("insurance.pdf", ContentFile(b"%PDF-1.4 insurance"), save=True)
+    return {"pk": document.pk}
+
+
 POLICIES = [
     Policy("member-list", personas(403, coordinator=200, board=200, member_a=302, member_b=302,
                                    coordinator_other=200, anonymous=302),
@@ -66,6 +78,8 @@ POLICIES = [
     Policy("document-list", personas(403, coordinator=200, member_a=200, member_b=200,
                                      coordinator_other=200, anonymous=302)),
     Policy("document-create", personas(403, **COOP_A_WRITE), kwargs=_coop_a),
+    Policy("document-download", personas(404, coordinator=200, member_a=200, anonymous=302),
+           kwargs=_document_with_a_file_of_coop_a, note="the file itself, never a public media address"),
     Policy("document-edit", personas(403, **COOP_A_WRITE), kwargs=_document_of_coop_a),
     Policy("document-delete", personas(403, **COOP_A_WRITE), kwargs=_document_of_coop_a,
            note="GET is the confirmation page; the POST deletes"),
