@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -44,6 +44,7 @@ from contracts.models import (
 from contracts.publication import ocds
 from contracts.publication.selectors import ocds as selectors
 from contracts.tendering.services import tenders as tender_services
+from contracts.weeks import contract_value
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import ocds_factories as of
@@ -51,6 +52,7 @@ from tests.builders import WEEKDAY, approved_joint_bid, evaluated_lot
 from tests.ocds_validation import assert_valid, codelists, merge_patch, problems_of, release_schema
 
 API = "/api/v1/ocds/"
+PENNY = Decimal("0.01")
 
 
 @pytest.fixture(autouse=True)
@@ -232,7 +234,9 @@ def test_joint_bid_after_the_deadline_is_one_bid_with_every_member_as_tenderer(w
     assert detail["status"] == "pending" and detail["relatedLots"] == ["1"]
     assert detail["id"] == f"{submitted.pk}-lot-1"
     rate = bid_selectors.price_lines(submitted)[0].rate
-    assert detail["value"] == {"amount": rate * 100 * 156, "currency": "GBP"}
+    # 100 hours a week from 1 April 2027 to 31 March 2030: 1,096 days, 156 4/7 weeks
+    assert detail["value"] == {"amount": (rate * 100 * 1096 / 7).quantize(PENNY, ROUND_HALF_UP),
+                               "currency": "GBP"}
     parties = {p["id"]: p for p in release["parties"]}
     for tenderer in detail["tenderers"]:
         assert parties[tenderer["id"]]["roles"] == ["tenderer"]
@@ -466,6 +470,27 @@ def test_confirmed_award_names_the_consortium_and_every_delivering_member_as_sup
     assert release["tender"]["lots"][0]["status"] == "complete"
 
 
+def test_award_and_contract_state_one_value_over_a_term_of_part_weeks(world, evaluation, api_for):
+    """The contract runs 1 April 2027 to 31 March 2030: 1,096 days, not a whole number of weeks.
+    The award, the bid it points at and the contract it made state one amount, by one rule."""
+    tender_ = evaluation.tender
+    assert (tender_.contract_start, tender_.contract_end) == (dt.date(2027, 4, 1), dt.date(2030, 3, 31))
+    award = of.confirm(world, of.decide(world, evaluation))
+    contract = of.contract_of(award)
+    rate = bid_selectors.price_lines(evaluation.bid)[0].rate
+    expected = contract_value([(rate, Decimal("100"))], tender_.contract_start, tender_.contract_end)
+    assert expected == (rate * 100 * 1096 / 7).quantize(PENNY, ROUND_HALF_UP)
+    assert expected != rate * 100 * 156  # the weeks are not rounded down to whole ones
+    assert contract.value == expected
+    for persona in ("reviewer", "coordinator", "member_b"):
+        release = _release(api_for(persona), tender_)
+        [data] = release["awards"]
+        [agreement] = release["contracts"]
+        assert data["value"] == agreement["value"] == {"amount": expected, "currency": "GBP"}, persona
+        for detail in release.get("bids", {}).get("details", []):
+            assert detail["value"] == data["value"], persona
+
+
 def test_no_member_cost_sub_contract_rate_or_fee_anywhere(world, evaluation, api_for, client_for):
     award = of.confirm(world, of.decide(world, evaluation))
     contract = of.contract_of(award)
@@ -567,8 +592,8 @@ def test_award_to_an_outside_bidder_names_it_as_the_supplier(world, evaluation, 
         [data] = release["awards"]
         assert data["status"] == "active" and "relatedBid" not in data, persona
         assert data["suppliers"] == [{"id": f"GB-COH-{of.OUTSIDE_NUMBER}", "name": of.OUTSIDE_NAME}], persona
-        # £60.00 an hour x 100 weekday hours a week x 156 weeks
-        assert data["value"] == {"amount": Decimal("936000.00"), "currency": "GBP"}, persona
+        # £60.00 an hour x 100 weekday hours a week x 156 4/7 weeks (1,096 days)
+        assert data["value"] == {"amount": Decimal("939428.57"), "currency": "GBP"}, persona
         party = next(p for p in release["parties"] if p["id"] == f"GB-COH-{of.OUTSIDE_NUMBER}")
         assert party["roles"] == ["supplier"], persona
         assert party["identifier"] == {"scheme": "GB-COH", "id": of.OUTSIDE_NUMBER,

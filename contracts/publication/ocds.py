@@ -13,7 +13,11 @@ The shape:
   the same id, and any change gives a new one;
 - lots extension: ``tender.lots`` (id: the lot number, as in "Lot 2"), one tender item per lot
   and time band (the volume over the lot's duration, priced at the ceiling rate), a lot's value
-  = ceiling rate x weekly volume x weeks, summed into ``tender.value``;
+  = ceiling rate x weekly volume x the lot's weeks (``duration_weeks``, as the council published
+  it), summed into ``tender.value``;
+- a bid's and an award's value for a lot: its rates x the lot's weekly volumes over the tender's
+  contract period, by the rule the contract's value is worked out by (``contracts.weeks``), so
+  an award and the contract it made state the same amount;
 - bids extension: ``bids.details``, one entry per lot a joint bid answers (``Bid.value`` is one
   amount and an award is made per lot, pointing at one bid, as OCDS for eForms maps a lot
   tender). A joint bid is one bid with several tenderers: the consortium and every member co-op
@@ -83,6 +87,7 @@ from contracts.models import (
     Tender,
     TenderStatus,
 )
+from contracts.weeks import contract_value
 
 OCDS_VERSION = "1.1"
 CURRENCY = "GBP"
@@ -466,14 +471,15 @@ def _tender(tender: Tender, lots: list[Lot], buyer: dict, base_url: str) -> dict
 # --- bids, awards, contracts ---------------------------------------------------------------------
 
 
-def _bid_value(entry: Mapping[str, Any], lot: Lot | None) -> Decimal | None:
-    """The bid's value for a lot: its rate x the weekly volume, over every band, x the weeks."""
+def _bid_value(entry: Mapping[str, Any], lot: Lot | None, tender: Tender) -> Decimal | None:
+    """The bid's value for a lot: its rate x the weekly volume, over every band, over the
+    tender's contract period (``contracts.weeks``: the contract it would make is worth as much)."""
     priced = [p for p in entry.get("prices", [])
               if p.get("rate") is not None and p.get("volume_per_week") is not None]
     if lot is None or not priced:
         return None
-    weekly = sum((Decimal(p["rate"]) * Decimal(p["volume_per_week"]) for p in priced), Decimal(0))
-    return (weekly * lot.duration_weeks).quantize(PENNY)
+    return contract_value(((Decimal(p["rate"]), Decimal(p["volume_per_week"])) for p in priced),
+                          tender.contract_start, tender.contract_end)
 
 
 def bid_id(bid: Bid, lot_number: int) -> str:
@@ -501,7 +507,7 @@ def _bids(item: TenderExport, lots: list[Lot], parties: Parties) -> list[dict]:
                 "status": BID_STATUS[submitted.bid.status],
                 "tenderers": [consortium, *members],
             }
-            value = _bid_value(entry, by_number.get(entry["number"]))
+            value = _bid_value(entry, by_number.get(entry["number"]), item.tender)
             if value is not None:
                 detail["value"] = _money(value)
             detail["relatedLots"] = [_lot_id(entry["number"])]
@@ -518,21 +524,23 @@ def _snapshot_lot(submission: BidSubmission, number: int) -> Mapping[str, Any] |
     return next((entry for entry in lots if entry.get("number") == number), None)
 
 
-def _external_value(award: Award, lot: Lot) -> Decimal | None:
-    """An outside bid's value for the lot: its rates x the lot's weekly volumes x the weeks."""
+def _external_value(award: Award, lot: Lot, tender: Tender) -> Decimal | None:
+    """An outside bid's value for the lot: its rates x the lot's weekly volumes, over the
+    tender's contract period (``contracts.weeks``)."""
     rates = {rate.time_band: rate.rate for rate in award.entry.rates.all()}
     priced = [(rates[v.time_band], v.volume) for v in lot.volumes.all() if v.time_band in rates]
     if not priced:
         return None
-    return (sum((rate * volume for rate, volume in priced), Decimal(0)) * lot.duration_weeks).quantize(PENNY)
+    return contract_value(priced, tender.contract_start, tender.contract_end)
 
 
-def _suppliers(award: Award, lot: Lot, parties: Parties) -> tuple[list[dict], Decimal | None]:
+def _suppliers(award: Award, lot: Lot, tender: Tender, parties: Parties) -> tuple[list[dict], Decimal | None]:
     """The award's suppliers (as references, each added to the parties as "supplier") and the
     awarded bid's value for the lot."""
     entry = award.entry
     if entry.submission_id is None:
-        return [parties.add(outside_party(entry.external_bid), "supplier")], _external_value(award, lot)
+        supplier = parties.add(outside_party(entry.external_bid), "supplier")
+        return [supplier], _external_value(award, lot, tender)
     bid = entry.submission.bid
     snapshot = entry.submission.snapshot
     suppliers = [parties.add(consortium_party(bid.consortium_id, snapshot["consortium"]["name"]), "supplier")]
@@ -541,7 +549,7 @@ def _suppliers(award: Award, lot: Lot, parties: Parties) -> tuple[list[dict], De
         return suppliers, None
     for member in lot_entry.get("members", []):
         suppliers.append(parties.add(coop_party(member, consortium_id=bid.consortium_id), "supplier"))
-    return suppliers, _bid_value(lot_entry, lot)
+    return suppliers, _bid_value(lot_entry, lot, tender)
 
 
 def award_id(award: Award) -> str:
@@ -561,7 +569,7 @@ def _awards(item: TenderExport, lots: list[Lot], bids: list[dict], parties: Part
     for exported in item.awards:
         award = exported.award
         lot = by_pk[award.lot_id]
-        suppliers, value = _suppliers(award, lot, parties)
+        suppliers, value = _suppliers(award, lot, tender, parties)
         data: dict[str, Any] = {
             "id": award_id(award),
             "title": _lot_title(lot),

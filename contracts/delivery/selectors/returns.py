@@ -41,6 +41,7 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
+from contracts.weeks import contract_weeks
 from members.selectors import user_coop_id
 
 ZERO = Decimal("0")
@@ -179,7 +180,8 @@ def tolerance_percent() -> Decimal:
 
 
 def period_weeks(period: BillingPeriod) -> Decimal:
-    return Decimal((period.end - period.start).days + 1) / 7
+    """The period's length in weeks, by the contract's one rule (``contracts.weeks``)."""
+    return contract_weeks(period.start, period.end)
 
 
 @dataclass

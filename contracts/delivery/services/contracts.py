@@ -7,8 +7,9 @@ moved through their statuses, varied by versions.
   with each member delivering part of it, one line per council area and time band of its
   accepted allocation, at the bid's rate less the management fee.
 - Value: the sum over time bands of rate x weekly volume, times the contract's length in weeks
-  (its days, first and last included, divided by 7), to the penny. A sub-contract's value is
-  worked out the same way from its lines.
+  (its days, first and last included, divided by 7), to the penny, by ``contracts.weeks`` (the
+  rule open contracting data states the award's value by). A sub-contract's value is worked out
+  the same way from its lines.
 - Capacity: a live contract's lines are counted in the members' capacity declarations'
   committed volume, through ``members.capacity`` (``commit``, ``uncommit``), which refuses the
   contract if that would exceed what a member declared, or if the declaration it would commit
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -66,6 +67,7 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
+from contracts.weeks import contract_value
 from members import capacity, compliance
 from members.models import CapacityDeclaration
 
@@ -83,22 +85,6 @@ Scope = capacity.Scope  # (co-op, service type, council, time band)
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(PENNY, rounding=ROUND_HALF_UP)
-
-
-def contract_days(start: dt.date, end: dt.date) -> int:
-    return (end - start).days + 1
-
-
-def contract_weeks(start: dt.date, end: dt.date) -> Decimal:
-    """The contract's length in weeks, to two places (for showing)."""
-    return money(Decimal(contract_days(start, end)) / 7)
-
-
-def value_of(weekly: Iterable[tuple[Decimal, Decimal]], start: dt.date, end: dt.date) -> Decimal:
-    """Sum of rate x weekly volume, times the weeks from ``start`` to ``end`` (both days
-    included), to the penny: rounded once, at the end."""
-    per_week = sum((Decimal(rate) * Decimal(volume) for rate, volume in weekly), ZERO)
-    return money(per_week * contract_days(start, end) / 7)
 
 
 def _band_label(band: str) -> str:
@@ -142,7 +128,7 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
         raise DomainError(_("The bid has no rate for: %(bands)s.") % {"bands": ", ".join(unpriced)},
                           code="not_ready")
     start, end = tender.contract_start, tender.contract_end
-    value = value_of(((prices[b], v) for b, v in volumes.items()), start, end)
+    value = contract_value(((prices[b], v) for b, v in volumes.items()), start, end)
     contract = Contract(award=award, council=tender.council, consortium=bid.consortium, lot=lot,
                         start=start, end=end, value=value, management_fee_percent=fee)
     _save(contract, by)
@@ -176,7 +162,7 @@ def contract_create_from_award(*, award: Award, by: User | None = None) -> Contr
     for coop_id, rows in by_coop.items():
         lines = [(a, net_rate(prices[a.time_band], fee)) for a in rows]
         sub = SubContract(contract=contract, coop_id=coop_id,
-                          value=value_of(((rate, a.volume) for a, rate in lines), start, end))
+                          value=contract_value(((rate, a.volume) for a, rate in lines), start, end))
         _save(sub, by)
         for a, rate in lines:
             _save(SubContractLine(subcontract=sub, council=a.council, time_band=a.time_band,
@@ -509,7 +495,7 @@ def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Ma
     the current rates, every sub-contract's value and the contract itself brought up to date.
     The version is in force from ``effective_from`` (a rate variation's day) or, for the other
     kinds, from today (or the start, if later)."""
-    value = value_of(((terms.rates[b], terms.volumes[b]) for b in terms.rates), terms.start, terms.end)
+    value = contract_value(((terms.rates[b], terms.volumes[b]) for b in terms.rates), terms.start, terms.end)
     number = contract.version + 1
     in_force = effective_from or max(terms.start, timezone.localdate())
     version = ContractVersion(contract=contract, number=number, kind=kind, start=terms.start, end=terms.end,
@@ -524,7 +510,8 @@ def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Ma
     for line in lines:
         by_sub[line.subcontract_id].append(line)
     for sub in SubContract.objects.filter(contract=contract).order_by("pk"):
-        sub_value = value_of(((x.rate, x.volume) for x in by_sub.get(sub.pk, [])), terms.start, terms.end)
+        sub_lines = by_sub.get(sub.pk, [])
+        sub_value = contract_value(((x.rate, x.volume) for x in sub_lines), terms.start, terms.end)
         if sub_value != sub.value:
             sub.value = sub_value
             _save(sub, by, reason=reason, update_fields=["value"])

@@ -29,6 +29,7 @@ from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.selectors import terms as term_selectors
 from contracts.delivery.services import contracts as services
 from contracts.models import ContractStatus
+from contracts.weeks import contract_weeks_shown
 
 PAGE_SIZE = 50
 # --- lists --------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def contract_detail(request, pk: int, *, transition_form=None, errors=None, stat
     view = selectors.contract_view(user, contract)
     return render(request, "contracts/contract/detail.html", {
         "contract": contract, "view": view, "errors": errors or [],
-        "weeks": services.contract_weeks(contract.start, contract.end),
+        "weeks": contract_weeks_shown(contract.start, contract.end),
         "transition_form": transition_form or (_transition_form(view) if view.can_run else None),
         "billing": term_selectors.billing_summary(contract, today=timezone.localdate()),
         "start_blocks": selectors.start_blocks_seen_by(user, contract),
