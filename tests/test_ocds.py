@@ -7,7 +7,10 @@ tender's council and the bidding consortium; no member's floor, cost or margin e
 
 Awards list the consortium and every member delivering the lot as suppliers (or the outside
 bidder); a decision in standstill is seen only by the council and the consortia that bid for the
-lot, a confirmed one by everyone who may export the tender. Contracts follow confirmed awards,
+lot, a confirmed one by everyone who may export the tender. A visitor who is not signed in reads
+every published tender, no bid, and confirmed awards with their contracts; its answers may be
+kept by shared caches for a few minutes, a signed-in reader's only privately, and a client
+holding the current package (its ETag) is answered 304. Contracts follow confirmed awards,
 with their variations as amendments; sub-contracts, their rates and the consortium's fee never
 appear. A package is never empty; the placeholder OCID prefix is refused for deployment."""
 
@@ -344,12 +347,104 @@ def test_reviewer_of_another_council_cannot_export_the_tender(world, api_for, cl
     assert api_for("reviewer").get(API, {"tender": tender_.pk}).status_code == 200
 
 
-def test_anonymous_is_asked_to_sign_in(world, api_for, client_for):
+def test_a_visitor_reads_every_published_tender_but_never_a_draft(world, submitted, api_for, client_for):
+    """Open contracting data is public: a visitor who is not signed in gets every published
+    tender (of any council), never a draft, and no bid even after the deadline."""
+    published = _published_tender_exists_elsewhere(world)
+    draft = cf.tender(world.council, status=TenderStatus.DRAFT, consortium=world.consortium)
+    cf.lot(draft)
+    _past_deadline(submitted.tender)
+    api, web = api_for("anonymous"), client_for("anonymous")
+    everything = json.loads(api.get(API).content, parse_float=Decimal)
+    assert_valid(everything)
+    ocids = [r["ocid"] for r in everything["releases"]]
+    assert ocids == [f"ocds-xxxxxx-{t.pk}" for t in (submitted.tender, published)]
+    for release in everything["releases"]:
+        assert "bids" not in release and "awards" not in release
+    assert _release(api, published)["tender"]["title"] == published.title
+    response = web.get(reverse("tender-ocds", args=[published.pk]))
+    assert response.status_code == 200 and json.loads(response.content)["releases"][0]["ocid"] == ocids[1]
+    assert api.get(f"{API}tenders/{draft.pk}/").status_code == 404
+    assert web.get(reverse("tender-ocds", args=[draft.pk])).status_code == 404
+    assert api.get(API, {"tender": draft.pk}).status_code == 204
+    # what the signed-in see is unchanged: the bid, for its council
+    assert "bids" in _release(api_for("reviewer"), submitted.tender)
+
+
+def _published_tender_exists_elsewhere(world) -> Tender:
+    """A Gwynedd tender, published: a public notice, whichever council the reader is."""
+    tender_ = cf.tender(world.council_other, procedure=Procedure.OPEN)
+    cf.lot(tender_, areas=[world.council_other])
+    return tender_
+
+
+def test_a_visitor_sees_an_award_only_once_it_is_confirmed(world, evaluation, api_for, client_for):
+    api = api_for("anonymous")
+    before = api.get(f"{API}tenders/{evaluation.tender.pk}/")
+    award = of.decide(world, evaluation)
+    # in standstill: told to the bidders, not yet published; nothing public moved, not even the tag
+    during = api.get(f"{API}tenders/{evaluation.tender.pk}/")
+    assert during.status_code == 200 and during["ETag"] == before["ETag"]
+    release = json.loads(during.content, parse_float=Decimal)["releases"][0]
+    assert release["tag"] == ["tender"] and "awards" not in release and "bids" not in release
+    assert "awards" in _release(api_for("reviewer"), evaluation.tender)  # its council sees it
+    of.confirm(world, award)
+    for response in (api.get(f"{API}tenders/{evaluation.tender.pk}/"),
+                     client_for("anonymous").get(reverse("tender-ocds", args=[evaluation.tender.pk]))):
+        package = json.loads(response.content, parse_float=Decimal)
+        assert_valid(package)
+        [release] = package["releases"]
+        assert release["tag"] == ["tender", "award", "contract"]
+        assert [a["status"] for a in release["awards"]] == ["active"] and len(release["contracts"]) == 1
+        assert "bids" not in release and "relatedBid" not in release["awards"][0]
+        assert response["ETag"] != before["ETag"]
+
+
+def _assert_public(response) -> None:
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert {"Cookie", "Authorization"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def _assert_private(response) -> None:
+    assert response["Cache-Control"] == "private, no-cache"
+    assert {"Cookie", "Authorization"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_a_visitors_answer_may_be_cached_and_a_signed_in_readers_only_privately(
+        world, api_for, client_for):
     tender_ = _published_tender_with_lots(world)
-    assert api_for("anonymous").get(API).status_code == 401
-    assert api_for("anonymous").get(f"{API}tenders/{tender_.pk}/").status_code == 401
-    response = client_for("anonymous").get(reverse("tender-ocds", args=[tender_.pk]))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    web_url = reverse("tender-ocds", args=[tender_.pk])
+    for url in (API, f"{API}tenders/{tender_.pk}/"):
+        _assert_public(api_for("anonymous").get(url))
+        _assert_private(api_for("member_a").get(url))
+    _assert_public(client_for("anonymous").get(web_url))
+    _assert_private(client_for("member_a").get(web_url))
+    # nothing to export is an answer too
+    _assert_public(api_for("anonymous").get(API, {"tender": tender_.pk + 1000}))
+    _assert_private(api_for("reviewer_other").get(API))
+
+
+def test_a_client_holding_the_current_package_is_told_it_is_not_modified(world, api_for, client_for):
+    tender_ = _published_tender_with_lots(world)
+    web_url = reverse("tender-ocds", args=[tender_.pk])
+    for persona in ("anonymous", "member_a"):
+        for get, url in ((api_for(persona).get, API), (api_for(persona).get, f"{API}tenders/{tender_.pk}/"),
+                         (client_for(persona).get, web_url)):
+            first = get(url)
+            etag = first["ETag"]
+            assert first.status_code == 200 and re.fullmatch(r'"[0-9a-f]{64}"', etag), (persona, url)
+            again = get(url, headers={"If-None-Match": etag})
+            assert again.status_code == 304 and again.content == b"", (persona, url)
+            assert again["ETag"] == etag and again["Cache-Control"] == first["Cache-Control"], (persona, url)
+            assert get(url, headers={"If-None-Match": '"stale"'}).status_code == 200, (persona, url)
+    # a change to the tender changes the tag: the old one gets the new package
+    old = api_for("anonymous").get(f"{API}tenders/{tender_.pk}/")["ETag"]
+    tender_services.tender_document_upload(
+        tender=tender_, by=None, title="Addendum",
+        file=SimpleUploadedFile("addendum.txt", b"An addendum.", content_type="text/plain"),
+    )
+    changed = api_for("anonymous").get(f"{API}tenders/{tender_.pk}/", headers={"If-None-Match": old})
+    assert changed.status_code == 200 and changed["ETag"] != old and b"Addendum" in changed.content
 
 
 # --- the package of every tender ---------------------------------------------------------------

@@ -63,8 +63,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext_lazy
@@ -92,6 +93,9 @@ from contracts.weeks import contract_value
 OCDS_VERSION = "1.1"
 CURRENCY = "GBP"
 PENNY = Decimal("0.01")
+# How long a shared cache may keep an answer to a visitor (seconds): a tender published or an
+# award confirmed reaches the public within this.
+PUBLIC_MAX_AGE = 300
 EXTENSIONS = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
@@ -823,6 +827,30 @@ def download(package: dict, filename: str) -> HttpResponse:
     response = HttpResponse(dumps(package), content_type="application/json")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def cache_headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Who may keep an answer, and for how long. A visitor's (not signed in) is what anyone may
+    read: shared caches keep it for ``PUBLIC_MAX_AGE`` seconds. A signed-in reader's holds what
+    only they may see (bids, awards in standstill): only their own browser keeps it, and asks
+    again each time. ``Vary: Cookie, Authorization`` either way, so that no cache hands a
+    signed-in reader's answer to anyone else, nor a visitor's to a signed-in reader."""
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ("Cookie", "Authorization"))
+    return response
+
+
+def conditional_download(request: HttpRequest, package: dict, filename: str) -> HttpResponse:
+    """``download`` with its ETag (the SHA-256 of the body: the same package, the same tag) and
+    its cache headers; a client that sends the tag it holds (``If-None-Match``) is answered 304
+    Not Modified, with no body."""
+    response = download(package, filename)
+    response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()}"'
+    cache_headers(request, response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 def package_filename(tender: Tender | None = None) -> str:

@@ -8,8 +8,13 @@
   in release-package-schema.json), so an empty package would be invalid, and an error would be
   wrong for a question whose honest answer is "none";
 - ``GET ocds/tenders/{id}/``: one tender's package (404 for one the user may not see, or a draft).
-Both are JSON downloads (``Content-Disposition: attachment``). Who sees which bids:
-``contracts.publication.selectors.ocds``; the package itself: ``contracts.publication.ocds``.
+Both are JSON downloads (``Content-Disposition: attachment``), open to visitors who are not
+signed in as well (open contracting data is public by nature: they get what is public of every
+published tender). Each package carries an ETag, and a client that sends it back
+(``If-None-Match``) is answered 304 Not Modified; a visitor's answer may be kept by shared
+caches for a few minutes, a signed-in reader's only by their own browser
+(``ocds.cache_headers``). Who sees which bids and awards: ``contracts.publication.selectors.ocds``;
+the package itself: ``contracts.publication.ocds``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from consortium.api_views import error_responses
@@ -37,6 +43,14 @@ PACKAGE = OpenApiResponse(
         "An OCDS 1.1 release package (https://standard.open-contracting.org/1.1/en/schema/"
         "release_package/) using the bids and lots extensions."
     ),
+)
+NOT_MODIFIED = OpenApiResponse(
+    description=_("Not modified: the package is the one whose ETag you sent in If-None-Match."),
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER,
+    description=_("The ETag of the package you hold: if it is still the current one, the answer is "
+                  "304 Not Modified, with no body."),
 )
 NOTHING = OpenApiResponse(
     description=_("No content: there is no tender you may export (that matches the filter), and an OCDS 1.1 "
@@ -60,6 +74,7 @@ class OcdsPackageView(GenericAPIView):
     queryset = Tender.objects.none()
     filterset_class = OcdsFilter
     pagination_class = None
+    permission_classes = [AllowAny]
 
     def get_queryset(self):
         return selectors.exportable_tenders(self.request.user)
@@ -69,11 +84,13 @@ class OcdsPackageView(GenericAPIView):
         parameters=[
             OpenApiParameter("tender", int, description=_("Only this tender (its id).")),
             OpenApiParameter("page", int, description=_("Which page of tenders, from 1 (100 to a page).")),
+            IF_NONE_MATCH,
         ],
         responses={
             (200, "application/json"): PACKAGE,
             204: NOTHING,
-            **error_responses(400, 401, 404),
+            304: NOT_MODIFIED,
+            **error_responses(400, 404),
         },
     )
     def get(self, request: Request):
@@ -87,9 +104,9 @@ class OcdsPackageView(GenericAPIView):
             raise NotFound(_("There is no such page of results.")) from None
         exports = selectors.exports_for(request.user, list(page.object_list))
         if not exports:
-            return HttpResponse(status=204)
+            return ocds.cache_headers(request, HttpResponse(status=204))
         package = ocds.release_package(exports, uri=request.build_absolute_uri(), base_url=_base_url(request))
-        response = ocds.download(package, ocds.package_filename())
+        response = ocds.conditional_download(request, package, ocds.package_filename())
         links = []
         if page.has_previous():
             links.append(f'<{_page_link(request, page.previous_page_number())}>; rel="prev"')
@@ -106,11 +123,13 @@ class OcdsTenderView(GenericAPIView):
     queryset = Tender.objects.none()
     filter_backends: list = []
     pagination_class = None
+    permission_classes = [AllowAny]
 
     @extend_schema(
         summary=_("One tender as an OCDS release package (JSON download)"),
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The tender."))],
-        responses={(200, "application/json"): PACKAGE, **error_responses(401, 404)},
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("The tender.")),
+                    IF_NONE_MATCH],
+        responses={(200, "application/json"): PACKAGE, 304: NOT_MODIFIED, **error_responses(404)},
     )
     def get(self, request: Request, id: int):
         tender = selectors.export_tender_get_for_user(request.user, id)
@@ -119,7 +138,7 @@ class OcdsTenderView(GenericAPIView):
             uri=request.build_absolute_uri(),
             base_url=_base_url(request),
         )
-        return ocds.download(package, ocds.package_filename(tender))
+        return ocds.conditional_download(request, package, ocds.package_filename(tender))
 
 
 urlpatterns = [

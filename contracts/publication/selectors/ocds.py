@@ -2,7 +2,9 @@
 
 Tenders: those the user may see (``contracts.tendering.selectors.tenders``) that have been published (a
 closed, awarded or cancelled one too): never a draft, nor a draft cancelled before it was
-published. Anything else answers 404.
+published. Anything else answers 404. A visitor who is not signed in reads open contracting data
+as the public it is for: every tender once published (``public_tenders``), no bid, and of the
+awards only the confirmed ones, with their contracts (below).
 
 Bids: only after the tender's submission deadline, and only a bid whose standing submission (not
 withdrawn) was made by the deadline and that is submitted, awarded or unsuccessful: never a
@@ -20,8 +22,9 @@ when it is made (the standstill letter) and to everyone once it is confirmed; so
   confirmed or cancelled;
 - coordinators and board members of a consortium with a bid for the lot (an entry in its
   evaluation): every decision on that lot, whoever won; on other lots, as everyone else;
-- everyone else who may export the tender (member users, other consortia): confirmed awards
-  only. Never one in standstill (it may yet be cancelled) nor a cancelled one.
+- everyone else who may export the tender (member users, other consortia, a visitor who is not
+  signed in): confirmed awards only. Never one in standstill (it may yet be cancelled, and the
+  decision is told to the bidders, not yet published) nor a cancelled one.
 An award names its winner (the consortium and its delivering members, from the submitted
 snapshot, or the outside bidder) and the winning bid's value for the lot; it points at the bid's
 details only for a reader who may see that bid (``contracts.publication.ocds``).
@@ -68,7 +71,7 @@ from contracts.models import (
     TenderDocument,
 )
 from contracts.publication.ocds import EXPORTED_BID_STATUSES, AwardExport, SubmittedBid, TenderExport
-from contracts.tendering.selectors.tenders import can_see_tenders, tenders_visible_to
+from contracts.tendering.selectors.tenders import can_see_tenders, public_tenders, tenders_visible_to
 
 
 def can_export(user: User) -> bool:
@@ -82,9 +85,10 @@ def _last_history(model, key: str) -> Subquery:
 
 
 def exportable_tenders(user: User) -> QuerySet[Tender]:
-    """Published (or once published) tenders the user may see, with everything a release shows."""
+    """Published (or once published) tenders the user may see, with everything a release shows;
+    for a visitor who is not signed in, every published one (public notices)."""
     return (
-        tenders_visible_to(user)
+        (tenders_visible_to(user) if user.is_authenticated else public_tenders())
         .filter(published_at__isnull=False)
         .annotate(history_changed_at=_last_history(Tender, "id"),
                   lots_changed_in_history_at=_last_history(Lot, "tender_id"))
@@ -146,13 +150,13 @@ def submitted_bids(user: User, tenders: list[Tender], *, now: dt.datetime | None
 
 def _award_scope(user: User) -> Q | None:
     """The award decisions a user may see of the tenders they may export; None for none."""
-    if not user.is_authenticated:
-        return None
+    confirmed = Q(status=AwardStatus.CONFIRMED)
+    if not user.is_authenticated:  # the public: what has been published, confirmed awards
+        return confirmed
     if user.is_staff_admin or user.is_superuser:
         return Q()
     if user.is_council_reviewer and user.council_id:
         return Q(lot__tender__council_id=user.council_id)
-    confirmed = Q(status=AwardStatus.CONFIRMED)
     if (user.is_coordinator or user.is_board_member) and user.consortium_id:
         bid_for_the_lot = Entry.objects.filter(lot_id=OuterRef("lot_id"),
                                                submission__bid__consortium_id=user.consortium_id)
