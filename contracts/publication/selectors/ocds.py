@@ -85,10 +85,11 @@ def _last_history(model, key: str) -> Subquery:
 
 
 def exportable_tenders(user: User) -> QuerySet[Tender]:
-    """Published (or once published) tenders the user may see, with everything a release shows;
-    for a visitor who is not signed in, every published one (public notices)."""
+    """Published (or once published) tenders the user may see, with everything a release shows:
+    every published one (public notices, which a visitor who is not signed in reads too), and
+    those the user's own role shows them besides. Signing in never shows less than the public sees."""
     return (
-        (tenders_visible_to(user) if user.is_authenticated else public_tenders())
+        ((tenders_visible_to(user) | public_tenders()) if user.is_authenticated else public_tenders())
         .filter(published_at__isnull=False)
         .annotate(history_changed_at=_last_history(Tender, "id"),
                   lots_changed_in_history_at=_last_history(Lot, "tender_id"))
@@ -156,7 +157,7 @@ def _award_scope(user: User) -> Q | None:
     if user.is_staff_admin or user.is_superuser:
         return Q()
     if user.is_council_reviewer and user.council_id:
-        return Q(lot__tender__council_id=user.council_id)
+        return confirmed | Q(lot__tender__council_id=user.council_id)
     if (user.is_coordinator or user.is_board_member) and user.consortium_id:
         bid_for_the_lot = Entry.objects.filter(lot_id=OuterRef("lot_id"),
                                                submission__bid__consortium_id=user.consortium_id)
