@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
+from consortium.web import confirmed
 from contracts.bidding.filters import BidFilter
 from contracts.bidding.forms import (
     AddLotForm,
@@ -39,7 +40,7 @@ from contracts.bidding.selectors import allocation as allocation_selectors
 from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services import bids as services
 from contracts.bidding.services import submission as submission_services
-from contracts.models import BidStatus, Lot, LotStatus, QualityAnswer
+from contracts.models import AllocationStatus, BidStatus, Lot, LotStatus, QualityAnswer
 
 PAGE_SIZE = 50
 
@@ -289,9 +290,26 @@ def bid_reopen(request, pk: int):
                 _("The bid is a draft again. It must go to the board again before it is submitted."))
 
 
+@login_required
+def bid_submit_confirm(request, pk: int):
+    """What submitting the bid does and cannot undo, its key facts and its warnings, before the
+    coordinator says yes: the only way to the submission on the web."""
+    user = request.user
+    bid = selectors.bid_get_for_user(user, pk, for_write=True)
+    ws = selectors.bid_workspace(user, bid)
+    return render(request, "contracts/bids/confirm_submit.html", {
+        "bid": bid, "ws": ws, "can_submit": bid.status == BidStatus.APPROVED,
+        "coops": sorted({str(a.coop) for bl in ws.lots for a in bl.allocations.all()
+                         if a.status != AllocationStatus.DECLINED}),
+    })
+
+
 @require_POST
 @login_required
 def bid_submit(request, pk: int):
+    if not confirmed(request):
+        selectors.bid_get_for_user(request.user, pk, for_write=True)
+        return redirect("bid-submit-confirm", pk=pk)
     return _act(request, pk, lambda b, u: submission_services.bid_submit(bid=b, by=u),
                 _("The bid is submitted. Its snapshot and SHA-256 are recorded."))
 
@@ -411,6 +429,7 @@ urlpatterns = [
     path("bids/<int:pk>/send-for-approval/", bid_send_for_approval, name="bid-send-for-approval"),
     path("bids/<int:pk>/reopen/", bid_reopen, name="bid-reopen"),
     path("bids/<int:pk>/submit/", bid_submit, name="bid-submit"),
+    path("bids/<int:pk>/submit/confirm/", bid_submit_confirm, name="bid-submit-confirm"),
     path("bids/<int:pk>/withdraw/", bid_withdraw, name="bid-withdraw"),
     path("bids/<int:pk>/snapshot/", bid_snapshot, name="bid-snapshot"),
     path("bids/<int:pk>/response/accept/", response_accept, name="bid-response-accept"),
