@@ -51,6 +51,15 @@ def _warnings(body: str) -> str:
     return body[start:body.find("</ul>", start)] if start >= 0 else ""
 
 
+def _through_confirmation(client, *, page: str, act: str, confirm: str) -> str:
+    """The page's button is a link to the confirmation page, and a POST to the act without the
+    confirmation's "yes" is sent there; the confirmation page's text."""
+    assert f'href="{confirm}"' in client.get(page).content.decode()
+    response = client.post(act)
+    assert response.status_code == 302 and response["Location"] == confirm
+    return client.get(confirm).content.decode()
+
+
 @pytest.fixture
 def approved(world):
     """The joint bid of tests/builders.py, approved: its one quality question not answered (40%
@@ -249,13 +258,10 @@ def test_publishing_not_confirmed_changes_nothing_and_the_confirmation_says_what
     tender = cf.tender(world.council, status=TenderStatus.DRAFT)
     cf.lot(tender)
     reviewer = client_for("reviewer")
-    detail = reviewer.get(reverse("tender-detail", args=[tender.pk])).content.decode()
-    confirm_url = reverse("tender-publish-confirm", args=[tender.pk])
-    assert f'href="{confirm_url}"' in detail
-    response = reviewer.post(reverse("tender-publish", args=[tender.pk]))
-    assert response.status_code == 302 and response["Location"] == confirm_url
+    body = _through_confirmation(reviewer, page=reverse("tender-detail", args=[tender.pk]),
+                                 act=reverse("tender-publish", args=[tender.pk]),
+                                 confirm=reverse("tender-publish-confirm", args=[tender.pk]))
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.DRAFT
-    body = reviewer.get(confirm_url).content.decode()
     assert "Publishing cannot be undone" in body
     assert str(tender.council) in body and "Lot 1" in body
     assert tender.submission_deadline.strftime("%Y-%m-%dT%H:%M") in body
@@ -288,14 +294,11 @@ def test_a_rate_card_put_in_force_without_confirmation_stays_a_draft(world, clie
     old = _card(world, start=dt.date(2025, 4, 1), in_force=True)
     draft = _card(world, start=dt.date(2026, 4, 1), in_force=False)
     coordinator = client_for("coordinator")
-    detail = coordinator.get(reverse("rate-card-detail", args=[draft.pk])).content.decode()
-    confirm_url = reverse("rate-card-activate-confirm", args=[draft.pk])
-    assert f'href="{confirm_url}"' in detail
-    response = coordinator.post(reverse("rate-card-activate", args=[draft.pk]))
-    assert response.status_code == 302 and response["Location"] == confirm_url
+    body = _through_confirmation(coordinator, page=reverse("rate-card-detail", args=[draft.pk]),
+                                 act=reverse("rate-card-activate", args=[draft.pk]),
+                                 confirm=reverse("rate-card-activate-confirm", args=[draft.pk]))
     assert RateCard.objects.get(pk=draft.pk).status == RateCardStatus.DRAFT
     assert RateCard.objects.get(pk=old.pk).status == RateCardStatus.IN_FORCE
-    body = coordinator.get(confirm_url).content.decode()
     assert "From 1 April 2026 these rates are the rates agreed with" in body
     assert "It supersedes the card in force from 1 April 2025, which will end on 31 March 2026." in body
     assert "£20.00" in body and "cannot be changed or taken out of force" in body
@@ -343,12 +346,10 @@ def test_confirming_an_award_not_confirmed_changes_nothing(world, client_for):
     decided = award_services.award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
     award = past_standstill(decided)
     lead = client_for("reviewer")
-    check_url = reverse("lot-award-confirm-check", args=[ev.lot.pk])
-    assert f'href="{check_url}"' in lead.get(reverse("lot-award", args=[ev.lot.pk])).content.decode()
-    response = lead.post(reverse("lot-award-confirm", args=[ev.lot.pk]))
-    assert response.status_code == 302 and response["Location"] == check_url
+    body = _through_confirmation(lead, page=reverse("lot-award", args=[ev.lot.pk]),
+                                 act=reverse("lot-award-confirm", args=[ev.lot.pk]),
+                                 confirm=reverse("lot-award-confirm-check", args=[ev.lot.pk]))
     assert Award.objects.get(pk=award.pk).status == AwardStatus.STANDSTILL
-    body = lead.get(check_url).content.decode()
     assert "A confirmed award cannot be cancelled or changed." in body
     assert ev.entry.bidder_name in body and "Yes, confirm the award" in body
     lead.post(reverse("lot-award-confirm", args=[ev.lot.pk]), YES)
