@@ -5,7 +5,8 @@ Who may use what (the selectors decide the rows):
   drafts too), member users (their consortium's agreed cards), council reviewers (agreed cards
   with their own council); a card the user may not see answers 404;
 - create, edit (drafts only), put in force, uplift, uplift rules: coordinators; other roles 403
-  on a card they can see.
+  on a card they can see. Putting in force goes through a confirmation page (a POST without
+  ``confirm=yes`` changes nothing).
 A card in force is never edited: its edit page says so, and a change sent anyway is refused by
 the service with nothing changed.
 """

@@ -8,6 +8,8 @@
 - every change: the consortium's coordinators (other roles who can see the bid: 403);
 - "Work proposed to us": member users, their own co-op's invitations and allocations, with
   opt in / out, accept / decline.
+Submitting goes through a confirmation page first (what happens, what cannot be undone, the
+bid's warnings); a POST without its ``confirm=yes`` changes nothing.
 Services refuse a change the bid's status does not allow; the page then shows why.
 """
 

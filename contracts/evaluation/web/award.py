@@ -7,6 +7,8 @@
 - results of a joint bid (``/bids/<pk>/results/``): the consortium's coordinators and board
   members, per lot, once decided: their own scores and the winner's. Member users: 403; anyone
   who may not see the bid: 404.
+Deciding and confirming an award go through a confirmation page first (what happens, what cannot
+be undone); a POST without its ``confirm=yes`` decides nothing.
 Services refuse what the tender's state does not allow; the page then shows why.
 """
 
@@ -38,6 +40,12 @@ def _forms(page, data=None, which: str | None = None) -> dict:
     }
 
 
+def _confirmable(award) -> bool:
+    """The service confirms only after the standstill's last day: no button that can only fail."""
+    return (award is not None and award.status == AwardStatus.STANDSTILL
+            and timezone.localdate() > award.standstill_ends)
+
+
 def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | None = None, status: int = 200):
     page = selectors.award_page(lot)
     tender = lot.tender
@@ -48,9 +56,7 @@ def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | Non
         "is_lead": selectors.can_decide(request.user, lot),
         "can_decide": open_for_award and award is None,
         "in_standstill": award is not None and award.status == AwardStatus.STANDSTILL,
-        # the service confirms only after the standstill's last day: no button that can only fail
-        "can_confirm": (award is not None and award.status == AwardStatus.STANDSTILL
-                        and timezone.localdate() > award.standstill_ends),
+        "can_confirm": _confirmable(award),
         **(forms_ or _forms(page)),
     }
     return render(request, "contracts/award/page.html", context, status=status)
@@ -130,9 +136,7 @@ def lot_award_confirm_check(request, pk: int):
     award = page.award
     row = next((r for r in page.scores if r["key"] == page.winner_key), None) if award else None
     return render(request, "contracts/award/confirm_award.html", {
-        "lot": lot, "tender": lot.tender, "award": award, "row": row,
-        "can_confirm": (award is not None and award.status == AwardStatus.STANDSTILL
-                        and timezone.localdate() > award.standstill_ends),
+        "lot": lot, "tender": lot.tender, "award": award, "row": row, "can_confirm": _confirmable(award),
     })
 
 

@@ -6,7 +6,8 @@ Who may use what (the selectors decide the rows):
   tenders and the drafts its reviewers recorded); a tender the user may not see answers 404;
 - record a tender: council reviewers (their own council) and coordinators (any council);
 - change it, its lots and documents, publish, cancel: whoever recorded it; others who can see
-  it get 403;
+  it get 403; publishing goes through a confirmation page (a POST without ``confirm=yes``
+  changes nothing);
 - ask a clarification question: coordinators, on a published tender before the clarification
   deadline; answer it: the tender's council reviewers.
 """
