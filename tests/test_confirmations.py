@@ -189,7 +189,7 @@ def test_a_shortfall_is_warned_of_on_the_page_that_sends_the_bid_to_the_board(wo
     assert 'data-warning="shortfall"' in _warnings(body) and "30.00 short" in _warnings(body)
 
 
-def test_warnings_do_not_stop_the_bid_going_to_the_board(world):
+def test_warnings_do_not_stop_the_bid_going_to_the_board_and_are_restated(world, client_for):
     """Only the existing rules block: a bid with its question unanswered and no social value
     still goes to the board."""
     tender = joint_bid_tender(world)
@@ -199,8 +199,11 @@ def test_warnings_do_not_stop_the_bid_going_to_the_board(world):
                                      by=world.user(persona))
     bid_services.bid_prices_calculate(bid=bid, by=world.user("coordinator"))
     assert {w.code for w in selectors.bid_warnings(bid)} == {"unanswered", "no_social_value"}
-    sent = bid_services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=world.user("coordinator"))
-    assert sent.status == BidStatus.AWAITING_APPROVAL
+    response = client_for("coordinator").post(reverse("bid-send-for-approval", args=[bid.pk]), follow=True)
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.AWAITING_APPROVAL
+    body = response.content.decode()
+    assert "The bid went to the board with 2 warnings, listed on this page." in body  # restated
+    assert "quality question is not answered" in _warnings(body)
 
 
 # --- names and links on the bid pages ----------------------------------------------------------------

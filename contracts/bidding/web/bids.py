@@ -24,6 +24,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
@@ -281,8 +282,22 @@ def bid_social_value_delete(request, pk: int, sv_pk: int):
 @require_POST
 @login_required
 def bid_send_for_approval(request, pk: int):
-    return _act(request, pk, lambda b, u: services.bid_send_for_approval(bid=b, by=u),
-                _("The bid is before the board. Board members vote on the ballot page."))
+    response = _act(request, pk, lambda b, u: services.bid_send_for_approval(bid=b, by=u),
+                    _("The bid is before the board. Board members vote on the ballot page."))
+    if response.status_code == 302:
+        _restate_warnings(request, selectors.bid_get_for_user(request.user, pk))
+    return response
+
+
+def _restate_warnings(request, bid) -> None:
+    """The coordinator went on despite the bid's warnings: say so once more, above the workspace
+    that lists them (for the board too)."""
+    count = len(selectors.bid_warnings(bid))
+    if count:
+        messages.warning(request, ngettext(
+            "The bid went to the board with %(count)s warning, listed on this page.",
+            "The bid went to the board with %(count)s warnings, listed on this page.", count)
+            % {"count": count})
 
 
 @require_POST
