@@ -216,8 +216,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
         "Members offering the service in the lot's areas are invited.")
     invitations = coordinator.get_by_role("table").filter(has_text="Invitations")
     expect(invitations.locator("tbody tr")).to_have_count(2)
-    expect(invitations).to_contain_text("Cydweithfa A Cyf")
-    expect(invitations).to_contain_text("Cydweithfa B Cyf")
+    expect(invitations).to_contain_text("Gofal A")
+    expect(invitations).to_contain_text("Gofal B")
     assert_accessible(coordinator)
     assert set(Invitation.objects.filter(bid_lot__bid=bid).values_list("coop__trading_name", "status")) == {
         ("Gofal A", InvitationStatus.INVITED), ("Gofal B", InvitationStatus.INVITED)}
