@@ -79,3 +79,14 @@ def private_download(file: FieldFile, *, filename: str | None = None) -> FileRes
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+CONFIRM_FIELD = "confirm"
+
+
+def confirmed(request) -> bool:
+    """Whether a POST that cannot be undone (submitting a bid, publishing a tender, putting a
+    rate card in force, an award) came through its confirmation page, whose "Yes" button alone
+    sends ``confirm=yes``. A POST without it changes nothing: its page sends the person to the
+    confirmation page. The API is not asked: its client is its own confirmation."""
+    return request.POST.get(CONFIRM_FIELD) == "yes"

@@ -179,10 +179,10 @@ def test_the_award_page_offers_confirming_only_once_the_standstill_has_ended(wor
     url = f"/review/lots/{ev.lot.pk}/award/"
     during = client_for("reviewer").get(url).content.decode()
     assert "can be confirmed once the standstill has ended" in during
-    assert f'action="/review/lots/{ev.lot.pk}/award/confirm/"' not in during
+    assert f'href="/review/lots/{ev.lot.pk}/award/confirm/check/"' not in during
     past_standstill(award)
     after = client_for("reviewer").get(url).content.decode()
-    assert f'action="/review/lots/{ev.lot.pk}/award/confirm/"' in after
+    assert f'href="/review/lots/{ev.lot.pk}/award/confirm/check/"' in after
 
 
 def test_confirm_awards_the_lot_settles_bids_and_tender_and_makes_the_contract(world):
@@ -318,9 +318,9 @@ def test_award_page_decide_and_cancel_through_the_web(world, ev, client_for):
     assert "92.07" in body and "79.00" in body and "Solo Care Ltd" in body
     assert "25.86 / 25.86 x 50" not in body  # the lowest price is the outside bid's
     assert "24.86 / 25.86 x 50 = 48.07" in body  # workings shown
-    response = lead.post(url + "decide/", {"entry": ev.external.pk, "reason": ""})
+    response = lead.post(url + "decide/", {"entry": ev.external.pk, "reason": "", "confirm": "yes"})
     assert response.status_code == 200 and "needs a reason" in response.content.decode()
-    response = lead.post(url + "decide/", {"entry": ev.entry.pk, "reason": ""})
+    response = lead.post(url + "decide/", {"entry": ev.entry.pk, "reason": "", "confirm": "yes"})
     assert response.status_code == 302
     award = Award.objects.get(lot=ev.lot)
     body = lead.get(url).content.decode()

@@ -187,7 +187,7 @@ def test_member_page_shows_own_rate_net_of_fee_and_never_others_floors(world, al
     detail = client_for("member_a").get(reverse("bid-detail", args=[allocated.pk])).content.decode()
     floor_b = selectors.price_lines(allocated)[0].members[1].floor
     assert floor_b != FLOOR_A
-    for text in (f"£{floor_b}", "Cydweithfa B Cyf", "Margin"):
+    for text in (f"£{floor_b}", "Cydweithfa B Cyf", "Gofal B", "Margin"):
         assert text not in page
         assert text not in detail
 
@@ -214,7 +214,7 @@ def test_ceiling_breach_names_the_members_and_blocks_approval(world, allocated):
     breach = next(m for m in line.members if m.coop == world.coop_a)
     ceiling_net = selectors.net_rate(Decimal("30.00"), allocated.management_fee_percent)
     assert breach.over_ceiling_by == FLOOR_A - ceiling_net
-    assert any("Cydweithfa A Cyf" in p and "short" in p for p in line.problems)
+    assert any("Gofal A" in p and "short" in p for p in line.problems)
     accept_all(allocated, world)
     services.bid_prices_calculate(bid=allocated, by=world.user("coordinator"))
     assert not BidPrice.objects.filter(bid_lot__bid=allocated).exists()
@@ -394,7 +394,7 @@ def test_bid_list_costs_a_fixed_number_of_queries(world, client_for, django_asse
 def test_workspace_renders_for_coordinator_with_allocation_link_when_present(world, allocated, client_for):
     page = client_for("coordinator").get(reverse("bid-detail", args=[allocated.pk]))
     assert page.status_code == 200
-    assert "Cydweithfa B Cyf" in page.content.decode()
+    assert "Gofal B" in page.content.decode()
 
 
 def test_inactive_board_user_is_not_a_reviewer(world):

@@ -525,7 +525,7 @@ def test_api_records_a_tender_adds_a_lot_and_publishes_it(world, api_for):
 
 def test_publishing_an_incomplete_draft_on_the_web_says_what_is_missing(world, client_for):
     tender = cf.tender(world.council, status=TenderStatus.DRAFT)
-    response = client_for("reviewer").post(reverse("tender-publish", args=[tender.pk]))
+    response = client_for("reviewer").post(reverse("tender-publish", args=[tender.pk]), {"confirm": "yes"})
     assert response.status_code == 200 and "Add at least one lot." in response.content.decode()
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.DRAFT
 

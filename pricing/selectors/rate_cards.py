@@ -87,6 +87,19 @@ def successor(card: RateCard) -> RateCard | None:
     return getattr(card, "superseded_by", None)
 
 
+def cards_it_would_supersede(card: RateCard) -> list[RateCard]:
+    """The cards in force of the draft's consortium, council and service whose period overlaps
+    it, earliest first: what putting it in force supersedes (each then ends the day before it
+    starts), as ``services.rate_cards.rate_card_put_in_force`` finds them under its lock."""
+    found = RateCard.objects.filter(
+        consortium_id=card.consortium_id, council_id=card.council_id, service_type_id=card.service_type_id,
+        status=RateCardStatus.IN_FORCE).exclude(pk=card.pk)
+    if card.effective_to is not None:
+        found = found.filter(effective_from__lte=card.effective_to)
+    found = found.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=card.effective_from))
+    return list(found.order_by("effective_from"))
+
+
 def rates_on(*, consortium, council, service_type, on: dt.date) -> dict[str, Decimal]:
     """The rates that apply on a date, by time band: those of the agreed card (in force or
     superseded) whose period covers the date. One query.

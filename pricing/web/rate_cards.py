@@ -5,7 +5,8 @@ Who may use what (the selectors decide the rows):
   drafts too), member users (their consortium's agreed cards), council reviewers (agreed cards
   with their own council); a card the user may not see answers 404;
 - create, edit (drafts only), put in force, uplift, uplift rules: coordinators; other roles 403
-  on a card they can see.
+  on a card they can see. Putting in force goes through a confirmation page (a POST without
+  ``confirm=yes`` changes nothing).
 A card in force is never edited: its edit page says so, and a change sent anyway is refused by
 the service with nothing changed.
 """
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
+from consortium.web import confirmed
 from pricing.filters import RateCardFilter
 from pricing.forms import BANDS, RateCardEditForm, RateCardForm, RatesOnDateForm, UpliftForm, UpliftRuleForm
 from pricing.models import RateCard, RateCardStatus, financial_year_label
@@ -250,12 +252,32 @@ def rate_card_edit(request, pk: int):
     })
 
 
+@login_required
+def rate_card_activate_confirm(request, pk: int):
+    """What putting the card in force does and cannot undo (the card it supersedes, the live
+    contracts it varies), with its rates and day, before the coordinator says yes: the only way
+    to put a card in force on the web."""
+    user = request.user
+    card = selectors.rate_card_get_for_user(user, pk)
+    require(selectors.can_manage_rate_cards(user))
+    superseded = selectors.cards_it_would_supersede(card)
+    for old in superseded:
+        old.ends_on = card.effective_from - dt.timedelta(days=1)
+    return render(request, "pricing/rate_cards/confirm_activate.html", {
+        "card": card, "year_label": financial_year_label(card.financial_year),
+        "rates": [(band, selectors.rates_by_band(card).get(band.value)) for band in BANDS],
+        "superseded": superseded, "can_activate": card.status == RateCardStatus.DRAFT,
+    })
+
+
 @require_POST
 @login_required
 def rate_card_activate(request, pk: int):
     user = request.user
     card = selectors.rate_card_get_for_user(user, pk)
     require(selectors.can_manage_rate_cards(user))
+    if not confirmed(request):
+        return redirect("rate-card-activate-confirm", pk=pk)
     try:
         services.rate_card_put_in_force(card=card, by=user)
     except DomainError as error:
@@ -356,5 +378,7 @@ urlpatterns = [
     path("pricing/rate-cards/<int:pk>/", rate_card_detail, name="rate-card-detail"),
     path("pricing/rate-cards/<int:pk>/edit/", rate_card_edit, name="rate-card-edit"),
     path("pricing/rate-cards/<int:pk>/activate/", rate_card_activate, name="rate-card-activate"),
+    path("pricing/rate-cards/<int:pk>/activate/confirm/", rate_card_activate_confirm,
+         name="rate-card-activate-confirm"),
     path("pricing/rate-cards/<int:pk>/uplift/", rate_card_uplift, name="rate-card-uplift"),
 ]

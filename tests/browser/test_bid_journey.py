@@ -180,6 +180,9 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     expect(success(reviewer)).to_contain_text("Lot 1 saved.")
     assert_accessible(reviewer)
     reviewer.get_by_role("button", name="Publish the tender").click()
+    expect(reviewer.locator("main")).to_contain_text("Publishing cannot be undone")
+    assert_accessible(reviewer)
+    reviewer.get_by_role("button", name="Yes, publish the tender").click()
     expect(success(reviewer)).to_contain_text("The tender is published.")
     assert_accessible(reviewer)
     tender.refresh_from_db()
@@ -213,8 +216,8 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
         "Members offering the service in the lot's areas are invited.")
     invitations = coordinator.get_by_role("table").filter(has_text="Invitations")
     expect(invitations.locator("tbody tr")).to_have_count(2)
-    expect(invitations).to_contain_text("Cydweithfa A Cyf")
-    expect(invitations).to_contain_text("Cydweithfa B Cyf")
+    expect(invitations).to_contain_text("Gofal A")
+    expect(invitations).to_contain_text("Gofal B")
     assert_accessible(coordinator)
     assert set(Invitation.objects.filter(bid_lot__bid=bid).values_list("coop__trading_name", "status")) == {
         ("Gofal A", InvitationStatus.INVITED), ("Gofal B", InvitationStatus.INVITED)}
@@ -373,6 +376,9 @@ def test_tender_bid_allocation_decline_board_approval_submission_and_the_sealed_
     expect(coordinator).to_have_url(bid_url)
     expect(coordinator.locator("main .govuk-tag").first).to_have_text("Approved by the board")
     coordinator.get_by_role("button", name="Submit the bid").click()
+    expect(coordinator.locator("main")).to_contain_text("A submitted bid cannot be changed")
+    assert_accessible(coordinator)
+    coordinator.get_by_role("button", name="Yes, submit the bid").click()
     expect(success(coordinator)).to_contain_text(
         "The bid is submitted. Its snapshot and SHA-256 are recorded.")
     expect(coordinator.locator("main .govuk-tag").first).to_have_text("Submitted")

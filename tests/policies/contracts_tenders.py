@@ -197,7 +197,10 @@ POLICIES = [
         method="POST",
         data=edit_form,
     ),
-    Policy("tender-publish", personas(404, anonymous=302, reviewer=302), kwargs=draft_pk, method="POST"),
+    Policy("tender-publish-confirm", personas(404, anonymous=302, reviewer=200), kwargs=draft_pk,
+           note="what publishing does, before the author says yes"),
+    Policy("tender-publish", personas(404, anonymous=302, reviewer=302), kwargs=draft_pk, method="POST",
+           data=lambda w: {"confirm": "yes"}, note="confirmed: published, then to its page"),
     Policy(
         "tender-cancel",
         personas(404, anonymous=302, reviewer=302, **CONSORTIUM_403),

@@ -25,6 +25,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consortium.models import TimeBand, User
 from contracts.models import (
@@ -474,15 +475,15 @@ def price_lines(bid: Bid, lots: list[BidLot] | None = None) -> list[PriceLine]:
                 if m.floor is None:
                     line.problems.append(
                         _("Lot %(lot)s, %(band)s: %(coop)s has no cost floor for %(year)s; ask it to "
-                          "submit its costs.") % {**label, "coop": m.coop.legal_name,
+                          "submit its costs.") % {**label, "coop": m.coop.display_name,
                                                   "year": financial_year_label(year)})
                 elif m.floor > ceiling_net:
                     m.over_ceiling_by = m.floor - ceiling_net
                     line.problems.append(
                         _("Lot %(lot)s, %(band)s: %(coop)s's floor is £%(floor)s but the ceiling of "
                           "£%(ceiling)s pays a member at most £%(net)s, £%(gap)s short.")
-                        % {**label, "coop": m.coop.legal_name, "floor": m.floor, "ceiling": lot.ceiling_rate,
-                           "net": ceiling_net, "gap": m.over_ceiling_by})
+                        % {**label, "coop": m.coop.display_name, "floor": m.floor,
+                           "ceiling": lot.ceiling_rate, "net": ceiling_net, "gap": m.over_ceiling_by})
             shown = line.rate if line.rate is not None else line.required
             if shown is not None:
                 for m in members:
@@ -529,7 +530,7 @@ def readiness(bid: Bid, lots: list[BidLot] | None = None,
     for coop_id, coop in sorted(allocated.items(), key=lambda kv: kv[1].legal_name):
         if answers.get(coop_id) != ResponseStatus.ACCEPTED:
             problems.append(_("%(coop)s has not accepted its share of the work yet.")
-                            % {"coop": coop.legal_name})
+                            % {"coop": coop.display_name})
     return problems
 
 
@@ -538,6 +539,58 @@ def partial_shortfalls(lines: list[PriceLine]) -> list[str]:
     to the coordinator and the board, not a reason to refuse the bid."""
     return [line.shortfall_text for line in lines
             if line.allocated and line.shortfall and line.partial_allowed]
+
+
+@dataclass(frozen=True)
+class BidWarning:
+    """Something the bid goes to the board or the council without, that costs it marks or volume:
+    shown before it is sent to the board and before it is submitted, never a reason to refuse it
+    (``readiness`` says what is refused). ``code``: unanswered, no_social_value or shortfall."""
+
+    code: str
+    text: str
+
+
+def _percent(value: Decimal) -> str:
+    """A share of the marks as people write it: 40, 12.5 (never 40.0)."""
+    return f"{value.quantize(Decimal('0.1')).normalize():f}"
+
+
+def bid_warnings(bid: Bid, lots: list[BidLot] | None = None,
+                 lines: list[PriceLine] | None = None) -> list[BidWarning]:
+    """What the bid leaves out, per lot still open: quality questions not answered (how many and
+    the share of the lot's marks they carry: their marks over the lot's, times its quality
+    weight, as the evaluation scores them), no social value commitment where the lot weighs social
+    value, and every band of a lot the allocation does not cover in full. The same for the
+    coordinator and the board: it names no member and no member's cost."""
+    lots = lots if lots is not None else bid_lots(bid)
+    lots = [bl for bl in lots if bl.lot.status != LotStatus.CANCELLED]
+    warnings: list[BidWarning] = []
+    for bl in lots:
+        lot = bl.lot
+        questions = list(lot.questions.all())
+        answered = {a.question_id for a in bl.answers.all() if a.answer.strip()}
+        missing = [q for q in questions if q.pk not in answered]
+        total_marks = sum(q.max_marks for q in questions)
+        if missing and total_marks:
+            share = Decimal(sum(q.max_marks for q in missing)) / Decimal(total_marks) * lot.quality_weight
+            warnings.append(BidWarning("unanswered", ngettext(
+                "Lot %(lot)s: %(count)s quality question is not answered; it carries %(share)s%% of the "
+                "lot's marks.",
+                "Lot %(lot)s: %(count)s quality questions are not answered; they carry %(share)s%% of the "
+                "lot's marks.", len(missing)) % {"lot": lot.number, "count": len(missing),
+                                                  "share": _percent(share)}))
+    if not SocialValueCommitment.objects.filter(bid=bid).exists():
+        for bl in lots:
+            if bl.lot.social_value_weight:
+                warnings.append(BidWarning("no_social_value", _(
+                    "Lot %(lot)s: the bid makes no social value commitment; social value carries "
+                    "%(share)s%% of the lot's marks.") % {"lot": bl.lot.number,
+                                                          "share": bl.lot.social_value_weight}))
+    lines = lines if lines is not None else price_lines(bid, lots)
+    warnings.extend(BidWarning("shortfall", line.shortfall_text) for line in lines
+                    if line.shortfall and line.bid_lot.lot.status != LotStatus.CANCELLED)
+    return warnings
 
 
 def board_totals(lines: list[PriceLine]) -> dict:
@@ -587,6 +640,7 @@ class Workspace:
     totals: dict
     mine: MemberView | None = None
     shortfalls: list[str] = field(default_factory=list)  # of lots allowing partial bids
+    warnings: list[BidWarning] = field(default_factory=list)  # coordinator and board
 
     @property
     def sees_floors(self) -> bool:
@@ -616,17 +670,18 @@ def bid_workspace(user: User, bid: Bid) -> Workspace:
         social = social_value_of(bid)
         responses = responses_of(bid)
         shortfalls = partial_shortfalls(lines)
+        warnings = bid_warnings(bid, lots, lines)
         if can_manage_bids(user):
             if bid.status == BidStatus.DRAFT:  # invitations change only while it is a draft
                 for bl, left_out in zip(lots, not_invited(lots).values(), strict=True):
                     bl.not_invited = left_out
             return Workspace(bid, "coordinator", lots, lines, problems, responses, social, submissions,
-                             board_totals(lines), shortfalls=shortfalls)
+                             board_totals(lines), shortfalls=shortfalls, warnings=warnings)
         board_lines = [_aggregate_line(line) for line in lines]
         board_problems = [p for line in board_lines for p in line.problems] + [
             p for p in problems if not any(p in line.problems for line in lines)]
         return Workspace(bid, "board", lots, board_lines, board_problems, responses, social, submissions,
-                         board_totals(lines), shortfalls=shortfalls)
+                         board_totals(lines), shortfalls=shortfalls, warnings=warnings)
     coop_id = user_coop_id(user)
     own_lots = []
     for bl in lots:

@@ -8,6 +8,8 @@
 - every change: the consortium's coordinators (other roles who can see the bid: 403);
 - "Work proposed to us": member users, their own co-op's invitations and allocations, with
   opt in / out, accept / decline.
+Submitting goes through a confirmation page first (what happens, what cannot be undone, the
+bid's warnings); a POST without its ``confirm=yes`` changes nothing.
 Services refuse a change the bid's status does not allow; the page then shows why.
 """
 
@@ -22,9 +24,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
+from consortium.web import confirmed
 from contracts.bidding.filters import BidFilter
 from contracts.bidding.forms import (
     AddLotForm,
@@ -39,7 +43,7 @@ from contracts.bidding.selectors import allocation as allocation_selectors
 from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services import bids as services
 from contracts.bidding.services import submission as submission_services
-from contracts.models import BidStatus, Lot, LotStatus, QualityAnswer
+from contracts.models import AllocationStatus, BidStatus, Lot, LotStatus, QualityAnswer
 
 PAGE_SIZE = 50
 
@@ -278,8 +282,22 @@ def bid_social_value_delete(request, pk: int, sv_pk: int):
 @require_POST
 @login_required
 def bid_send_for_approval(request, pk: int):
-    return _act(request, pk, lambda b, u: services.bid_send_for_approval(bid=b, by=u),
-                _("The bid is before the board. Board members vote on the ballot page."))
+    response = _act(request, pk, lambda b, u: services.bid_send_for_approval(bid=b, by=u),
+                    _("The bid is before the board. Board members vote on the ballot page."))
+    if response.status_code == 302:
+        _restate_warnings(request, selectors.bid_get_for_user(request.user, pk))
+    return response
+
+
+def _restate_warnings(request, bid) -> None:
+    """The coordinator went on despite the bid's warnings: say so once more, above the workspace
+    that lists them (for the board too)."""
+    count = len(selectors.bid_warnings(bid))
+    if count:
+        messages.warning(request, ngettext(
+            "The bid went to the board with %(count)s warning, listed on this page.",
+            "The bid went to the board with %(count)s warnings, listed on this page.", count)
+            % {"count": count})
 
 
 @require_POST
@@ -289,9 +307,26 @@ def bid_reopen(request, pk: int):
                 _("The bid is a draft again. It must go to the board again before it is submitted."))
 
 
+@login_required
+def bid_submit_confirm(request, pk: int):
+    """What submitting the bid does and cannot undo, its key facts and its warnings, before the
+    coordinator says yes: the only way to the submission on the web."""
+    user = request.user
+    bid = selectors.bid_get_for_user(user, pk, for_write=True)
+    ws = selectors.bid_workspace(user, bid)
+    return render(request, "contracts/bids/confirm_submit.html", {
+        "bid": bid, "ws": ws, "can_submit": bid.status == BidStatus.APPROVED,
+        "coops": sorted({str(a.coop) for bl in ws.lots for a in bl.allocations.all()
+                         if a.status != AllocationStatus.DECLINED}),
+    })
+
+
 @require_POST
 @login_required
 def bid_submit(request, pk: int):
+    if not confirmed(request):
+        selectors.bid_get_for_user(request.user, pk, for_write=True)
+        return redirect("bid-submit-confirm", pk=pk)
     return _act(request, pk, lambda b, u: submission_services.bid_submit(bid=b, by=u),
                 _("The bid is submitted. Its snapshot and SHA-256 are recorded."))
 
@@ -411,6 +446,7 @@ urlpatterns = [
     path("bids/<int:pk>/send-for-approval/", bid_send_for_approval, name="bid-send-for-approval"),
     path("bids/<int:pk>/reopen/", bid_reopen, name="bid-reopen"),
     path("bids/<int:pk>/submit/", bid_submit, name="bid-submit"),
+    path("bids/<int:pk>/submit/confirm/", bid_submit_confirm, name="bid-submit-confirm"),
     path("bids/<int:pk>/withdraw/", bid_withdraw, name="bid-withdraw"),
     path("bids/<int:pk>/snapshot/", bid_snapshot, name="bid-snapshot"),
     path("bids/<int:pk>/response/accept/", response_accept, name="bid-response-accept"),

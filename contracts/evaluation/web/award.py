@@ -7,6 +7,8 @@
 - results of a joint bid (``/bids/<pk>/results/``): the consortium's coordinators and board
   members, per lot, once decided: their own scores and the winner's. Member users: 403; anyone
   who may not see the bid: 404.
+Deciding and confirming an award go through a confirmation page first (what happens, what cannot
+be undone); a POST without its ``confirm=yes`` decides nothing.
 Services refuse what the tender's state does not allow; the page then shows why.
 """
 
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
+from consortium.web import confirmed
 from contracts.evaluation.forms import DecideForm, ReasonForm
 from contracts.evaluation.selectors import award as selectors
 from contracts.evaluation.services import award as services
@@ -37,6 +40,12 @@ def _forms(page, data=None, which: str | None = None) -> dict:
     }
 
 
+def _confirmable(award) -> bool:
+    """The service confirms only after the standstill's last day: no button that can only fail."""
+    return (award is not None and award.status == AwardStatus.STANDSTILL
+            and timezone.localdate() > award.standstill_ends)
+
+
 def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | None = None, status: int = 200):
     page = selectors.award_page(lot)
     tender = lot.tender
@@ -47,9 +56,7 @@ def _render(request, lot, *, forms_: dict | None = None, errors: list[str] | Non
         "is_lead": selectors.can_decide(request.user, lot),
         "can_decide": open_for_award and award is None,
         "in_standstill": award is not None and award.status == AwardStatus.STANDSTILL,
-        # the service confirms only after the standstill's last day: no button that can only fail
-        "can_confirm": (award is not None and award.status == AwardStatus.STANDSTILL
-                        and timezone.localdate() > award.standstill_ends),
+        "can_confirm": _confirmable(award),
         **(forms_ or _forms(page)),
     }
     return render(request, "contracts/award/page.html", context, status=status)
@@ -76,6 +83,8 @@ def lot_award_decide(request, pk: int):
     form = forms_["decide_form"]
     if form.is_valid():
         entry = {e.pk: e for e in page.entries.values()}[form.cleaned_data["entry"]]
+        if not confirmed(request):
+            return _confirm_decision(request, lot, page, entry, form.cleaned_data["reason"])
         try:
             services.award_decide(lot=lot, entry=entry, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
@@ -85,6 +94,17 @@ def lot_award_decide(request, pk: int):
                                         "can now see their scores and the winner's."))
             return redirect("lot-award", pk=lot.pk)
     return _render(request, lot, forms_=forms_)
+
+
+def _confirm_decision(request, lot, page, entry, reason: str):
+    """The decision chosen on the award page, what it does and what cannot be undone, before the
+    lead reviewer says yes: nothing is decided until then."""
+    row = next((r for r in page.scores if page.entries.get(r["key"]) is entry), None)
+    return render(request, "contracts/award/confirm_decide.html", {
+        "lot": lot, "tender": lot.tender, "entry": entry, "row": row, "reason": reason,
+        "standstill_ends": services.standstill_end(timezone.localdate()),
+        "hidden": [("entry", entry.pk), ("reason", reason)],
+    })
 
 
 @require_POST
@@ -107,10 +127,25 @@ def lot_award_cancel(request, pk: int):
     return _render(request, lot, forms_=forms_)
 
 
+@login_required
+def lot_award_confirm_check(request, pk: int):
+    """What confirming the award does and cannot undo, with the winner and its scores, before
+    the lead reviewer says yes: the only way to confirm an award on the web."""
+    lot = _lead_lot(request, pk)
+    page = selectors.award_page(lot)
+    award = page.award
+    row = next((r for r in page.scores if r["key"] == page.winner_key), None) if award else None
+    return render(request, "contracts/award/confirm_award.html", {
+        "lot": lot, "tender": lot.tender, "award": award, "row": row, "can_confirm": _confirmable(award),
+    })
+
+
 @require_POST
 @login_required
 def lot_award_confirm(request, pk: int):
     lot = _lead_lot(request, pk)
+    if not confirmed(request):
+        return redirect("lot-award-confirm-check", pk=lot.pk)
     page = selectors.award_page(lot)
     if page.award is None:
         return _render(request, lot, errors=[_("There is no award to confirm.")])
@@ -156,5 +191,7 @@ urlpatterns = [
     path("review/lots/<int:pk>/award/decide/", lot_award_decide, name="lot-award-decide"),
     path("review/lots/<int:pk>/award/cancel/", lot_award_cancel, name="lot-award-cancel"),
     path("review/lots/<int:pk>/award/confirm/", lot_award_confirm, name="lot-award-confirm"),
+    path("review/lots/<int:pk>/award/confirm/check/", lot_award_confirm_check,
+         name="lot-award-confirm-check"),
     path("review/lots/<int:pk>/award/no-award/", lot_no_award, name="lot-no-award"),
 ]

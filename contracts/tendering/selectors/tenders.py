@@ -25,9 +25,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from consortium.models import Council, TimeBand, User
 from contracts.models import (
+    Bid,
     Clarification,
     Lot,
     LotVolume,
@@ -262,3 +264,25 @@ def clarification_get_for_user(user: User, pk, *, to_answer: bool = False) -> Cl
     if to_answer and not is_tender_council(user, tender):
         raise PermissionDenied
     return clarification
+
+
+# --- the consortium's own bid, from the tender's page ---------------------------------------------
+
+
+def _runs_bids(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_coordinator and user.consortium_id)
+
+
+def own_bid_for(user: User, tender: Tender) -> Bid | None:
+    """The joint bid the coordinator's consortium has for the tender, if any (a tender's page
+    links to it); None for every other role."""
+    if not _runs_bids(user):
+        return None
+    return Bid.objects.filter(tender=tender, consortium_id=user.consortium_id).first()
+
+
+def may_prepare_joint_bid(user: User, tender: Tender, own_bid: Bid | None) -> bool:
+    """A coordinator may open a joint bid for a published tender before its deadline that their
+    consortium has not bid for (what the bidding stage's ``tenders_open_for_bids`` offers)."""
+    return (_runs_bids(user) and own_bid is None and tender.status == TenderStatus.PUBLISHED
+            and tender.submission_deadline > timezone.now())

@@ -6,7 +6,8 @@ Who may use what (the selectors decide the rows):
   tenders and the drafts its reviewers recorded); a tender the user may not see answers 404;
 - record a tender: council reviewers (their own council) and coordinators (any council);
 - change it, its lots and documents, publish, cancel: whoever recorded it; others who can see
-  it get 403;
+  it get 403; publishing goes through a confirmation page (a POST without ``confirm=yes``
+  changes nothing);
 - ask a clarification question: coordinators, on a published tender before the clarification
   deadline; answer it: the tender's council reviewers.
 """
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
 from consortium.models import TimeBand
+from consortium.web import confirmed
 from contracts.models import TenderStatus
 from contracts.tendering.filters import TenderFilter
 from contracts.tendering.forms import (
@@ -77,7 +79,10 @@ def _detail_context(request, tender) -> dict:
         c.show_asker = selectors.shows_asker(user, c)
         c.own = user.consortium_id is not None and c.consortium_id == user.consortium_id
     can_manage = selectors.can_manage_tender(user, tender)
+    own_bid = selectors.own_bid_for(user, tender)
     return {
+        "own_bid": own_bid,
+        "may_prepare_bid": selectors.may_prepare_joint_bid(user, tender, own_bid),
         "tender": tender,
         "lots": lots,
         "bands": BANDS,
@@ -159,9 +164,24 @@ def _move(request, pk: int, to: str, done: str):
     return redirect("tender-detail", pk=tender.pk)
 
 
+@login_required
+def tender_publish_confirm(request, pk: int):
+    """What publishing the tender does and cannot undo, with its key facts, before its author
+    says yes: the only way to publication on the web."""
+    tender = selectors.tender_get_for_user(request.user, pk, for_write=True)
+    lots = list(selectors.lots_of(tender))
+    return render(request, "contracts/tenders/confirm_publish.html", {
+        "tender": tender, "lots": lots, "can_publish": tender.status == TenderStatus.DRAFT,
+        "clarification_deadline": services.clarification_deadline_of(tender),
+    })
+
+
 @require_POST
 @login_required
 def tender_publish(request, pk: int):
+    if not confirmed(request):
+        selectors.tender_get_for_user(request.user, pk, for_write=True)
+        return redirect("tender-publish-confirm", pk=pk)
     return _move(request, pk, TenderStatus.PUBLISHED, _("The tender is published."))
 
 
@@ -396,6 +416,7 @@ urlpatterns = [
     path("tenders/<int:pk>/", tender_detail, name="tender-detail"),
     path("tenders/<int:pk>/edit/", tender_edit, name="tender-edit"),
     path("tenders/<int:pk>/publish/", tender_publish, name="tender-publish"),
+    path("tenders/<int:pk>/publish/confirm/", tender_publish_confirm, name="tender-publish-confirm"),
     path("tenders/<int:pk>/cancel/", tender_cancel, name="tender-cancel"),
     path("tenders/<int:pk>/lots/new/", lot_create, name="lot-create"),
     path("tenders/lots/<int:pk>/edit/", lot_edit, name="lot-edit"),
