@@ -196,7 +196,8 @@ def bid_pack(submission: BidSubmission) -> BidPack:
             prices=[PackPrice(band=_label(TimeBand, p.get("time_band")), rate=_decimal(p.get("rate")),
                               volume=_decimal(p.get("volume_per_week"))) for p in lot.get("prices") or []],
             members=[_member(m, councils, services) for m in lot.get("members") or []],
-            answers=[PackAnswer(number=a.get("question"), question=questions.get((number, a.get("question")), ""),
+            answers=[PackAnswer(number=a.get("question"),
+                                question=questions.get((number, a.get("question")), ""),
                                 answer=a.get("answer") or "") for a in lot.get("quality_answers") or []],
         ))
     submitted_at = _when(snapshot.get("submitted_at")) or submission.submitted_at
@@ -204,14 +205,16 @@ def bid_pack(submission: BidSubmission) -> BidPack:
     weekly = [lot.weekly for lot in pack_lots if lot.weekly is not None]
     return BidPack(
         submission=submission, version=snapshot.get("version"), submitted_at=submitted_at,
-        consortium=consortium.get("name") or "", consortium_number=consortium.get("registration_number") or "",
+        consortium=consortium.get("name") or "",
+        consortium_number=consortium.get("registration_number") or "",
         reference=tender.get("reference") or "", title=tender.get("title") or "",
         council=str(councils.get(tender.get("council"), tender.get("council") or "")),
         procedure=_label(Procedure, tender.get("procedure")) if tender.get("procedure") else "",
         lots=pack_lots,
         social_value=[PackCommitment(heading=_label(SocialValueHeading, c.get("heading")),
                                      measure=c.get("measure") or "", unit=c.get("unit") or "",
-                                     quantity=str(c.get("quantity") or "")) for c in snapshot.get("social_value") or []],
+                                     quantity=str(c.get("quantity") or ""))
+                      for c in snapshot.get("social_value") or []],
         decision=_decision(bid, submitted_at), sha256=submission.sha256, intact=verify(submission),
         withdrawn=submission.withdrawn_at is not None,
         weekly=sum(weekly, Decimal(0)) if weekly else None,

@@ -29,7 +29,8 @@ def pack_submission_get_for_user(user: User, pk) -> BidSubmission:
         bid = Bid.objects.select_related("tender").get(pk=pk)
     except (Bid.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
-    allowed = consortium_may_read_pack(user, bid) or (bid.status in COUNCIL_SEES and can_review(user, bid.tender))
+    allowed = (consortium_may_read_pack(user, bid)
+               or (bid.status in COUNCIL_SEES and can_review(user, bid.tender)))
     submission = standing_submission(bid) if allowed else None
     if submission is None:
         raise Http404
