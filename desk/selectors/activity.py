@@ -29,10 +29,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium.models import Council, ServiceType, User
-from contracts.models import Bid, Contract
+from consortium.models import Council, ServiceType, TimeBand, User
+from contracts.models import Bid, BidPrice, Contract, ContractRate
 from members.models import MemberCoop
-from pricing.models import CostSubmission, Negotiation, RateCard, financial_year_label
+from pricing.models import (
+    CostSubmission,
+    Negotiation,
+    NegotiationRound,
+    RateCard,
+    RateCardRate,
+    RoundRate,
+    financial_year_label,
+)
 
 PAGE_SIZE = 25
 
@@ -52,6 +60,52 @@ def _year(record) -> str:
     return financial_year_label(record.financial_year)
 
 
+def _band(record) -> str:
+    try:
+        return str(TimeBand(record.time_band).label)
+    except ValueError:
+        return record.time_band
+
+
+def _scope(record) -> str:
+    """A rate card's or negotiation's council, service and year."""
+    return f"{record.council}, {record.service_type}, {_year(record)}" if record is not None else ""
+
+
+def _contract(record) -> str:
+    if record is None or record.lot is None:
+        return ""
+    return _("%(reference)s, lot %(lot)s, %(council)s") % {
+        "reference": record.lot.tender.reference, "lot": record.lot.number, "council": record.council}
+
+
+def _bid(record) -> str:
+    return f"{record.tender.reference}: {record.tender.title}" if record is not None and record.tender else ""
+
+
+def _bid_price(record) -> str:
+    if record.bid_lot is None:
+        return ""
+    return _("%(bid)s, lot %(lot)s, %(band)s") % {
+        "bid": _bid(record.bid_lot.bid), "lot": record.bid_lot.lot.number, "band": _band(record)}
+
+
+def _round(record) -> str:
+    return _("%(negotiation)s, round %(n)s") % {"negotiation": _scope(record.negotiation), "n": record.number}
+
+
+def _round_rate(record) -> str:
+    return f"{_round(record.round)}, {_band(record)}" if record.round is not None else ""
+
+
+def _cost(record) -> str:
+    """Whose submission, for which service, year and version: never its figures."""
+    coop = record.coop
+    return _("%(coop)s, %(service)s, %(year)s, version %(version)s") % {
+        "coop": (coop.trading_name or coop.legal_name) if coop else "", "service": record.service_type,
+        "year": _year(record), "version": record.version}
+
+
 @dataclass(frozen=True)
 class Source:
     """One history table: its kind, what an object is called, how it is scoped to a consortium,
@@ -69,31 +123,41 @@ class Source:
 
 
 SOURCES = (
-    Source("bid", "bids", gettext_lazy("Joint bid"), Bid, lambda c: Q(consortium_id=c), ("tender",),
-           lambda r: f"{r.tender.reference}: {r.tender.title}" if r.tender else "",
+    Source("bid", "bids", gettext_lazy("Joint bid"), Bid, lambda c: Q(consortium_id=c), ("tender",), _bid,
            hidden=frozenset({"ballot", "opened_by", "opened_at"})),
+    Source("bid_price", "bids", gettext_lazy("Joint bid's rate"), BidPrice,
+           lambda c: Q(bid_lot__bid__consortium_id=c), ("bid_lot__bid__tender", "bid_lot__lot"),
+           _bid_price,
+           hidden=frozenset({"bid_lot", "time_band"})),
     Source("coop", "members", gettext_lazy("Member co-op"), MemberCoop, lambda c: Q(consortium_id=c), (),
            lambda r: r.trading_name or r.legal_name, hidden=frozenset({"created_at"})),
     Source("rate_card", "prices", gettext_lazy("Rate card"), RateCard, lambda c: Q(consortium_id=c),
-           ("council", "service_type"),
-           lambda r: f"{r.council}, {r.service_type}, {_year(r)}",
+           ("council", "service_type"), _scope,
            hidden=frozenset({"supersedes", "negotiation", "created_by", "created_at"})),
+    Source("rate_card_rate", "prices", gettext_lazy("Rate card's rate"), RateCardRate,
+           lambda c: Q(rate_card__consortium_id=c), ("rate_card__council", "rate_card__service_type"),
+           lambda r: f"{_scope(r.rate_card)}, {_band(r)}", hidden=frozenset({"rate_card", "time_band"})),
     Source("negotiation", "prices", gettext_lazy("Negotiation"), Negotiation, lambda c: Q(consortium_id=c),
-           ("council", "service_type"),
-           lambda r: f"{r.council}, {r.service_type}, {_year(r)}",
-           hidden=frozenset({"opened_by", "opened_at"})),
+           ("council", "service_type"), _scope, hidden=frozenset({"opened_by", "opened_at"})),
+    Source("round", "prices", gettext_lazy("Negotiation round"), NegotiationRound,
+           lambda c: Q(negotiation__consortium_id=c),
+           ("negotiation__council", "negotiation__service_type"),
+           _round,
+           hidden=frozenset({"negotiation", "evidence", "ballot", "created_by", "created_at"})),
+    Source("round_rate", "prices", gettext_lazy("Negotiation round's rate"), RoundRate,
+           lambda c: Q(round__negotiation__consortium_id=c),
+           ("round__negotiation__council", "round__negotiation__service_type"),
+           _round_rate,
+           hidden=frozenset({"round", "time_band"})),
     Source("cost", "prices", gettext_lazy("Cost submission"), CostSubmission,
            lambda c: Q(coop__consortium_id=c), ("coop", "service_type"),
-           lambda r: _("%(coop)s, %(service)s, %(year)s, version %(version)s") % {
-               "coop": r.coop.trading_name or r.coop.legal_name if r.coop else "", "service": r.service_type,
-               "year": _year(r), "version": r.version},
+           _cost,
            values=False),
     Source("contract", "contracts", gettext_lazy("Contract"), Contract, lambda c: Q(consortium_id=c),
-           ("lot__tender", "council"),
-           lambda r: _("%(reference)s, lot %(lot)s, %(council)s") % {
-               "reference": r.lot.tender.reference, "lot": r.lot.number, "council": r.council}
-           if r.lot else "",
-           hidden=frozenset({"award", "created_at"})),
+           ("lot__tender", "council"), _contract, hidden=frozenset({"award", "created_at"})),
+    Source("contract_rate", "contracts", gettext_lazy("Contract's rate"), ContractRate,
+           lambda c: Q(contract__consortium_id=c), ("contract__lot__tender", "contract__council"),
+           lambda r: f"{_contract(r.contract)}, {_band(r)}", hidden=frozenset({"contract", "time_band"})),
 )
 BY_KEY = {s.key: s for s in SOURCES}
 ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
