@@ -180,12 +180,6 @@ class Activity:
     kind: str
     changes: list[Change] = field(default_factory=list)
 
-    @property
-    def who_name(self) -> str:
-        if self.who is None:
-            return _("The system")
-        return self.who.get_full_name() or self.who.username
-
 
 @dataclass(frozen=True)
 class ActivityQuery:

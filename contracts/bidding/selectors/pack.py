@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from consortium.models import Council, ServiceType, TimeBand, User
-from contracts.bidding.sealing import verify
+from contracts.bidding.sealing import decimal_or_none, verify
 from contracts.bidding.selectors.bids import PENNY, can_manage_bids, is_board
 from contracts.models import Bid, BidSubmission, Lot, Procedure, QualityQuestion, SocialValueHeading
 from members.governance import Tally, ballot_tally
@@ -126,15 +126,6 @@ class BidPack:
     weekly: Decimal | None = field(default=None)
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-
-
 def _label(choices, code) -> str:
     """A choice's label, or the code as stored when the choice is no longer offered."""
     try:
@@ -157,7 +148,8 @@ def _member(data: dict, councils: dict, services: dict) -> PackMember:
     ciw = [(str(services.get(r.get("service_type"), r.get("service_type") or "")), r.get("number") or "")
            for r in data.get("ciw_registrations") or []]
     parts = [PackPart(area=str(councils.get(p.get("area"), p.get("area") or "")),
-                      band=_label(TimeBand, p.get("time_band")), volume=_decimal(p.get("volume_per_week")))
+                      band=_label(TimeBand, p.get("time_band")),
+                      volume=decimal_or_none(p.get("volume_per_week")))
              for p in data.get("parts") or []]
     return PackMember(legal_name=data.get("legal_name") or "", trading_name=data.get("trading_name") or "",
                       legal_form=_label(LegalForm, data.get("legal_form")) if data.get("legal_form") else "",
@@ -193,8 +185,9 @@ def bid_pack(submission: BidSubmission) -> BidPack:
             number=number, title=lot.get("title") or "",
             service=str(services.get(lot.get("service_type"), lot.get("service_type") or "")),
             areas=[str(councils.get(code, code)) for code in lot.get("areas") or []],
-            prices=[PackPrice(band=_label(TimeBand, p.get("time_band")), rate=_decimal(p.get("rate")),
-                              volume=_decimal(p.get("volume_per_week"))) for p in lot.get("prices") or []],
+            prices=[PackPrice(band=_label(TimeBand, p.get("time_band")), rate=decimal_or_none(p.get("rate")),
+                              volume=decimal_or_none(p.get("volume_per_week")))
+                    for p in lot.get("prices") or []],
             members=[_member(m, councils, services) for m in lot.get("members") or []],
             answers=[PackAnswer(number=a.get("question"),
                                 question=questions.get((number, a.get("question")), ""),

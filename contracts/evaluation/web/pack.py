@@ -28,25 +28,27 @@ def pack_language(request) -> str:
     return code if code in dict(settings.LANGUAGES) else "en"
 
 
-@login_required
-def pack_page(request, pk: int):
+def _render(request, pk: int, template: str, **context) -> tuple[str, str, object]:
+    """The pack of bid ``pk``'s standing submission rendered with ``template`` in the language
+    asked for: (html, language, submission)."""
     submission = pack_submission_get_for_user(request.user, pk)
     language = pack_language(request)
     with translation.override(language):
-        html = render_to_string("contracts/bids/pack.html", {
-            "pack": bid_pack(submission), "bid_pk": pk, "pack_language": language,
-            "is_reviewer": is_reviewer(request.user),
-        }, request=request)
+        html = render_to_string(template, {"pack": bid_pack(submission), "bid_pk": pk,
+                                           "pack_language": language, **context}, request=request)
+    return html, language, submission
+
+
+@login_required
+def pack_page(request, pk: int):
+    html, _language, _submission = _render(request, pk, "contracts/bids/pack.html",
+                                           is_reviewer=is_reviewer(request.user))
     return HttpResponse(html)
 
 
 @login_required
 def pack_pdf(request, pk: int):
-    submission = pack_submission_get_for_user(request.user, pk)
-    language = pack_language(request)
-    with translation.override(language):
-        html = render_to_string("contracts/bids/pack_document.html", {
-            "pack": bid_pack(submission), "LANGUAGE_CODE": language})
+    html, language, submission = _render(request, pk, "contracts/bids/pack_document.html")
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="bid-pack-{pk}-v{submission.version}-{language}.pdf"')
