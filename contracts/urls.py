@@ -7,7 +7,7 @@ from contracts.delivery.web import invoices as invoice
 from contracts.delivery.web import payments
 from contracts.delivery.web import returns as delivery_returns
 from contracts.delivery.web import terms as contract_terms
-from contracts.evaluation.web import award, review, scoring
+from contracts.evaluation.web import award, pack, review, scoring
 from contracts.publication.web import ocds
 from contracts.tendering.web import tenders
 
@@ -20,6 +20,7 @@ urlpatterns = [
     *contract.urlpatterns,
     *scoring.urlpatterns,
     *review.urlpatterns,
+    *pack.urlpatterns,
     *delivery_returns.urlpatterns,
     *contract_terms.urlpatterns,
     *invoice.urlpatterns,

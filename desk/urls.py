@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from desk.web import activity
+
+urlpatterns: list = [
+    *activity.urlpatterns,
+]

@@ -7,11 +7,12 @@ The canonical text and its digest are ``consortium.sealing``'s, shared with ever
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from consortium.sealing import canonical_json, sha256_of
 
-__all__ = ["Sealed", "canonical_json", "sha256_of", "verify"]
+__all__ = ["Sealed", "canonical_json", "decimal_or_none", "sha256_of", "verify"]
 
 
 class Sealed(Protocol):
@@ -26,3 +27,14 @@ def verify(submission: Sealed) -> bool:
     """The stored canonical text hashes to the stored digest, and the stored snapshot is that text."""
     return (sha256_of(submission.canonical) == submission.sha256
             and canonical_json(submission.snapshot) == submission.canonical)
+
+
+def decimal_or_none(value) -> Decimal | None:
+    """A number of a snapshot (money and volumes are stored as strings) as a Decimal; None when
+    it is missing or not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consortium.models import Council, Role, TimeBand, User
+from contracts.bidding.sealing import decimal_or_none
 from contracts.bidding.services.submission import verify
 from contracts.evaluation.engine import weighted_price
 from contracts.evaluation.selectors.scores import entry_key, lot_entries, lot_scores
@@ -230,15 +231,6 @@ def snapshot_lot(submission: BidSubmission, lot: Lot) -> dict | None:
         if part.get("number") == lot.number:
             return part
     return None
-
-
-def decimal_or_none(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
 
 
 def band_label(band: str) -> str:
