@@ -46,6 +46,7 @@ class Command(BaseCommand):
         cardiff = Council.objects.get(code=contracts_demo.COUNCIL)
         contract = contracts_demo.seed_delivery_contract(demo, cardiff)
         contracts_demo.seed_delivery(demo, contract)
+        contracts_demo.seed_stages(demo, cardiff)
         outcomes_demo.seed(demo)
 
         count = MemberCoop.objects.filter(consortium=demo.consortium).count()
