@@ -19,6 +19,10 @@ board's vote, the sealed submission) and by a single provider whose bid the revi
 Cardiff's reviewer (``reviewer``) has opened the evaluation and leads a panel with a second
 reviewer (``reviewer-2``): both can mark, then the lead moderates and awards.
 
+And four more Cardiff tenders (STAGES, ``seed_stages``), each with the consortium's bid stopped at
+one later stage, so that every stage has something a login can do now: the board's vote, the
+submission, an award in its standstill, an award whose standstill has ended (to confirm).
+
 Loaded once: a tender already there (by council and reference) is left as it is.
 """
 
@@ -192,7 +196,8 @@ DELIVERY_AGREED = [16, 16]
 # The live contract's first three ended billing periods, each member's hours per time band (Cardiff)
 # and visits' counts (planned, delivered, missed, late, cut short): the first paid in full and its
 # money paid on to the members; the second paid in part by the council; the third's invoice with
-# a line the council queried. Later periods that have ended wait for their returns.
+# a line the council queried. The next period has returns under way (OPEN_RETURNS); any later
+# period that has ended waits for its returns.
 DELIVERY_RETURNS = [
     {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "94.50", TimeBand.EVENING: "16.00"}, (196, 193, 3, 6, 2)),
      "Bro Homecare": ({TimeBand.EVENING: "8.00"}, (16, 16, 0, 1, 0))},
@@ -567,8 +572,9 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def seed_delivery(demo: MembersDemo, contract: Contract) -> None:
     """Returns, invoices and payments of the live contract's first three ended periods
-    (DELIVERY_RETURNS), the members' bank details, one payment run, and the April uplift agreed
-    with the council. Loaded once: a contract with returns is left as it is."""
+    (DELIVERY_RETURNS), the members' bank details, one payment run, the April uplift agreed
+    with the council, and the next period's returns under way (OPEN_RETURNS). Loaded once: a
+    contract with returns is left as it is."""
     if DeliveryReturn.objects.filter(subcontract__contract=contract).exists():
         return
     coordinator, reviewer = demo.users["coordinator"], demo.users["reviewer"]

@@ -1,7 +1,8 @@
 """Load the demo (idempotent): the member register part (``members.demo``), governance
-(``governance.demo``), tenders, joint bids and the live contract (``contracts.demo``), then what
-happened under that contract and in the member co-ops (``outcomes.demo``). The command lives in
-outcomes, the top app, because it is the one app that may use all the others."""
+(``governance.demo``), tenders, joint bids, the live contract and a tender at each later stage of
+a bid (``contracts.demo``), then what happened under that contract and in the member co-ops
+(``outcomes.demo``). The command lives in outcomes, the top app, because it is the one app that
+may use all the others. It ends with the logins and a step to take now at each stage."""
 
 from __future__ import annotations
 
