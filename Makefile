@@ -1,5 +1,6 @@
-# Two commands: `make run` serves the demo on SQLite; `make test` runs every check
-# (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`).
+# Two commands: `make run` serves the demo on SQLite (with Celery beat beside it); `make test` runs
+# every check (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`;
+# `make demo-reset`: the demo from scratch at the next `make run`).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

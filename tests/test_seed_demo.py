@@ -538,3 +538,18 @@ def test_the_beat_confirms_the_demos_award_past_its_standstill_and_leaves_the_ot
     running = Award.objects.get(lot__tender=contracts_demo.stage_tender(contracts_demo.STANDSTILL))
     assert (ended.status, running.status) == (AwardStatus.CONFIRMED, AwardStatus.STANDSTILL)
     assert Contract.objects.get(award=ended).subcontracts.count() == 2
+
+
+def test_seed_demo_prints_a_step_at_each_stage_whose_page_opens_for_its_login(client):
+    out = io.StringIO()
+    call_command("seed_demo", "--url", "http://127.0.0.1:8017/", stdout=out)
+    text = out.getvalue()
+    assert "Sign in at http://127.0.0.1:8017/" in text
+    listed = text[text.index("A step to take now at each stage"):text.index("Sign in at")]
+    steps = re.findall(r"^  (\S+) +(.+): (/\S*)$", listed, flags=re.MULTILINE)
+    assert {login for login, _what, _page in steps} == {"member-a", "coordinator", "board", "reviewer-2",
+                                                        "reviewer", "member-b"}
+    assert len(steps) == 11
+    for login, what, page in steps:
+        client.force_login(_user(login))
+        assert client.get(page).status_code == 200, (login, what, page)
