@@ -1,5 +1,6 @@
-# Two commands: `make run` serves the demo on SQLite; `make test` runs every check
-# (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`).
+# Two commands: `make run` serves the demo on SQLite (with Celery beat beside it); `make test` runs
+# every check (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`;
+# `make demo-reset`: the demo from scratch at the next `make run`).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,15 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := static/vendor/.built-$(shell cat package.json package-lock.json frontend/*.scss 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: install pango assets run test fuzz lint check bench worker beat messages clean
+# Where `make run` serves the demo, and where beat keeps its schedule (when each task last ran).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BEAT_SCHEDULE ?= $(VENV)/celerybeat-schedule
+# The demo's own files: the SQLite database (with its WAL and shared-memory files) and the files
+# uploaded to it. `make demo-reset` deletes them; `make clean` deletes them and the set-up too.
+DEMO_FILES := db.sqlite3 db.sqlite3-wal db.sqlite3-shm db.sqlite3-journal media
+
+.PHONY: install pango assets run demo-reset test fuzz lint check bench worker beat messages clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -41,10 +50,24 @@ pango:
 		echo "WeasyPrint needs Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; \
 	fi
 
+# Serves the demo with Celery beat beside it, so that what the schedule does on time happens
+# (tenders closed at their deadline, awards confirmed after their standstill, contracts started,
+# reminders): with no broker, Celery is eager and beat runs each task itself, against the same
+# database (SQLite in WAL mode, writers waiting their turn). Beat stops when the server does.
 run: install
 	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
+	@$(BIN)/celery -A consortium beat --loglevel=info --schedule=$(BEAT_SCHEDULE) & beat=$$!; \
+	trap 'kill $$beat 2>/dev/null; wait $$beat 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Starts the demo afresh at the next `make run` (loaded anew, dated from that day), keeping .venv
+# and node_modules. Only the SQLite demo: a database named by DATABASE_URL is left alone.
+demo-reset:
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "DATABASE_URL is set: make demo-reset only deletes the SQLite demo (db.sqlite3)." >&2; exit 1; \
+	fi
+	rm -rf $(DEMO_FILES) $(BEAT_SCHEDULE)*
 
 lint: install
 	$(BIN)/ruff check .
@@ -70,11 +93,11 @@ worker: install
 	$(BIN)/celery -A consortium worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A consortium beat --loglevel=info
+	$(BIN)/celery -A consortium beat --loglevel=info --schedule=$(BEAT_SCHEDULE)
 
 messages: install
 	$(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=static
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) node_modules static/vendor $(DEMO_FILES)

@@ -19,6 +19,10 @@ board's vote, the sealed submission) and by a single provider whose bid the revi
 Cardiff's reviewer (``reviewer``) has opened the evaluation and leads a panel with a second
 reviewer (``reviewer-2``): both can mark, then the lead moderates and awards.
 
+And four more Cardiff tenders (STAGES, ``seed_stages``), each with the consortium's bid stopped at
+one later stage, so that every stage has something a login can do now: the board's vote, the
+submission, an award in its standstill, an award whose standstill has ended (to confirm).
+
 Loaded once: a tender already there (by council and reference) is left as it is.
 """
 
@@ -46,7 +50,9 @@ from contracts.evaluation.services import award as award_services
 from contracts.evaluation.services import review as review_services
 from contracts.evaluation.services import scoring as scoring_services
 from contracts.models import (
+    Award,
     Bid,
+    BidStatus,
     Contract,
     DeliveryReturn,
     Entry,
@@ -190,7 +196,8 @@ DELIVERY_AGREED = [16, 16]
 # The live contract's first three ended billing periods, each member's hours per time band (Cardiff)
 # and visits' counts (planned, delivered, missed, late, cut short): the first paid in full and its
 # money paid on to the members; the second paid in part by the council; the third's invoice with
-# a line the council queried. Later periods that have ended wait for their returns.
+# a line the council queried. The next period has returns under way (OPEN_RETURNS); any later
+# period that has ended waits for its returns.
 DELIVERY_RETURNS = [
     {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "94.50", TimeBand.EVENING: "16.00"}, (196, 193, 3, 6, 2)),
      "Bro Homecare": ({TimeBand.EVENING: "8.00"}, (16, 16, 0, 1, 0))},
@@ -199,6 +206,13 @@ DELIVERY_RETURNS = [
     {"Gofal Taf": ({TimeBand.WEEKDAY_DAY: "95.00", TimeBand.EVENING: "16.00"}, (196, 195, 1, 3, 2)),
      "Bro Homecare": ({TimeBand.EVENING: "8.00"}, (16, 16, 0, 0, 0))},
 ]
+# The period after those three (begun, perhaps ended): Gofal Taf's return submitted, for the
+# coordinator to check; Bro Homecare's written but not submitted yet, for its member to submit.
+# (hours per time band, visits' counts, submitted)
+OPEN_RETURNS = {
+    "Gofal Taf": ({TimeBand.WEEKDAY_DAY: "48.50", TimeBand.EVENING: "8.00"}, (98, 97, 1, 2, 1), True),
+    "Bro Homecare": ({TimeBand.EVENING: "4.00"}, (8, 8, 0, 0, 0), False),
+}
 DELIVERY_PART_PAID = Decimal("0.6")  # the share of the second invoice the council has paid so far
 DELIVERY_QUERY = ("The weekday hours are above what we planned for the period: please send the "
                   "visits behind them.")
@@ -379,8 +393,10 @@ def seed_evaluation(demo: MembersDemo, council: Council) -> Tender:
 
 def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime, *,
                    strategy: str = allocation_services.Strategy.LOWEST_COST.value,
-                   commitments: tuple[dict, ...] | list[dict] = (EVALUATION_COMMITMENT,)) -> Bid:
-    """The consortium's joint bid taken through every step to its sealed submission."""
+                   commitments: tuple[dict, ...] | list[dict] = (EVALUATION_COMMITMENT,),
+                   until: str = BidStatus.SUBMITTED) -> Bid:
+    """The consortium's joint bid taken through every step to its sealed submission, or only as
+    far as ``until``: sent to the board (its ballot open, no one has voted) or approved by it."""
     coordinator = demo.users["coordinator"]
     bid = bid_services.bid_open(tender=tender, by=coordinator)
     answer_by = tender.submission_deadline - dt.timedelta(days=14)
@@ -400,11 +416,88 @@ def _submitted_bid(demo: MembersDemo, tender: Tender, now: dt.datetime, *,
     for commitment in commitments:
         bid_services.social_value_add(bid=bid, by=coordinator, **commitment)
     bid = bid_services.bid_send_for_approval(bid=Bid.objects.get(pk=bid.pk), by=coordinator)
+    if until == BidStatus.AWAITING_APPROVAL:
+        return bid
     for voter in governance.board_members(demo.consortium).order_by("pk"):
         governance.vote_cast(ballot=bid.ballot, voter=voter, choice=VoteChoice.FOR)
     bid = Bid.objects.get(pk=bid.pk)
+    if until == BidStatus.APPROVED:
+        return bid
     submission_services.bid_submit(bid=bid, by=coordinator)
     return bid
+
+
+# --- a tender at each later stage of a joint bid -----------------------------------------------
+
+# Four more Cardiff tenders, each with the consortium's joint bid (Gofal Taf and Bro Homecare, as
+# the one in evaluation) stopped at one stage, so that a newcomer can do that stage's step now,
+# with the login named: the board's vote (``board``), the submission (``coordinator``), an award
+# in its standstill (``reviewer``: cancel it, or wait; the consortium sees the results) and an award
+# whose standstill has ended (``reviewer``: "Confirm the award", and the contract and members'
+# sub-contracts are made; the hourly beat task does it if nobody has).
+QUESTIONS = EVALUATION["lots"][0]["questions"]  # the answers of EVALUATION_ANSWERS fit them
+
+
+def _stage(reference: str, area: str, districts: str, weekday: str, evening: str) -> dict:
+    return {
+        "reference": reference,
+        "title": f"Care and support at home, {area}",
+        "description": (
+            f"Cardiff Council seeks care and support at home for adults in {districts}, under the "
+            "light-touch regime, for three years from the start date, with the Active Offer of care "
+            "in Welsh."
+        ),
+        "lots": [{
+            "number": 1, "title": f"Care and support at home, {area}", "service": "domiciliary-support",
+            "ceiling_rate": Decimal("39.00"), "welsh_share_percent": Decimal("10"),
+            "volumes": {TimeBand.WEEKDAY_DAY: Decimal(weekday), TimeBand.EVENING: Decimal(evening)},
+            "questions": QUESTIONS,
+        }],
+    }
+
+
+# The stages, by the step a newcomer can take now.
+APPROVAL, SUBMISSION, STANDSTILL, CONFIRMATION = "approval", "submission", "standstill", "confirmation"
+# (stage, how many weeks ago the tender was recorded and the bid made, how far the bid goes before
+# the deadline, the tender), oldest first. One made 9 weeks ago was awarded five weeks ago, its
+# standstill long over; one made 4 weeks and 2 days ago was awarded yesterday (its standstill runs
+# some ten days more); a bid made a week ago has its deadline three weeks ahead.
+STAGES = [
+    (CONFIRMATION, Decimal(9), BidStatus.SUBMITTED,
+     _stage("CDF-ASC-2026-006", "Canton and Riverside", "Canton, Riverside and Pontcanna", "8", "2")),
+    (STANDSTILL, Decimal(4) + Decimal(2) / 7, BidStatus.SUBMITTED,
+     _stage("CDF-ASC-2026-008", "Llanrumney and St Mellons", "Llanrumney, St Mellons and Trowbridge",
+            "8", "2")),
+    (APPROVAL, Decimal(1), BidStatus.AWAITING_APPROVAL,
+     _stage("CDF-ASC-2026-014", "Ely and Caerau", "Ely, Caerau and Fairwater", "8", "2")),
+    (SUBMISSION, Decimal(1), BidStatus.APPROVED,
+     _stage("CDF-ASC-2026-015", "Splott and Adamsdown", "Splott, Adamsdown and Tremorfa", "8", "2")),
+]
+AWARDED = (STANDSTILL, CONFIRMATION)
+
+
+def stage_tender(stage: str) -> Tender | None:
+    """The demo's tender at ``stage`` (one of STAGES')."""
+    reference = next(spec["reference"] for name, _weeks, _until, spec in STAGES if name == stage)
+    return Tender.objects.filter(council__code=COUNCIL, reference__iexact=reference).first()
+
+
+def seed_stages(demo: MembersDemo, council: Council) -> None:
+    """The tenders of STAGES, each once."""
+    for stage, weeks, until, spec in STAGES:
+        if Tender.objects.filter(council=council, reference__iexact=spec["reference"]).exists():
+            continue
+        then = timezone.now() - dt.timedelta(weeks=float(weeks))
+        with as_of(then):
+            tender = _tender(council, demo.users["reviewer"], then, reference=spec["reference"],
+                             title=spec["title"], description=spec["description"], lots=spec["lots"])
+            _costs(demo, financial_year_of(tender.contract_start), then)
+            # Fair share for the award to confirm: both members deliver part, each its sub-contract.
+            strategy = allocation_services.Strategy.FAIR_SHARE if stage == CONFIRMATION else (
+                allocation_services.Strategy.LOWEST_COST)
+            _submitted_bid(demo, tender, then, until=until, strategy=strategy.value)
+        if stage in AWARDED:
+            _awarded(demo, tender)
 
 
 # --- the live contract ------------------------------------------------------------------------------
@@ -431,6 +524,22 @@ def seed_delivery_contract(demo: MembersDemo, council: Council) -> Contract:
         # Fair share: both members deliver part of it, so the money is split between them.
         _submitted_bid(demo, tender, then, strategy=allocation_services.Strategy.FAIR_SHARE.value,
                        commitments=DELIVERY_COMMITMENTS)
+    award = _awarded(demo, tender)
+    confirmed = timezone.make_aware(dt.datetime.combine(award.standstill_ends + dt.timedelta(days=1),
+                                                        dt.time(9)))
+    with as_of(confirmed):
+        award_services.award_confirm(award=award, by=lead)
+    contract = Contract.objects.get(award=award)
+    with as_of(timezone.make_aware(dt.datetime.combine(contract.start, dt.time(6)))):
+        contract_services.contracts_update_statuses(today=contract.start)
+    return Contract.objects.get(pk=contract.pk)
+
+
+def _awarded(demo: MembersDemo, tender: Tender) -> Award:
+    """The day after the deadline: the tender closed, its evaluation opened by ``reviewer`` with
+    ``reviewer-2`` on the panel, the consortium's bid (the only one) marked by both, moderated,
+    scored for social value and awarded; the award's standstill begins."""
+    lead = demo.users["reviewer"]
     marked = tender.submission_deadline + dt.timedelta(days=1)
     with as_of(marked):
         tender_services.tenders_close_past_deadline(marked)
@@ -450,16 +559,8 @@ def seed_delivery_contract(demo: MembersDemo, council: Council) -> Contract:
                                            reason="Agreed at the panel's meeting.", by=lead)
         scoring_services.social_value_score_set(entry=entry, percent="80", by=lead,
                                                 reason="A measurable commitment to co-production.")
-        award = award_services.award_decide(lot=lot, entry=entry, by=lead,
-                                            reason="The only bid, within the ceiling, with good answers.")
-    confirmed = timezone.make_aware(dt.datetime.combine(award.standstill_ends + dt.timedelta(days=1),
-                                                        dt.time(9)))
-    with as_of(confirmed):
-        award_services.award_confirm(award=award, by=lead)
-    contract = Contract.objects.get(award=award)
-    with as_of(timezone.make_aware(dt.datetime.combine(contract.start, dt.time(6)))):
-        contract_services.contracts_update_statuses(today=contract.start)
-    return Contract.objects.get(pk=contract.pk)
+        return award_services.award_decide(lot=lot, entry=entry, by=lead,
+                                           reason="The only bid, within the ceiling, with good answers.")
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -471,8 +572,9 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def seed_delivery(demo: MembersDemo, contract: Contract) -> None:
     """Returns, invoices and payments of the live contract's first three ended periods
-    (DELIVERY_RETURNS), the members' bank details, one payment run, and the April uplift agreed
-    with the council. Loaded once: a contract with returns is left as it is."""
+    (DELIVERY_RETURNS), the members' bank details, one payment run, the April uplift agreed
+    with the council, and the next period's returns under way (OPEN_RETURNS). Loaded once: a
+    contract with returns is left as it is."""
     if DeliveryReturn.objects.filter(subcontract__contract=contract).exists():
         return
     coordinator, reviewer = demo.users["coordinator"], demo.users["reviewer"]
@@ -521,6 +623,26 @@ def seed_delivery(demo: MembersDemo, contract: Contract) -> None:
                                                          pay_on=timezone.localdate(), by=coordinator)
                 payment_services.payment_run_execute(run_id=run.pk)
     _uplift(demo, contract)
+    _open_returns(contract, subs, answering, after=len(ended))
+
+
+def _open_returns(contract: Contract, subs: dict, answering: dict, *, after: int) -> None:
+    """OPEN_RETURNS, in the period after the first ``after`` (after the uplift, which may split a
+    period no return stands on yet)."""
+    periods = list(contract.periods.order_by("start"))
+    if len(periods) <= after:
+        return
+    period = periods[after]
+    for trading_name, (hours, counts, submitted) in OPEN_RETURNS.items():
+        sub = subs.get(trading_name)
+        if sub is None:
+            continue
+        lines = [{"council": contract.council.code, "time_band": band, "quantity": quantity}
+                 for band, quantity in hours.items()]
+        ret = return_services.return_save(subcontract=sub, period=period, by=answering[trading_name],
+                                          lines=lines, counts=dict(zip(COUNTS, counts, strict=True)))
+        if submitted:
+            return_services.return_submit(ret=ret, by=answering[trading_name])
 
 
 def _uplift(demo: MembersDemo, contract: Contract) -> None:

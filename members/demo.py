@@ -46,7 +46,7 @@ COOPS = [
      {S.SERVICE_USERS: (80, 55), S.WORKERS: (40, 35), S.CARERS: (12, 10)}, 440),
     ("Bro Homecare Co-operative Ltd", "Bro Homecare", LegalForm.COOPERATIVE_SOCIETY,
      CoopType.WORKER, SocialCoopType.A, WelshCapability.NONE, "GB-VGL",
-     ["GB-VGL", "GB-CRF"], ["domiciliary-support"], 28, 0, {S.WORKERS: (28, 100)}, 180),
+     ["GB-VGL", "GB-CRF"], ["domiciliary-support"], 28, 0, {S.WORKERS: (28, 100)}, 420),
     ("Llais Direct Payments Co-operative Ltd", "Llais", LegalForm.COOPERATIVE_SOCIETY,
      CoopType.CONSUMER, SocialCoopType.A, WelshCapability.ACTIVE_OFFER, "GB-CRF",
      ["GB-CRF"], ["supported-living", "advocacy"], 15, 0,

@@ -5,16 +5,27 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from consortium.celery import app as celery_app
+from consortium.errors import DomainError
 from consortium.models import Role, User
 from contracts import demo as contracts_demo
 from contracts.bidding.selectors.bids import bids_visible_to
+from contracts.bidding.services import bids as bid_services
 from contracts.bidding.services.submission import verify
+from contracts.delivery.services import invoices as invoice_services
+from contracts.delivery.services import payments as payment_services
+from contracts.delivery.services import returns as return_services
+from contracts.evaluation.services import award as award_services
+from contracts.evaluation.services import scoring as scoring_services
 from contracts.models import (
     Allocation,
     AllocationStatus,
+    Award,
+    AwardStatus,
     Bid,
     BidStatus,
     Contract,
@@ -39,7 +50,9 @@ from contracts.models import (
 )
 from contracts.tendering.selectors.tenders import tenders_visible_to
 from members import demo as members_demo
+from members import governance
 from members.models import (
+    BallotStatus,
     CapacityDeclaration,
     CIWRegistration,
     ComplianceDocument,
@@ -187,8 +200,9 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     page = client.get("/bids/work/").content.decode()
     assert tender.reference in page and "Accept this work" in page and "Bro Homecare" not in page
     reviewer = User.objects.get(username="reviewer")
-    assert set(tenders_visible_to(reviewer)) == {tender, contracts_demo.evaluation_tender(),
-                                                 contracts_demo.delivery_contract().lot.tender}
+    assert set(tenders_visible_to(reviewer)) == {
+        tender, contracts_demo.evaluation_tender(), contracts_demo.delivery_contract().lot.tender,
+        *(contracts_demo.stage_tender(stage) for stage, _weeks, _until, _spec in contracts_demo.STAGES)}
     assert not bids_visible_to(reviewer).filter(tender=tender).exists()
     client.force_login(reviewer)
     assert client.get(f"/tenders/{tender.pk}/").status_code == 200
@@ -258,8 +272,9 @@ def test_seed_demo_has_a_live_contract_with_returns_invoices_payments_and_an_upl
     assert contract.status == ContractStatus.ACTIVE and contract.start < timezone.localdate()
     assert sorted(contract.subcontracts.values_list("coop__trading_name", flat=True)) == [
         "Bro Homecare", "Gofal Taf"]
-    returns = DeliveryReturn.objects.filter(subcontract__contract=contract)
-    assert returns.count() == 6 and {r.status for r in returns} == {ReturnStatus.ACCEPTED}
+    returns = DeliveryReturn.objects.filter(subcontract__contract=contract, status=ReturnStatus.ACCEPTED)
+    assert returns.count() == 6 and set(returns.values_list("period", flat=True)) == set(
+        contract.periods.order_by("start").values_list("pk", flat=True)[:3])
     assert all(len(r.seal) == 64 for r in returns)
     first, second, third = Invoice.objects.filter(contract=contract).order_by("number")
     assert (first.status, second.status, third.status) == (
@@ -333,7 +348,7 @@ def test_seed_demo_reports_each_return_with_its_workforce_and_pseudonymous_revie
     outcome reviews by pseudonymous reference: Gofal Taf at least five in each quarter, so the
     consortium's rates are shown, Bro Homecare fewer, so its own are suppressed."""
     contract = contracts_demo.delivery_contract()
-    returns = list(DeliveryReturn.objects.filter(subcontract__contract=contract)
+    returns = list(DeliveryReturn.objects.filter(subcontract__contract=contract, status=ReturnStatus.ACCEPTED)
                    .select_related("subcontract__coop", "period"))
     assert len(returns) == 6
     below: Counter = Counter()
@@ -383,3 +398,158 @@ def test_seed_demo_rates_every_members_services_and_misses_one_governance_report
     for report in reports:
         assert _financial_year(report.agm_held_on) == last_year
         assert report.workers_who_are_members <= report.workers and report.members > 0
+
+
+# --- a step to take now at every stage of a joint bid's life (issue 16, item 15) ----------------
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _stage_bid(stage: str) -> Bid:
+    return Bid.objects.get(tender=contracts_demo.stage_tender(stage),
+                           consortium__name=members_demo.CONSORTIUM_NAME)
+
+
+def test_seed_demo_has_a_bid_the_board_member_votes_on_now_and_the_coordinator_then_submits(client):
+    bid = _stage_bid(contracts_demo.APPROVAL)
+    board = _user("board")
+    assert bid.status == BidStatus.AWAITING_APPROVAL and bid.tender.submission_deadline > timezone.now()
+    assert bid.ballot.status == BallotStatus.OPEN and governance.is_entitled(board, bid.ballot)
+    assert not bid.ballot.votes.filter(voter=board).exists()
+
+    client.force_login(board)
+    page = client.get(f"/bids/{bid.pk}/").content.decode()
+    assert f"/governance/ballots/{bid.ballot_id}/" in page
+    assert 'name="choice"' in client.get(f"/governance/ballots/{bid.ballot_id}/").content.decode()
+    assert client.post(f"/governance/ballots/{bid.ballot_id}/vote/", {"choice": "for"}).status_code == 302
+    bid.refresh_from_db()
+    assert bid.status == BidStatus.APPROVED
+
+    client.force_login(_user("coordinator"))
+    client.post(f"/bids/{bid.pk}/submit/")
+    bid.refresh_from_db()
+    assert bid.status == BidStatus.SUBMITTED and verify(bid.submissions.get())
+
+
+def test_seed_demo_has_an_approved_bid_the_coordinator_submits_now_sealed_from_the_council(client):
+    bid = _stage_bid(contracts_demo.SUBMISSION)
+    assert bid.status == BidStatus.APPROVED and bid.tender.submission_deadline > timezone.now()
+    client.force_login(_user("coordinator"))
+    assert "Submit the bid" in client.get(f"/bids/{bid.pk}/").content.decode()
+    client.post(f"/bids/{bid.pk}/submit/")
+    bid.refresh_from_db()
+    submission = bid.submissions.get()
+    assert bid.status == BidStatus.SUBMITTED and verify(submission)
+    assert submission.sha256 in client.get(f"/bids/{bid.pk}/snapshot/").content.decode()
+    client.force_login(_user("reviewer"))  # sealed until the deadline
+    assert client.get(f"/bids/{bid.pk}/").status_code == 404
+
+
+def test_seed_demo_has_members_answering_and_marking_open_now():
+    bid = Bid.objects.get(tender__reference=contracts_demo.REFERENCE,
+                          consortium__name=members_demo.CONSORTIUM_NAME)
+    member = _user("member-a")
+    response = MemberResponse.objects.get(bid=bid, coop=member.member_link.coop)
+    assert bid_services.response_accept(response=response, by=member).status == ResponseStatus.ACCEPTED
+
+    lot = contracts_demo.evaluation_tender().lots.get()
+    entry = Entry.objects.filter(lot=lot).order_by("pk").first()
+    question = lot.questions.order_by("number").first()
+    sheet = scoring_services.mark_sheet_save(lot=lot, by=_user("reviewer-2"),
+                                             marks={(entry.pk, question.pk): (14, "Clear and specific.")})
+    assert sheet.submitted_at is None and sheet.marks.get().mark == 14
+
+
+def test_seed_demo_has_an_award_in_standstill_and_one_whose_standstill_has_ended_to_confirm_now(client):
+    """The reviewer confirms the award past its standstill on its page, and the contract and both
+    members' sub-contracts are made; the other award's standstill still runs, and it cannot be."""
+    today = timezone.localdate()
+    running = Award.objects.get(lot__tender=contracts_demo.stage_tender(contracts_demo.STANDSTILL))
+    assert running.status == AwardStatus.STANDSTILL and running.standstill_ends >= today
+    ended = Award.objects.get(lot__tender=contracts_demo.stage_tender(contracts_demo.CONFIRMATION))
+    assert ended.status == AwardStatus.STANDSTILL and ended.standstill_ends < today
+    assert not Contract.objects.filter(award__in=[running, ended]).exists()
+
+    reviewer = _user("reviewer")
+    client.force_login(reviewer)
+    assert "Confirm the award" not in client.get(f"/review/lots/{running.lot_id}/award/").content.decode()
+    with pytest.raises(DomainError):
+        award_services.award_confirm(award=running, by=reviewer)
+    assert "Confirm the award" in client.get(f"/review/lots/{ended.lot_id}/award/").content.decode()
+    assert client.post(f"/review/lots/{ended.lot_id}/award/confirm/").status_code == 302
+    ended.refresh_from_db()
+    assert ended.status == AwardStatus.CONFIRMED
+    contract = Contract.objects.get(award=ended)
+    assert sorted(contract.subcontracts.values_list("coop__trading_name", flat=True)) == [
+        "Bro Homecare", "Gofal Taf"]
+    client.force_login(_user("coordinator"))
+    assert client.get(f"/contracts/{contract.pk}/").status_code == 200
+
+
+def test_seed_demo_has_a_return_to_submit_and_one_to_check_an_invoice_to_answer_and_money_to_record():
+    contract = contracts_demo.delivery_contract()
+    returns = DeliveryReturn.objects.filter(subcontract__contract=contract)
+    draft = returns.get(status=ReturnStatus.DRAFT)
+    assert draft.subcontract.coop.trading_name == "Bro Homecare"
+    assert return_services.return_submit(ret=draft, by=_user("member-b")).status == ReturnStatus.SUBMITTED
+    submitted = returns.get(status=ReturnStatus.SUBMITTED, subcontract__coop__trading_name="Gofal Taf")
+    coordinator = _user("coordinator")
+    assert return_services.return_accept(ret=submitted, by=coordinator).status == ReturnStatus.ACCEPTED
+
+    queried = Invoice.objects.get(contract=contract, status=InvoiceStatus.QUERIED)
+    query = queried.queries.get(answered_at__isnull=True)
+    invoice_services.invoice_query_answer(query=query, answer="The visits are in the returns' files.",
+                                          by=coordinator)
+    queried.refresh_from_db()
+    assert queried.status == InvoiceStatus.ISSUED
+    accepted = invoice_services.invoice_accept(invoice=queried, by=_user("reviewer"))
+    assert accepted.status == InvoiceStatus.ACCEPTED
+
+    part_paid = Invoice.objects.get(contract=contract, status=InvoiceStatus.PART_PAID)
+    rest = part_paid.total - sum(p.amount for p in part_paid.payments.all())
+    payment_services.payment_record(invoice=part_paid, reference="CDF-PAY-REST", amount=rest,
+                                    paid_on=timezone.localdate(), by=coordinator)
+    part_paid.refresh_from_db()
+    assert part_paid.status == InvoiceStatus.PAID
+    run = payment_services.payment_run_start(consortium=contract.consortium, pay_on=timezone.localdate(),
+                                             by=coordinator)
+    payment_services.payment_run_execute(run_id=run.pk)
+    assert Remittance.objects.filter(run=run, payment__invoice=part_paid).exists()
+
+
+# --- time-driven steps: the beat schedule that `make run` runs --------------------------------
+
+def test_every_task_of_the_beat_schedule_is_a_task_the_celery_app_knows():
+    """Beat sends a name it does not know to the broker, where in the demo (no broker) nothing
+    runs it: every name in the schedule must be a registered task, found as beat finds them."""
+    celery_app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert len(names) == len(settings.CELERY_BEAT_SCHEDULE) >= 7
+    assert names <= set(celery_app.tasks), names - set(celery_app.tasks)
+
+
+def test_the_beat_confirms_the_demos_award_past_its_standstill_and_leaves_the_other():
+    """What the newcomer sees happen within the hour when nobody confirms it by hand."""
+    celery_app.loader.import_default_modules()
+    [name] = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values() if "confirm_awards" in e["task"]]
+    assert celery_app.tasks[name].apply().get() == 1
+    ended = Award.objects.get(lot__tender=contracts_demo.stage_tender(contracts_demo.CONFIRMATION))
+    running = Award.objects.get(lot__tender=contracts_demo.stage_tender(contracts_demo.STANDSTILL))
+    assert (ended.status, running.status) == (AwardStatus.CONFIRMED, AwardStatus.STANDSTILL)
+    assert Contract.objects.get(award=ended).subcontracts.count() == 2
+
+
+def test_seed_demo_prints_a_step_at_each_stage_whose_page_opens_for_its_login(client):
+    out = io.StringIO()
+    call_command("seed_demo", "--url", "http://127.0.0.1:8017/", stdout=out)
+    text = out.getvalue()
+    assert "Sign in at http://127.0.0.1:8017/" in text
+    listed = text[text.index("A step to take now at each stage"):text.index("Sign in at")]
+    steps = re.findall(r"^  (\S+) +(.+): (/\S*)$", listed, flags=re.MULTILINE)
+    assert {login for login, _what, _page in steps} == {"member-a", "coordinator", "board", "reviewer-2",
+                                                        "reviewer", "member-b"}
+    assert len(steps) == 11
+    for login, what, page in steps:
+        client.force_login(_user(login))
+        assert client.get(page).status_code == 200, (login, what, page)
