@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -486,6 +487,41 @@ class VoteChoice(models.TextChoices):
     ABSTAIN = "abstain", _("Abstain")
 
 
+class BallotSubject(models.TextChoices):
+    """What a motion the product puts to the board is about: its title is written from the code
+    and ``subject_params`` in the reader's language. A motion a coordinator typed has no code and
+    reads as typed (``subject``)."""
+
+    TYPED = "", _("A motion as typed")
+    BID_APPROVAL = "bid_approval", _("Approve a joint bid")
+    ADMISSION = "admission", _("Admit an applicant co-op")
+    OPENING_POSITION = "opening_position", _("Approve an opening position in a rate negotiation")
+
+
+def _named(model: type[models.Model], pk: object, fallback: object) -> str:
+    """A council's or service type's name in the reader's language, from its id in a ballot's
+    parameters (the stored English name if the row has gone)."""
+    found = model.objects.filter(pk=pk).first() if pk is not None else None
+    return str(found) if found is not None else str(fallback or "")
+
+
+def ballot_title(code: str, params: dict, fallback: str) -> str:
+    """A ballot's title in the active language (see ``BallotSubject``)."""
+    if code == BallotSubject.BID_APPROVAL:
+        return gettext("Approve the joint bid for %(tender)s") % {"tender": params.get("tender", "")}
+    if code == BallotSubject.ADMISSION:
+        return gettext("Admit %(coop)s (%(number)s) as a member co-op") % {
+            "coop": params.get("coop", ""), "number": params.get("number", "")}
+    if code == BallotSubject.OPENING_POSITION:
+        return gettext("Approve the opening position (round %(n)s) for %(service)s with %(council)s, "
+                       "%(year)s") % {
+            "n": params.get("n", ""),
+            "service": _named(ServiceType, params.get("service_type"), params.get("service")),
+            "council": _named(Council, params.get("council_id"), params.get("council")),
+            "year": params.get("year", "")}
+    return fallback
+
+
 class Ballot(models.Model):
     """A board decision: one board member, one vote, with a quorum and a majority.
 
@@ -495,7 +531,12 @@ class Ballot(models.Model):
     """
 
     consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="ballots")
-    subject = models.CharField(_("motion"), max_length=300)
+    subject = models.CharField(_("motion"), max_length=300,
+                               help_text=_("As typed; for a motion the product wrote (a subject "
+                                           "code), its English text, kept for the record."))
+    subject_code = models.CharField(_("kind of motion"), max_length=30, choices=BallotSubject.choices,
+                                    blank=True, default=BallotSubject.TYPED)
+    subject_params = models.JSONField(_("motion's details"), default=dict, blank=True)
     quorum_percent = models.DecimalField(_("quorum (%)"), max_digits=5, decimal_places=2,
                                          default=Decimal("50"), validators=PERCENT)
     majority_percent = models.DecimalField(_("majority (% of votes for and against)"),
@@ -523,7 +564,12 @@ class Ballot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """The motion in the reader's language (as typed, for a motion a person wrote)."""
+        return ballot_title(self.subject_code, self.subject_params or {}, self.subject)
 
 
 class Vote(models.Model):

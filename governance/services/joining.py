@@ -43,6 +43,7 @@ from members import governance as board
 from members import services as members
 from members.models import (
     BallotStatus,
+    BallotSubject,
     CoopType,
     LegalForm,
     MemberCoop,
@@ -287,10 +288,10 @@ def application_check(*, application: MembershipApplication, by: User | None, no
                  checked_at=timezone.now())
 
 
-def ballot_subject(application: MembershipApplication) -> str:
+def ballot_subject_params(application: MembershipApplication) -> dict:
+    """The details of the board's motion to admit the applicant (``BallotSubject.ADMISSION``)."""
     number = application.society_number or application.company_number
-    return _("Admit %(coop)s (%(number)s) as a member co-op") % {
-        "coop": application.legal_name, "number": number}
+    return {"coop": application.legal_name, "number": number}
 
 
 def may_ask_the_board_again(application: MembershipApplication) -> bool:
@@ -311,7 +312,8 @@ def application_to_board(*, application: MembershipApplication, by: User | None
                             reason=_("The board's vote was not quorate."))
     if application.status != ApplicationStatus.CHECKED:
         raise Conflict(_("Only a checked application can go to the board."), code="transition")
-    ballot = board.ballot_open(consortium=application.consortium, subject=ballot_subject(application),
+    ballot = board.ballot_open(consortium=application.consortium, subject_code=BallotSubject.ADMISSION,
+                               subject_params=ballot_subject_params(application),
                                by=by)
     return _move(application, ApplicationStatus.WITH_BOARD, by=by, ballot=ballot)
 

@@ -63,7 +63,7 @@ from contracts.models import (
     TenderStatus,
 )
 from members import capacity, compliance, governance
-from members.models import Ballot, BallotStatus, MemberCoop, MembershipStatus
+from members.models import Ballot, BallotStatus, BallotSubject, MemberCoop, MembershipStatus
 
 PENNY = Decimal("0.01")
 MAX_RATE = Decimal("9999999.99")
@@ -706,7 +706,7 @@ def bid_send_for_approval(*, bid: Bid, by: User) -> Bid:
         raise DomainError(" ".join([_("The bid is not ready for the board:"), *problems]), code="not_ready")
     ballot = governance.ballot_open(
         consortium=bid.consortium, by=by,
-        subject=_("Approve the joint bid for %(tender)s") % {"tender": str(bid.tender)[:240]},
+        subject_code=BallotSubject.BID_APPROVAL, subject_params={"tender": str(bid.tender)[:240]},
     )
     return bid_transition(bid=bid, to=BidStatus.AWAITING_APPROVAL, by=by, ballot=ballot)
 
