@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import delete_audited, save_audited
 from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
@@ -337,13 +338,13 @@ def compliance_reminders_send(*, today: dt.date | None = None) -> int:
                     )
                     recipients = _reminder_recipients(doc.coop)
                     subject = _("%(doc)s expires on %(date)s") % {
-                        "doc": doc.title, "date": doc.expires_on.strftime("%d/%m/%Y")
+                        "doc": doc.title, "date": formatting.day(doc.expires_on)
                     }
                     body = _(
                         "%(coop)s: the compliance document \"%(doc)s\" expires on %(date)s. "
                         "Please upload its renewal before then."
                     ) % {"coop": doc.coop, "doc": doc.title,
-                         "date": doc.expires_on.strftime("%d/%m/%Y")}
+                         "date": formatting.day(doc.expires_on)}
                     if recipients:
                         transaction.on_commit(
                             lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r)

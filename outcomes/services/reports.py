@@ -27,9 +27,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import delete_audited, save_audited
 from consortium.errors import Conflict, DomainErrors, require
 from consortium.models import User
@@ -169,7 +169,7 @@ def reference_problem(reference: str) -> str | None:
 
 
 def _when(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return formatting.day(day)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consortium import formatting
 from consortium.errors import DomainError, require
 from pricing.filters import RateCardFilter
 from pricing.forms import BANDS, RateCardEditForm, RateCardForm, RatesOnDateForm, UpliftForm, UpliftRuleForm
@@ -264,8 +265,8 @@ def rate_card_activate(request, pk: int):
     if card.supersedes_id:
         messages.success(request, _("The rate card is in force. It supersedes the card from %(date)s, which "
                                     "now ends on %(end)s.") % {
-            "date": date_format(card.supersedes.effective_from, "DATE_FORMAT"),
-            "end": date_format(card.supersedes.effective_to, "DATE_FORMAT"),
+            "date": formatting.day(card.supersedes.effective_from),
+            "end": formatting.day(card.supersedes.effective_to),
         })
     else:
         messages.success(request, _("The rate card is in force."))

@@ -28,10 +28,10 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal
@@ -214,7 +214,7 @@ def _before_deadline(tender: Tender, what: str) -> None:
     if timezone.now() >= tender.submission_deadline:
         raise DomainError(
             _("The tender's deadline (%(when)s) has passed: %(what)s is no longer possible.")
-            % {"when": date_format(timezone.localtime(tender.submission_deadline), "DATETIME_FORMAT"),
+            % {"when": formatting.moment(tender.submission_deadline),
                "what": what},
             code="deadline",
         )
@@ -423,7 +423,7 @@ def _check_respondent(response: MemberResponse, by: User, bid: Bid) -> None:
     if response.respond_by is not None and timezone.now() > response.respond_by:
         raise DomainError(
             _("The date to answer by (%(when)s) has passed: ask the coordinator.")
-            % {"when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")},
+            % {"when": formatting.moment(response.respond_by)},
             code="deadline",
         )
 
@@ -513,12 +513,12 @@ def response_reminders_send(*, now: dt.datetime | None = None) -> int:
             recipients = _recipients(response.coop)
             if recipients:
                 subject = _("Please answer by %(when)s: work proposed in a joint bid") % {
-                    "when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")}
+                    "when": formatting.moment(response.respond_by)}
                 body = _("%(coop)s: work is proposed to your co-op in the consortium's bid for "
                          "%(tender)s. Please accept or decline it by %(when)s on the page \"Work "
                          "proposed to us\".") % {
                     "coop": response.coop.legal_name, "tender": response.bid.tender,
-                    "when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")}
+                    "when": formatting.moment(response.respond_by)}
                 transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
             sent += 1
     return sent
