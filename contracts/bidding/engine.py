@@ -62,6 +62,7 @@ from django.utils.translation import ngettext
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from consortium import formatting
 from consortium.numbers import plain
 
 # The time bands of consortium.models.TimeBand (kept here so that this module needs no models;
@@ -281,7 +282,7 @@ def _hours(value: Decimal) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"£{value.quantize(CENT, ROUND_HALF_UP)}"
+    return formatting.money(value)
 
 
 class _Names:

@@ -132,8 +132,8 @@ def period_report_save(*, ret: DeliveryReturn, by: User, complaints: Any, safegu
         h = _money(hours, field=hours_field, what=_("the hours worked"), low=Decimal("0"), high=MAX_HOURS,
                    problems=problems)
         if r is not None and r in bands:
-            problems.append((rate_field, _("Pay of £%(rate)s an hour is already in another row: give its "
-                                           "hours in one row.") % {"rate": r}))
+            problems.append((rate_field, _("Pay of %(rate)s an hour is already in another row: give its "
+                                           "hours in one row.") % {"rate": formatting.money(r)}))
         elif r is not None and h is not None:
             bands[r] = h
     if problems:

@@ -587,12 +587,12 @@ def bid_price_set(*, bid_lot: BidLot, time_band: str, rate: Any, by: User) -> Bi
         raise DomainError(_("The ceiling cannot pay every allocated member's floor: change the allocation."),
                           field="rate")
     if rate < line.required:
-        raise DomainError(_("The rate must be at least £%(required)s, so every allocated member's floor is "
-                            "paid once the management fee is taken.") % {"required": line.required},
-                          field="rate")
+        raise DomainError(_("The rate must be at least %(required)s, so every allocated member's floor is "
+                            "paid once the management fee is taken.")
+                          % {"required": formatting.money(line.required)}, field="rate")
     if rate > line.ceiling:
-        raise DomainError(_("The rate must be no more than the lot's ceiling of £%(ceiling)s.")
-                          % {"ceiling": line.ceiling}, field="rate")
+        raise DomainError(_("The rate must be no more than the lot's ceiling of %(ceiling)s.")
+                          % {"ceiling": formatting.money(line.ceiling)}, field="rate")
     price = BidPrice.objects.filter(bid_lot=bid_lot, time_band=time_band).first()
     if price is None:
         price = BidPrice(bid_lot=bid_lot, time_band=time_band, rate=rate)

@@ -174,8 +174,9 @@ def invoice_issue(*, contract: Contract, period: BillingPeriod, by: User,
         priced.append((band, rate, quantity, money(quantity * rate), members))
     net = sum((amount for _band, _rate, _quantity, amount, _members in priced), ZERO)
     if net < 0:
-        raise Conflict(_("These lines come to £%(net)s, less than nothing: issue a credit note against "
-                         "the invoice they correct instead.") % {"net": net}, code="transition")
+        raise Conflict(_("These lines come to %(net)s, less than nothing: issue a credit note against "
+                         "the invoice they correct instead.") % {"net": formatting.money(net)},
+                       code="transition")
     exempt, rate_percent = vat_terms()
     vat = money(ZERO if exempt else net * rate_percent / HUNDRED)
     invoice = Invoice(
