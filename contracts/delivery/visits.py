@@ -53,6 +53,7 @@ import holidays
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consortium import formatting
 from consortium.errors import DomainErrors
@@ -120,7 +121,8 @@ class VisitFileRefused(DomainErrors):
     def __init__(self, rows: list[Problem], *, more: int = 0, field: str = "visits_file"):
         messages = [str(p) for p in rows]
         if more:
-            messages.append(_("and %(n)s more problems.") % {"n": more})
+            messages.append(ngettext("and %(n)s more problem.", "and %(n)s more problems.", more)
+                            % {"n": more})
         super().__init__([(field, m) for m in messages])
         self.rows = rows
         self.more = more
