@@ -155,12 +155,36 @@ class MemberUser(models.Model):
         return f"{self.user} @ {self.coop}"
 
 
+class StatusChangeReason(models.TextChoices):
+    """Why the product itself moved a co-op's membership: the reason is written from the code and
+    ``reason_params`` in the reader's language. A reason a person typed has no code."""
+
+    TYPED = "", _("A reason as typed")
+    APPLICATION_RECORDED = "application_recorded", _("Application recorded")
+    ADMITTED_BY_BOARD = "admitted_by_board", _("Admitted by the board")
+
+
+def status_change_reason(code: str, params: dict, fallback: str) -> str:
+    """A membership status change's reason in the active language (see ``StatusChangeReason``)."""
+    if code == StatusChangeReason.APPLICATION_RECORDED:
+        return gettext("Application recorded")
+    if code == StatusChangeReason.ADMITTED_BY_BOARD:
+        if params.get("ballot") is not None:
+            return gettext("Admitted by the board (ballot %(n)s)") % {"n": params["ballot"]}
+        return gettext("Admitted by the board")
+    return fallback
+
+
 class MembershipStatusChange(models.Model):
     coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=MembershipStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=MembershipStatus.choices)
     effective_on = models.DateField(_("effective on"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), help_text=_(
+        "As typed; for a change the product made (a reason code), its English text, kept for the record."))
+    reason_code = models.CharField(_("kind of reason"), max_length=30, choices=StatusChangeReason.choices,
+                                   blank=True, default=StatusChangeReason.TYPED)
+    reason_params = models.JSONField(_("reason's details"), default=dict, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -169,6 +193,11 @@ class MembershipStatusChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name = _("membership status change")
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (as typed, for a reason a person gave)."""
+        return status_change_reason(self.reason_code, self.reason_params or {}, self.reason)
 
 
 class Contact(models.Model):

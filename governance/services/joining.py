@@ -51,6 +51,7 @@ from members.models import (
     MemberUser,
     SocialCoopType,
     StakeholderKind,
+    StatusChangeReason,
 )
 
 from ..models import (
@@ -379,7 +380,7 @@ def application_admit(*, application: MembershipApplication, by: User | None
     )
     coop = members.member_set_status(
         coop=coop, to_status=MembershipStatus.ACTIVE, by=None, effective_on=today, admitted=True,
-        reason=_("Admitted by the board (ballot %(n)s)") % {"n": application.ballot_id})
+        reason_code=StatusChangeReason.ADMITTED_BY_BOARD, reason_params={"ballot": application.ballot_id})
     for row in application.stakeholders:
         members.stakeholder_class_save(coop=coop, kind=row["kind"], member_count=int(row["member_count"]),
                                        vote_share=Decimal(str(row["vote_share"])), by=None)
