@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from consortium.formatting import day, moment, money, volume
+from consortium.formatting import day, moment, money, unit_noun, volume
 from consortium.models import TimeBand
 from tests import factories as f
 
@@ -74,23 +74,35 @@ def test_an_amount_in_its_unit_is_singular_for_one(value, unit, text):
     assert volume(value, unit) == text
 
 
-@pytest.mark.parametrize(("n", "text"), [
-    (0, "0 lle"), (1, "1 lle"), (2, "2 le"), (3, "3 lle"), (6, "6 lle"), (8, "8 lle"),
-])
-def test_places_take_each_of_the_four_welsh_forms(n, text):
-    """Needs the Welsh of /work/notes/cy-text.po in locale/ (merged and compiled)."""
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 6, 8])
+def test_places_read_in_welsh_for_every_plural_form(n):
+    """Welsh has four plural forms (one, two, few/many, eight and eleven); after a figure its noun
+    stays singular, as the catalogue writes it everywhere. Needs the Welsh of
+    /work/notes/cy-text.po in locale/ (merged and compiled)."""
     with translation.override("cy"):
-        assert volume(D(n), "places") == text
+        assert volume(D(n), "places") == f"{n} lle"
+        assert volume(D(n), "hours_per_week") == f"{n} awr yr wythnos"
+        assert unit_noun(D(n), "sessions_per_week") == "sesiwn yr wythnos"
 
 
-@pytest.mark.parametrize(("n", "text"), [
-    (0, "0 cwestiwn ansawdd"), (1, "1 cwestiwn ansawdd"), (2, "2 gwestiwn ansawdd"),
-    (3, "3 cwestiwn ansawdd"), (6, "6 cwestiwn ansawdd"), (8, "8 cwestiwn ansawdd"),
-])
-def test_quality_questions_not_yet_scored_take_the_welsh_forms(n, text):
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 6, 8])
+def test_quality_questions_not_yet_scored_read_in_welsh_for_every_plural_form(n):
     """Needs the Welsh of /work/notes/cy-text.po in locale/ (merged and compiled)."""
     with translation.override("cy"):
-        assert translation.ngettext("%(n)s quality question", "%(n)s quality questions", n) % {"n": n} == text
+        text = translation.ngettext("%(n)s quality question", "%(n)s quality questions", n) % {"n": n}
+        assert text == f"{n} cwestiwn ansawdd"
+
+
+def test_one_lot_is_singular_in_english_and_reads_in_welsh():
+    """Needs the Welsh of /work/notes/cy-text.po in locale/ (merged and compiled)."""
+    singular = ("Member %(member)s, %(area)s %(band)s: %(total)s h allocated (lot %(lots)s) but only "
+                "%(available)s h available; remove %(over)s h.")
+    plural = singular.replace("(lot %(lots)s)", "(lots %(lots)s)")
+    params = {"member": "A", "area": "Caerdydd", "band": "dydd", "total": "5", "lots": "1",
+              "available": "4", "over": "1"}
+    with translation.override("cy"):
+        assert "(lot 1)" in translation.ngettext(singular, plural, 1) % params
+        assert "(lotiau 1, 2)" in translation.ngettext(singular, plural, 2) % {**params, "lots": "1, 2"}
 
 
 @pytest.mark.django_db
