@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats, timezone
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 DAY_FORMAT = "j M Y"
 MOMENT_FORMAT = "j M Y H:i"
@@ -76,10 +76,10 @@ def unit_noun(value: Decimal | int | float, unit: str) -> str:
     "place" after 1, "places" after 2."""
     count = _count(Decimal(str(value)))
     if unit == "places":
-        return ngettext("place", "places", count)
+        return npgettext("unit after a figure", "place", "places", count)
     if unit == "sessions_per_week":
-        return ngettext("session per week", "sessions per week", count)
-    return ngettext("hour per week", "hours per week", count)
+        return npgettext("unit after a figure", "session per week", "sessions per week", count)
+    return npgettext("unit after a figure", "hour per week", "hours per week", count)
 
 
 def _count(number: Decimal) -> int:
