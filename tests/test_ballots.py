@@ -19,7 +19,7 @@ from members.models import Ballot, BallotStatus, BallotSubject, Vote
 from tests import factories as f
 from tests.factories import UserFactory, board_of_three
 
-subject_migration = importlib.import_module("members.migrations.0009_ballot_subjects_from_stored_text")
+subject_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ from members.models import (
 from tests import factories as f
 
 TODAY = timezone.localdate
-reasons_migration = importlib.import_module("members.migrations.0011_membership_reasons_from_stored_text")
+reasons_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
 
 def html(response) -> str:
