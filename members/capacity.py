@@ -51,9 +51,9 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.errors import DomainError
 from consortium.models import Council, ServiceType, TimeBand, User
 
@@ -412,14 +412,14 @@ def _refuse_volume(row: CapacityDeclaration, volume: Decimal) -> DomainError:
 
 def day_refusal(row: CapacityDeclaration, day: dt.date, what: str) -> DomainError:
     """The declaration is not valid on ``day`` (``what``: what that day is)."""
-    until = (date_format(row.valid_to, "DATE_FORMAT") if row.valid_to is not None
+    until = (formatting.day(row.valid_to) if row.valid_to is not None
              else _("no end date"))
     return DomainError(
         _("%(member)s's capacity in %(area)s, %(band)s is declared from %(from)s to %(to)s: not for "
           "%(what)s, %(day)s. The member must declare its capacity for that day first.")
         % {"member": row.coop.legal_name, "area": row.council, "band": band_label(row.time_band),
-           "from": date_format(row.valid_from, "DATE_FORMAT"), "to": until, "what": what,
-           "day": date_format(day, "DATE_FORMAT")},
+           "from": formatting.day(row.valid_from), "to": until, "what": what,
+           "day": formatting.day(day)},
         code="capacity",
     )
 

@@ -36,9 +36,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from consortium import formatting
 from consortium.models import ServiceType
 
 from .models import CIWRegistration, ComplianceDocument, DocumentType, MemberCoop
@@ -81,7 +81,7 @@ class Block:
             known = self.doc_type in DocumentType.values
             label = DocumentType(self.doc_type).label if known else self.doc_type
             return gettext("%(document)s expired on %(date)s.") % {
-                "document": label, "date": date_format(self.expired_on, "DATE_FORMAT"),
+                "document": label, "date": formatting.day(self.expired_on),
             }
         return gettext("Not registered with Care Inspectorate Wales for %(service)s.") % {
             "service": str(self.service) if self.service is not None else "",

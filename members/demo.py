@@ -27,6 +27,7 @@ from members.models import (
     MemberUser,
     SocialCoopType,
     StakeholderKind,
+    StatusChangeReason,
     WelshCapability,
 )
 
@@ -217,7 +218,7 @@ def _coop(consortium, by, councils, service_types, spec, index, today, start):
     joined = today - dt.timedelta(days=400 + 30 * index)
     if index != 11:  # the last one is still an applicant
         services.member_set_status(coop=coop, to_status=MembershipStatus.ACTIVE, by=by,
-                                   reason="Admitted by the board", effective_on=joined,
+                                   reason_code=StatusChangeReason.ADMITTED_BY_BOARD, effective_on=joined,
                                    admitted=True)
     for kind, (members, share) in stakeholders.items():
         services.stakeholder_class_save(coop=coop, kind=kind, member_count=members,

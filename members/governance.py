@@ -39,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.dispatch import Signal
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium.audit import save_audited
@@ -47,7 +47,7 @@ from consortium.cleaning import clean_percent
 from consortium.errors import DomainError, require
 from consortium.models import Consortium, Role, User
 
-from .models import Ballot, BallotStatus, Vote, VoteChoice
+from .models import Ballot, BallotStatus, BallotSubject, Vote, VoteChoice, ballot_title
 
 # Sent with sender=Ballot, ballot=<the decided Ballot>, by=<User or None>, inside the
 # transaction that decided it.
@@ -163,16 +163,28 @@ def is_coordinator_of(user: User | None, consortium_id: int) -> bool:
 def ballot_open(
     *,
     consortium: Consortium,
-    subject: str,
+    subject: str = "",
+    subject_code: str = "",
+    subject_params: dict | None = None,
     by: User | None,
     closes_at: dt.datetime | None = None,
     quorum_percent: Decimal | None = None,
     majority_percent: Decimal | None = None,
 ) -> Ballot:
     """Put a motion to the consortium's board. Quorum and majority default to the consortium's
-    settings; the electorate is the number of its active board members now."""
+    settings; the electorate is the number of its active board members now.
+
+    A motion a person typed is ``subject``; a motion the product writes gives ``subject_code``
+    (a ``BallotSubject``) and ``subject_params`` instead, so each reader sees it in their own
+    language, and its English text is kept in ``subject`` for the record."""
     require(by is None or is_coordinator_of(by, consortium.pk),
             _("Only the consortium's coordinators can put a motion to its board."))
+    params = dict(subject_params or {})
+    if subject_code:
+        if subject_code not in BallotSubject.values:
+            raise ValueError(f"unknown ballot subject code {subject_code!r}")
+        with translation.override("en"):
+            subject = ballot_title(subject_code, params, "")[:SUBJECT_MAX]
     subject = (subject or "").strip()
     if not subject:
         raise DomainError(_("Give the motion the board votes on."), field="subject")
@@ -190,7 +202,8 @@ def ballot_open(
     if electorate == 0:
         raise DomainError(_("The consortium has no board members to vote on this."))
     ballot = Ballot(
-        consortium=consortium, subject=subject, quorum_percent=quorum, majority_percent=majority,
+        consortium=consortium, subject=subject, subject_code=subject_code, subject_params=params,
+        quorum_percent=quorum, majority_percent=majority,
         electorate=electorate, opened_by=by, closes_at=closes_at,
     )
     save_audited(ballot, by)

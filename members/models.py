@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -154,12 +155,36 @@ class MemberUser(models.Model):
         return f"{self.user} @ {self.coop}"
 
 
+class StatusChangeReason(models.TextChoices):
+    """Why the product itself moved a co-op's membership: the reason is written from the code and
+    ``reason_params`` in the reader's language. A reason a person typed has no code."""
+
+    TYPED = "", _("A reason as typed")
+    APPLICATION_RECORDED = "application_recorded", _("Application recorded")
+    ADMITTED_BY_BOARD = "admitted_by_board", _("Admitted by the board")
+
+
+def status_change_reason(code: str, params: dict, fallback: str) -> str:
+    """A membership status change's reason in the active language (see ``StatusChangeReason``)."""
+    if code == StatusChangeReason.APPLICATION_RECORDED:
+        return gettext("Application recorded")
+    if code == StatusChangeReason.ADMITTED_BY_BOARD:
+        if params.get("ballot") is not None:
+            return gettext("Admitted by the board (ballot %(n)s)") % {"n": params["ballot"]}
+        return gettext("Admitted by the board")
+    return fallback
+
+
 class MembershipStatusChange(models.Model):
     coop = models.ForeignKey(MemberCoop, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=MembershipStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=MembershipStatus.choices)
     effective_on = models.DateField(_("effective on"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), help_text=_(
+        "As typed; for a change the product made (a reason code), its English text, kept for the record."))
+    reason_code = models.CharField(_("kind of reason"), max_length=30, choices=StatusChangeReason.choices,
+                                   blank=True, default=StatusChangeReason.TYPED)
+    reason_params = models.JSONField(_("reason's details"), default=dict, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -168,6 +193,11 @@ class MembershipStatusChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name = _("membership status change")
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (as typed, for a reason a person gave)."""
+        return status_change_reason(self.reason_code, self.reason_params or {}, self.reason)
 
 
 class Contact(models.Model):
@@ -486,6 +516,41 @@ class VoteChoice(models.TextChoices):
     ABSTAIN = "abstain", _("Abstain")
 
 
+class BallotSubject(models.TextChoices):
+    """What a motion the product puts to the board is about: its title is written from the code
+    and ``subject_params`` in the reader's language. A motion a coordinator typed has no code and
+    reads as typed (``subject``)."""
+
+    TYPED = "", _("A motion as typed")
+    BID_APPROVAL = "bid_approval", _("Approve a joint bid")
+    ADMISSION = "admission", _("Admit an applicant co-op")
+    OPENING_POSITION = "opening_position", _("Approve an opening position in a rate negotiation")
+
+
+def _named(model: type[models.Model], pk: object, fallback: object) -> str:
+    """A council's or service type's name in the reader's language, from its id in a ballot's
+    parameters (the stored English name if the row has gone)."""
+    found = model.objects.filter(pk=pk).first() if pk is not None else None
+    return str(found) if found is not None else str(fallback or "")
+
+
+def ballot_title(code: str, params: dict, fallback: str) -> str:
+    """A ballot's title in the active language (see ``BallotSubject``)."""
+    if code == BallotSubject.BID_APPROVAL:
+        return gettext("Approve the joint bid for %(tender)s") % {"tender": params.get("tender", "")}
+    if code == BallotSubject.ADMISSION:
+        return gettext("Admit %(coop)s (%(number)s) as a member co-op") % {
+            "coop": params.get("coop", ""), "number": params.get("number", "")}
+    if code == BallotSubject.OPENING_POSITION:
+        return gettext("Approve the opening position (round %(n)s) for %(service)s with %(council)s, "
+                       "%(year)s") % {
+            "n": params.get("n", ""),
+            "service": _named(ServiceType, params.get("service_type"), params.get("service")),
+            "council": _named(Council, params.get("council_id"), params.get("council")),
+            "year": params.get("year", "")}
+    return fallback
+
+
 class Ballot(models.Model):
     """A board decision: one board member, one vote, with a quorum and a majority.
 
@@ -495,7 +560,12 @@ class Ballot(models.Model):
     """
 
     consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="ballots")
-    subject = models.CharField(_("motion"), max_length=300)
+    subject = models.CharField(_("motion"), max_length=300,
+                               help_text=_("As typed; for a motion the product wrote (a subject "
+                                           "code), its English text, kept for the record."))
+    subject_code = models.CharField(_("kind of motion"), max_length=30, choices=BallotSubject.choices,
+                                    blank=True, default=BallotSubject.TYPED)
+    subject_params = models.JSONField(_("motion's details"), default=dict, blank=True)
     quorum_percent = models.DecimalField(_("quorum (%)"), max_digits=5, decimal_places=2,
                                          default=Decimal("50"), validators=PERCENT)
     majority_percent = models.DecimalField(_("majority (% of votes for and against)"),
@@ -523,7 +593,12 @@ class Ballot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """The motion in the reader's language (as typed, for a motion a person wrote)."""
+        return ballot_title(self.subject_code, self.subject_params or {}, self.subject)
 
 
 class Vote(models.Model):

@@ -15,9 +15,10 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import delete_audited, save_audited
 from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
@@ -35,6 +36,8 @@ from .models import (
     MembershipStatus,
     MembershipStatusChange,
     StakeholderClass,
+    StatusChangeReason,
+    status_change_reason,
 )
 from .signals import membership_ended
 
@@ -91,7 +94,8 @@ def member_create(
         from_status="",
         to_status=MembershipStatus.APPLICANT,
         effective_on=timezone.localdate(),
-        reason=_("Application recorded"),
+        reason="Application recorded",
+        reason_code=StatusChangeReason.APPLICATION_RECORDED,
         changed_by=by,
     )
     return coop
@@ -139,17 +143,22 @@ def member_set_status(
     *,
     coop: MemberCoop,
     to_status: str,
-    reason: str,
+    reason: str = "",
     by: User | None,
     effective_on: dt.date | None = None,
     admitted: bool = False,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> MemberCoop:
     """Move a co-op along applicant -> active -> suspended -> withdrawn, recording why.
 
     An applicant becomes active only when admitted (``admitted``: governance's admission, on the
     board's decision, or the demo's history); moving it by hand on the register is refused with
     a pointer to the membership applications. A membership that ends (withdrawn) sends
-    ``membership_ended`` inside this transaction."""
+    ``membership_ended`` inside this transaction.
+
+    A reason the product gives is ``reason_code`` (a ``StatusChangeReason``) and
+    ``reason_params``, read in each reader's language; its English text is kept in ``reason``."""
     may_manage_register(by, coop.consortium_id)
     if to_status not in MembershipStatus.values:
         raise DomainError(_("Unknown membership status."), field="to_status")
@@ -172,6 +181,12 @@ def member_set_status(
               "application to the board from the applications page."),
             field="to_status",
         )
+    reason_params = dict(reason_params or {})
+    if reason_code:
+        if reason_code not in StatusChangeReason.values:
+            raise ValueError(f"unknown status change reason code {reason_code!r}")
+        with translation.override("en"):
+            reason = status_change_reason(reason_code, reason_params, "")
     if not reason or not reason.strip():
         raise DomainError(_("Give a reason for the change."), field="reason")
     effective_on = effective_on or timezone.localdate()
@@ -182,6 +197,8 @@ def member_set_status(
         to_status=to_status,
         effective_on=effective_on,
         reason=reason.strip(),
+        reason_code=reason_code,
+        reason_params=reason_params,
         changed_by=by,
     )
     coop.status = to_status
@@ -337,13 +354,13 @@ def compliance_reminders_send(*, today: dt.date | None = None) -> int:
                     )
                     recipients = _reminder_recipients(doc.coop)
                     subject = _("%(doc)s expires on %(date)s") % {
-                        "doc": doc.title, "date": doc.expires_on.strftime("%d/%m/%Y")
+                        "doc": doc.title, "date": formatting.day(doc.expires_on)
                     }
                     body = _(
                         "%(coop)s: the compliance document \"%(doc)s\" expires on %(date)s. "
                         "Please upload its renewal before then."
                     ) % {"coop": doc.coop, "doc": doc.title,
-                         "date": doc.expires_on.strftime("%d/%m/%Y")}
+                         "date": formatting.day(doc.expires_on)}
                     if recipients:
                         transaction.on_commit(
                             lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r)

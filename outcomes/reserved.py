@@ -29,6 +29,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consortium import formatting
 from contracts.tendering.reservation import latest_end, term_within_five_years
 from governance.evidence import add_months
 from members.models import CoopType, LegalForm, SocialCoopType
@@ -265,7 +266,7 @@ def _pct(part, whole) -> Decimal | None:
 
 
 def _day(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return formatting.day(day)
 
 
 def _label(choices, value) -> str:

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
+from consortium import formatting
 from consortium.errors import DomainError
 from consortium.models import Consortium, ServiceType, TimeBand
 from pricing import cost_model as cm
@@ -456,8 +457,8 @@ def analyse(scenario: Scenario, members: Sequence[Mapping]) -> ScenarioResult:
         over_limit = bool((changed["hourly_pay"] > cm.MAX_POUNDS).any())
     if over_limit:
         raise ScenarioInputError({"pay_uplift_percent": [
-            _("The pay uplift would take a member's pay above £%(maximum)s an hour")
-            % {"maximum": cm.MAX_POUNDS}
+            _("The pay uplift would take a member's pay above %(maximum)s an hour")
+            % {"maximum": formatting.money(cm.MAX_POUNDS)}
         ]})
     with _stored_inputs():
         before, after = price(frame, scenario.time_band), price(changed, scenario.time_band)

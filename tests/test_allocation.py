@@ -380,6 +380,8 @@ def test_check_shares_accepts_a_valid_adjustment():
     ([(1, 1, CARDIFF, DAY, "30"), (2, 1, CARDIFF, DAY, "20")],
      "Member 1, area 10 weekday day: 50.00 h allocated (lots 1, 2) but only 40.00 h available; "
      "remove 10.00 h."),
+    ([(2, 1, CARDIFF, DAY, "45")],
+     "Member 1, area 10 weekday day: 45.00 h allocated (lot 2) but only 40.00 h available; remove 5.00 h."),
     ([(1, 3, CARDIFF, DAY, "31")], "Member 3 has 31.00 h in lot 1, above the lot cap of 60% (30.00 h)."),
     ([(2, 2, CARDIFF, DAY, "36")], "Member 2 has 36.00 h in lot 2, above its maximum package of 35.00 h."),
     ([(2, 2, CARDIFF, DAY, "5")],

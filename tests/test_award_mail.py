@@ -14,8 +14,8 @@ import datetime as dt
 import pytest
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from consortium import formatting
 from consortium.errors import DomainError
 from contracts.evaluation.services import award as services
 from contracts.models import Award, AwardStatus
@@ -41,7 +41,7 @@ def test_decision_emails_each_bidding_consortiums_coordinators_with_their_scores
     (won,) = _to(mailoutbox, winner.email)
     assert "your bid won" in won.subject and ev.tender.reference in won.subject
     assert "won this lot" in won.body and "92.07" in won.body and "Rank: 1" in won.body
-    end = date_format(award.standstill_ends, "DATE_FORMAT")
+    end = formatting.day(award.standstill_ends)
     assert f"standstill period runs to the end of {end}" in won.body
 
     (lost,) = _to(mailoutbox, loser.email)
@@ -94,7 +94,7 @@ def test_decision_email_in_the_recipients_welsh(world, mailoutbox, django_captur
     (en,) = _to(mailoutbox, world.user("coordinator").email)
     assert "Cyfanswm: 80.28" in cy.body and "Safle: 2" in cy.body
     with translation.override("cy"):
-        assert date_format(award.standstill_ends, "DATE_FORMAT") in cy.body
+        assert formatting.day(award.standstill_ends) in cy.body
     assert "Total: 92.07" in en.body and "Cyfanswm" not in en.body
     assert not (translation.get_language() or "en").startswith("cy")  # the override does not leak
 
@@ -187,7 +187,7 @@ def test_the_winner_is_warned_of_members_whose_capacity_is_not_declared_for_the_
     (won,) = _to(mailoutbox, world.user("coordinator").email)
     assert "must declare their capacity" in won.body
     assert "Cydweithfa B Cyf, Cardiff, weekday" in won.body
-    assert date_format(dt.date(2027, 3, 31), "DATE_FORMAT") in won.body
+    assert formatting.day(dt.date(2027, 3, 31)) in won.body
     assert "Cydweithfa A Cyf" not in won.body  # covered: not listed
     # The other consortium hears nothing of consortium A's members.
     (lost,) = _to(mailoutbox, world.user("coordinator_other").email)

@@ -4,6 +4,8 @@ record of every vote, and who sees what (services, API and web pages)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -11,10 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium.errors import DomainError
-from consortium.models import Role
+from consortium.models import Council, Role, ServiceType
 from members import governance
-from members.models import Ballot, BallotStatus, Vote
+from members.models import Ballot, BallotStatus, BallotSubject, Vote
+from tests import factories as f
 from tests.factories import UserFactory, board_of_three
+
+subject_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +311,84 @@ def test_coordinator_closes_the_vote_on_the_page(world, board, client_for):
     response = client_for("coordinator").post(reverse("ballot-decide", args=[ballot.pk]))
     assert response.status_code == 302
     assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.NO_QUORUM
+
+
+# --- titles in the reader's language ----------------------------------------------------------
+
+
+def _welsh(client):
+    client.cookies["django_language"] = "cy"
+    return client
+
+
+def test_a_motion_the_product_writes_reads_in_the_readers_language(world, board, client_for, api_for):
+    """A bid's approval, an admission and an opening position are stored as codes and details:
+    the board reads each in Welsh in Welsh, in English in English (page and API), and the English
+    text is kept for the record."""
+    coordinator = world.user("coordinator")
+    cardiff, service = world.council, f.service()
+    bid = governance.ballot_open(consortium=world.consortium, by=coordinator,
+                                 subject_code=BallotSubject.BID_APPROVAL,
+                                 subject_params={"tender": "CRF-1: Home care"})
+    admit = governance.ballot_open(consortium=world.consortium, by=coordinator,
+                                   subject_code=BallotSubject.ADMISSION,
+                                   subject_params={"coop": "Llais y Cwm Cyf", "number": "RS00123"})
+    position = governance.ballot_open(
+        consortium=world.consortium, by=coordinator, subject_code=BallotSubject.OPENING_POSITION,
+        subject_params={"n": 1, "service_type": service.pk, "service": service.name_en,
+                        "council_id": cardiff.pk, "council": cardiff.name_en, "year": "2026-27"})
+    assert bid.subject == "Approve the joint bid for CRF-1: Home care"
+    assert admit.subject == "Admit Llais y Cwm Cyf (RS00123) as a member co-op"
+
+    english = client_for("board").get(reverse("ballot-detail", args=[bid.pk])).content.decode()
+    assert "<h1 class=\"govuk-heading-l\">Approve the joint bid for CRF-1: Home care</h1>" in english
+    welsh = _welsh(client_for("board"))
+    page = welsh.get(reverse("ballot-detail", args=[bid.pk])).content.decode()
+    assert "Cymeradwyo&#x27;r cynnig ar y cyd ar gyfer CRF-1: Home care" in page
+    assert "Approve the joint bid" not in page
+    page = welsh.get(reverse("ballot-detail", args=[admit.pk])).content.decode()
+    assert "Derbyn Llais y Cwm Cyf (RS00123) yn aelod-gydweithfa" in page
+    page = welsh.get(reverse("ballot-detail", args=[position.pk])).content.decode()
+    assert "rownd 1" in page and cardiff.name_cy in page and service.name_cy in page
+    assert cardiff.name_cy != cardiff.name_en
+
+    api = api_for("board")
+    answer = api.get(reverse("ballot-api-detail", args=[admit.pk]), HTTP_ACCEPT_LANGUAGE="cy").json()
+    assert answer["subject"] == "Derbyn Llais y Cwm Cyf (RS00123) yn aelod-gydweithfa"
+    assert answer["subject_code"] == "admission"
+    answer = api.get(reverse("ballot-api-detail", args=[admit.pk]), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert answer["subject"] == "Admit Llais y Cwm Cyf (RS00123) as a member co-op"
+
+
+def test_a_typed_motion_reads_as_typed_in_every_language(world, board, client_for):
+    ballot = _open(world)
+    assert ballot.subject_code == ""
+    page = _welsh(client_for("board")).get(reverse("ballot-detail", args=[ballot.pk])).content.decode()
+    assert "Approve the budget" in page
+
+
+def test_stored_english_subjects_are_read_back_into_codes(world):
+    """The data migration: the product's old English subjects become codes and details; a typed
+    motion (or one it cannot read) keeps its text."""
+    council, service = world.council, f.service()
+    read = functools.partial(subject_migration.subject_code_and_params, Council=Council,
+                             ServiceType=ServiceType)
+    assert read("Approve the joint bid for CRF-1: Home care") == (
+        "bid_approval", {"tender": "CRF-1: Home care"})
+    assert read("Admit Llais y Cwm Cyf (RS00123) as a member co-op") == (
+        "admission", {"coop": "Llais y Cwm Cyf", "number": "RS00123"})
+    code, params = read(f"Approve the opening position (round 2) for {service.name_en} with "
+                        f"{council.name_en}, 2026-27")
+    assert code == "opening_position"
+    assert (params["service_type"], params["council_id"], params["n"], params["year"]) == (
+        service.pk, council.pk, 2, "2026-27")
+    assert read("Approve the opening position (round 2) for Nothing with Nowhere, 2026-27") == ("", {})
+    assert read("Approve the budget") == ("", {})
+
+
+def test_the_quorum_rule_counts_one_board_member_in_the_singular(world, client_for):
+    ballot = _open(world)
+    assert ballot.electorate == 1
+    page = client_for("board").get(reverse("ballot-detail", args=[ballot.pk])).content.decode()
+    assert "of the 1 board member votes" in page
+    assert "1 board members" not in page

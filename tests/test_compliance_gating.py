@@ -15,9 +15,9 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from conftest import World, build_world
+from consortium import formatting
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts.bidding.services import allocation as allocation_services
@@ -73,7 +73,7 @@ def renew(coop, doc_type=DocumentType.PUBLIC_LIABILITY, *, on: dt.date = TODAY) 
 
 
 def day(document: ComplianceDocument) -> str:
-    return date_format(document.expires_on, "DATE_FORMAT")
+    return formatting.day(document.expires_on)
 
 
 def text(response) -> str:

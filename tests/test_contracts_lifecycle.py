@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils.formats import date_format
 
+from consortium import formatting
 from consortium.errors import DomainError
 from contracts.bidding.selectors.allocation import reserved_elsewhere
 from contracts.delivery.services import contracts as services
@@ -420,8 +420,8 @@ def test_contract_refused_when_a_declaration_ends_before_the_contract_starts_and
     message = str(refused.value.message)
     assert refused.value.code == "capacity"
     assert "Cydweithfa B Cyf" in message and "Cardiff" in message and "weekday" in message
-    assert date_format(START - dt.timedelta(days=1), "DATE_FORMAT") in message  # the declaration's end
-    assert date_format(START, "DATE_FORMAT") in message  # the day the contract starts
+    assert formatting.day(START - dt.timedelta(days=1)) in message  # the declaration's end
+    assert formatting.day(START) in message  # the day the contract starts
     assert not Contract.objects.exists()
     for row in ev.capacity.values():
         assert _committed(row) == 0

@@ -192,7 +192,8 @@ def test_no_return_line_is_on_two_live_invoices(world, contract):
     assert set(counts) == set(ReturnLine.objects.values_list("pk", flat=True))
 
 
-def test_credit_notes_reverse_lines_once_and_make_their_returns_invoiceable_again(world, contract):
+def test_credit_notes_reverse_lines_once_and_make_their_returns_invoiceable_again(
+        world, contract, client_for):
     p1 = periods(contract)[0]
     c = world.council
     accepted_return(contract, world.coop_a, p1, {(c, WEEKDAY): "10", (c, WEEKEND): "2"})
@@ -203,6 +204,9 @@ def test_credit_notes_reverse_lines_once_and_make_their_returns_invoiceable_agai
     assert note.kind == InvoiceKind.CREDIT_NOTE and note.credits == invoice and note.number == 2
     assert lines_of(note) == {(WEEKEND, Decimal("28.00")): (Decimal("-2.00"), Decimal("-56.00"))}
     assert note.lines.get().credits == weekend and note.total == Decimal("-56.00")
+    # The credit note's page writes money below zero with a minus sign before the pound sign.
+    page = client_for("coordinator").get(reverse("invoice-detail", args=[note.pk])).content.decode()
+    assert "\u2212£56.00" in page and "£-56" not in page
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.ISSUED  # a line still stands
     with pytest.raises(DomainError, match="already credited"):

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils.formats import date_format
 
+from consortium import formatting
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from contracts.delivery.selectors.rates import rates_in_force, volumes_in_force
@@ -82,7 +82,7 @@ def test_an_agreed_card_varies_the_live_contract_from_its_day(world, contract):
     version = ContractVersion.objects.get(contract=contract, number=2)
     assert version.kind == ContractVersion.Kind.RATE and version.effective_from == APRIL
     assert version.created_by == world.user("reviewer")
-    assert "Rates agreed with" in version.reason and date_format(APRIL, "DATE_FORMAT") in version.reason
+    assert "Rates agreed with" in version.reason and formatting.day(APRIL) in version.reason
     assert version.terms[WEEKDAY] == {"rate": "26.50", "volume": "100.00"}
     # the current rates and members' lines follow at once (net of the 5% fee)
     assert dict(ContractRate.objects.filter(contract=contract).values_list("time_band", "rate")) == {
@@ -154,7 +154,7 @@ def test_an_ended_contract_is_not_varied(world, contract):
 def test_a_card_put_in_force_after_its_day_applies_from_the_day_it_was_put_in_force(world, contract):
     card = RateCard(effective_from=APRIL, negotiation_id=1, council=world.council)
     day, note = uplift.uplift_day(contract, card, on=dt.date(2028, 4, 20))
-    assert day == dt.date(2028, 4, 20) and date_format(dt.date(2028, 4, 20), "DATE_FORMAT") in note
+    assert day == dt.date(2028, 4, 20) and formatting.day(dt.date(2028, 4, 20)) in note
     day, note = uplift.uplift_day(contract, card, on=dt.date(2028, 2, 1))
     assert day == APRIL and note == ""
 
@@ -168,7 +168,7 @@ def test_a_rate_variation_inside_a_returned_period_is_refused_naming_it(world, c
         contract_services.contract_vary(contract=contract, by=world.user("coordinator"), kind="rate",
                                         reason="Uplift.", rates={WEEKDAY: "26.50"}, effective_from=APRIL)
     assert refused.value.field == "effective_from" and refused.value.code == "in_use"
-    named = f"{date_format(spanning.start, 'DATE_FORMAT')} to {date_format(spanning.end, 'DATE_FORMAT')}"
+    named = f"{formatting.day(spanning.start)} to {formatting.day(spanning.end)}"
     assert named in refused.value.message
     contract.refresh_from_db()
     assert contract.version == 1 and _period(contract, APRIL).pk == spanning.pk

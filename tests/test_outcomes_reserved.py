@@ -51,7 +51,7 @@ def test_a_term_of_five_years_is_met_and_a_day_longer_is_not():
     assert "light touch" in five_years.message
     longer = r.term_test(start, dt.date(2032, 4, 2))
     assert longer.verdict == NOT_MET
-    assert "01/04/2032" in longer.message  # the latest end it could have
+    assert "1 Apr 2032" in longer.message  # the latest end it could have
 
 
 # --- section 33(6)(a) and (b) -------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_a_comparable_contract_three_years_and_a_day_before_the_award_is_outside
 def test_no_comparable_contract_says_the_records_are_this_systems_only():
     finding = r.comparable_test([], AWARD_DAY)
     assert finding.verdict == MET
-    assert finding.params == {"award_day": "15/06/2027", "since": "16/06/2024"}
+    assert finding.params == {"award_day": "15 Jun 2027", "since": "16 Jun 2024"}
 
 
 # --- section 32(4): supported employment providers -----------------------------------------------

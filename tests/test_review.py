@@ -291,6 +291,8 @@ def test_outside_bid_is_recorded_compared_and_deleted_while_unmarked(world, open
     compare = web.get(reverse("review-lot", args=[lot.pk])).content.decode()
     assert "Solo Care Ltd" in compare and "36.00 / 36.00 x 50 = 50.00" in compare
     assert "36.00 / 40.00 x 50 = 45.00" in compare
+    # Neither bid has its quality marks agreed: one count of the questions, not a phrase for each.
+    assert "2 quality questions" in compare and "a quality question" not in compare
     data = api_for("reviewer").get(f"{API}/lots/{lot.pk}/comparison/").json()
     assert [b["name"] for b in data["bids"]] == ["Solo Care Ltd", world.consortium.name]
     assert data["bids"][1]["bands"] == [{"rate": "40.00", "offered": "100.00", "coverage_percent": "100.0"}]

@@ -8,6 +8,7 @@ what each page shows and does, and that bad input gives field errors and changes
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from decimal import Decimal
 
@@ -30,10 +31,12 @@ from members.models import (
     SocialCoopType,
     StakeholderClass,
     StakeholderKind,
+    StatusChangeReason,
 )
 from tests import factories as f
 
 TODAY = timezone.localdate
+reasons_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
 
 def html(response) -> str:
@@ -720,3 +723,34 @@ def test_membership_history_reads_as_a_chain_when_an_admission_is_dated_back(cli
     rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", history, flags=re.S)[1:]
     cells = [re.findall(r"<t[hd][^>]*>\s*(.*?)\s*</t[hd]>", row, flags=re.S) for row in rows]
     assert [(c[1], c[2]) for c in cells] == [("Applicant", "Active"), ("—", "Applicant")]
+
+
+def test_a_status_change_the_product_records_reads_in_the_readers_language(client_for, world, api_for):
+    """The reasons "Application recorded" and an admission by the board are stored as codes: a Welsh reader
+    reads them in Welsh, on the page and through the API; a typed reason reads as typed."""
+    coordinator = world.user("coordinator")
+    coop = services.member_create(consortium=world.consortium, by=coordinator,
+                                  legal_name="Cydweithfa Iaith Cyf", trading_name="Iaith")
+    services.member_set_status(coop=coop, to_status=MembershipStatus.ACTIVE, by=coordinator,
+                               admitted=True, reason_code=StatusChangeReason.ADMITTED_BY_BOARD,
+                               reason_params={"ballot": 7})
+    services.member_set_status(coop=coop, to_status=MembershipStatus.SUSPENDED, by=coordinator,
+                               reason="Insurance lapsed")
+    first, admitted = coop.status_changes.order_by("pk")[:2]
+    assert (first.reason, admitted.reason) == ("Application recorded", "Admitted by the board (ballot 7)")
+    welsh = client_for("coordinator")
+    welsh.cookies["django_language"] = "cy"
+    page = welsh.get(reverse("member-detail", args=[coop.pk])).content.decode()
+    assert "Cais wedi&#x27;i gofnodi" in page
+    assert "Derbyniwyd gan y bwrdd (pleidlais 7)" in page
+    assert "Insurance lapsed" in page and "Application recorded" not in page
+    answer = api_for("coordinator").get(f"/api/v1/members/{coop.pk}/", HTTP_ACCEPT_LANGUAGE="cy").json()
+    assert {c["reason"] for c in answer["status_changes"]} >= {"Cais wedi'i gofnodi", "Insurance lapsed"}
+
+
+def test_stored_english_status_reasons_are_read_back_into_codes():
+    read = reasons_migration.reason_code_and_params
+    assert read("Application recorded") == ("application_recorded", {})
+    assert read("Admitted by the board (ballot 12)") == ("admitted_by_board", {"ballot": 12})
+    assert read("Admitted by the board") == ("admitted_by_board", {})
+    assert read("Insurance lapsed") == ("", {})

@@ -58,9 +58,11 @@ from enum import StrEnum
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from consortium import formatting
 from consortium.numbers import plain
 
 # The time bands of consortium.models.TimeBand (kept here so that this module needs no models;
@@ -280,7 +282,7 @@ def _hours(value: Decimal) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"£{value.quantize(CENT, ROUND_HALF_UP)}"
+    return formatting.money(value)
 
 
 class _Names:
@@ -1231,8 +1233,11 @@ def _check_totals(lots: list[_Lot], valid, terms: dict[int, _Terms], names: _Nam
         supply = supplies[key]
         if total > supply.available:
             lots_text = ", ".join(str(lot) for lot in sorted(supply_lots[key]))
-            problems.append(_("Member %(member)s, %(area)s %(band)s: %(total)s h allocated (lots %(lots)s) "
-                              "but only %(available)s h available; remove %(over)s h.")
+            problems.append(ngettext("Member %(member)s, %(area)s %(band)s: %(total)s h allocated (lot "
+                                     "%(lots)s) but only %(available)s h available; remove %(over)s h.",
+                                     "Member %(member)s, %(area)s %(band)s: %(total)s h allocated (lots "
+                                     "%(lots)s) but only %(available)s h available; remove %(over)s h.",
+                                     len(supply_lots[key]))
                             % {"member": supply.member, "area": names.area(supply.area),
                                "band": names.band(supply.time_band), "total": _hours(total),
                                "lots": lots_text, "available": _hours(supply.available),

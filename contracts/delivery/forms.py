@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.errors import DomainError
 from consortium.models import TimeBand
 from consortium.web import DomainErrorFormMixin, add_domain_error
@@ -325,9 +326,9 @@ class CreditNoteForm(DomainErrorFormMixin, forms.Form):
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].choices = [
-            (str(line.pk), _("%(band)s: %(quantity)s at £%(rate)s, £%(amount)s")
-             % {"band": line.get_time_band_display(), "quantity": line.quantity, "rate": line.rate,
-                "amount": line.amount})
+            (str(line.pk), _("%(band)s: %(quantity)s at %(rate)s, %(amount)s")
+             % {"band": line.get_time_band_display(), "quantity": line.quantity,
+                "rate": formatting.money(line.rate), "amount": formatting.money(line.amount)})
             for line in lines]
 
 
@@ -344,7 +345,7 @@ class InvoiceQueryForm(DomainErrorFormMixin, forms.Form):
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].choices = [("", _("The whole invoice"))] + [
-            (str(line.pk), _("%(band)s: %(quantity)s at £%(rate)s")
+            (str(line.pk), _("%(band)s: %(quantity)s at %(rate)s")
              % {"band": line.get_time_band_display(), "quantity": line.quantity, "rate": line.rate})
             for line in lines]
 

@@ -53,7 +53,9 @@ import holidays
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from consortium import formatting
 from consortium.errors import DomainErrors
 
 ZONE = "Europe/London"
@@ -119,7 +121,8 @@ class VisitFileRefused(DomainErrors):
     def __init__(self, rows: list[Problem], *, more: int = 0, field: str = "visits_file"):
         messages = [str(p) for p in rows]
         if more:
-            messages.append(_("and %(n)s more problems.") % {"n": more})
+            messages.append(ngettext("and %(n)s more problem.", "and %(n)s more problems.", more)
+                            % {"n": more})
         super().__init__([(field, m) for m in messages])
         self.rows = rows
         self.more = more
@@ -368,8 +371,8 @@ def summarise(data: bytes | IO[bytes], *, rules: Rules, period: tuple[dt.date, d
     start_day = local_start.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     outside = valid_planned & ((start_day < np.datetime64(first)) | (start_day > np.datetime64(last)))
     problems.add_rows(outside, PLANNED_START, _("the visit is outside the billing period (%(first)s to "
-                                                "%(last)s)") % {"first": first.strftime("%d/%m/%Y"),
-                                                               "last": last.strftime("%d/%m/%Y")})
+                                                "%(last)s)") % {"first": formatting.day(first),
+                                                               "last": formatting.day(last)})
 
     visit = frame[VISIT]
     problems.add_rows(visit.to_numpy() == "", VISIT, _("enter the visit reference"))

@@ -46,9 +46,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited
 from consortium.errors import DomainError, require
 from consortium.invitations import set_password_link
@@ -414,7 +414,7 @@ def _invitation(user: User, election: Election) -> EmailMessage:
     with translation.override(_language(user)):
         term = BoardTerm.objects.filter(user=user, election=election).first()
         context = {"user": user, "consortium": election.meeting.consortium.name, "link": link,
-                   "ends_on": date_format(term.ends_on, "DATE_FORMAT") if term else ""}
+                   "ends_on": formatting.day(term.ends_on) if term else ""}
         body = render_to_string("governance/email/board_welcome.txt", context)
         subject = _("You have been elected to the board of %(consortium)s") % {
             "consortium": election.meeting.consortium.name}

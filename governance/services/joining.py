@@ -43,6 +43,7 @@ from members import governance as board
 from members import services as members
 from members.models import (
     BallotStatus,
+    BallotSubject,
     CoopType,
     LegalForm,
     MemberCoop,
@@ -50,6 +51,7 @@ from members.models import (
     MemberUser,
     SocialCoopType,
     StakeholderKind,
+    StatusChangeReason,
 )
 
 from ..models import (
@@ -287,10 +289,10 @@ def application_check(*, application: MembershipApplication, by: User | None, no
                  checked_at=timezone.now())
 
 
-def ballot_subject(application: MembershipApplication) -> str:
+def ballot_subject_params(application: MembershipApplication) -> dict:
+    """The details of the board's motion to admit the applicant (``BallotSubject.ADMISSION``)."""
     number = application.society_number or application.company_number
-    return _("Admit %(coop)s (%(number)s) as a member co-op") % {
-        "coop": application.legal_name, "number": number}
+    return {"coop": application.legal_name, "number": number}
 
 
 def may_ask_the_board_again(application: MembershipApplication) -> bool:
@@ -311,7 +313,8 @@ def application_to_board(*, application: MembershipApplication, by: User | None
                             reason=_("The board's vote was not quorate."))
     if application.status != ApplicationStatus.CHECKED:
         raise Conflict(_("Only a checked application can go to the board."), code="transition")
-    ballot = board.ballot_open(consortium=application.consortium, subject=ballot_subject(application),
+    ballot = board.ballot_open(consortium=application.consortium, subject_code=BallotSubject.ADMISSION,
+                               subject_params=ballot_subject_params(application),
                                by=by)
     return _move(application, ApplicationStatus.WITH_BOARD, by=by, ballot=ballot)
 
@@ -377,7 +380,7 @@ def application_admit(*, application: MembershipApplication, by: User | None
     )
     coop = members.member_set_status(
         coop=coop, to_status=MembershipStatus.ACTIVE, by=None, effective_on=today, admitted=True,
-        reason=_("Admitted by the board (ballot %(n)s)") % {"n": application.ballot_id})
+        reason_code=StatusChangeReason.ADMITTED_BY_BOARD, reason_params={"ballot": application.ballot_id})
     for row in application.stakeholders:
         members.stakeholder_class_save(coop=coop, kind=row["kind"], member_count=int(row["member_count"]),
                                        vote_share=Decimal(str(row["vote_share"])), by=None)

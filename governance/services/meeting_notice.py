@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.mail import language_of, send_after_commit
 from consortium.models import User
 from members.models import Contact, MembershipStatus, MemberUser
@@ -53,9 +54,9 @@ def _message(meeting: GeneralMeeting, address: str, language: str, *, agenda, mo
             "kind": meeting.get_kind_display(),
             "consortium": meeting.consortium.name_cy if language == "cy" and getattr(
                 meeting.consortium, "name_cy", "") else meeting.consortium.name,
-            "day": date_format(starts.date(), "DATE_FORMAT"),
-            "time": date_format(starts, "TIME_FORMAT"),
-            "notice_day": date_format(meeting.notice_given_on, "DATE_FORMAT"),
+            "day": formatting.day(starts.date()),
+            "time": date_format(starts, "H:i"),
+            "notice_day": formatting.day(meeting.notice_given_on),
             "agenda": agenda,
             "motions": [{"position": m.position, "title": m.title, "text": m.text,
                          "kind": m.get_kind_display(), "majority": m.majority_percent} for m in motions],

@@ -42,9 +42,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from consortium import formatting
 from consortium.audit import save_audited
 from consortium.errors import Conflict, DomainError, DomainErrors, require
 from consortium.models import Consortium, User
@@ -134,8 +135,10 @@ def _check_notice(rules: GovernanceRules, starts_at: dt.datetime, notice_day: dt
     if clear_days(notice_day, meeting_day) < rules.notice_clear_days:
         earliest = earliest_meeting_day(rules, notice_day)
         raise DomainError(
-            _("The rules need %(n)s clear days' notice: the earliest date allowed is %(date)s.")
-            % {"n": rules.notice_clear_days, "date": date_format(earliest, "DATE_FORMAT")},
+            ngettext("The rules need %(n)s clear day's notice: the earliest date allowed is %(date)s.",
+                     "The rules need %(n)s clear days' notice: the earliest date allowed is %(date)s.",
+                     rules.notice_clear_days)
+            % {"n": rules.notice_clear_days, "date": formatting.day(earliest)},
             field="starts_at")
 
 
@@ -418,7 +421,8 @@ def proxy_give(*, meeting: GeneralMeeting, by: User, holder: MemberCoop) -> Prox
                           field="holder")
     limit = meeting.rules.max_proxies_per_holder
     if Proxy.objects.filter(meeting=meeting, holder=holder).count() >= limit:
-        raise DomainError(_("That co-op already holds %(n)s proxies, the most the rules allow.")
+        raise DomainError(ngettext("That co-op already holds %(n)s proxy, the most the rules allow.",
+                                   "That co-op already holds %(n)s proxies, the most the rules allow.", limit)
                           % {"n": limit}, field="holder")
     try:
         with transaction.atomic():
@@ -487,7 +491,7 @@ def meeting_open(*, meeting: GeneralMeeting, by: User | None) -> GeneralMeeting:
         raise Conflict(_("Only a called meeting can be opened."), code="transition")
     if timezone.localdate() < timezone.localtime(meeting.starts_at).date():
         raise Conflict(_("The meeting can be opened on its day, %(date)s.")
-                       % {"date": date_format(timezone.localtime(meeting.starts_at).date(), "DATE_FORMAT")},
+                       % {"date": formatting.day(meeting.starts_at)},
                        code="transition")
     counts = sel.class_counts_now(meeting.consortium_id)
     meeting.electorate = sum(counts.values())

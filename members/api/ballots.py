@@ -62,7 +62,12 @@ class BallotSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     consortium = serializers.IntegerField(source="consortium_id")
-    subject = serializers.CharField()
+    subject = serializers.CharField(
+        source="title", help_text=_("The motion, in the request's language (as typed, for a motion a "
+                                    "coordinator wrote)."))
+    subject_code = serializers.CharField(help_text=_(
+        "What a motion the product wrote is about: bid_approval, admission or opening_position; "
+        "empty for a motion a coordinator typed."))
     status = BallotStatusField()
     quorum_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     majority_percent = serializers.DecimalField(max_digits=5, decimal_places=2)

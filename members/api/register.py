@@ -149,6 +149,8 @@ class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     from_status = MembershipStatusField(read_only=True, allow_null=True)
     to_status = MembershipStatusField(read_only=True)
+    reason = serializers.CharField(source="reason_text", read_only=True, help_text=_(
+        "Why, in the request's language (as typed, for a reason a coordinator gave)."))
 
     class Meta:
         model = MembershipStatusChange

@@ -15,10 +15,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.errors import DomainError, require
 from consortium.models import Council, ServiceType, TimeBand
 from consortium.web import add_domain_error
@@ -130,7 +129,7 @@ def capacity_declare(request):
                 "band": declaration.get_time_band_display(),
             }
             if previous is not None:
-                context["date"] = date_format(timezone.localtime(previous.declared_at), "DATE_FORMAT")
+                context["date"] = formatting.day(previous.declared_at)
                 message = _(
                     "Capacity declared for %(service)s in %(council)s (%(band)s). It supersedes "
                     "the declaration of %(date)s, which stays in the history."

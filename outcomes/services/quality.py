@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited
 from consortium.dates import check_date_in_range
 from consortium.errors import DomainError, DomainErrors
@@ -211,7 +212,7 @@ def _check_year_and_agm(financial_year: Any, agm_held_on: dt.date | None) -> lis
             "An AGM for the %(year)s financial year is held between %(start)s and %(end)s: check "
             "the date or the year.") % {
                 "year": f"{financial_year}-{(financial_year + 1) % 100:02d}",
-                "start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")})]
+                "start": formatting.day(start), "end": formatting.day(end)})]
     return []
 
 

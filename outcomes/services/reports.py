@@ -27,9 +27,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import delete_audited, save_audited
 from consortium.errors import Conflict, DomainErrors, require
 from consortium.models import User
@@ -132,8 +132,8 @@ def period_report_save(*, ret: DeliveryReturn, by: User, complaints: Any, safegu
         h = _money(hours, field=hours_field, what=_("the hours worked"), low=Decimal("0"), high=MAX_HOURS,
                    problems=problems)
         if r is not None and r in bands:
-            problems.append((rate_field, _("Pay of £%(rate)s an hour is already in another row: give its "
-                                           "hours in one row.") % {"rate": r}))
+            problems.append((rate_field, _("Pay of %(rate)s an hour is already in another row: give its "
+                                           "hours in one row.") % {"rate": formatting.money(r)}))
         elif r is not None and h is not None:
             bands[r] = h
     if problems:
@@ -169,7 +169,7 @@ def reference_problem(reference: str) -> str | None:
 
 
 def _when(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return formatting.day(day)
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ from consortium.cleaning import clean_reason
 from consortium.errors import DomainError, require
 from consortium.models import Consortium, Council, ServiceType, TimeBand, User
 from members import governance
-from members.models import Ballot, BallotStatus
+from members.models import Ballot, BallotStatus, BallotSubject
 from pricing.models import (
     NEGOTIATION_TRANSITIONS,
     Negotiation,
@@ -232,10 +232,11 @@ def opening_position_propose(*, negotiation: Negotiation, rates: dict, rationale
     number = (negotiation.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
     ballot = governance.ballot_open(
         consortium=negotiation.consortium, by=by,
-        subject=_("Approve the opening position (round %(n)s) for %(service)s with %(council)s, "
-                  "%(year)s") % {"n": number, "service": negotiation.service_type,
-                                 "council": negotiation.council,
-                                 "year": financial_year_label(negotiation.financial_year)},
+        subject_code=BallotSubject.OPENING_POSITION,
+        subject_params={"n": number, "service_type": negotiation.service_type_id,
+                        "service": negotiation.service_type.name_en,
+                        "council_id": negotiation.council_id, "council": negotiation.council.name_en,
+                        "year": financial_year_label(negotiation.financial_year)},
     )
     return _add_round(negotiation, party=Party.CONSORTIUM, status=RoundStatus.AWAITING_APPROVAL,
                       rates=rates, rationale=rationale, evidence=_evidence(negotiation), by=by,

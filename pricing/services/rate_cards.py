@@ -16,10 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal
@@ -269,7 +269,7 @@ def rate_card_put_in_force(*, card: RateCard, by: User | None) -> RateCard:
         if old.effective_from >= card.effective_from:
             raise DomainError(
                 _("The card in force from %(date)s starts on or after this one; a new card must start "
-                  "after the card it supersedes.") % {"date": date_format(old.effective_from, "DATE_FORMAT")},
+                  "after the card it supersedes.") % {"date": formatting.day(old.effective_from)},
                 field="effective_from",
             )
     superseded = overlapping[-1] if overlapping else None

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited
 from consortium.errors import DomainError, require
 from consortium.models import Consortium, ServiceType, TimeBand, User
@@ -74,7 +74,7 @@ def _moment(value: dt.datetime) -> dt.datetime:
 
 def when(value: dt.datetime) -> str:
     """A moment as people in Wales read it: local date and time, in the active language."""
-    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return formatting.moment(value)
 
 
 def _check_year(financial_year) -> int:

@@ -28,6 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consortium import formatting
 from consortium.errors import DomainError, require
 from consortium.web import confirmed
 from pricing.filters import RateCardFilter
@@ -286,8 +287,8 @@ def rate_card_activate(request, pk: int):
     if card.supersedes_id:
         messages.success(request, _("The rate card is in force. It supersedes the card from %(date)s, which "
                                     "now ends on %(end)s.") % {
-            "date": date_format(card.supersedes.effective_from, "DATE_FORMAT"),
-            "end": date_format(card.supersedes.effective_to, "DATE_FORMAT"),
+            "date": formatting.day(card.supersedes.effective_from),
+            "end": formatting.day(card.supersedes.effective_to),
         })
     else:
         messages.success(request, _("The rate card is in force."))

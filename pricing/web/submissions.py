@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.errors import DomainError, require
 from consortium.models import TimeBand
 from consortium.web import add_domain_error
@@ -140,10 +141,10 @@ def submission_create(request):
             add_domain_error(form, error)
         else:
             messages.success(request, _(
-                "Costs submitted for %(service)s, %(year)s: version %(version)s, £%(total)s per "
+                "Costs submitted for %(service)s, %(year)s: version %(version)s, %(total)s per "
                 "contact hour on weekdays."
             ) % {"service": submission.service_type, "year": submission.financial_year_label,
-                 "version": submission.version, "total": submission.total})
+                 "version": submission.version, "total": formatting.money(submission.total)})
             return redirect("cost-submission-detail", pk=submission.pk)
     return render(request, "pricing/submissions/form.html", {
         "form": form, "coop": own_coop, "source": source, "is_coordinator": coordinator,
@@ -172,7 +173,7 @@ def submission_detail(request, pk: int):
 
 
 INPUT_UNITS = {
-    "hourly_pay": gettext_lazy("£%(value)s an hour"),
+    "hourly_pay": gettext_lazy("%(value)s an hour"),
     "travel_minutes_per_hour": gettext_lazy("%(value)s minutes"),
     "visit_minutes": gettext_lazy("%(value)s minutes"),
     "travel_minutes_per_visit": gettext_lazy("%(value)s minutes"),
@@ -180,7 +181,7 @@ INPUT_UNITS = {
     "pence_per_mile": gettext_lazy("%(value)sp a mile"),
 }
 PERCENT = gettext_lazy("%(value)s%%")
-POUNDS_PER_HOUR = gettext_lazy("£%(value)s per contact hour")
+POUNDS_PER_HOUR = gettext_lazy("%(value)s per contact hour")
 
 
 def _inputs_rows(inputs: dict) -> list[tuple[str, str]]:
@@ -192,7 +193,10 @@ def _inputs_rows(inputs: dict) -> list[tuple[str, str]]:
             continue
         if isinstance(value, dict):
             pounds = value.get("basis") == cm.Basis.POUNDS.value
-            shown = (POUNDS_PER_HOUR if pounds else PERCENT) % {"value": value.get("value")}
+            shown = (POUNDS_PER_HOUR % {"value": formatting.money(value.get("value"))} if pounds
+                     else PERCENT % {"value": value.get("value")})
+        elif name == "hourly_pay":
+            shown = INPUT_UNITS[name] % {"value": formatting.money(value)}
         else:
             shown = INPUT_UNITS.get(name, PERCENT) % {"value": value}  # premiums: % of pay
         rows.append((str(label), str(shown)))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from consortium import formatting
 from consortium.models import TimeBand, User
 from contracts.models import (
     Allocation,
@@ -480,10 +481,11 @@ def price_lines(bid: Bid, lots: list[BidLot] | None = None) -> list[PriceLine]:
                 elif m.floor > ceiling_net:
                     m.over_ceiling_by = m.floor - ceiling_net
                     line.problems.append(
-                        _("Lot %(lot)s, %(band)s: %(coop)s's floor is £%(floor)s but the ceiling of "
-                          "£%(ceiling)s pays a member at most £%(net)s, £%(gap)s short.")
-                        % {**label, "coop": m.coop.display_name, "floor": m.floor,
-                           "ceiling": lot.ceiling_rate, "net": ceiling_net, "gap": m.over_ceiling_by})
+                        _("Lot %(lot)s, %(band)s: %(coop)s's floor is %(floor)s but the ceiling of "
+                          "%(ceiling)s pays a member at most %(net)s, %(gap)s short.")
+                        % {**label, "coop": m.coop.display_name, "floor": formatting.money(m.floor),
+                           "ceiling": formatting.money(lot.ceiling_rate),
+                           "net": formatting.money(ceiling_net), "gap": formatting.money(m.over_ceiling_by)})
             shown = line.rate if line.rate is not None else line.required
             if shown is not None:
                 for m in members:
@@ -494,12 +496,12 @@ def price_lines(bid: Bid, lots: list[BidLot] | None = None) -> list[PriceLine]:
                     line.problems.append(_("Lot %(lot)s, %(band)s: no rate is set yet.") % label)
                 elif line.required is not None and line.rate < line.required:
                     line.problems.append(
-                        _("Lot %(lot)s, %(band)s: the rate £%(rate)s is below the £%(required)s the "
+                        _("Lot %(lot)s, %(band)s: the rate %(rate)s is below the %(required)s the "
                           "allocated members' floors need.") % {**label, "rate": line.rate,
                                                                 "required": line.required})
                 elif line.rate > lot.ceiling_rate:
                     line.problems.append(
-                        _("Lot %(lot)s, %(band)s: the rate £%(rate)s is above the ceiling of £%(ceiling)s.")
+                        _("Lot %(lot)s, %(band)s: the rate %(rate)s is above the ceiling of %(ceiling)s.")
                         % {**label, "rate": line.rate, "ceiling": lot.ceiling_rate})
             lines.append(line)
     return lines

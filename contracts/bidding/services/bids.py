@@ -28,10 +28,10 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal
@@ -63,7 +63,7 @@ from contracts.models import (
     TenderStatus,
 )
 from members import capacity, compliance, governance
-from members.models import Ballot, BallotStatus, MemberCoop, MembershipStatus
+from members.models import Ballot, BallotStatus, BallotSubject, MemberCoop, MembershipStatus
 
 PENNY = Decimal("0.01")
 MAX_RATE = Decimal("9999999.99")
@@ -214,7 +214,7 @@ def _before_deadline(tender: Tender, what: str) -> None:
     if timezone.now() >= tender.submission_deadline:
         raise DomainError(
             _("The tender's deadline (%(when)s) has passed: %(what)s is no longer possible.")
-            % {"when": date_format(timezone.localtime(tender.submission_deadline), "DATETIME_FORMAT"),
+            % {"when": formatting.moment(tender.submission_deadline),
                "what": what},
             code="deadline",
         )
@@ -423,7 +423,7 @@ def _check_respondent(response: MemberResponse, by: User, bid: Bid) -> None:
     if response.respond_by is not None and timezone.now() > response.respond_by:
         raise DomainError(
             _("The date to answer by (%(when)s) has passed: ask the coordinator.")
-            % {"when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")},
+            % {"when": formatting.moment(response.respond_by)},
             code="deadline",
         )
 
@@ -513,12 +513,12 @@ def response_reminders_send(*, now: dt.datetime | None = None) -> int:
             recipients = _recipients(response.coop)
             if recipients:
                 subject = _("Please answer by %(when)s: work proposed in a joint bid") % {
-                    "when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")}
+                    "when": formatting.moment(response.respond_by)}
                 body = _("%(coop)s: work is proposed to your co-op in the consortium's bid for "
                          "%(tender)s. Please accept or decline it by %(when)s on the page \"Work "
                          "proposed to us\".") % {
                     "coop": response.coop.legal_name, "tender": response.bid.tender,
-                    "when": date_format(timezone.localtime(response.respond_by), "DATETIME_FORMAT")}
+                    "when": formatting.moment(response.respond_by)}
                 transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
             sent += 1
     return sent
@@ -587,12 +587,12 @@ def bid_price_set(*, bid_lot: BidLot, time_band: str, rate: Any, by: User) -> Bi
         raise DomainError(_("The ceiling cannot pay every allocated member's floor: change the allocation."),
                           field="rate")
     if rate < line.required:
-        raise DomainError(_("The rate must be at least £%(required)s, so every allocated member's floor is "
-                            "paid once the management fee is taken.") % {"required": line.required},
-                          field="rate")
+        raise DomainError(_("The rate must be at least %(required)s, so every allocated member's floor is "
+                            "paid once the management fee is taken.")
+                          % {"required": formatting.money(line.required)}, field="rate")
     if rate > line.ceiling:
-        raise DomainError(_("The rate must be no more than the lot's ceiling of £%(ceiling)s.")
-                          % {"ceiling": line.ceiling}, field="rate")
+        raise DomainError(_("The rate must be no more than the lot's ceiling of %(ceiling)s.")
+                          % {"ceiling": formatting.money(line.ceiling)}, field="rate")
     price = BidPrice.objects.filter(bid_lot=bid_lot, time_band=time_band).first()
     if price is None:
         price = BidPrice(bid_lot=bid_lot, time_band=time_band, rate=rate)
@@ -706,7 +706,7 @@ def bid_send_for_approval(*, bid: Bid, by: User) -> Bid:
         raise DomainError(" ".join([_("The bid is not ready for the board:"), *problems]), code="not_ready")
     ballot = governance.ballot_open(
         consortium=bid.consortium, by=by,
-        subject=_("Approve the joint bid for %(tender)s") % {"tender": str(bid.tender)[:240]},
+        subject_code=BallotSubject.BID_APPROVAL, subject_params={"tender": str(bid.tender)[:240]},
     )
     return bid_transition(bid=bid, to=BidStatus.AWAITING_APPROVAL, by=by, ballot=ballot)
 

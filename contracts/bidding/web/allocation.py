@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
@@ -73,7 +74,8 @@ def bid_allocation(request, pk):
                     except DomainError as error:
                         adjust_form.add_domain_error(error)
                     else:
-                        messages.success(request, _("%(count)s cells were changed by hand.")
+                        messages.success(request, ngettext("%(count)s cell was changed by hand.",
+                                                           "%(count)s cells were changed by hand.", changed)
                                          % {"count": changed})
                         return redirect("bid-allocation", pk=bid.pk)
         else:

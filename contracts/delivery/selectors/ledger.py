@@ -23,6 +23,7 @@ from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.models import User
 from contracts.bidding.selectors.bids import net_rate
 from contracts.delivery.selectors.invoices import is_coordinator, live_lines, payable_total
@@ -107,8 +108,8 @@ class MemberLedger:
 
 
 def _money(value: Decimal) -> str:
-    """Pounds to the penny with thousands separated, as the pages write them: 1,474.80."""
-    return f"{value.quantize(PENNY):,}"
+    """Pounds to the penny as the pages write them: £1,474.80."""
+    return formatting.money(value)
 
 
 def _hours(value: Decimal) -> str:
@@ -192,21 +193,21 @@ def _reasons(row: PeriodRow, statuses: set[str], has_bank: bool) -> list[str]:
     council_short = row.invoiced_owed - row.paid_by_council
     if council_short > 0:
         if InvoiceStatus.QUERIED in statuses:
-            reasons.append(_("£%(amount)s waits for the council: it queried the invoice.")
+            reasons.append(_("%(amount)s waits for the council: it queried the invoice.")
                            % {"amount": _money(council_short)})
         elif InvoiceStatus.PART_PAID in statuses:
-            reasons.append(_("£%(amount)s waits for the council: it has paid the invoice in part.")
+            reasons.append(_("%(amount)s waits for the council: it has paid the invoice in part.")
                            % {"amount": _money(council_short)})
         else:
-            reasons.append(_("£%(amount)s waits for the council to pay the invoice.")
+            reasons.append(_("%(amount)s waits for the council to pay the invoice.")
                            % {"amount": _money(council_short)})
     held = row.paid_by_council - row.paid_to_member
     if held > 0:
         if has_bank:
-            reasons.append(_("£%(amount)s paid by the council is waiting for the next payment run.")
+            reasons.append(_("%(amount)s paid by the council is waiting for the next payment run.")
                            % {"amount": _money(held)})
         else:
-            reasons.append(_("£%(amount)s paid by the council is held: add your bank details so that a "
+            reasons.append(_("%(amount)s paid by the council is held: add your bank details so that a "
                              "payment run can pay it.") % {"amount": _money(held)})
     return reasons
 

@@ -41,9 +41,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal, clean_reason
 from consortium.errors import DomainError, require
@@ -222,7 +222,7 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
     today = today or timezone.localdate()
     if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING and today < contract.start:
         raise DomainError(_("The contract starts on %(start)s: it becomes active then.")
-                          % {"start": date_format(contract.start, "DATE_FORMAT")}, code="transition")
+                          % {"start": formatting.day(contract.start)}, code="transition")
     if to == ContractStatus.ACTIVE and contract.status == ContractStatus.PENDING:
         blocked = start_blocks(contract, on=today)
         if blocked:
@@ -232,7 +232,7 @@ def contract_transition(*, contract: Contract, to: str, by: User | None, reason:
                 for found in blocked), field="to", code="transition")
     if to == ContractStatus.EXPIRED and today <= contract.end:
         raise DomainError(_("The contract runs to %(end)s: terminate it to end it sooner.")
-                          % {"end": date_format(contract.end, "DATE_FORMAT")}, code="transition")
+                          % {"end": formatting.day(contract.end)}, code="transition")
     contract.status = to
     _save(contract, by, reason=reason, update_fields=["status"])
     if to in RELEASING:
@@ -370,7 +370,7 @@ def _check_one_kind(kind: str, *, rates: Any, volumes: Any, start: Any, end: Any
 
 
 def _day(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return formatting.day(day)
 
 
 def rate_day_of(contract: Contract, effective_from: Any, *, today: dt.date | None = None) -> dt.date:

@@ -33,9 +33,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_reason
 from consortium.errors import Conflict, DomainError, require
@@ -141,7 +141,7 @@ def _priced_groups(contract: Contract, period: BillingPeriod, lines: list[Return
         if rate is None:
             raise DomainError(_("The contract has no %(band)s rate on %(day)s: the returns cannot be "
                                 "invoiced.") % {"band": _band_label(line.time_band),
-                                                "day": date_format(day, "DATE_FORMAT")},
+                                                "day": formatting.day(day)},
                               code="not_ready")
         groups[(line.time_band, money(rate))].append(line)
     return groups
@@ -161,7 +161,7 @@ def invoice_issue(*, contract: Contract, period: BillingPeriod, by: User,
     today = today or timezone.localdate()
     if period.end >= today:
         raise Conflict(_("The period runs to %(end)s: invoice it once it has ended.")
-                       % {"end": date_format(period.end, "DATE_FORMAT")}, code="transition")
+                       % {"end": formatting.day(period.end)}, code="transition")
     lines = list(uninvoiced_return_lines(contract).filter(delivery_return__period=period)
                  .select_related("adjusts").order_by("pk"))
     if not lines:
@@ -174,8 +174,9 @@ def invoice_issue(*, contract: Contract, period: BillingPeriod, by: User,
         priced.append((band, rate, quantity, money(quantity * rate), members))
     net = sum((amount for _band, _rate, _quantity, amount, _members in priced), ZERO)
     if net < 0:
-        raise Conflict(_("These lines come to £%(net)s, less than nothing: issue a credit note against "
-                         "the invoice they correct instead.") % {"net": net}, code="transition")
+        raise Conflict(_("These lines come to %(net)s, less than nothing: issue a credit note against "
+                         "the invoice they correct instead.") % {"net": formatting.money(net)},
+                       code="transition")
     exempt, rate_percent = vat_terms()
     vat = money(ZERO if exempt else net * rate_percent / HUNDRED)
     invoice = Invoice(

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal
 from consortium.errors import Conflict, DomainError, require
@@ -92,9 +93,9 @@ def _clean_amount(amount: Any) -> Decimal:
 def _same(payment: CouncilPayment, invoice: Invoice, amount: Decimal) -> CouncilPayment:
     """The payment already recorded under this reference, when the request repeats it."""
     if payment.invoice_id != invoice.pk or payment.amount != amount:
-        raise Conflict(_("The council's payment %(reference)s is already recorded, for £%(amount)s against "
+        raise Conflict(_("The council's payment %(reference)s is already recorded, for %(amount)s against "
                          "invoice %(invoice)s. A payment reference is recorded once: check the reference.")
-                       % {"reference": payment.reference, "amount": payment.amount,
+                       % {"reference": payment.reference, "amount": formatting.money(payment.amount),
                           "invoice": payment.invoice}, field="reference")
     payment.already_recorded = True
     return payment
@@ -127,8 +128,8 @@ def payment_record(*, invoice: Invoice, reference: str, amount: Any, paid_on: dt
         paid = selectors.paid_so_far(invoice)
         due = payable - paid
         if amount > due:
-            raise DomainError(_("The amount is more than is still due on this invoice (£%(due)s).")
-                              % {"due": due}, field="amount")
+            raise DomainError(_("The amount is more than is still due on this invoice (%(due)s).")
+                              % {"due": formatting.money(due)}, field="amount")
         behind = selectors.entitled_lines(invoice)
         distribution = shares.distribute(payment=amount, payable=payable, lines=[b.entitled for b in behind],
                                          paid_before=paid, remitted_before=selectors.remitted_so_far(invoice))

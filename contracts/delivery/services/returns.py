@@ -36,9 +36,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal, clean_reason
 from consortium.errors import Conflict, DomainError, DomainErrors, require
@@ -65,7 +65,7 @@ MAX_COUNT = 10_000_000
 
 
 def _when(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return formatting.day(day)
 
 
 def _band(band: str) -> str:

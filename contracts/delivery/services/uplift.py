@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.models import User
 from contracts.delivery.selectors.terms import last_used_end, latest_rate_day, period_in_the_way
 from contracts.delivery.services.contracts import contract_vary_rates_as_agreed
@@ -35,7 +35,7 @@ from pricing.models import RateCard, RateCardRate, financial_year_label
 
 
 def _day(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return formatting.day(day)
 
 
 def contracts_covered(card: RateCard) -> list[Contract]:

@@ -29,6 +29,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.errors import DomainError, require
 from contracts.delivery.forms import PaymentForm, PaymentRunForm
 from contracts.delivery.selectors import ledger as ledger_selectors
@@ -80,8 +81,8 @@ def payment_record(request, pk: int):
             if payment.already_recorded:
                 messages.info(request, _("This payment was already recorded: nothing more was recorded."))
             else:
-                messages.success(request, _("The payment of £%(amount)s was recorded.")
-                                 % {"amount": payment.amount})
+                messages.success(request, _("The payment of %(amount)s was recorded.")
+                                 % {"amount": formatting.money(payment.amount)})
             return redirect("payment-detail", pk=payment.pk)
     due = selectors.still_due(invoice)
     return render(request, "contracts/payments/record.html", {"invoice": invoice, "form": form, "due": due})

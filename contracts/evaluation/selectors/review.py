@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consortium.models import Council, Role, TimeBand, User
 from contracts.bidding.sealing import decimal_or_none
@@ -747,6 +748,22 @@ class CompareRow:
     coverage: list[tuple[Decimal, Decimal | None]] | None  # (offered, %) per band; None: outside bid
     width: int = 0
     y: int = 0
+
+    @property
+    def missing_words(self) -> list[str]:
+        """What the score still lacks, in words: price, social value, and how many quality
+        questions (one count, not a phrase for each question)."""
+        codes = list(self.score.missing)
+        words = []
+        if "price" in codes:
+            words.append(_("price"))
+        if "social_value" in codes:
+            words.append(_("social value"))
+        questions = sum(1 for code in codes if code not in ("price", "social_value"))
+        if questions:
+            words.append(ngettext("%(n)s quality question", "%(n)s quality questions", questions)
+                         % {"n": questions})
+        return words
 
     @property
     def cells(self) -> list[dict]:

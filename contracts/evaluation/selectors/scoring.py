@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.models import User
 from consortium.numbers import plain
 from contracts.bidding.sealing import verify
@@ -388,10 +389,6 @@ class ScoreRow:
     missing: list[str]  # what is not scored yet, in words
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
 def score_rows(grid: Moderation) -> list[ScoreRow]:
     """The live scores of the lot, highest total first, each with its workings in words."""
     lot = grid.lot
@@ -405,9 +402,9 @@ def score_rows(grid: Moderation) -> list[ScoreRow]:
         if s.price is None or lowest is None:
             workings["price"] = _("no rate for every time band the lot asks for: 0")
         else:
-            workings["price"] = _("lowest £%(lowest)s ÷ this £%(price)s × %(weight)s = %(score)s") % {
-                "lowest": _money(lowest), "price": _money(s.price), "weight": lot.price_weight,
-                "score": s.price_score}
+            workings["price"] = _("lowest %(lowest)s ÷ this %(price)s × %(weight)s = %(score)s") % {
+                "lowest": formatting.money(lowest), "price": formatting.money(s.price),
+                "weight": lot.price_weight, "score": s.price_score}
         workings["quality"] = _("%(marks)s of %(max)s agreed marks × %(weight)s = %(score)s") % {
             "marks": s.quality_marks, "max": s.quality_max, "weight": lot.quality_weight,
             "score": s.quality_score}

@@ -44,11 +44,11 @@ import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import update_change_reason
 
+from consortium import formatting
 from consortium.audit import save_audited
 from consortium.cleaning import clean_reason
 from consortium.errors import DomainError, require
@@ -286,8 +286,8 @@ def _confirm(award: Award, by: User | None, *, today: dt.date | None = None) -> 
     if today <= award.standstill_ends:
         raise DomainError(
             _("The standstill period runs to the end of %(end)s: the award can be confirmed from %(next)s.")
-            % {"end": date_format(award.standstill_ends, "DATE_FORMAT"),
-               "next": date_format(award.standstill_ends + dt.timedelta(days=1), "DATE_FORMAT")},
+            % {"end": formatting.day(award.standstill_ends),
+               "next": formatting.day(award.standstill_ends + dt.timedelta(days=1))},
             code="standstill",
         )
     _check_open_for_award(tender, lot)

@@ -26,9 +26,9 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consortium import formatting
 from consortium.models import Role, User
 from contracts.evaluation.selectors.award import LotResult, bid_results, capacity_gaps
 from contracts.models import Award, Bid, Entry
@@ -96,8 +96,8 @@ def _gaps(bid: Bid, award: Award) -> list[dict]:
     """The winner's early warning: members whose capacity is not declared for the contract's
     dates (its own members, told to its own coordinators), as the contract would be refused."""
     return [{"member": gap.member, "area": gap.area, "band": gap.band,
-             "valid_from": date_format(gap.valid_from, "DATE_FORMAT") if gap.valid_from else "",
-             "valid_to": date_format(gap.valid_to, "DATE_FORMAT") if gap.valid_to else ""}
+             "valid_from": formatting.day(gap.valid_from) if gap.valid_from else "",
+             "valid_to": formatting.day(gap.valid_to) if gap.valid_to else ""}
             for gap in capacity_gaps(bid, award.lot)]
 
 
@@ -110,9 +110,9 @@ def _message(kind: str, award: Award, bidder: Bidder, user: User, *, result: Lot
             "user": user, "consortium": bidder.bid.consortium.name, "tender": tender, "lot": lot,
             "won": won, "own": result.own if result else None,
             "winner": result.winner if result else None,
-            "standstill_ends": date_format(award.standstill_ends, "DATE_FORMAT"),
+            "standstill_ends": formatting.day(award.standstill_ends),
             "tender_cancelled": tender_cancelled,
-            "contract_start": date_format(tender.contract_start, "DATE_FORMAT"),
+            "contract_start": formatting.day(tender.contract_start),
             "gaps": _gaps(bidder.bid, award) if won and kind == DECIDED else [],
         }
         body = render_to_string(TEMPLATES[kind], context)

@@ -34,10 +34,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_percent, clean_reason
@@ -163,7 +163,7 @@ def _lock_sheet(lot: Lot, by: User) -> MarkSheet:
 
 
 def _sealed(sheet: MarkSheet) -> DomainError:
-    when = date_format(timezone.localtime(sheet.submitted_at), "DATETIME_FORMAT")
+    when = formatting.moment(sheet.submitted_at)
     return DomainError(_("You submitted your marks for this lot on %(when)s: they are sealed and cannot "
                          "be changed.") % {"when": when}, code="sealed")
 

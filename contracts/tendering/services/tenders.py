@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium import formatting
 from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal, clean_percent
@@ -196,8 +197,8 @@ def tender_check_fields(fields: dict[str, Any]) -> dict[str, Any]:
             _("A contract reserved for public service mutuals must have “a maximum term of five years "
               "or less” (Procurement Act 2023, section 33(1)(b)): this one runs from %(start)s to "
               "%(end)s. End it by %(latest)s, or do not reserve it under section 33.")
-            % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y"),
-               "latest": latest_end(start).strftime("%d/%m/%Y")},
+            % {"start": formatting.day(start), "end": formatting.day(end),
+               "latest": formatting.day(latest_end(start))},
             field="reserved",
         )
     cleaned.update(
