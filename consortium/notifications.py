@@ -86,8 +86,8 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
     Kind(
         WORK_DECLINED,
         label=_("A member declines its share of a joint bid's work"),
-        message=_("%(coop)s declined its share of the work in the joint bid for %(tender)s, and the "
-                  "allocation was run again without it. Check the allocation before %(deadline)s."),
+        message=_("%(coop)s declined its share of the work in the joint bid for %(tender)s. The "
+                  "allocation is run again without it where it can be: check it before %(deadline)s."),
         subject=_("%(coop)s declined its work in the bid for %(tender)s"),
         action=_("Check the allocation:"),
         deadline=True, params={"deadline": DATETIME},
@@ -122,11 +122,13 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
     Kind(
         NEGOTIATION_OFFER,
         label=_("A new offer in a negotiation of rates"),
-        message=_("%(from)s made an offer (round %(round)s) in the negotiation of rates for "
-                  "%(service)s in %(year)s. Answer it with a counter-offer, or accept it."),
+        message=_("%(party)s made an offer (round %(round)s) in the negotiation of rates between "
+                  "%(consortium)s and %(council)s for %(service)s in %(year)s. Answer it with a "
+                  "counter-offer, or accept it."),
         subject=_("New offer in the negotiation of rates for %(service)s, %(year)s"),
         action=_("See the offer:"),
-        deadline=False, params={"service": SERVICE},
+        deadline=False, params={"party": CHOICE, "council": COUNCIL, "service": SERVICE},
+        choices={"party": {"consortium": _("The consortium"), "council": _("The council")}},
     ),
     Kind(
         MARKING_OPENED,
@@ -143,7 +145,9 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
                   "standstill period runs to the end of %(standstill_ends)s."),
         subject=_("Award decision for %(tender)s, lot %(lot)s"),
         action=_("See the results:"),
-        deadline=True, params={"outcome": CHOICE, "standstill_ends": DATE},
+        # Off by default: the coordinators are e-mailed the decision with the scores already
+        # (contracts.evaluation.services.award_mail); a board member may ask for it here.
+        deadline=False, params={"outcome": CHOICE, "standstill_ends": DATE},
         choices={"outcome": {"won": _("your bid won"), "lost": _("your bid was not successful")}},
     ),
     Kind(
@@ -179,17 +183,13 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
 
 # --- who is told -----------------------------------------------------------------------------
 
-def coordinators_of(consortium_id: int) -> QuerySet[User]:
-    return User.objects.filter(role=Role.COORDINATOR, consortium_id=consortium_id, is_active=True)
+def coordinators_of(*consortium_ids: int) -> QuerySet[User]:
+    return User.objects.filter(role=Role.COORDINATOR, consortium_id__in=consortium_ids, is_active=True)
 
 
-def board_of(consortium_id: int) -> QuerySet[User]:
-    return User.objects.filter(role=Role.BOARD_MEMBER, consortium_id=consortium_id, is_active=True)
-
-
-def coordinators_and_board_of(consortium_ids: Iterable[int]) -> QuerySet[User]:
+def coordinators_and_board_of(*consortium_ids: int) -> QuerySet[User]:
     return User.objects.filter(role__in=[Role.COORDINATOR, Role.BOARD_MEMBER],
-                               consortium_id__in=list(consortium_ids), is_active=True)
+                               consortium_id__in=consortium_ids, is_active=True)
 
 
 def reviewers_of(council_id: int) -> QuerySet[User]:
