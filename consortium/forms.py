@@ -13,7 +13,7 @@ class NotificationEmailForm(forms.Form):
     shown in the product whatever is chosen)."""
 
     email = forms.MultipleChoiceField(
-        label=_("Send me an e-mail when"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Notifications to e-mail to me"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Select all that apply. Every notification is also shown in the product."),
     )
 

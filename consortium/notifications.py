@@ -107,7 +107,7 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
         subject=_("Board vote decided: %(motion)s"),
         action=_("See the result:"),
         deadline=False, params={"result": CHOICE},
-        choices={"result": {"carried": _("carried"), "defeated": _("defeated"),
+        choices={"result": {"carried": _("the motion carried"), "defeated": _("the motion was defeated"),
                             "no_quorum": _("not decided, as the vote was not quorate")}},
     ),
     Kind(
