@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium import notifications as n
+from consortium.context_processors import notifications as unread
 from consortium.models import Notification, NotificationPreference, Role
 from contracts.bidding.services import bids as bid_services
 from contracts.delivery.services import returns as return_services
@@ -335,8 +336,6 @@ def test_a_visitor_has_no_unread_count(client):
 
 def test_the_unread_count_is_one_query_and_none_on_a_page_that_does_not_show_it(
         world, rf, django_assert_num_queries):
-    from consortium.context_processors import notifications as unread
-
     member = world.user("member_a")
     _row(member), _row(member)
     request = rf.get("/")
@@ -345,3 +344,14 @@ def test_the_unread_count_is_one_query_and_none_on_a_page_that_does_not_show_it(
         count = unread(request)["notifications_unread"]
     with django_assert_num_queries(1):
         assert count == 2 and count and str(count) == "2" and int(count) + 1 == 3
+
+
+def test_the_api_lists_ones_own_in_ones_language(world, api_for):
+    mine = _row(world.user("member_a"))
+    _row(world.user("member_b"))
+    data = api_for("member_a").get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE="cy").json()
+    assert [r["id"] for r in data["results"]] == [mine.pk]
+    (row,) = data["results"]
+    assert row["kind"] == n.RETURN_SENT_BACK and row["url"] == reverse("subcontract-list")
+    assert "16 Rhag 2026" in row["message"] and row["read_at"] is None
+    assert api_for("coordinator").get("/api/v1/notifications/").json()["results"] == []

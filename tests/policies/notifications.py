@@ -1,4 +1,5 @@
-"""Policies of the notification pages (consortium/notifications_web.py).
+"""Policies of the notification pages (consortium/notifications_web.py) and API (the list of
+one's own, consortium/api_views.py).
 
 Everyone signed in has their own notifications and their own choice of e-mails; a visitor is
 sent to the login page. The world's notification is member A's: opening it (POST) marks it read
@@ -29,4 +30,5 @@ POLICIES = [
            note="one's own only; a visitor to the login page"),
     Policy("notification-open", personas(404, member_a=302, anonymous=302), kwargs=_member_as,
            method="POST", note="member A's own: marked read, then to where the act is done"),
+    Policy("GET /api/v1/notifications/", personas(200, anonymous=401), note="one's own only"),
 ]
