@@ -204,9 +204,8 @@ def link(name: str, *args: Any, **kwargs: Any) -> tuple[str, list, dict]:
 
 
 def _stored(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+    """A parameter as JSON keeps it: dates and times in ISO, money as a decimal string."""
+    if isinstance(value, dt.date):  # a datetime too
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -14,7 +14,7 @@ from django.core import mail
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consortium import notifications as n
 from consortium.context_processors import notifications as unread
@@ -355,3 +355,14 @@ def test_the_api_lists_ones_own_in_ones_language(world, api_for):
     assert row["kind"] == n.RETURN_SENT_BACK and row["url"] == reverse("subcontract-list")
     assert "16 Rhag 2026" in row["message"] and row["read_at"] is None
     assert api_for("coordinator").get("/api/v1/notifications/").json()["results"] == []
+
+
+def test_dates_and_money_are_stored_as_iso_and_decimal_strings_and_formatted_when_read(world):
+    row = _row(world.user("member_a"))
+    assert row.params == {"start": "2026-12-16", "end": "2027-01-10"}
+    spec = n.Kind("example", label="", message="", subject="", action="", deadline=False,
+                  params={"total": n.MONEY, "due": n.DATETIME})
+    assert n._stored(Decimal("1234.50")) == "1234.50"
+    assert n._formatted(spec, "total", "1234.50") == "£1,234.50"
+    with translation.override("cy"):
+        assert n._formatted(spec, "due", "2026-12-16T17:00:00+00:00") == "16 Rhag 2026, 17:00"
