@@ -6,16 +6,17 @@ import hashlib
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
+from consortium import notifications
 from consortium.api import JSONParser
 from consortium.filters import CouncilFilter
-from consortium.models import Council, ServiceType
+from consortium.models import Council, Notification, ServiceType
 from consortium.network import client_ip
 
 
@@ -146,7 +147,35 @@ class ObtainTokenView(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
+class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.SerializerMethodField(help_text=_("The notification, in your language."))
+    url = serializers.SerializerMethodField(
+        help_text=_("Where to act on it (a path on this site), or empty."))
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "url", "created_at", "read_at"]
+
+    def get_message(self, obj: Notification) -> str:
+        return notifications.message_of(obj)
+
+    def get_url(self, obj: Notification) -> str:
+        return notifications.url_of(obj)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: NotificationSerializer(many=True), **READ_LIST_ERRORS}))
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your own notifications, newest first (nobody else's)."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        return notifications.notifications_for(self.request.user)
+
+
 # SimpleRouter: no browsable root view or format-suffix routes beside the documented operations.
 router = SimpleRouter()
 router.register("councils", CouncilViewSet, basename="council")
 router.register("service-types", ServiceTypeViewSet, basename="service-type")
+router.register("notifications", NotificationViewSet, basename="notification")

@@ -215,3 +215,50 @@ class User(AbstractUser):
     @property
     def is_staff_admin(self) -> bool:
         return self.role == Role.STAFF_ADMIN
+
+
+class Notification(models.Model):
+    """Something a person is asked to act on. No text is stored: ``kind`` names the message
+    (``consortium.notifications``), ``params`` fill it in, and both it and the link (a URL name
+    with its arguments) are made when it is read, in the reader's language."""
+
+    recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=50)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    url_name = models.CharField(_("URL name"), max_length=100, blank=True)
+    url_args = models.JSONField(_("URL arguments"), default=list, blank=True)
+    url_kwargs = models.JSONField(_("URL keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_newest"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice of e-mail for one kind of notification; without a row, the kind's
+    default (on for what has a deadline)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=50)
+    email = models.BooleanField(_("send an e-mail"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.email}"

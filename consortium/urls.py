@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("consortium.api_urls")),
+    path("", include("consortium.notifications_web")),
     path("", include("members.urls")),
     path("", include("governance.urls")),
     path("", include("pricing.urls")),

@@ -42,6 +42,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consortium import notifications
 from consortium.audit import save_audited
 from consortium.cleaning import clean_percent
 from consortium.errors import DomainError, require
@@ -207,6 +208,8 @@ def ballot_open(
         electorate=electorate, opened_by=by, closes_at=closes_at,
     )
     save_audited(ballot, by)
+    notifications.notify(recipients=entitled_voters(ballot), kind=notifications.BALLOT_OPENED,
+                         params={"motion": subject}, url=notifications.link("ballot-detail", pk=ballot.pk))
     return ballot
 
 
@@ -250,6 +253,10 @@ def _decide_locked(ballot: Ballot, *, by: User | None) -> Ballot:
     ballot.status = tally.result
     ballot.decided_at = timezone.now()
     save_audited(ballot, by, update_fields=["status", "decided_at"])
+    notifications.notify(recipients=notifications.coordinators_and_board_of(ballot.consortium_id),
+                         kind=notifications.BALLOT_DECIDED,
+                         params={"motion": ballot.subject, "result": ballot.status},
+                         url=notifications.link("ballot-detail", pk=ballot.pk))
     ballot_decided.send(sender=Ballot, ballot=ballot, by=by)
     return ballot
 

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from consortium.models import Consortium, Council, ServiceType, TimeBand, User
+from consortium.models import Consortium, Council, Role, ServiceType, TimeBand, User
 
 from .models import (
     CapacityDeclaration,
@@ -490,3 +490,8 @@ def member_history(coop: MemberCoop) -> list[HistoryEntry]:
             ))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def coop_users(coop_ids) -> QuerySet[User]:
+    """The active users of the given member co-ops (those a notification to a co-op reaches)."""
+    return User.objects.filter(member_link__coop_id__in=list(coop_ids), role=Role.MEMBER, is_active=True)

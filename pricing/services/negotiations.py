@@ -39,6 +39,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import notifications
 from consortium.audit import save_audited
 from consortium.cleaning import clean_reason
 from consortium.errors import DomainError, require
@@ -252,6 +253,24 @@ def _on_ballot_decided(sender, ballot: Ballot, by: User | None = None, **kwargs)
         return
     to = RoundStatus.OFFERED if ballot.status == BallotStatus.CARRIED else RoundStatus.REJECTED_BY_BOARD
     _round_move(round_, to, by=by)
+    if to == RoundStatus.OFFERED:
+        _tell_the_other_side(round_, by=by)
+
+
+def _tell_the_other_side(round_: NegotiationRound, *, by: User | None) -> None:
+    """An offer is on the table: the other side is told (the council's reviewers of the
+    consortium's offer, the consortium's coordinators of the council's). No rate is in it."""
+    negotiation = round_.negotiation
+    if round_.party == Party.CONSORTIUM:
+        recipients = notifications.reviewers_of(negotiation.council_id)
+    else:
+        recipients = notifications.coordinators_of(negotiation.consortium_id)
+    notifications.notify(
+        recipients=recipients, kind=notifications.NEGOTIATION_OFFER, actor=by,
+        params={"party": round_.party, "round": round_.number, "consortium": negotiation.consortium.name,
+                "council": negotiation.council_id, "service": negotiation.service_type_id,
+                "year": financial_year_label(negotiation.financial_year)},
+        url=notifications.link("negotiation-detail", pk=negotiation.pk))
 
 
 @transaction.atomic
@@ -280,8 +299,10 @@ def counter_offer(*, negotiation: Negotiation, party: str, rates: dict, rational
         )
     _round_move(current, RoundStatus.COUNTERED, by=by)
     evidence = _evidence(negotiation) if party == Party.CONSORTIUM else {}
-    return _add_round(negotiation, party=party, status=RoundStatus.OFFERED, rates=rates,
-                      rationale=rationale, evidence=evidence, by=by)
+    round_ = _add_round(negotiation, party=party, status=RoundStatus.OFFERED, rates=rates,
+                        rationale=rationale, evidence=evidence, by=by)
+    _tell_the_other_side(round_, by=by)
+    return round_
 
 
 def rate_card_start(financial_year: int) -> dt.date:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium import formatting
+from consortium import formatting, notifications
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal
@@ -64,6 +64,7 @@ from contracts.models import (
 )
 from members import capacity, compliance, governance
 from members.models import Ballot, BallotStatus, BallotSubject, MemberCoop, MembershipStatus
+from members.selectors import coop_users
 
 PENNY = Decimal("0.01")
 MAX_RATE = Decimal("9999999.99")
@@ -385,6 +386,11 @@ def invitations_send(*, bid_lot: BidLot, by: User, coops: list[MemberCoop] | Non
         _save(invitation, by)
         already.add(coop.pk)
         made.append(invitation)
+        notifications.notify(
+            recipients=coop_users([coop.pk]), kind=notifications.BID_INVITATION, actor=by,
+            params={"coop": str(coop), "lot": bid_lot.lot.number, "tender": bid.tender.reference,
+                    "answer_by": bid.response_deadline or bid.tender.submission_deadline},
+            url=notifications.link("member-bid-work"))
     return made
 
 
@@ -476,6 +482,11 @@ def response_decline(*, response: MemberResponse, by: User, reason: str) -> Memb
     _save(response, by, update_fields=["status", "reason", "responded_by", "responded_at"])
     _set_allocations(bid, response.coop_id, AllocationStatus.DECLINED, by)
     _rerun_after_decline(bid=bid, coop=response.coop, by=by)
+    notifications.notify(
+        recipients=notifications.coordinators_of(bid.consortium_id), kind=notifications.WORK_DECLINED,
+        params={"coop": str(response.coop), "tender": bid.tender.reference,
+                "deadline": bid.tender.submission_deadline},
+        url=notifications.link("bid-allocation", pk=bid.pk))
     return response
 
 

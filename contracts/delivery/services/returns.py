@@ -38,7 +38,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consortium import formatting
+from consortium import formatting, notifications
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal, clean_reason
 from consortium.errors import Conflict, DomainError, DomainErrors, require
@@ -56,6 +56,7 @@ from contracts.models import (
     SubContract,
     SubContractLine,
 )
+from members.selectors import coop_users
 
 Adjustment = tuple[Council, str, Decimal, BillingPeriod, str]  # area, band, hours, period, reason
 PENNY = Decimal("0.01")
@@ -401,4 +402,8 @@ def return_send_back(*, ret: DeliveryReturn, by: User, reason: str) -> DeliveryR
     ret.sent_back_reason = reason
     ret.decided_at, ret.decided_by = timezone.now(), by
     _save(ret, by, reason=reason, update_fields=["status", "sent_back_reason", "decided_at", "decided_by"])
+    notifications.notify(recipients=coop_users([ret.subcontract.coop_id]),
+                         kind=notifications.RETURN_SENT_BACK,
+                         params={"start": ret.period.start, "end": ret.period.end},
+                         url=notifications.link("return-detail", pk=ret.pk))
     return ret

@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import update_change_reason
 
-from consortium import formatting
+from consortium import formatting, notifications
 from consortium.audit import save_audited
 from consortium.cleaning import clean_reason
 from consortium.errors import DomainError, require
@@ -69,10 +69,12 @@ from contracts.models import (
     Entry,
     Lot,
     LotStatus,
+    SubContract,
     Tender,
     TenderStatus,
 )
 from contracts.tendering.services.tenders import lot_transition, tender_transition
+from members.selectors import coop_users
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +179,36 @@ def award_decide(*, lot: Lot, entry: Entry, by: User, reason: str = "") -> Award
     except IntegrityError:  # another decision for the lot, racing this one
         raise DomainError(_("%(lot)s is already awarded.") % {"lot": lot}, code="transition") from None
     queue_award_mail(award=award, kind=DECIDED)
+    _notify_bidders(award, notifications.AWARD_DECIDED)
     return award
+
+
+def _notify_bidders(award: Award, kind: str) -> None:
+    """Tell the coordinators and board of each consortium whose joint bid is an entry for the
+    lot whether theirs won (its scores and the winner's are on its results page, not here)."""
+    lot = Lot.objects.select_related("tender").get(pk=award.lot_id)
+    params = {"tender": lot.tender.reference, "lot": lot.number,
+              "standstill_ends": award.standstill_ends}
+    entries = (Entry.objects.filter(lot_id=award.lot_id, submission__isnull=False)
+               .select_related("submission__bid").order_by("pk"))
+    for entry in entries:
+        bid = entry.submission.bid
+        notifications.notify(
+            recipients=notifications.coordinators_and_board_of(bid.consortium_id), kind=kind,
+            params={**params, "outcome": "won" if entry.pk == award.entry_id else "lost"},
+            url=notifications.link("bid-results", pk=bid.pk))
+
+
+def _notify_subcontractors(award: Award) -> None:
+    """Tell each member given a sub-contract under the award's contract (its own only)."""
+    for sub in (SubContract.objects.filter(contract__award=award)
+                .select_related("contract__lot__tender").order_by("pk")):
+        contract = sub.contract
+        notifications.notify(
+            recipients=coop_users([sub.coop_id]), kind=notifications.SUBCONTRACT_MADE,
+            params={"tender": contract.lot.tender.reference, "lot": contract.lot.number,
+                    "start": contract.start},
+            url=notifications.link("subcontract-list"))
 
 
 def _move(award: Award, to: str, by: User | None, reason: str = "", **changes) -> Award:
@@ -297,6 +328,8 @@ def _confirm(award: Award, by: User | None, *, today: dt.date | None = None) -> 
     award_confirmed.send(sender=Award, award=award, by=by)  # the contract: contracts.delivery.receivers
     _settle_tender(tender, by)
     queue_award_mail(award=award, kind=CONFIRMED)
+    _notify_bidders(award, notifications.AWARD_CONFIRMED)
+    _notify_subcontractors(award)
     return award, True
 
 

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consortium import notifications
 from consortium.audit import delete_audited as _delete
 from consortium.audit import save_audited as _save
 from consortium.errors import DomainError, DomainErrors, require
@@ -144,6 +145,10 @@ def evaluation_open(*, tender: Tender, by: User) -> Tender:
             % {"names": ", ".join(broken)}, code="tampered")
     if tender.status == TenderStatus.CLOSED:
         tender = tender_transition(tender=tender, to=TenderStatus.IN_EVALUATION, by=by)
+        notifications.notify(recipients=notifications.reviewers_of(tender.council_id),
+                             kind=notifications.MARKING_OPENED, actor=by,
+                             params={"tender": tender.reference},
+                             url=notifications.link("review-tender", pk=tender.pk))
     lots_by_number = {lot.number: lot for lot in Lot.objects.filter(tender=tender).order_by("number")}
     for submission in submissions:
         _entries_for(submission, lots_by_number, by)

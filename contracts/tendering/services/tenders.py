@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consortium import formatting
+from consortium import formatting, notifications
 from consortium.audit import delete_audited
 from consortium.audit import save_audited as _save
 from consortium.cleaning import clean_decimal, clean_percent
@@ -39,6 +39,8 @@ from contracts.labels import label
 from contracts.models import (
     LOT_TRANSITIONS,
     TENDER_TRANSITIONS,
+    Bid,
+    BidStatus,
     Clarification,
     Lot,
     LotStatus,
@@ -815,4 +817,12 @@ def clarification_answer(*, clarification: Clarification, by: User, answer: str)
     clarification.answered_by = by
     clarification.answered_at = timezone.now()
     _save(clarification, by, update_fields=["answer", "answered_by", "answered_at"])
+    tender = clarification.tender
+    bidders = set(Bid.objects.filter(tender=tender).exclude(status=BidStatus.WITHDRAWN)
+                  .values_list("consortium_id", flat=True))
+    notifications.notify(
+        recipients=notifications.coordinators_of(*bidders, clarification.consortium_id),
+        kind=notifications.CLARIFICATION_ANSWERED,
+        params={"council": tender.council_id, "tender": tender.reference},
+        url=notifications.link("tender-detail", pk=tender.pk))
     return clarification
