@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from desk.web import dashboard, hubs
+
+urlpatterns: list = [*dashboard.urlpatterns, *hubs.urlpatterns]
