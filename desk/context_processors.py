@@ -13,7 +13,7 @@ def desk(request):
         return {}
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
-    hub = match.kwargs.get("section") if match and url_name == "desk-hub" else None
+    hub = match.kwargs.get("section") if match and (url_name or "").startswith("hub-") else None
     # The dashboard has read the queue already (``desk.web.dashboard``): its length is the count.
     shown = getattr(request, "desk_queue", None)
     return {

@@ -58,7 +58,7 @@ SECTIONS: tuple[Section, ...] = (
         Entry(_("Your application"), "join-application", (APPLICANT,)),
     )),
     Section("bids", _("Bids and contracts"), (
-        Entry(_("Tenders"), "tender-list", EVERYONE),
+        Entry(_("Tenders"), "tender-list", (*CONSORTIUM, REVIEWER, STAFF)),
         Entry(_("Joint bids"), "bid-list", CONSORTIUM),
         Entry(_("Bids to review"), "review-list", (REVIEWER,), needs_council=True),
         Entry(_("Our sub-contracts"), "subcontract-list", (MEMBER,)),
@@ -85,8 +85,8 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def section_get(slug: str) -> Section | None:
-    return next((section for section in SECTIONS if section.slug == slug), None)
+def section_get(slug: str) -> Section:
+    return next(section for section in SECTIONS if section.slug == slug)
 
 
 @dataclass(frozen=True)
@@ -126,5 +126,5 @@ def navigation_for(user, current_url_name: str | None = None,
         if len(entries) == 1:
             links.append(NavLink(entries[0].label, reverse(entries[0].url_name), current))
         else:
-            links.append(NavLink(section.label_for(user), reverse("desk-hub", args=[section.slug]), current))
+            links.append(NavLink(section.label_for(user), reverse(f"hub-{section.slug}"), current))
     return links

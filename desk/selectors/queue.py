@@ -25,6 +25,7 @@ from django.db.models import (
     IntegerField,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -86,7 +87,7 @@ COUNTER_OFFER = "counter_offer"
 
 OPEN_BID = (BidStatus.DRAFT, BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED)
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.QUERIED, InvoiceStatus.ACCEPTED, InvoiceStatus.PART_PAID)
-RETURN_IN = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
+RETURN_NOT_IN = (ReturnStatus.DRAFT, ReturnStatus.SENT_BACK)
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def _periods_unreturned(user: User, now: dt.datetime) -> QuerySet:
     return (BillingPeriod.objects.filter(end__lt=timezone.localdate(now))
             .annotate(sub_id=sub_id).filter(sub_id__isnull=False)
             .annotate(return_status=Subquery(mine.values("status")[:1]))
-            .exclude(return_status__in=RETURN_IN).select_related("contract__lot__tender"))
+            .filter(Q(return_status__isnull=True) | Q(return_status__in=RETURN_NOT_IN))
+            .select_related("contract__lot__tender"))
 
 
 def member_returns_due(user: User, now: dt.datetime) -> list[QueueItem]:

@@ -8,18 +8,19 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 
-from desk.navigation import hub_links, section_get
+from desk.navigation import SECTIONS, hub_links, section_get
 
 
 @login_required
 def hub(request, section):
     found = section_get(section)
-    links = hub_links(request.user, found) if found is not None else []
-    if not links:  # no such section, or none of its pages for this person
+    links = hub_links(request.user, found)
+    if not links:  # none of the section's pages is for this person
         raise Http404
     return render(request, "desk/hub.html", {"heading": found.label_for(request.user), "links": links})
 
 
 urlpatterns = [
-    path("sections/<slug:section>/", hub, name="desk-hub"),
+    path(f"sections/{section.slug}/", hub, {"section": section.slug}, name=f"hub-{section.slug}")
+    for section in SECTIONS
 ]
