@@ -37,6 +37,7 @@ class Section:
     label: object
     entries: tuple[Entry, ...]
     member_label: object = None  # a member co-op user's name for the section, where it differs
+    flat_for: tuple[str, ...] = ()  # roles whose header lists the section's pages themselves
 
     def label_for(self, user) -> object:
         return self.member_label if (self.member_label and user.role == MEMBER) else self.label
@@ -63,7 +64,7 @@ SECTIONS: tuple[Section, ...] = (
         Entry(_("Bids to review"), "review-list", (REVIEWER,), needs_council=True),
         Entry(_("Our sub-contracts"), "subcontract-list", (MEMBER,)),
         Entry(_("Contracts"), "contract-list", (COORDINATOR, BOARD, REVIEWER)),
-    )),
+    ), flat_for=(REVIEWER,)),  # a reviewer's daily work: each page in the header
     Section("prices", _("Prices"), (
         Entry(_("Cost calculator"), "pricing-calculator", EVERYONE),
         Entry(_("Cost submissions"), "cost-submission-list", (COORDINATOR, MEMBER)),
@@ -122,9 +123,11 @@ def navigation_for(user, current_url_name: str | None = None,
         entries = [entry for entry in section.entries_for(user) if _url(entry.url_name)]
         if not entries:
             continue
-        current = current_hub == section.slug or any(e.url_name == current_url_name for e in entries)
-        if len(entries) == 1:
-            links.append(NavLink(entries[0].label, reverse(entries[0].url_name), current))
+        in_section = current_hub == section.slug or any(e.url_name == current_url_name for e in entries)
+        if len(entries) == 1 or user.role in section.flat_for:
+            for entry in entries:
+                here = entry.url_name == current_url_name or (len(entries) == 1 and in_section)
+                links.append(NavLink(entry.label, reverse(entry.url_name), here))
         else:
-            links.append(NavLink(section.label_for(user), reverse(f"hub-{section.slug}"), current))
+            links.append(NavLink(section.label_for(user), reverse(f"hub-{section.slug}"), in_section))
     return links

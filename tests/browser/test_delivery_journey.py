@@ -38,7 +38,7 @@ from contracts.models import (
     ReturnStatus,
 )
 from members.models import BankAccount
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 from tests.builders import started_contract
 
 # serialized_rollback: see test_journeys.py.
@@ -54,10 +54,6 @@ WEEKDAY_LABEL = "Cardiff, weekday daytime: hours delivered"
 WEEKEND_LABEL = "Cardiff, weekend: hours delivered"
 # An invoice is named "<consortium>-<number>" in the payments pages.
 RECORD_FOR_INVOICE_1 = re.compile(r"^Record a payment against invoice 000001$")
-
-
-def menu(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 def heading(page):
