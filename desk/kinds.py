@@ -23,6 +23,7 @@ HEADINGS = {
     q.LOT_OFFERED: gettext_lazy("Lots offered to your co-op"),
     q.WORK_TO_ANSWER: gettext_lazy("Work proposed to your co-op"),
     q.RETURN_DUE: gettext_lazy("Returns due"),
+    q.COSTS_WINDOW: gettext_lazy("Costs to submit"),
     q.BALLOT_TO_VOTE: gettext_lazy("Ballots to vote on"),
     q.CLARIFICATION_TO_ANSWER: gettext_lazy("Questions to answer"),
     q.TENDER_TO_EVALUATE: gettext_lazy("Tenders past their deadline awaiting evaluation"),
@@ -77,6 +78,8 @@ def title(item: q.QueueItem) -> str:
     if kind == q.RETURN_DUE:
         text = _("%(contract)s, %(period)s") % {"contract": p["contract"], "period": _period(p["period"])}
         return _("%(return)s (sent back)") % {"return": text} if p["sent_back"] else text
+    if kind == q.COSTS_WINDOW:
+        return _("Your co-op's costs for %(year)s") % {"year": financial_year_label(p["year"])}
     if kind == q.CLARIFICATION_TO_ANSWER:
         return _tender(p)
     if kind == q.TENDER_TO_EVALUATE:

@@ -37,10 +37,12 @@ from members import services as member_services
 from members.models import DocumentType
 from pricing.models import Party
 from pricing.services import negotiations as negotiation_services
+from pricing.services import submissions as submission_services
 from tests import builders as b
 from tests import contracts_factories as cf
 from tests import factories as f
 from tests.personas import PERSONAS
+from tests.pricing_factories import inputs
 
 pytestmark = pytest.mark.django_db
 
@@ -394,3 +396,33 @@ def test_the_queue_and_the_dashboard_cost_a_fixed_number_of_queries(world, clien
     member = client_for("member_a")
     with django_assert_max_num_queries(22):
         assert member.get(reverse("dashboard")).status_code == 200
+
+
+
+# --- a member's costs while the window is open; what the board decided ---------------------------------
+
+def test_an_open_costs_window_waits_for_each_coops_costs_until_submitted(world):
+    now = timezone.now()
+    window = submission_services.submission_window_set(
+        consortium=world.consortium, financial_year=2027, opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=10), by=world.user("coordinator"))
+    for persona in ("member_a", "member_b"):
+        [costs] = items(world, persona, q.COSTS_WINDOW)
+        assert costs.due == window.closes_at and costs.url == reverse("cost-submission-create")
+    nobody_else_has(world, q.COSTS_WINDOW, "member_a", "member_b")
+    submission_services.cost_submit(coop=world.coop_a, service_type=f.service(), financial_year=2027,
+                                    inputs=inputs(), by=world.user("member_a"))
+    assert items(world, "member_a", q.COSTS_WINDOW) == []
+    assert len(items(world, "member_b", q.COSTS_WINDOW)) == 1
+
+
+def test_the_board_sees_what_it_decided_below_its_queue(world, client_for):
+    ballot = governance.ballot_open(consortium=world.consortium, subject="Adopt the safeguarding policy",
+                                    by=world.user("coordinator"))
+    page = client_for("board").get(reverse("dashboard")).content.decode()
+    assert page.index("Ballots to vote on") < page.index("The board has decided nothing in the last 30 days.")
+    governance.vote_cast(ballot=ballot, voter=world.user("board"), choice="for")
+    page = client_for("board").get(reverse("dashboard")).content.decode()
+    assert "Nothing needs you now" in page
+    decided = page[page.index("Decided in the last 30 days"):]
+    assert f'href="{reverse("ballot-detail", args=[ballot.pk])}"' in decided and "Carried" in decided

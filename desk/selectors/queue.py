@@ -63,8 +63,17 @@ from contracts.tendering.selectors.tenders import tenders_visible_to
 from members import governance
 from members import selectors as member_selectors
 from members.models import Ballot, BallotStatus, Vote
-from pricing.models import Negotiation, NegotiationRound, NegotiationStatus, Party, RoundStatus
+from pricing.models import (
+    CostSubmission,
+    Negotiation,
+    NegotiationRound,
+    NegotiationStatus,
+    Party,
+    RoundStatus,
+    SubmissionWindow,
+)
 from pricing.selectors.negotiations import negotiations_visible_to
+from pricing.selectors.submissions import windows_visible_to
 
 # Kind codes, in the order a role's page shows kinds whose items have no date.
 BID_DEADLINE = "bid_deadline"
@@ -78,6 +87,7 @@ DOCUMENTS_EXPIRING = "documents_expiring"
 LOT_OFFERED = "lot_offered"
 WORK_TO_ANSWER = "work_to_answer"
 RETURN_DUE = "return_due"
+COSTS_WINDOW = "costs_window"
 BALLOT_TO_VOTE = "ballot_to_vote"
 CLARIFICATION_TO_ANSWER = "clarification_to_answer"
 TENDER_TO_EVALUATE = "tender_to_evaluate"
@@ -281,6 +291,23 @@ def member_returns_due(user: User, now: dt.datetime) -> list[QueueItem]:
             for period in _periods_unreturned(user, now).order_by("end", "pk")]
 
 
+def _windows_unanswered(user: User, now: dt.datetime) -> QuerySet:
+    """Cost submission windows open now for which the co-op has submitted no costs yet."""
+    coop_id = member_selectors.user_coop_id(user)
+    if coop_id is None:
+        return SubmissionWindow.objects.none()
+    submitted = CostSubmission.objects.filter(coop_id=coop_id, financial_year=OuterRef("financial_year"))
+    return (windows_visible_to(user).filter(opens_at__lte=now, closes_at__gt=now)
+            .exclude(Exists(submitted)))
+
+
+def costs_to_submit(user: User, now: dt.datetime) -> list[QueueItem]:
+    """The costs window open for a year the co-op has submitted nothing for, by its close."""
+    return [QueueItem(COSTS_WINDOW, {"year": window.financial_year}, window.closes_at,
+                      reverse("cost-submission-create"))
+            for window in _windows_unanswered(user, now).order_by("closes_at", "pk")]
+
+
 # --- board members ----------------------------------------------------------------------------------
 
 def _ballots_unvoted(user: User, now: dt.datetime) -> QuerySet:
@@ -294,6 +321,16 @@ def ballots_to_vote(user: User, now: dt.datetime) -> list[QueueItem]:
     return [QueueItem(BALLOT_TO_VOTE, {"subject": ballot.subject}, ballot.closes_at,
                       reverse("ballot-detail", args=[ballot.pk]))
             for ballot in _ballots_unvoted(user, now).order_by("pk")]
+
+
+def ballots_decided(user: User, *, now: dt.datetime | None = None, days: int = 30) -> QuerySet:
+    """The consortium's ballots decided in the last ``days`` days, newest first: what the board
+    decided (shown on the board member's dashboard, not work waiting for anyone)."""
+    if not (user.is_board_member or user.is_coordinator):
+        return Ballot.objects.none()
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    return (governance.ballots_visible_to(user).exclude(status=BallotStatus.OPEN)
+            .filter(decided_at__gte=since).order_by("-decided_at", "-pk"))
 
 
 # --- council reviewers --------------------------------------------------------------------------------
@@ -403,6 +440,7 @@ READERS: dict[str, tuple[tuple[Reader, tuple[tuple[Rows, bool], ...]], ...]] = {
         (lots_offered, ((_lots_offered, True),)),
         (work_to_answer, ((_work_pending, True),)),
         (member_returns_due, ((_periods_unreturned, True),)),
+        (costs_to_submit, ((_windows_unanswered, True),)),
         (documents_to_renew, ((_documents_expired, False), (_documents_expiring, False))),
     ),
     "board_member": (

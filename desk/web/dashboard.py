@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from desk.kinds import HEADINGS, title
-from desk.selectors.queue import queue_for, queue_groups
+from desk.selectors.queue import ballots_decided, queue_for, queue_groups
 from members import selectors as member_selectors
 from members.models import MembershipStatus
 from members.selectors import ExpiryState
@@ -37,6 +37,8 @@ def _register_context(user) -> dict:
         if user.is_coordinator:
             context["expiry_counts"] = member_selectors.document_expiry_counts(
                 member_selectors.documents_visible_to(user))
+        if user.is_board_member:
+            context["decided"] = list(ballots_decided(user)[:10])
     elif user.is_member_user:
         coop_id = member_selectors.user_coop_id(user)
         coop = (member_selectors.members_with_indicators(user).filter(pk=coop_id).first()
