@@ -150,8 +150,8 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     expect(heading(member_b)).to_contain_text(str(period))
     member_b.get_by_role("button", name="Cymraeg").press("Space")
     expect(member_b.locator("html")).to_have_attribute("lang", "cy")
-    # "Our sub-contracts" and "Sign out"
-    expect(member_b.get_by_role("link", name="Ein his-gontractau", exact=True)).to_be_visible()
+    # "Governance" in the header and "Sign out"
+    expect(member_b.get_by_role("link", name="Llywodraethu", exact=True)).to_be_visible()
     expect(member_b.get_by_role("button", name="Allgofnodi")).to_be_visible()
     expect(heading(member_b)).to_contain_text(str(period))
     # the council area and the time band in the form's labels ("Cardiff", "weekday daytime")
