@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "consortium.context_processors.navigation",
                 "consortium.context_processors.notifications",
+                "desk.context_processors.desk",
             ],
         },
     }

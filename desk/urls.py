@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from desk.web import activity
+from desk.web import activity, dashboard, hubs
 
-urlpatterns: list = [
-    *activity.urlpatterns,
-]
+urlpatterns: list = [*dashboard.urlpatterns, *hubs.urlpatterns, *activity.urlpatterns]

@@ -73,7 +73,7 @@ SCREENS = [
         ["Cofrestr aelodau", "2 aelod-gydweithfa, yn ôl statws aelodaeth", "Gweithredol",
          "Cydweithfeydd cymdeithasol ymhlith yr aelodau gweithredol", "Tystiolaeth gydymffurfio",
          "Capasiti cyfun yn ôl ardal a gwasanaeth", "Ychwanegu aelod-gydweithfa",
-         "Cyfrifiannell costau", "Allgofnodi", "Wedi mewngofnodi fel coordinator (Cydlynydd)"],
+         "Llywodraethu", "Allgofnodi", "Wedi mewngofnodi fel coordinator (Cydlynydd)"],
         ["Dashboard", "Member register", "member co-ops, by membership status", "Compliance evidence",
          "Pooled capacity", "Add a member co-op", "Cost calculator"],
         id="dashboard-coordinator",

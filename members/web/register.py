@@ -1,5 +1,5 @@
-"""Web pages: dashboards, the member register, stakeholder classes, contacts, CIW registrations,
-compliance evidence and the audit history of a co-op.
+"""Web pages: the member register, stakeholder classes, contacts, CIW registrations,
+compliance evidence and the audit history of a co-op (the dashboard is the desk's: desk/web/dashboard.py).
 
 Who may use what (the selectors decide the rows; the checks here only decide the role):
 - register list and co-op pages: coordinators and board members of the consortium, and a member
@@ -38,7 +38,6 @@ from members.forms import (
     StakeholderClassForm,
     govuk_form_messages,
 )
-from members.models import MembershipStatus
 
 PAGE_SIZE = 25
 
@@ -60,45 +59,6 @@ def _coordinator_coop(request, pk):
 
 def _detail_url(coop) -> str:
     return reverse("member-detail", kwargs={"pk": coop.pk})
-
-
-# --- Dashboard ------------------------------------------------------------------------------
-
-
-@login_required
-def dashboard(request):
-    user = request.user
-    if user.is_applicant:  # an applicant's account has its application and nothing else
-        return redirect("join-application")
-    context: dict = {"role": user.role}
-    if user.is_coordinator or user.is_board_member:
-        counts = selectors.member_status_counts(user)
-        context["status_counts"] = [
-            (value, label, counts[value]) for value, label in MembershipStatus.choices
-        ]
-        context["member_total"] = sum(counts.values())
-        context["indicators"] = selectors.consortium_indicators(user.consortium)
-        context["consortium"] = user.consortium
-        if user.is_coordinator:
-            context["expiry_counts"] = selectors.document_expiry_counts(
-                selectors.documents_visible_to(user)
-            )
-    elif user.is_member_user:
-        coop_id = selectors.user_coop_id(user)
-        coop = selectors.members_with_indicators(user).filter(pk=coop_id).first() if coop_id else None
-        context["coop"] = coop
-        if coop is not None:
-            context["coop_indicators"] = selectors.member_indicators(coop)
-            documents = selectors.documents_visible_to(user).filter(coop=coop)
-            context["flagged_documents"] = list(
-                (
-                    selectors.documents_in_expiry_state(documents, selectors.ExpiryState.EXPIRED)
-                    | selectors.documents_in_expiry_state(documents, selectors.ExpiryState.EXPIRING)
-                ).order_by("expires_on", "title", "pk")
-            )
-    elif user.is_council_reviewer:
-        context["council"] = user.council
-    return render(request, "members/dashboard.html", context)
 
 
 # --- The register ---------------------------------------------------------------------------
@@ -383,7 +343,6 @@ def document_delete(request, pk):
 
 
 urlpatterns = [
-    path("dashboard/", dashboard, name="dashboard"),
     path("members/", member_list, name="member-list"),
     path("members/new/", member_create, name="member-create"),
     path("members/<int:pk>/", member_detail, name="member-detail"),

@@ -136,3 +136,23 @@ def sign_in(page, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def menu(page, name: str):
+    """The navigation's link to the page called ``name``: in the header itself, or, for a page
+    grouped into a section, on the section's hub page (which this opens). Where no section has
+    it, the header's (absent) link, so ``expect(...).to_have_count(0)`` says the person has no
+    way there."""
+    nav = page.get_by_role("navigation", name="Menu")
+    direct = nav.get_by_role("link", name=name, exact=True)
+    if direct.count():
+        return direct
+    came_from = page.url
+    hubs = [link.get_attribute("href") for link in nav.locator('a[href^="/sections/"]').all()]
+    for href in hubs:
+        page.goto(href)
+        found = page.get_by_role("main").get_by_role("link", name=name, exact=True)
+        if found.count():
+            return found
+    page.goto(came_from)
+    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)

@@ -50,7 +50,7 @@ from contracts.models import (
 )
 from members.models import BallotStatus, Vote
 from tests import factories as f
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 from tests.pricing_factories import cost_submission
 
 # serialized_rollback: see test_journeys.py.
@@ -67,10 +67,6 @@ DAY = TimeBand.WEEKDAY_DAY
 CAPACITY_A, CAPACITY_B = Decimal("80"), Decimal("60")
 SHARE_A, SHARE_B = Decimal("57.14"), Decimal("42.86")
 D = Decimal
-
-
-def menu(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 def success(page):

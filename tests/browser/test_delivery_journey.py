@@ -38,7 +38,7 @@ from contracts.models import (
     ReturnStatus,
 )
 from members.models import BankAccount
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 from tests.builders import started_contract
 
 # serialized_rollback: see test_journeys.py.
@@ -54,10 +54,6 @@ WEEKDAY_LABEL = "Cardiff, weekday daytime: hours delivered"
 WEEKEND_LABEL = "Cardiff, weekend: hours delivered"
 # An invoice is named "<consortium>-<number>" in the payments pages.
 RECORD_FOR_INVOICE_1 = re.compile(r"^Record a payment against invoice 000001$")
-
-
-def menu(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 def heading(page):
@@ -154,8 +150,8 @@ def test_returns_check_invoice_council_payments_payment_run_and_ledgers(world, n
     expect(heading(member_b)).to_contain_text(str(period))
     member_b.get_by_role("button", name="Cymraeg").press("Space")
     expect(member_b.locator("html")).to_have_attribute("lang", "cy")
-    # "Our sub-contracts" and "Sign out"
-    expect(member_b.get_by_role("link", name="Ein his-gontractau", exact=True)).to_be_visible()
+    # "Governance" in the header and "Sign out"
+    expect(member_b.get_by_role("link", name="Llywodraethu", exact=True)).to_be_visible()
     expect(member_b.get_by_role("button", name="Allgofnodi")).to_be_visible()
     expect(heading(member_b)).to_contain_text(str(period))
     # the council area and the time band in the form's labels ("Cardiff", "weekday daytime")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from consortium.models import TimeBand
 from members.models import CapacityDeclaration
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 
 # serialized_rollback: the reference data (councils, service types) is loaded by migration;
 # a transactional test flushes the database afterwards, and this puts it back for the next one.
@@ -29,7 +29,7 @@ def test_member_declares_capacity_and_the_coordinator_finds_it_in_the_heat_table
     member = new_page()
     sign_in(member, "member-a")
     assert_accessible(member)  # dashboard
-    member.get_by_role("navigation", name="Menu").get_by_role("link", name="Capacity", exact=True).click()
+    menu(member, "Capacity").click()
     expect(member.get_by_role("heading", level=1)).to_contain_text("Capacity of Gofal A")
     assert_accessible(member)
     member.get_by_role("link", name="Declare capacity").click()
@@ -95,8 +95,7 @@ def test_member_declares_capacity_and_the_coordinator_finds_it_in_the_heat_table
     assert_accessible(coordinator)
 
     # ... and in the consortium's list of declarations, filtered to that co-op.
-    coordinator.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Capacity", exact=True).click()
+    menu(coordinator, "Capacity").click()
     coordinator.get_by_label("Member co-op").select_option(label="Gofal A")
     coordinator.get_by_role("button", name="Apply filters").click()
     expect(coordinator.locator("table tbody tr")).to_have_count(1)

@@ -35,7 +35,7 @@ from pricing.models import (
 from pricing.selectors.evidence import current_financial_year
 from pricing.services.submissions import submission_window_set
 from tests import factories as f
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 from tests.pricing_factories import cost_submission
 
 # serialized_rollback: see test_journeys.py.
@@ -52,10 +52,6 @@ OWN_TOTAL, B_TOTAL, C_TOTAL = "32.67", "34.07", "35.70"
 B_SHOWN = "34.00"  # the median as others see it: rounded down to a whole 10p (disclosure control)
 OPENING = {"Weekday daytime": "35.00", "Evening": "38.50", "Weekend": "41.00"}
 COUNTER = {"Weekday daytime": "33.50", "Evening": "36.80", "Weekend": "38.20"}
-
-
-def menu(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 def success(page):

@@ -61,7 +61,7 @@ from contracts.tasks import close_tenders_past_deadline
 from members.models import CapacityDeclaration
 from tests import contracts_factories as cf
 from tests import factories as f
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, menu, sign_in
 from tests.builders import board_approves, ready, submit
 from tests.pricing_factories import cost_submission
 
@@ -95,10 +95,6 @@ MARKS = {
 AGREED = ((7, "The panel agreed the Welsh plan is credible but thin in the west."),
           (7, "User votes in both co-ops show real co-production."))
 SOCIAL_VALUE = ("75", "Specific local apprenticeships with numbers and dates.")
-
-
-def menu(page, name: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
 def success(page):

@@ -1,4 +1,4 @@
-"""Policies of the core routes: sign-in and out, home, dashboard, language switch, the admin's
+"""Policies of the core routes: sign-in and out, home, language switch, the admin's
 front door, the OpenAPI document and docs, the token endpoint and the reference data API."""
 
 from tests.policies import Policy, personas
@@ -16,8 +16,6 @@ POLICIES = [
     Policy("set-password", personas(200), kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
            note="an invitation's link that does not work says so, to anyone"),
     Policy("set_language", personas(302), method="POST", data=lambda w: {"language": "cy"}),
-    # Every role has a dashboard; a visitor is sent to the login page.
-    Policy("dashboard", personas(200, anonymous=302, applicant=302), note="an applicant: to its application"),
     # The admin is staff only: every persona here is sent to the admin's own login page.
     Policy("admin:index", personas(302)),
     # The API's description is public, as its data is not.
