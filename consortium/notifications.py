@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,18 +35,25 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from . import formatting
 from .invitations import site_url
 from .mail import language_of, send_after_commit
 from .models import Council, Notification, NotificationPreference, Role, ServiceType, User
 
-TEXT, DATE, DATETIME, MONEY, COUNCIL, SERVICE, CHOICE = (
-    "text", "date", "datetime", "money", "council", "service", "choice")
-DAY_FORMAT = "j M Y"  # 16 Dec 2026; 16 Rhag 2026 in Welsh
-TIME_FORMAT = "j M Y, H:i"
+TEXT, DATE, DATETIME, MONEY, COUNCIL, SERVICE, CHOICE, MOTION = (
+    "text", "date", "datetime", "money", "council", "service", "choice", "motion")
+
+# Parameter types an app above this one renders (a ballot's motion, by members): the app
+# registers its reader in its AppConfig.ready, so that this module imports no app above it.
+_READERS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_reader(kind: str, read: Callable[[Any], str]) -> None:
+    """Let ``read`` render parameters of type ``kind`` in the reader's language."""
+    _READERS[kind] = read
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
         message=_("The board is asked to vote on: “%(motion)s”."),
         subject=_("A board vote is open: %(motion)s"),
         action=_("Vote on the ballot's page:"),
-        deadline=True,
+        deadline=True, params={"motion": MOTION},
     ),
     Kind(
         BALLOT_DECIDED,
@@ -106,7 +113,7 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
         message=_("The board's vote on “%(motion)s” is decided: %(result)s."),
         subject=_("Board vote decided: %(motion)s"),
         action=_("See the result:"),
-        deadline=False, params={"result": CHOICE},
+        deadline=False, params={"result": CHOICE, "motion": MOTION},
         choices={"result": {"carried": _("the motion carried"), "defeated": _("the motion was defeated"),
                             "no_quorum": _("not decided, as the vote was not quorate")}},
     ),
@@ -266,16 +273,15 @@ def _formatted(spec: Kind, name: str, value: Any) -> str:
         return ""
     try:
         if kind == DATE:
-            return date_format(dt.date.fromisoformat(value), DAY_FORMAT)
+            return formatting.day(dt.date.fromisoformat(value))
         if kind == DATETIME:
-            moment = dt.datetime.fromisoformat(value)
-            if timezone.is_aware(moment):
-                moment = timezone.localtime(moment)
-            return date_format(moment, TIME_FORMAT)
+            return formatting.moment(dt.datetime.fromisoformat(value))
         if kind == MONEY:
-            return "£" + number_format(Decimal(value), 2, force_grouping=True)
+            return formatting.money(Decimal(value))
     except (TypeError, ValueError, InvalidOperation):
         return str(value)
+    if kind in _READERS:
+        return _READERS[kind](value)
     if kind == COUNCIL:
         return _named(Council, value)
     if kind == SERVICE:

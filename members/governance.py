@@ -209,8 +209,22 @@ def ballot_open(
     )
     save_audited(ballot, by)
     notifications.notify(recipients=entitled_voters(ballot), kind=notifications.BALLOT_OPENED,
-                         params={"motion": subject}, url=notifications.link("ballot-detail", pk=ballot.pk))
+                         params={"motion": motion_of(ballot)},
+                         url=notifications.link("ballot-detail", pk=ballot.pk))
     return ballot
+
+
+def motion_of(ballot: Ballot) -> dict:
+    """A ballot's motion as a notification keeps it: its code and parameters, rendered in each
+    reader's language (``read_motion``), and the typed text where a person wrote it."""
+    return {"code": ballot.subject_code, "params": ballot.subject_params or {}, "text": ballot.subject}
+
+
+def read_motion(value) -> str:
+    """The motion a notification keeps, in the active language (a bare string from before)."""
+    if isinstance(value, dict):
+        return ballot_title(value.get("code") or "", value.get("params") or {}, value.get("text") or "")
+    return str(value)
 
 
 def _lock(ballot: Ballot) -> Ballot:
@@ -255,7 +269,7 @@ def _decide_locked(ballot: Ballot, *, by: User | None) -> Ballot:
     save_audited(ballot, by, update_fields=["status", "decided_at"])
     notifications.notify(recipients=notifications.coordinators_and_board_of(ballot.consortium_id),
                          kind=notifications.BALLOT_DECIDED,
-                         params={"motion": ballot.subject, "result": ballot.status},
+                         params={"motion": motion_of(ballot), "result": ballot.status},
                          url=notifications.link("ballot-detail", pk=ballot.pk))
     ballot_decided.send(sender=Ballot, ballot=ballot, by=by)
     return ballot

@@ -85,7 +85,7 @@ def test_members_invited_to_a_lot_are_told_with_the_date_to_answer_by(world, oth
     assert told(n.BID_INVITATION) == {"member-a", "member-b"}
     text = message(n.BID_INVITATION, world.user("member_a"))
     deadline = timezone.localtime(bid.response_deadline)
-    assert f"{deadline.day} {deadline:%b %Y}, {deadline:%H:%M}" in text
+    assert f"{deadline.day} {deadline:%b %Y} {deadline:%H:%M}" in text
     assert "Gofal A" in text and "Gofal B" not in text  # each co-op hears of its own invitation
     row = Notification.objects.get(kind=n.BID_INVITATION, recipient=world.user("member_a"))
     assert n.url_of(row) == reverse("member-bid-work")
@@ -366,3 +366,22 @@ def test_dates_and_money_are_stored_as_iso_and_decimal_strings_and_formatted_whe
     assert n._formatted(spec, "total", "1234.50") == "£1,234.50"
     with translation.override("cy"):
         assert n._formatted(spec, "due", "2026-12-16T17:00:00+00:00") == "16 Rhag 2026, 17:00"
+
+
+def test_a_ballot_notification_names_the_motion_in_the_readers_language(world, others):
+    """The motion of a ballot the product opened is kept as its code and parameters, so a Welsh
+    reader reads the notification's motion in Welsh, and an English reader in English."""
+    board = board_of_three(world)
+    governance.ballot_open(consortium=world.consortium, subject_code="admission",
+                           subject_params={"coop": "Gofal Newydd", "number": "C-099"},
+                           by=world.user("coordinator"))
+    row = Notification.objects.filter(recipient=board[0], kind=n.BALLOT_OPENED).get()
+    with translation.override("en"):
+        english = n.message_of(row)
+    with translation.override("cy"):
+        welsh = n.message_of(row)
+        welsh_title = translation.gettext("Admit %(coop)s (%(number)s) as a member co-op") % {
+            "coop": "Gofal Newydd", "number": "C-099"}
+    assert "Admit Gofal Newydd (C-099) as a member co-op" in english
+    assert welsh_title != "Admit Gofal Newydd (C-099) as a member co-op"  # the catalogue has it
+    assert welsh_title in welsh and "Admit" not in welsh
