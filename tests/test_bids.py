@@ -250,7 +250,8 @@ def test_set_a_rate_offers_only_each_lots_own_time_bands(world, allocated, clien
         if band != WEEKDAY:
             assert f'value="{bid_lot.pk}:{band}"' not in page
     refused = client.post(url, {"line": f"{bid_lot.pk}:{TimeBand.WEEKEND}", "rate": "40.00"})
-    assert refused.status_code == 200 and "Choose a lot and time band from the list" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "Choose a lot and time band from the list" in refused.content.decode()
     assert not BidPrice.objects.filter(bid_lot=bid_lot).exists()
     accept_all(allocated, world)
     set_rate = client.post(url, {"line": f"{bid_lot.pk}:{WEEKDAY}", "rate": "44.00"})

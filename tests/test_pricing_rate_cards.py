@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from consortium.errors import DomainError
 from pricing.models import RateCard, RateCardRate, RateCardStatus, UpliftRule, financial_year_label
-from pricing.selectors.evidence import current_financial_year
 from pricing.selectors import rate_cards as selectors
+from pricing.selectors.evidence import current_financial_year
 from pricing.services import rate_cards as services
 from tests.factories import service
 
