@@ -53,6 +53,7 @@ def _check(page, region_selector: str, width: int) -> None:
 def test_the_allocation_page_and_the_heat_table_scroll_inside_their_regions(world, new_page):
     bid = _wide_bid(world)
     page = new_page()
+    page.set_default_timeout(60_000)  # two wide pages at two widths, each scanned by axe
     sign_in(page, "coordinator")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
