@@ -989,6 +989,51 @@ class ContractVersion(models.Model):
         ]
 
 
+class VariationSide(models.TextChoices):
+    """The two sides of a contract, either of which may propose a variation."""
+
+    CONSORTIUM = "consortium", _("the consortium")
+    COUNCIL = "council", _("the council")
+
+
+class VariationProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class VariationProposal(models.Model):
+    """A variation one side of a contract proposes and the other accepts (which records it as
+    the contract's next version) or declines. ``figures`` holds what it changes, as the
+    variation takes it: rates or volumes per time band (as text), or the dates (ISO), and the
+    day new rates apply from."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="variation_proposals")
+    kind = models.CharField(_("kind"), max_length=20, choices=ContractVersion.Kind.choices)
+    figures = models.JSONField(default=dict)
+    reason = models.TextField(_("reason"))
+    proposed_by_side = models.CharField(_("proposed by"), max_length=20, choices=VariationSide.choices)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=20, choices=VariationProposalStatus.choices,
+                              default=VariationProposalStatus.PROPOSED)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_reason = models.TextField(_("reason for the answer"), blank=True)
+    version = models.OneToOneField(ContractVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="proposal")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract_id", "-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract"], condition=Q(status="proposed"),
+                                    name="variation_proposal_one_open_per_contract"),
+        ]
+
+
 class ContractRate(models.Model):
     """The current rate and weekly volume per time band (of the contract's latest version)."""
 

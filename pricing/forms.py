@@ -415,6 +415,26 @@ class CouncilRateForm(forms.Form):
     published_on = _published_on_field()
 
 
+# --- the financial year of rate cards and negotiations -----------------------------------------
+
+def financial_year_choices(also: int | None = None) -> list[tuple[int, str]]:
+    """Last year, this year and the two after (and ``also``, a year the form starts from), each
+    labelled like 2027-28."""
+    current = evidence_selectors.current_financial_year()
+    years = set(range(current - 1, current + 3)) | ({also} if also else set())
+    return [(year, financial_year_label(year)) for year in sorted(years)]
+
+
+def financial_year_field() -> forms.TypedChoiceField:
+    """One financial year chosen from a list (``financial_year_choices``, set by the form)."""
+    return forms.TypedChoiceField(
+        label=gettext_lazy("Financial year"), coerce=int, choices=(),
+        help_text=gettext_lazy("April to March."),
+        error_messages={"required": gettext_lazy("Choose the financial year"),
+                        "invalid_choice": gettext_lazy("Choose one of the financial years listed")},
+    )
+
+
 # --- rate cards and uplift rules --------------------------------------------------------------
 
 BANDS = list(TimeBand)
@@ -480,13 +500,7 @@ class RateCardForm(RatesFormMixin, forms.Form):
                                           queryset=ServiceType.objects.none(),
                                           empty_label=gettext_lazy("Choose a service type"),
                                           error_messages={"required": gettext_lazy("Choose a service type")})
-    financial_year = forms.IntegerField(
-        label=gettext_lazy("Financial year"), min_value=2000, max_value=2100,
-        help_text=gettext_lazy("The year it starts in: 2026 for 2026-27."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
-        error_messages={"required": gettext_lazy("Enter the financial year, like 2026"),
-                        "invalid": gettext_lazy("Enter the financial year as a year, like 2026")},
-    )
+    financial_year = financial_year_field()
     effective_from = _date(gettext_lazy("Rates apply from"))
     effective_to = _date(gettext_lazy("Rates apply until"), required=False,
                          help_text=gettext_lazy("Leave empty: until a new card supersedes this one."))
@@ -497,6 +511,7 @@ class RateCardForm(RatesFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["council"].queryset = Council.objects.order_by("name_en")
         self.fields["service_type"].queryset = ServiceType.objects.order_by("name_en")
+        self.fields["financial_year"].choices = financial_year_choices(self.initial.get("financial_year"))
         self.add_rate_fields()
 
     def scope_fields(self):
@@ -594,21 +609,15 @@ class RatesOnDateForm(forms.Form):
 
 # --- negotiations -----------------------------------------------------------------------------
 
-def _negotiation_year_choices() -> list[tuple[int, str]]:
-    current = evidence_selectors.current_financial_year()
-    return [(year, financial_year_label(year)) for year in range(current - 1, current + 3)]
-
-
 class NegotiationOpenForm(forms.Form):
     council = forms.ModelChoiceField(Council.objects.order_by("name_en"), label=gettext_lazy("Council"))
     service_type = forms.ModelChoiceField(ServiceType.objects.order_by("name_en"),
                                           label=gettext_lazy("Service type"))
-    financial_year = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Financial year"),
-                                            help_text=gettext_lazy("April to March."))
+    financial_year = financial_year_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["financial_year"].choices = _negotiation_year_choices()
+        self.fields["financial_year"].choices = financial_year_choices()
         self.initial.setdefault("financial_year", evidence_selectors.current_financial_year())
 
 

@@ -238,6 +238,27 @@ def test_hand_rate_within_required_and_ceiling(world, allocated):
     assert margin_a == selectors.net_rate(Decimal("40.00"), allocated.management_fee_percent) - FLOOR_A
 
 
+def test_set_a_rate_offers_only_each_lots_own_time_bands(world, allocated, client_for):
+    """The lot asks for weekday hours only: the form offers that band and no other, and a band
+    the lot has not got is refused beside the field, with nothing priced."""
+    bid_lot = allocated.bid_lots.get()
+    client = client_for("coordinator")
+    url = reverse("bid-prices", args=[allocated.pk])
+    page = client.get(url).content.decode()
+    assert f'value="{bid_lot.pk}:{WEEKDAY}"' in page
+    for band in TimeBand.values:
+        if band != WEEKDAY:
+            assert f'value="{bid_lot.pk}:{band}"' not in page
+    refused = client.post(url, {"line": f"{bid_lot.pk}:{TimeBand.WEEKEND}", "rate": "40.00"})
+    assert refused.status_code == 200
+    assert "Choose a lot and time band from the list" in refused.content.decode()
+    assert not BidPrice.objects.filter(bid_lot=bid_lot).exists()
+    accept_all(allocated, world)
+    set_rate = client.post(url, {"line": f"{bid_lot.pk}:{WEEKDAY}", "rate": "44.00"})
+    assert set_rate.status_code == 302
+    assert BidPrice.objects.get(bid_lot=bid_lot, time_band=WEEKDAY).rate == Decimal("44.00")
+
+
 def test_board_sees_rates_and_totals_but_no_floor_or_margin(world, allocated, client_for):
     ready(allocated, world)
     ws = selectors.bid_workspace(world.user("board"), allocated)

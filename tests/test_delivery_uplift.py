@@ -29,6 +29,7 @@ from contracts.models import (
     ContractStatus,
     ContractVersion,
     SubContractLine,
+    VariationProposal,
 )
 from members import governance
 from pricing.models import Negotiation, NegotiationStatus, RateCard
@@ -244,7 +245,11 @@ def test_the_variation_page_takes_the_day(world, contract, client_for):
     assert page.status_code == 200 and 'name="effective_from"' in page.content.decode()
     response = client.post(url, {"kind": "rate", "reason": "Uplift.", "rate_weekday_day": "26.50",
                                  "rate_weekend": "28.00", "effective_from": "2028-04-01"})
-    assert response.status_code == 302
+    assert response.status_code == 302  # proposed: the council accepts it
+    proposal = VariationProposal.objects.get(contract=contract)
+    answer_url = reverse("contract-variation-answer", args=[contract.pk, proposal.pk])
+    accepted = client_for("reviewer").post(answer_url, {"action": "accept"})
+    assert accepted.status_code == 302
     assert ContractVersion.objects.get(contract=contract, number=2).effective_from == APRIL
     accepted_return(contract, world.coop_a, _period(contract, dt.date(2028, 6, 1)),
                     {(world.council, WEEKDAY): "1"})

@@ -14,6 +14,7 @@ from consortium.errors import DomainError
 from members import governance
 from members.models import BallotStatus
 from pricing.models import (
+    CostFloor,
     Negotiation,
     NegotiationRound,
     NegotiationStatus,
@@ -311,6 +312,28 @@ def test_reviewer_sees_no_individual_costs_nor_the_ballot(world, offered, costs,
         for text in (str(submission.total), str(submission.contact_pay), submission.coop.legal_name):
             assert text not in page and text not in str(data)
     assert "Board approval" not in page
+
+
+def test_a_council_offer_below_the_members_floor_is_flagged_to_the_consortium_only(world, offered, costs,
+                                                                                  client_for):
+    """The members' floor is the highest of the members' floors (coop B pays more): a council
+    counter offer below it is said to be so beside the offer, to the coordinator and the board;
+    the council's own view of the same page never shows the floor."""
+    negotiation, _ = offered
+    floors = {band: max(CostFloor.objects.filter(submission__in=costs.values(), time_band=band)
+                        .values_list("rate", flat=True)) for band in COUNCIL}
+    low, high = floors["weekday_day"] - Decimal("1.48"), floors["weekend"] + Decimal("2.00")
+    services.counter_offer(negotiation=negotiation, party=Party.COUNCIL,
+                           rates={"weekday_day": low, "weekend": high}, rationale="Our budget",
+                           by=world.user("reviewer"))
+    url = reverse("negotiation-detail", args=[negotiation.pk])
+    for persona in ("coordinator", "board"):
+        page = client_for(persona).get(url).content.decode()
+        assert f"£{low} is below the members' floor of £{floors['weekday_day']}" in page, persona
+        assert f"£{high} is below" not in page and page.count("is below the members' floor") == 1
+    council_page = client_for("reviewer").get(url).content.decode()
+    assert f"£{low}" in council_page
+    assert "members' floor" not in council_page and str(floors["weekday_day"]) not in council_page
 
 
 def test_board_sees_ballot_and_every_vote(world, offered, api_for, client_for):

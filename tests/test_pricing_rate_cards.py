@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from consortium.errors import DomainError
-from pricing.models import RateCard, RateCardRate, RateCardStatus, UpliftRule
+from pricing.models import RateCard, RateCardRate, RateCardStatus, UpliftRule, financial_year_label
 from pricing.selectors import rate_cards as selectors
+from pricing.selectors.evidence import current_financial_year
 from pricing.services import rate_cards as services
 from tests.factories import service
 
@@ -185,6 +186,21 @@ def test_web_create_shows_field_errors_and_saves_nothing(world, client_for):
     })
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
+    assert not RateCard.objects.exists()
+
+
+def test_financial_year_is_chosen_the_same_way_on_rate_cards_and_negotiations(world, client_for):
+    """Both forms offer the year as "2027-28" from a list, never a year typed as "2027"."""
+    client = client_for("coordinator")
+    next_year = current_financial_year() + 1
+    option = f'<option value="{next_year}">{financial_year_label(next_year)}</option>'
+    for name in ("rate-card-create", "negotiation-open"):
+        page = client.get(reverse(name)).content.decode()
+        assert '<select name="financial_year"' in page and option in page, name
+    typed = client.post(reverse("rate-card-create"), {
+        "council": world.council.pk, "service_type": service().pk, "financial_year": "2027-28",
+        "effective_from": "2027-04-01", "rate_weekday_day": "22.35"})
+    assert typed.status_code == 200 and "Choose one of the financial years listed" in typed.content.decode()
     assert not RateCard.objects.exists()
 
 

@@ -370,6 +370,28 @@ def test_a_new_version_starts_from_the_previous_one(world, costs_a, client_for):
     ).status_code == 404
 
 
+def test_submit_costs_starts_from_the_coops_own_latest_figures_and_says_so(world, client_for, year_choices):
+    window(world)
+    cost_submission(world.coop_a, financial_year=YEAR - 2, hourly_pay="11.90")
+    cost_submission(world.coop_a, financial_year=YEAR - 1, hourly_pay="12.35", evidence_notes="Old payroll")
+    cost_submission(world.coop_b, financial_year=YEAR - 1, hourly_pay="14.75")
+    page = client_for("member_a").get(reverse("cost-submission-create"))
+    form, html = page.context["form"], page.content.decode()
+    assert form["hourly_pay"].value() == "12.35" and form["financial_year"].value() == YEAR
+    assert form["evidence_notes"].value() == ""
+    assert f"The figures below are {world.coop_a}'s own from its latest submission: version 1 of" in html
+    assert "2025-26" in html and "14.75" not in html
+    # The coordinator submitting for coop B starts from coop B's figures, never coop A's.
+    chosen = client_for("coordinator").get(reverse("cost-submission-create") + f"?coop={world.coop_b.pk}")
+    assert chosen.context["form"]["hourly_pay"].value() == "14.75" and "12.35" not in chosen.content.decode()
+    blank = client_for("coordinator").get(reverse("cost-submission-create") + "?coop=x")
+    assert blank.status_code == 200 and blank.context["previous"] is None
+    # A co-op with no earlier submission gets the blank form, with nothing said.
+    CostSubmission.objects.filter(coop=world.coop_b).delete()
+    fresh = client_for("member_b").get(reverse("cost-submission-create"))
+    assert fresh.context["previous"] is None and "prefilled-from" not in fresh.content.decode()
+
+
 def test_detail_lists_every_version_with_links(world, client_for):
     first = cost_submission(world.coop_a, financial_year=YEAR, hourly_pay="12.00")
     second = cost_submission(world.coop_a, financial_year=YEAR, hourly_pay="13.00")

@@ -373,6 +373,30 @@ def test_moderation_page_saves_all_or_nothing(ev):
     assert ModeratedMark.objects.get().history.count() == 1
 
 
+def test_agreed_marks_start_with_the_suggested_median_which_the_moderator_may_change(ev):
+    _submit_all(ev)
+    client = _client(ev.lead)
+    page = client.get(_moderation_url(ev)).content.decode()
+    q1, q2 = f"{ev.joint.pk}-{ev.q1.pk}", f"{ev.joint.pk}-{ev.q2.pk}"
+    solo_q1, solo_q2 = f"{ev.external.pk}-{ev.q1.pk}", f"{ev.external.pk}-{ev.q2.pk}"
+    # Joint q1: 8 and 6, median 7; q2: 6 and 7, median 6.5, suggested 7; Solo Care: 5 and 4, 5 and 6.
+    for name, suggested in ((q1, 7), (q2, 7), (solo_q1, 5), (solo_q2, 6)):
+        assert f'id="agreed-{name}" name="agreed-{name}" type="text" inputmode="numeric" ' \
+               f'spellcheck="false" autocomplete="off" value="{suggested}"' in page
+    # The page sent back as it came, with a reason for q1 and q2 changed to 8: those two are
+    # agreed; the boxes left at their suggestion without a reason agree nothing yet.
+    response = client.post(_moderation_url(ev), {
+        f"agreed-{q1}": "7", f"reason-{q1}": "The median.", f"agreed-{q2}": "8",
+        f"reason-{q2}": "Outcomes well evidenced.", f"agreed-{solo_q1}": "5", f"reason-{solo_q1}": "",
+        f"agreed-{solo_q2}": "6", f"reason-{solo_q2}": ""})
+    assert response.status_code == 302
+    agreed = {(m.entry_id, m.question_id): m.mark for m in ModeratedMark.objects.all()}
+    assert agreed == {(ev.joint.pk, ev.q1.pk): 7, (ev.joint.pk, ev.q2.pk): 8}
+    page = client.get(_moderation_url(ev)).content.decode()
+    assert f'name="agreed-{q2}" type="text" inputmode="numeric" spellcheck="false" autocomplete="off" ' \
+           f'value="8"' in page
+
+
 def test_agreed_marks_and_social_value_drive_the_lot_scores(ev):
     """Price 50, quality 40, social value 10; two questions of 10 marks; one band of 100 hours.
     Joint bid £40.00, Solo Care £36.00 (the lowest)."""

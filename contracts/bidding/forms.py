@@ -83,18 +83,31 @@ class AddLotForm(DomainErrorFormMixin, forms.Form):
 
 
 class PriceForm(DomainErrorFormMixin, forms.Form):
-    bid_lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, choices=(),
-                                     error_messages={"required": _("Choose a lot"),
-                                                     "invalid_choice": _("Choose a lot from the list")})
-    time_band = forms.ChoiceField(label=_("Time band"), choices=TimeBand.choices,
-                                  error_messages={"required": _("Choose a time band"),
-                                                  "invalid_choice": _("Choose a time band from the list")})
+    """One lot's rate for one of its time bands: the choices are the bands each lot asks volume
+    for, grouped by lot (``lots``: the bid's lots with their volumes prefetched)."""
+
+    line = forms.ChoiceField(label=_("Lot and time band"), choices=(),
+                             error_messages={"required": _("Choose a lot and time band"),
+                                             "invalid_choice": _("Choose a lot and time band from the list")})
     rate = _money(_("Rate (£ per unit)"),
                   help_text=_("Between what every allocated member's floor needs and the lot's ceiling."))
 
+    field_aliases = {"bid_lot": "line", "time_band": "line"}
+
     def __init__(self, *args, lots, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bid_lot"].choices = [(bl.pk, str(bl.lot)) for bl in lots]
+        self.fields["line"].choices = [("", _("Choose a lot and time band"))] + [
+            (str(bid_lot.lot), [(f"{bid_lot.pk}:{volume.time_band}", TimeBand(volume.time_band).label)
+                                for volume in bid_lot.lot.volumes.all()])
+            for bid_lot in lots
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("line"):
+            bid_lot, time_band = data["line"].split(":", 1)
+            data["bid_lot"], data["time_band"] = int(bid_lot), time_band
+        return data
 
 
 class AnswerForm(DomainErrorFormMixin, forms.Form):

@@ -32,6 +32,20 @@ class TransitionForm(DomainErrorFormMixin, forms.Form):
         self.fields["to"].choices = choices
 
 
+class VariationAnswerForm(DomainErrorFormMixin, forms.Form):
+    """The other side's answer to a proposed variation (accept, or decline with a reason), or
+    the proposing side's withdrawal."""
+
+    ACTIONS = ("accept", "decline", "withdraw")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput,
+                               error_messages={"required": gettext_lazy("Choose to accept or decline"),
+                                               "invalid_choice": gettext_lazy("Choose to accept or decline")})
+    reason = forms.CharField(
+        label=gettext_lazy("Why you decline it"), required=False, max_length=2000, widget=REASON_WIDGET,
+        error_messages={"max_length": gettext_lazy("Keep the reason to 2,000 characters")})
+
+
 def _figure(label, initial) -> forms.DecimalField:
     return forms.DecimalField(
         label=label, required=False, max_digits=9, decimal_places=2, min_value=0, initial=initial,

@@ -204,6 +204,27 @@ def negotiation_actions(user: User, negotiation: Negotiation, rounds: list[Negot
 # --- coverage of a member's own costs ------------------------------------------------------------
 
 
+def members_floor_seen_by(user: User, negotiation: Negotiation) -> dict[str, Decimal]:
+    """Per time band, the members' floor: the highest floor among the consortium's members'
+    latest cost submissions for the negotiation's service and year, the lowest rate that covers
+    every member's costs. Built from members' own costs: the consortium's coordinators and board
+    members only; an empty dict for anyone else (the council above all)."""
+    if not is_insider(user, negotiation):
+        return {}
+    floors: dict[str, Decimal] = {}
+    by_coop = submission_selectors.floors_for_members(
+        consortium=negotiation.consortium_id, service_type=negotiation.service_type_id,
+        financial_year=negotiation.financial_year)
+    counted = set(submission_selectors.latest_submissions(
+        consortium=negotiation.consortium_id, service_type=negotiation.service_type_id,
+        financial_year=negotiation.financial_year).values_list("coop_id", flat=True))
+    for coop_id, by_band in by_coop.items():
+        if coop_id in counted:
+            for band, rate in by_band.items():
+                floors[band] = max(rate, floors.get(band, rate))
+    return floors
+
+
 @dataclass(frozen=True)
 class Coverage:
     """One time band: the agreed rate against the member's own floor."""

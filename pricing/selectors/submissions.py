@@ -111,6 +111,15 @@ def latest_submissions(
     return qs
 
 
+def latest_own_submission(user: User, coop: MemberCoop | int) -> CostSubmission | None:
+    """The co-op's most recent submission (the latest version of its latest year), where the
+    user may submit for the co-op: what a new submission starts from. None otherwise."""
+    if not submission_coops_for(user).filter(pk=getattr(coop, "pk", coop)).exists():
+        return None
+    return (CostSubmission.objects.filter(coop=coop, is_latest=True).select_related("coop", "service_type")
+            .order_by("-financial_year", "-submitted_at", "-pk").first())
+
+
 # --- floors --------------------------------------------------------------------------------------
 
 def member_floors(*, coop: MemberCoop | int, service_type: ServiceType | int,

@@ -136,14 +136,19 @@ def _detail_context(request, negotiation, **extra) -> dict:
     rounds = list(selectors.rounds_visible_to(user, negotiation))
     insider = selectors.is_insider(user, negotiation)
     bands = [b for b in TimeBand.values if any(line.time_band == b for r in rounds for line in r.rates.all())]
+    floors = selectors.members_floor_seen_by(user, negotiation)  # insiders only
     rows = []
     for r in rounds:
         rates = selectors.rates_by_band(r)
         ballot = r.ballot if insider and r.ballot_id else None
+        council = r.party == Party.COUNCIL
         rows.append({
             "round": r,
             "rates": rates,
-            "cells": [rates.get(b) for b in bands],
+            "cells": [{"rate": rates.get(b),
+                       "floor": floors.get(b) if council and rates.get(b) is not None
+                       and floors.get(b) is not None and rates[b] < floors[b] else None}
+                      for b in bands],
             "evidence": selectors.evidence_rows(r.evidence),
             "ballot": ballot,
             "tally": governance.ballot_tally(ballot) if ballot else None,

@@ -110,13 +110,19 @@ def submission_create(request):
     require(coordinator or own_coop is not None)  # not a member user whose co-op has withdrawn (or no co-op)
 
     initial: dict = {}
-    source = None
+    source = previous = None
     if request.GET.get("from"):
         source = selectors.submission_get_for_user(user, request.GET["from"])
         initial = SubmissionForm.initial_from(source)
     else:
-        if coordinator and request.GET.get("coop"):
-            initial["coop"] = request.GET["coop"]
+        asked = request.GET.get("coop", "")
+        coop = own_coop or (coops.filter(pk=int(asked)).first() if coordinator and asked.isdigit() else None)
+        previous = selectors.latest_own_submission(user, coop) if coop else None
+        if previous is not None:  # the co-op's own latest figures, for a new year's submission
+            initial = {**SubmissionForm.initial_from(previous), "evidence_notes": ""}
+            del initial["financial_year"]
+        if coordinator and asked:
+            initial["coop"] = asked
         window = selectors.current_window(user.consortium_id)
         if services.submission_window_state(window) == "open":
             initial["financial_year"] = window.financial_year
@@ -147,7 +153,8 @@ def submission_create(request):
                  "version": submission.version, "total": formatting.money(submission.total)})
             return redirect("cost-submission-detail", pk=submission.pk)
     return render(request, "pricing/submissions/form.html", {
-        "form": form, "coop": own_coop, "source": source, "is_coordinator": coordinator,
+        "form": form, "coop": own_coop, "source": source, "previous": previous,
+        "is_coordinator": coordinator,
         "windows": windows,
     })
 

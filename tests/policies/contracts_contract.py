@@ -1,7 +1,8 @@
 """Policies of contracts and sub-contracts
 (contracts/delivery/web/contracts.py, contracts/delivery/api/contracts.py).
 
-- Coordinators of consortium A see its contract and run it (status, variations); its board
+- Coordinators of consortium A see its contract and run it (status); either side, the
+  coordinators or the Cardiff reviewer, proposes a variation and the other answers it; its board
   member sees it read only (403 on changes); members A and B each see the contract they have a
   sub-contract in (their own sub-contract only) and may not change it (403); the Cardiff
   reviewer sees the council's contract (without members' rates) and may not change it (403);
@@ -39,6 +40,20 @@ def contract_pk(world) -> dict:
     return {"pk": _contract(world).pk}
 
 
+def proposal_pk(world) -> dict:
+    """A rate variation of the contract the coordinator proposed, waiting for the council."""
+    from contracts.delivery.services.variations import variation_propose
+    from contracts.models import ContractRate, VariationProposal
+
+    contract = _contract(world)
+    proposal = VariationProposal.objects.filter(contract=contract, status="proposed").first()
+    if proposal is None:
+        rates = {r.time_band: r.rate + 1 for r in ContractRate.objects.filter(contract=contract)}
+        proposal = variation_propose(contract=contract, by=world.user("coordinator"), kind="rate",
+                                     reason="Uplift.", rates=rates)
+    return {"pk": contract.pk, "proposal_pk": proposal.pk}
+
+
 def contract_id(world) -> dict:
     return {"id": _contract(world).pk}
 
@@ -49,6 +64,7 @@ def subcontract_id(world) -> dict:
 
 SEES = dict(coordinator=200, board=200, member_a=200, member_b=200, reviewer=200)
 RUNS = dict(coordinator=200, board=403, member_a=403, member_b=403, reviewer=403)
+SIDES = dict(coordinator=200, board=403, member_a=403, member_b=403, reviewer=200)
 RUNS_API = dict(coordinator=400, board=403, member_a=403, member_b=403, reviewer=403)
 CONSORTIUM_USERS = dict(coordinator=200, board=200, member_a=200, member_b=200, coordinator_other=200)
 
@@ -59,9 +75,12 @@ POLICIES = [
     Policy("contract-detail", personas(404, anonymous=302, **SEES), kwargs=contract_pk),
     Policy("contract-transition", personas(404, anonymous=302, **RUNS), kwargs=contract_pk, method="POST",
            note="no status chosen: the form's error"),
-    Policy("contract-vary", personas(404, anonymous=302, **RUNS), kwargs=contract_pk),
-    Policy("contract-vary", personas(404, anonymous=302, **RUNS), kwargs=contract_pk, method="POST",
+    Policy("contract-vary", personas(404, anonymous=302, **SIDES), kwargs=contract_pk,
+           note="either side proposes a variation: the coordinators or the council's reviewers"),
+    Policy("contract-vary", personas(404, anonymous=302, **SIDES), kwargs=contract_pk, method="POST",
            note="empty form: its errors"),
+    Policy("contract-variation-answer", personas(404, anonymous=302, **SIDES), kwargs=proposal_pk,
+           method="POST", note="no answer chosen: the contract's page with the error"),
     # --- API ---
     Policy(f"GET {API}/contracts/", personas(200, anonymous=401), note="scoped per role"),
     Policy(f"GET {API}/contracts/{{id}}/", personas(404, anonymous=401, **SEES), kwargs=contract_id),

@@ -193,7 +193,7 @@ def bid_prices(request, pk: int):
                 messages.success(request, _("Rate set."))
                 return redirect("bid-prices", pk=pk)
         except DomainError as error:
-            if error.field in form.fields and form.is_bound:
+            if form.domain_error_field(error.field) in form.fields and form.is_bound:
                 form.add_domain_error(error)
             else:
                 errors.append(str(error.message))

@@ -33,6 +33,9 @@ from contracts.models import (
     ContractVersion,
     SubContract,
     SubContractLine,
+    VariationProposal,
+    VariationProposalStatus,
+    VariationSide,
 )
 from members.compliance import Block, blocks_for
 from members.models import MemberCoop
@@ -149,6 +152,34 @@ def contract_view(user: User, contract: Contract) -> ContractView:
         subcontracts=list(subcontracts),
         can_run=can_run_contracts(user) and contract.consortium_id == user.consortium_id,
     )
+
+
+# --- variations, agreed by both sides ---------------------------------------------------------------
+
+def variation_side(user: User | None, contract: Contract) -> str | None:
+    """The side of the contract the user speaks for in a variation: the consortium's
+    coordinators, or the council's reviewers; None for anyone else (board and members too)."""
+    if user is None or not user.is_authenticated:
+        return None
+    if can_run_contract(user, contract):
+        return VariationSide.CONSORTIUM
+    if user.is_council_reviewer and user.council_id == contract.council_id:
+        return VariationSide.COUNCIL
+    return None
+
+
+def open_proposal(contract: Contract) -> VariationProposal | None:
+    """The contract's variation waiting for the other side's answer, if any (at most one)."""
+    return (VariationProposal.objects.filter(contract=contract, status=VariationProposalStatus.PROPOSED)
+            .select_related("proposed_by").first())
+
+
+def proposal_get(contract: Contract, pk) -> VariationProposal:
+    """One of the contract's variation proposals, or 404."""
+    try:
+        return VariationProposal.objects.select_related("contract").get(contract=contract, pk=pk)
+    except (VariationProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 # --- compliance gating ----------------------------------------------------------------------------

@@ -539,8 +539,20 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
     - dates: the contract's start and end.
     The value and every sub-contract's value are worked out again. Nothing is overwritten: the
     earlier versions stay as they were."""
-    contract = _lock_contract(contract)
     _require_coordinator(by, contract)
+    return contract_vary_as_agreed(contract=contract, by=by, kind=kind, reason=reason, rates=rates,
+                                   volumes=volumes, start=start, end=end, effective_from=effective_from)
+
+
+@transaction.atomic
+def contract_vary_as_agreed(*, contract: Contract, by: User | None, kind: str, reason: str,
+                            rates: Mapping[str, Any] | None = None, volumes: Mapping[str, Any] | None = None,
+                            start: dt.date | None = None, end: dt.date | None = None,
+                            effective_from: dt.date | None = None) -> ContractVersion:
+    """A variation both sides agreed (``contracts.delivery.services.variations``: one side
+    proposed it, the other accepted): no check of who ``by`` is, the agreement is the authority.
+    Otherwise as ``contract_vary``: the same refusals and the same versioning."""
+    contract = _lock_contract(contract)
     if contract.status not in LIVE_CONTRACT_STATUSES:
         raise DomainError(_("A contract that is %(status)s cannot be varied.")
                           % {"status": label(ContractStatus, contract.status)}, code="transition")
@@ -570,14 +582,5 @@ def contract_vary_rates_as_agreed(*, contract: Contract, rates: Mapping[str, Any
     the agreement is the authority, and ``by`` (whoever put the card in force, or None) is named
     in the audit history. Otherwise as ``contract_vary`` with kind "rate": the same refusals of
     the day and the same versioning."""
-    contract = _lock_contract(contract)
-    if contract.status not in LIVE_CONTRACT_STATUSES:
-        raise DomainError(_("A contract that is %(status)s cannot be varied.")
-                          % {"status": label(ContractStatus, contract.status)}, code="transition")
-    reason = clean_reason(reason, missing=_("Say why the contract is varied."))
-    current = {r.time_band: r for r in ContractRate.objects.filter(contract=contract).order_by("time_band")}
-    terms = _Terms.of(contract, current)
-    day = rate_day_of(contract, effective_from)
-    lines = _vary_rates(contract, terms, rates, by=by, reason=reason)
-    return _record_version(contract, kind=ContractVersion.Kind.RATE, terms=terms, current=current,
-                           lines=lines, by=by, reason=reason, effective_from=day)
+    return contract_vary_as_agreed(contract=contract, by=by, kind=ContractVersion.Kind.RATE, reason=reason,
+                                   rates=rates, effective_from=effective_from)

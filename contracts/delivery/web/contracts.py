@@ -8,8 +8,12 @@
 - a contract (``/contracts/<pk>/``): its rates, versions and sub-contracts as the viewer may see
   them (reviewers: the member breakdown without members' rates; members: their own
   sub-contract only); while it is pending, why it cannot start (a member's compliance: the
-  consortium sees every member's, a member its own); coordinators move its status and record
-  variations (others who see it: 403). A contract the user may not see: 404.
+  consortium sees every member's, a member its own); coordinators move its status (others who
+  see it: 403). A contract the user may not see: 404.
+- a variation (``/contracts/<pk>/vary/``, ``/contracts/<pk>/variations/<proposal>/``): either
+  side proposes, the consortium's coordinators or the council's reviewers, and the other side
+  accepts or declines it on the contract's page; the proposer may withdraw it (board members and
+  members: 403).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consortium.errors import DomainError, require
-from contracts.delivery.forms import TransitionForm, VariationForm
+from consortium.models import TimeBand
+from contracts.delivery.forms import TransitionForm, VariationAnswerForm, VariationForm
 from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.selectors import terms as term_selectors
 from contracts.delivery.services import contracts as services
-from contracts.models import ContractStatus
+from contracts.delivery.services import variations as variation_services
+from contracts.models import ContractStatus, VariationSide
 from contracts.weeks import contract_weeks_shown
 
 PAGE_SIZE = 50
@@ -67,11 +73,17 @@ def _transition_form(view, data=None) -> TransitionForm:
 
 
 @login_required
-def contract_detail(request, pk: int, *, transition_form=None, errors=None, status: int = 200):
+def contract_detail(request, pk: int, *, transition_form=None, answer_form=None, errors=None,
+                    status: int = 200):
     user = request.user
     contract = selectors.contract_get_for_user(user, pk)
     view = selectors.contract_view(user, contract)
+    side = selectors.variation_side(user, contract)
+    proposal = selectors.open_proposal(contract)
     return render(request, "contracts/contract/detail.html", {
+        "side": side, "proposal": proposal,
+        "proposal_terms": _proposal_terms(proposal, view) if proposal else [],
+        "answer_form": answer_form or VariationAnswerForm(),
         "contract": contract, "view": view, "errors": errors or [],
         "weeks": contract_weeks_shown(contract.start, contract.end),
         "transition_form": transition_form or (_transition_form(view) if view.can_run else None),
@@ -101,22 +113,68 @@ def contract_transition(request, pk: int):
     return contract_detail(request, pk, transition_form=form)
 
 
+def _proposal_terms(proposal, view) -> list[tuple[str, str, str]]:
+    """Each time band's current figure and the proposed one, for a rate or volume variation."""
+    figures = proposal.figures.get("rates") or proposal.figures.get("volumes") or {}
+    now = {r.time_band: (r.rate if "rates" in proposal.figures else r.volume) for r in view.rates}
+    return [(str(TimeBand(band).label), now.get(band), value) for band, value in sorted(figures.items())
+            if band in TimeBand.values]
+
+
 @login_required
 def contract_vary(request, pk: int):
+    """Propose a variation: either side of the contract (the consortium's coordinators, the
+    council's reviewers); the other side accepts or declines it on the contract's page."""
     user = request.user
-    contract = selectors.contract_get_for_user(user, pk, for_write=True)
+    contract = selectors.contract_get_for_user(user, pk)
+    side = selectors.variation_side(user, contract)
+    require(side is not None)
     view = selectors.contract_view(user, contract)
     form = VariationForm(request.POST if request.method == "POST" else None, rates=view.rates,
                          contract=contract)
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.contract_vary(contract=contract, by=user, **form.service_arguments())
+            variation_services.variation_propose(contract=contract, by=user, **form.service_arguments())
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, _("Variation recorded as version %(n)s.") % {"n": version.number})
+            messages.success(request, _("Variation proposed: the council accepts or declines it.")
+                             if side == VariationSide.CONSORTIUM
+                             else _("Variation proposed: the consortium accepts or declines it."))
             return redirect("contract-detail", pk=pk)
-    return render(request, "contracts/contract/vary.html", {"contract": contract, "view": view, "form": form})
+    return render(request, "contracts/contract/vary.html", {
+        "contract": contract, "view": view, "form": form, "waiting": selectors.open_proposal(contract),
+    })
+
+
+@require_POST
+@login_required
+def contract_variation_answer(request, pk: int, proposal_pk: int):
+    """Accept or decline the other side's proposed variation, or withdraw one's own."""
+    user = request.user
+    contract = selectors.contract_get_for_user(user, pk)
+    require(selectors.variation_side(user, contract) is not None)
+    proposal = selectors.proposal_get(contract, proposal_pk)
+    form = VariationAnswerForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "accept":
+                version = variation_services.variation_accept(proposal=proposal, by=user)
+                messages.success(request, _("Variation accepted and recorded as version %(n)s.")
+                                 % {"n": version.number})
+            elif action == "decline":
+                variation_services.variation_decline(proposal=proposal, by=user,
+                                                     reason=form.cleaned_data["reason"])
+                messages.success(request, _("Variation declined: the contract stays as it is."))
+            else:
+                variation_services.variation_withdraw(proposal=proposal, by=user)
+                messages.success(request, _("Variation withdrawn."))
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            return redirect("contract-detail", pk=pk)
+    return contract_detail(request, pk, answer_form=form)
 
 
 urlpatterns = [
@@ -125,4 +183,6 @@ urlpatterns = [
     path("contracts/<int:pk>/", contract_detail, name="contract-detail"),
     path("contracts/<int:pk>/status/", contract_transition, name="contract-transition"),
     path("contracts/<int:pk>/vary/", contract_vary, name="contract-vary"),
+    path("contracts/<int:pk>/variations/<int:proposal_pk>/", contract_variation_answer,
+         name="contract-variation-answer"),
 ]

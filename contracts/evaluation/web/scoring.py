@@ -110,9 +110,15 @@ def lot_marks(request, pk: int):
 
 # --- the lead reviewer's moderation ---------------------------------------------------------------
 
+def _suggested(cell) -> str:
+    """What an agreed mark not yet set starts with: the median of the marks, rounded."""
+    return "" if cell.suggested is None else str(cell.suggested)
+
+
 def _changed_cell(cell, mark: str, reason: str) -> bool:
-    if cell.agreed is None:
-        return bool(mark.strip() or reason.strip())
+    if cell.agreed is None:  # the suggested mark the box starts with, left as it is, sets nothing
+        untouched = mark.strip() in ("", _suggested(cell))
+        return not (untouched and not reason.strip())
     return (mark.strip(), reason.strip()) != (str(cell.agreed.mark), cell.agreed.reason)
 
 
@@ -170,7 +176,7 @@ def _show_grid(grid, posted, problems) -> None:
                 cell.shown_mark = posted.get(cell.mark_name, "")
                 cell.shown_reason = posted.get(cell.reason_name, "")
             else:
-                cell.shown_mark = "" if cell.agreed is None else str(cell.agreed.mark)
+                cell.shown_mark = _suggested(cell) if cell.agreed is None else str(cell.agreed.mark)
                 cell.shown_reason = "" if cell.agreed is None else cell.agreed.reason
             cell.mark_error, cell.reason_error = errors.get(cell.mark_name), errors.get(cell.reason_name)
         sv = bid.social_value
