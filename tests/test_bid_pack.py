@@ -49,7 +49,7 @@ def test_pack_lays_out_the_snapshot_not_the_live_bid(world, submitted, client_fo
     page = _text(client_for("coordinator").get(reverse("bid-pack", args=[submitted.pk])))
     assert sub.snapshot["tender"]["reference"] in page and "Cardiff" in page
     assert f"£{lot['prices'][0]['rate']}" in page and "£40.00" in page and "44.44" not in page
-    assert "£4000.00" in page  # 100 hours a week at £40.00
+    assert "£4,000.00" in page  # 100 hours a week at £40.00
     assert ANSWER_1 in page and "Changed after submission." not in page
     for member in lot["members"]:
         assert member["legal_name"] in page

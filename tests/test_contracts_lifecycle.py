@@ -357,12 +357,23 @@ def test_api_shapes_the_contract_for_each_viewer(world, awarded, api_for):
 def test_api_variation_and_termination(world, awarded, api_for):
     api = api_for("coordinator")
     url = f"/api/v1/contracts/{awarded.contract.pk}/"
-    response = api.post(url + "variations/",
-                        {"kind": "rate", "reason": "Uplift.", "rates": {WEEKDAY: "26.00"}}, format="json")
-    assert response.status_code == 201 and [v["number"] for v in response.json()["versions"]] == [1, 2]
     response = api.post(url + "variations/", {"kind": "rate", "reason": "Uplift.", "rates": {WEEKDAY: "0"}},
                         format="json")
     assert response.status_code == 400 and "rates.weekday_day" in response.json()
+    # A variation is agreed by both sides: the coordinator proposes, nothing changes yet...
+    response = api.post(url + "variations/",
+                        {"kind": "rate", "reason": "Uplift.", "rates": {WEEKDAY: "26.00"}}, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "proposed"
+    proposal = response.json()["id"]
+    assert [v["number"] for v in api.get(url).json()["versions"]] == [1]
+    answer = f"{url}variations/{proposal}/answer/"
+    # ...the proposer cannot accept its own proposal, the board cannot answer, the council accepts.
+    assert api.post(answer, {"action": "accept"}, format="json").status_code == 403
+    assert api_for("board").post(answer, {"action": "accept"}, format="json").status_code == 403
+    accepted = api_for("reviewer").post(answer, {"action": "accept"}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert accepted.json()["version"] == 2
+    assert [v["number"] for v in api.get(url).json()["versions"]] == [1, 2]
     assert api_for("board").post(url + "status/", {"to": "terminated", "reason": "x"},
                                  format="json").status_code == 403
     response = api.post(url + "status/", {"to": "terminated", "reason": "Ended."}, format="json")

@@ -264,7 +264,12 @@ def test_the_variation_api_takes_the_day(world, contract, api_for):
                         {"kind": "rate", "reason": "Uplift.", "rates": {WEEKDAY: "26.50"},
                          "effective_from": "2028-04-01"}, format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["versions"][-1]["effective_from"] == "2028-04-01"
+    accepted = api_for("reviewer").post(
+        f"/api/v1/contracts/{contract.pk}/variations/{response.json()['id']}/answer/", {"action": "accept"},
+        format="json")
+    assert accepted.status_code == 200, accepted.content
+    versions = api.get(f"/api/v1/contracts/{contract.pk}/").json()["versions"]
+    assert versions[-1]["effective_from"] == "2028-04-01"
     accepted_return(contract, world.coop_a, _period(contract, dt.date(2028, 6, 1)),
                     {(world.council, WEEKDAY): "1"})
     refused = api.post(f"/api/v1/contracts/{contract.pk}/variations/",

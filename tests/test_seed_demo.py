@@ -194,7 +194,7 @@ def test_seed_demo_has_a_published_tender_and_a_joint_bid_in_progress(client):
     # Llais offers lot 2's service in Cardiff, but its insurance has lapsed: not invited, and why.
     page = client.get(f"/bids/{bid.pk}/").content.decode().replace("&#x27;", "'")
     left_out = page[page.index('data-not-invited="2"'):]
-    assert "Llais Direct Payments" in left_out[:left_out.index("</table>")]
+    assert "Llais" in left_out[:left_out.index("</table>")]  # its trading name
     assert "Employer's liability insurance expired on" in left_out[:left_out.index("</table>")]
     client.force_login(User.objects.get(username="member-a"))
     page = client.get("/bids/work/").content.decode()
@@ -427,7 +427,7 @@ def test_seed_demo_has_a_bid_the_board_member_votes_on_now_and_the_coordinator_t
     assert bid.status == BidStatus.APPROVED
 
     client.force_login(_user("coordinator"))
-    client.post(f"/bids/{bid.pk}/submit/")
+    client.post(f"/bids/{bid.pk}/submit/", {"confirm": "yes"})
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED and verify(bid.submissions.get())
 
@@ -437,7 +437,7 @@ def test_seed_demo_has_an_approved_bid_the_coordinator_submits_now_sealed_from_t
     assert bid.status == BidStatus.APPROVED and bid.tender.submission_deadline > timezone.now()
     client.force_login(_user("coordinator"))
     assert "Submit the bid" in client.get(f"/bids/{bid.pk}/").content.decode()
-    client.post(f"/bids/{bid.pk}/submit/")
+    client.post(f"/bids/{bid.pk}/submit/", {"confirm": "yes"})
     bid.refresh_from_db()
     submission = bid.submissions.get()
     assert bid.status == BidStatus.SUBMITTED and verify(submission)
@@ -477,7 +477,7 @@ def test_seed_demo_has_an_award_in_standstill_and_one_whose_standstill_has_ended
     with pytest.raises(DomainError):
         award_services.award_confirm(award=running, by=reviewer)
     assert "Confirm the award" in client.get(f"/review/lots/{ended.lot_id}/award/").content.decode()
-    assert client.post(f"/review/lots/{ended.lot_id}/award/confirm/").status_code == 302
+    assert client.post(f"/review/lots/{ended.lot_id}/award/confirm/", {"confirm": "yes"}).status_code == 302
     ended.refresh_from_db()
     assert ended.status == AwardStatus.CONFIRMED
     contract = Contract.objects.get(award=ended)

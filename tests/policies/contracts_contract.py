@@ -54,6 +54,11 @@ def proposal_pk(world) -> dict:
     return {"pk": contract.pk, "proposal_pk": proposal.pk}
 
 
+def proposal_id(world) -> dict:
+    found = proposal_pk(world)
+    return {"id": found["pk"], "proposal_pk": found["proposal_pk"]}
+
+
 def contract_id(world) -> dict:
     return {"id": _contract(world).pk}
 
@@ -66,6 +71,7 @@ SEES = dict(coordinator=200, board=200, member_a=200, member_b=200, reviewer=200
 RUNS = dict(coordinator=200, board=403, member_a=403, member_b=403, reviewer=403)
 SIDES = dict(coordinator=200, board=403, member_a=403, member_b=403, reviewer=200)
 RUNS_API = dict(coordinator=400, board=403, member_a=403, member_b=403, reviewer=403)
+SIDES_API = dict(coordinator=400, board=403, member_a=403, member_b=403, reviewer=400)
 CONSORTIUM_USERS = dict(coordinator=200, board=200, member_a=200, member_b=200, coordinator_other=200)
 
 POLICIES = [
@@ -86,8 +92,11 @@ POLICIES = [
     Policy(f"GET {API}/contracts/{{id}}/", personas(404, anonymous=401, **SEES), kwargs=contract_id),
     Policy(f"POST {API}/contracts/{{id}}/status/", personas(404, anonymous=401, **RUNS_API),
            kwargs=contract_id, note="empty payload: no status"),
-    Policy(f"POST {API}/contracts/{{id}}/variations/", personas(404, anonymous=401, **RUNS_API),
-           kwargs=contract_id, note="empty payload: no kind or reason"),
+    Policy(f"POST {API}/contracts/{{id}}/variations/", personas(404, anonymous=401, **SIDES_API),
+           kwargs=contract_id, note="either side proposes; empty payload: no kind or reason"),
+    Policy(f"POST {API}/contracts/{{id}}/variations/{{proposal_pk}}/answer/",
+           personas(404, anonymous=401, **SIDES_API), kwargs=proposal_id,
+           note="either side answers or withdraws; empty payload: no action"),
     Policy(f"GET {API}/subcontracts/", personas(403, anonymous=401, **CONSORTIUM_USERS)),
     Policy(f"GET {API}/subcontracts/{{id}}/",
            personas(404, anonymous=401, coordinator=200, board=200, member_a=200, reviewer=403,

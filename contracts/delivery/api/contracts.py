@@ -5,8 +5,11 @@ Reads go through ``contracts.delivery.selectors.contracts``: coordinators and bo
 consortium's contracts with every member's sub-contract; council reviewers their council's, with
 the member breakdown but no member's rate or sub-contract value (null); member users the contracts
 their co-op has a sub-contract in, with their own sub-contract only. A contract the user may not
-see answers 404. Coordinators move a contract's status and record variations (others who see
-it: 403); services refuse what the contract's state does not allow (400).
+see answers 404. Coordinators move a contract's status (others who see it: 403). A variation is
+agreed by both sides, as on the pages: either side (the consortium's coordinators, the council's
+reviewers) proposes it, the other accepts or declines it, and only an accepted one becomes the
+contract's next version (others who see it: 403); services refuse what the contract's state does
+not allow (400, 409).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from consortium.api_views import error_responses
 from consortium.models import TimeBand
 from contracts.delivery.selectors import contracts as selectors
 from contracts.delivery.services import contracts as services
-from contracts.models import Contract, ContractStatus, ContractVersion, SubContract
+from contracts.delivery.services import variations as variation_services
+from contracts.models import Contract, ContractStatus, ContractVersion, SubContract, VariationProposal
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 9, "decimal_places": 2}
@@ -125,6 +129,26 @@ class ContractVariationSerializer(serializers.Serializer):
         "later). The billing period spanning it is split; one with a return or an invoice cannot be."))
 
 
+class VariationProposalSerializer(serializers.ModelSerializer):
+    version = serializers.SerializerMethodField(
+        help_text=_("The contract version an accepted variation made."))
+
+    class Meta:
+        model = VariationProposal
+        fields = ["id", "contract", "kind", "figures", "reason", "proposed_by_side", "proposed_at", "status",
+                  "answered_at", "answer_reason", "version"]
+
+    def get_version(self, proposal) -> int | None:
+        return proposal.version.number if proposal.version_id else None
+
+
+class VariationAnswerSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline")),
+                                              ("withdraw", _("Withdraw"))])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   help_text=_("Why the variation is declined (needed to decline)."))
+
+
 def _detail(request: Request, contract: Contract) -> dict:
     view = selectors.contract_view(request.user, contract)
     rates = view.shows_member_rates
@@ -187,21 +211,56 @@ class ContractViewSet(viewsets.GenericViewSet):
                                      reason=serializer.validated_data.get("reason", ""))
         return Response(_detail(request, self._contract(pk)))
 
-    @extend_schema(summary=_("Record a variation (volumes, rates or dates) as the contract's next version "
-                             "(coordinators)"),
+    def _side_contract(self, pk) -> Contract:
+        """A contract the user sees and is a side of (its consortium's coordinator or its
+        council's reviewer); 403 for others who see it."""
+        contract = self._contract(pk)
+        if selectors.variation_side(self.request.user, contract) is None:
+            raise PermissionDenied(_("Only the consortium's coordinators and the council's reviewers "
+                                     "vary a contract."))
+        return contract
+
+    @extend_schema(summary=_("Propose a variation (volumes, rates or dates): either side, the consortium's "
+                             "coordinators or the council's reviewers; the other side accepts or declines "
+                             "it, and only an accepted variation becomes the contract's next version"),
                    request=ContractVariationSerializer,
-                   responses={201: ContractDetailSerializer, **WRITE_ERRORS})
+                   responses={201: VariationProposalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="variations", filter_backends=[], pagination_class=None)
     def vary(self, request: Request, pk=None) -> Response:
-        contract = self._contract(pk, for_write=True)
+        contract = self._side_contract(pk)
         serializer = ContractVariationSerializer(data=request.data)
         if not serializer.is_valid():
             raise ValidationError(serializer.errors)
         data = serializer.validated_data
-        services.contract_vary(contract=contract, by=request.user, kind=data["kind"], reason=data["reason"],
-                               rates=data.get("rates"), volumes=data.get("volumes"), start=data.get("start"),
-                               end=data.get("end"), effective_from=data.get("effective_from"))
-        return Response(_detail(request, self._contract(pk)), status=201)
+        proposal = variation_services.variation_propose(
+            contract=contract, by=request.user, kind=data["kind"], reason=data["reason"],
+            rates=data.get("rates"), volumes=data.get("volumes"), start=data.get("start"),
+            end=data.get("end"), effective_from=data.get("effective_from"))
+        return Response(VariationProposalSerializer(proposal).data, status=201)
+
+    @extend_schema(summary=_("Answer a proposed variation: the other side accepts (the contract's next "
+                             "version) or declines it with a reason; the side that proposed it may "
+                             "withdraw it"),
+                   request=VariationAnswerSerializer,
+                   responses={200: VariationProposalSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path=r"variations/(?P<proposal_pk>[0-9]+)/answer",
+            filter_backends=[], pagination_class=None)
+    def answer_variation(self, request: Request, pk=None, proposal_pk=None) -> Response:
+        contract = self._side_contract(pk)
+        proposal = selectors.proposal_get(contract, proposal_pk)
+        serializer = VariationAnswerSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationError(serializer.errors)
+        action_ = serializer.validated_data["action"]
+        if action_ == "accept":
+            variation_services.variation_accept(proposal=proposal, by=request.user)
+        elif action_ == "decline":
+            variation_services.variation_decline(proposal=proposal, by=request.user,
+                                                 reason=serializer.validated_data.get("reason", ""))
+        else:
+            variation_services.variation_withdraw(proposal=proposal, by=request.user)
+        proposal.refresh_from_db()
+        return Response(VariationProposalSerializer(proposal).data)
 
 
 @extend_schema_view(
