@@ -218,6 +218,8 @@ def _stored(value: Any) -> Any:
         return str(value)
     if isinstance(value, (str, int, bool)) or value is None:
         return value
+    if isinstance(value, Mapping):  # a structured parameter a reader renders (a ballot's motion)
+        return {str(key): _stored(item) for key, item in value.items()}
     return str(value)
 
 

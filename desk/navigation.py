@@ -53,6 +53,7 @@ SECTIONS: tuple[Section, ...] = (
         Entry(_("Compliance documents"), "document-list", (COORDINATOR, MEMBER)),
         Entry(_("Capacity"), "capacity-list", (COORDINATOR, MEMBER)),
         Entry(_("Pooled capacity"), "pooled-capacity", (COORDINATOR, BOARD)),
+        Entry(_("Activity"), "activity", (COORDINATOR,)),
     ), member_label=_("Your co-op")),
     Section("governance", _("Governance"), (
         Entry(_("Governance"), "governance-home", CONSORTIUM),

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from consortium import formatting
 from contracts.bidding.selectors import bids as selectors
 from contracts.bidding.services import bids as bid_services
 from contracts.evaluation.services import award as award_services
@@ -119,7 +120,7 @@ def test_the_workspace_button_leads_to_the_confirmation_page_with_the_key_facts(
     assert str(approved.tender.council) in body and approved.tender.reference in body
     assert "Lot 1" in body and "Gofal A, Gofal B" in body
     total = selectors.board_totals(selectors.price_lines(approved))["weekly_value"]
-    assert f"£{total}" in body
+    assert formatting.money(total) in body
     assert 'name="confirm" value="yes"' in body and "Yes, submit the bid" in body
     assert f'href="{reverse("bid-detail", args=[approved.pk])}">Cancel' in body
 

@@ -365,7 +365,7 @@ def test_dates_and_money_are_stored_as_iso_and_decimal_strings_and_formatted_whe
     assert n._stored(Decimal("1234.50")) == "1234.50"
     assert n._formatted(spec, "total", "1234.50") == "£1,234.50"
     with translation.override("cy"):
-        assert n._formatted(spec, "due", "2026-12-16T17:00:00+00:00") == "16 Rhag 2026, 17:00"
+        assert n._formatted(spec, "due", "2026-12-16T17:00:00+00:00") == "16 Rhag 2026 17:00"
 
 
 def test_a_ballot_notification_names_the_motion_in_the_readers_language(world, others):

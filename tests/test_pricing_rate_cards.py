@@ -452,6 +452,6 @@ def test_list_page_costs_the_same_queries_for_3_or_30_cards(world, client_for, n
                                                             django_assert_max_num_queries):
     _many_cards(world, n)
     client = client_for("coordinator")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("rate-card-list"))
     assert response.status_code == 200

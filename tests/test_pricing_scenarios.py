@@ -381,8 +381,10 @@ def test_another_consortiums_coordinator_works_on_its_own_members_only(rlw_world
 
 
 def test_nav_links_the_page_for_coordinators_only(world, client_for):
-    assert URL in client_for("coordinator").get(reverse("pricing-calculator")).content.decode()
-    assert URL not in client_for("board").get(reverse("pricing-calculator")).content.decode()
+    """The prices section's page (one click from the header) lists it for coordinators only."""
+    hub = reverse("hub-prices")
+    assert URL in client_for("coordinator").get(hub).content.decode()
+    assert URL not in client_for("board").get(hub).content.decode()
 
 
 @pytest.mark.parametrize("n_members", [3, 12])
@@ -396,8 +398,9 @@ def test_page_costs_the_same_queries_whatever_the_number_of_members(world, clien
     assert len(queries) == PAGE_QUERIES, [q["sql"] for q in queries.captured_queries]
 
 
-# session, user, the service type (validation), the submissions, the service types (the select)
-PAGE_QUERIES = 5
+# session, user, the service type (validation), the submissions, the service types (the select),
+# and the header's two counts (what needs the person, notifications unread)
+PAGE_QUERIES = 7
 
 
 # The API ----------------------------------------------------------------------------------------

@@ -442,7 +442,7 @@ def test_submission_list_costs_a_fixed_number_of_queries(world, client_for, djan
         for year in (YEAR - 1, YEAR):
             cost_submission(coop, financial_year=year)
     client = client_for("coordinator")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         page = client.get(reverse("cost-submission-list"))
     assert len(page.context["page_obj"].object_list) == 12
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from consortium import formatting
 from consortium.models import TimeBand
 from members import services
 from members.models import (
@@ -120,7 +121,7 @@ def test_reminders_mail_each_due_document_once(world, mailoutbox, django_capture
     assert sorted(r.document_id for r in ComplianceReminder.objects.all()) == sorted([soon.pk, edge.pk])
     assert len(mailoutbox) == 2
     mail = next(m for m in mailoutbox if "Employers' liability" in m.subject)
-    assert soon.expires_on.strftime("%d/%m/%Y") in mail.subject
+    assert formatting.day(soon.expires_on) in mail.subject
     assert "Gofal A" in mail.body and "renewal" in mail.body
     assert sorted(mail.to) == ["eleri@gofal-a.example", "member-a@example.org"]
 

@@ -430,7 +430,7 @@ def test_tender_list_costs_a_fixed_number_of_queries(
         cf.lot(tender)
         cf.lot(tender, service_type=service("supported-living") if i % 3 == 0 else None)
     client, api = client_for("coordinator"), api_for("coordinator")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("tender-list")).status_code == 200
     with django_assert_max_num_queries(3):
         response = api.get("/api/v1/tenders/")

@@ -437,7 +437,7 @@ def test_capacity_pages_cost_a_fixed_number_of_queries(
         assert coordinator.get(LIST).status_code == 200
     with django_assert_max_num_queries(9):
         assert member.get(LIST).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert coordinator.get(POOLED).status_code == 200
     with django_assert_max_num_queries(9):
         assert coordinator.get(POOLED_MEMBERS).status_code == 200

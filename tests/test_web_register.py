@@ -216,7 +216,7 @@ def test_register_list_query_count_does_not_grow_with_rows(client_for, world, ro
                                                            django_assert_max_num_queries):
     _many_coops(world, rows)
     client = client_for("coordinator")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("member-list"), {"status": "active"})
     assert response.status_code == 200
     assert f"Bulk {rows}-{rows - 1}" in html(response)
@@ -677,7 +677,7 @@ def test_document_list_query_count_does_not_grow_with_rows(client_for, world, ro
         coop = world.coop_a if i % 2 else world.coop_b
         f.ComplianceDocumentFactory(coop=coop, expires_on=TODAY() + dt.timedelta(days=i))
     client = client_for("coordinator")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("document-list"))
     assert response.status_code == 200
     assert f"{rows} documents" in html(response)
