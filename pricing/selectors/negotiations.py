@@ -207,9 +207,10 @@ def negotiation_actions(user: User, negotiation: Negotiation, rounds: list[Negot
 def members_floor_seen_by(user: User, negotiation: Negotiation) -> dict[str, Decimal]:
     """Per time band, the members' floor: the highest floor among the consortium's members'
     latest cost submissions for the negotiation's service and year, the lowest rate that covers
-    every member's costs. Built from members' own costs: the consortium's coordinators and board
-    members only; an empty dict for anyone else (the council above all)."""
-    if not is_insider(user, negotiation):
+    every member's costs. It is one member's own floor, so only the consortium's coordinators
+    see it (as they see every member's floor on a bid's prices); an empty dict for anyone else:
+    the board (which sees no member's costs), members, and the council above all."""
+    if not (is_insider(user, negotiation) and user.is_coordinator):
         return {}
     floors: dict[str, Decimal] = {}
     by_coop = submission_selectors.floors_for_members(
