@@ -26,6 +26,7 @@ from contracts.bidding.engine import (
     MemberTerms,
     Share,
     Shortfall,
+    SolveTimeLimit,
     Strategy,
     allocate,
     check_shares,
@@ -87,6 +88,16 @@ def test_demand_met_exactly_when_capacity_suffices():
     assert result.coverage == {(1, DAY): D("100.00"), (1, WEEKEND): D("20.50")}
     assert result.shortfalls == ()
     assert all(s.volume == s.volume.quantize(D("0.01")) for s in result.shares)
+
+
+def test_a_time_limit_that_runs_out_stops_the_solve_and_a_generous_one_changes_nothing():
+    lots = [lot(volumes={DAY: "100"})]
+    supplies = [supply(1, "60", floor="30"), supply(2, "60", floor="31")]
+    with pytest.raises(SolveTimeLimit):
+        allocate(lots=lots, supplies=supplies, strategy=Strategy.LOWEST_COST, time_limit=0)
+    limited = allocate(lots=lots, supplies=supplies, strategy=Strategy.LOWEST_COST, time_limit=60)
+    assert limited == allocate(lots=lots, supplies=supplies, strategy=Strategy.LOWEST_COST)
+    assert limited.gap == 0
 
 
 def test_shortfall_reported_per_lot_and_time_band():

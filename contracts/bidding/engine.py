@@ -154,6 +154,9 @@ class AllocationResult:
     # Wall time spent inside HiGHS (the milp calls), summed over the phases; a measurement, so it
     # takes no part in comparing two results.
     solver_seconds: float = field(default=0.0, compare=False)
+    # The relative optimality gap proven for this answer (0 when proven optimal): not zero only
+    # when a mixed-integer solve stopped at its own time limit with an answer in hand.
+    gap: float = field(default=0.0, compare=False)
 
     def volume(self, member: int, lot: int | None = None) -> Decimal:
         """A member's allocated hours, in one lot or in all."""
@@ -352,6 +355,11 @@ class _Infeasible(Exception):
     """Only kept shares can make the model infeasible (all zero is otherwise a solution)."""
 
 
+class SolveTimeLimit(Exception):
+    """The allocation did not finish within the ``time_limit`` given to :func:`allocate` (the
+    caller then hands the bid to the background job, which has no such limit)."""
+
+
 class _Problem:
     def __init__(self, lots, supplies, terms, strategy, excluded, fixed):
         self.lots: list[_Lot] = lots
@@ -360,6 +368,7 @@ class _Problem:
         self.strategy = Strategy(strategy)
         self.excluded = frozenset(excluded)
         self.solver_seconds = 0.0
+        self.deadline: float | None = None  # time.perf_counter() by which the solve must end
         self.progress: Callable[[float, str], None] = _no_progress
         self.vars: list[_Var] = []
         lot_index = {lot.lot: i for i, lot in enumerate(lots)}
@@ -569,11 +578,18 @@ class _Problem:
         if self.is_mip:
             options["mip_rel_gap"] = gap
         start = time.perf_counter()
+        if self.deadline is not None:
+            left = self.deadline - start
+            if left <= 0:
+                raise SolveTimeLimit
+            options["time_limit"] = left
         result = milp(c, integrality=self.integrality if self.is_mip else None, bounds=self.bounds,
                       constraints=constraints, options=options)
         self.solver_seconds += time.perf_counter() - start
         if result.status == 2:
             raise _Infeasible
+        if result.status == 1 and self.deadline is not None:  # HiGHS stopped at the time limit
+            raise SolveTimeLimit
         if result.x is None or result.status not in (0,):
             raise RuntimeError(f"the allocation solver stopped without an answer: {result.message}")
         return result
@@ -826,7 +842,8 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
              excluded_members: Iterable[int] = frozenset(),
              fixed: Sequence[Share] = (), area_names: Mapping[int, str] | None = None,
              band_names: Mapping[str, str] | None = None,
-             progress: Callable[[float, str], None] | None = None) -> AllocationResult:
+             progress: Callable[[float, str], None] | None = None,
+             time_limit: float | None = None) -> AllocationResult:
     """Allocate each lot's weekly volume per time band to members (see the module's docstring).
 
     ``fixed`` shares are kept exactly as they are (accepted shares when re-running after a
@@ -843,7 +860,13 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     is skipped), ``"rounding"``, ``"explain"`` and ``"done"``. The callback runs in the caller's
     thread; an exception it raises stops the allocation and propagates. The result's
     ``solver_seconds`` is the wall time spent inside HiGHS, summed over the phases.
+
+    ``time_limit``, when given, is a hard limit in seconds on the whole call: HiGHS is told the
+    time left before each phase, and :class:`SolveTimeLimit` is raised when it runs out (nothing
+    is returned then). ``gap`` on the result is the relative optimality gap proven for the
+    answer: 0 when it is proven optimal.
     """
+    started = time.perf_counter()
     try:
         strategy = Strategy(strategy)
     except ValueError:
@@ -854,6 +877,8 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     problem = _Problem(_clean_lots(lots), _clean_supplies(supplies), _clean_terms(terms), strategy,
                        excluded_members, fixed)
     problem.progress = report
+    if time_limit is not None:
+        problem.deadline = started + time_limit
     try:
         x = problem.solve()
     except _Infeasible:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the fixtures
 # in the same thread) would otherwise refuse to run "in an async context".
@@ -118,10 +119,21 @@ def format_violations(url: str, violations: list[dict]) -> str:
 def assert_accessible(page) -> None:
     """Inject axe-core into the page and fail on any serious or critical WCAG violation."""
     assert AXE_JS.is_file(), f"{AXE_JS} is missing: build the vendored assets (make install)"
-    page.add_script_tag(path=str(AXE_JS))
-    results = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS
-    )
+    results = None
+    for attempt in range(3):
+        # A click that follows a link returns before the next page has loaded: wait for a
+        # loaded document, and start again if the document is replaced while axe is injected.
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(path=str(AXE_JS))
+            results = page.evaluate(
+                "async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS
+            )
+            break
+        except PlaywrightError as error:
+            replaced = "appendChild" in str(error) or "context was destroyed" in str(error)
+            if not replaced or attempt == 2:
+                raise
     blocking = [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
     assert not blocking, format_violations(page.url, blocking)
 

@@ -104,6 +104,7 @@ def test_a_general_meeting_from_online_vote_to_minutes(world, new_page):
     expect(other.locator("main")).to_contain_text("Your co-op voted against")
     expect(other.locator("main")).not_to_contain_text("Gofal A")
     other.get_by_role("link", name="Read the draft minutes").click()
+    other.wait_for_url(f"**{detail}minutes/")
     assert_accessible(other)
     expect(other.locator("main")).to_contain_text("Gofal B")
     other.goto("/governance/rules/")
