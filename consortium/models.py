@@ -30,6 +30,13 @@ class BilingualName(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def named(cls, pk: object, fallback: object = "") -> str:
+        """The name, in the reader's language, of the row whose id stored parameters keep (a
+        notification's, a ballot's), or ``fallback`` if there is no such row."""
+        found = cls.objects.filter(pk=pk).first() if pk is not None and str(pk).isdigit() else None
+        return found.name if found is not None else str(fallback or "")
+
 
 class TimeBand(models.TextChoices):
     WEEKDAY_DAY = "weekday_day", _("Weekday daytime")

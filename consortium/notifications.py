@@ -264,11 +264,6 @@ def _email(spec: Kind, notification: Notification, user: User) -> EmailMessage:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _named(model, pk: Any) -> str:
-    found = model.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-    return found.name if found is not None else ""
-
-
 def _formatted(spec: Kind, name: str, value: Any) -> str:
     kind = spec.params.get(name, TEXT)
     if value is None or value == "":
@@ -285,9 +280,9 @@ def _formatted(spec: Kind, name: str, value: Any) -> str:
     if kind in _READERS:
         return _READERS[kind](value)
     if kind == COUNCIL:
-        return _named(Council, value)
+        return Council.named(value)
     if kind == SERVICE:
-        return _named(ServiceType, value)
+        return ServiceType.named(value)
     if kind == CHOICE:
         return str(spec.choices.get(name, {}).get(value, value))
     return str(value)
@@ -335,10 +330,15 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
+def unread_notifications(user: User) -> QuerySet:
+    """The user's notifications not yet read."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def unread_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_notifications(user).count()
 
 
 def notification_get_for_user(user: User, pk: Any) -> Notification:

@@ -98,7 +98,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "consortium.context_processors.navigation",
-                "consortium.context_processors.notifications",
                 "desk.context_processors.desk",
             ],
         },

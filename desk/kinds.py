@@ -28,9 +28,13 @@ HEADINGS = {
     q.CLARIFICATION_TO_ANSWER: gettext_lazy("Questions to answer"),
     q.TENDER_TO_EVALUATE: gettext_lazy("Tenders past their deadline awaiting evaluation"),
     q.MARK_SHEET: gettext_lazy("Mark sheets to submit"),
-    q.STANDSTILL_ENDING: gettext_lazy("Standstill periods ending"),
+    q.STANDSTILL_ENDING: gettext_lazy("Standstill periods ending or ended"),
     q.COUNTER_OFFER: gettext_lazy("Offers awaiting the council's reply"),
 }
+
+# Kinds whose date is when the thing can next be done, not a deadline: past it, the item is
+# ready (an award whose standstill has ended can be confirmed), never overdue.
+READY_WHEN_DUE = frozenset({q.STANDSTILL_ENDING})
 
 
 def _period(period) -> str:

@@ -527,13 +527,6 @@ class BallotSubject(models.TextChoices):
     OPENING_POSITION = "opening_position", _("Approve an opening position in a rate negotiation")
 
 
-def _named(model: type[models.Model], pk: object, fallback: object) -> str:
-    """A council's or service type's name in the reader's language, from its id in a ballot's
-    parameters (the stored English name if the row has gone)."""
-    found = model.objects.filter(pk=pk).first() if pk is not None else None
-    return str(found) if found is not None else str(fallback or "")
-
-
 def ballot_title(code: str, params: dict, fallback: str) -> str:
     """A ballot's title in the active language (see ``BallotSubject``)."""
     if code == BallotSubject.BID_APPROVAL:
@@ -545,8 +538,8 @@ def ballot_title(code: str, params: dict, fallback: str) -> str:
         return gettext("Approve the opening position (round %(n)s) for %(service)s with %(council)s, "
                        "%(year)s") % {
             "n": params.get("n", ""),
-            "service": _named(ServiceType, params.get("service_type"), params.get("service")),
-            "council": _named(Council, params.get("council_id"), params.get("council")),
+            "service": ServiceType.named(params.get("service_type"), params.get("service")),
+            "council": Council.named(params.get("council_id"), params.get("council")),
             "year": params.get("year", "")}
     return fallback
 

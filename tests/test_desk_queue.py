@@ -308,6 +308,23 @@ def test_the_dashboard_lists_what_needs_you_soonest_first_with_overdue_flagged(w
     assert page.index('id="queue-heading"') < page.index("Member register")
 
 
+def test_an_ended_standstill_reads_ready_to_confirm_never_overdue(world, client_for):
+    ev = b.evaluated_lot(world)
+    award = award_decide(lot=ev.lot, entry=ev.entry, by=world.user("reviewer"))
+    reviewer = client_for("reviewer")
+
+    def queue() -> str:
+        page = reviewer.get(reverse("dashboard")).content.decode()
+        return page[page.index('id="queue-heading"'):page.index("</section>")]
+
+    running = queue()
+    assert f"by {award.standstill_ends:%-d %b %Y}" in running and "Ready to confirm" not in running
+    b.past_standstill(award)
+    ended = queue()
+    assert "Ready to confirm" in ended and "Overdue" not in ended
+    assert f"ended {award.standstill_ends:%-d %b %Y}" in ended
+
+
 def test_the_dashboard_says_when_nothing_needs_you(world, client_for):
     page = client_for("reviewer_other").get(reverse("dashboard")).content.decode()
     assert "Nothing needs you now" in page

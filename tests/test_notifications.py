@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consortium import notifications as n
-from consortium.context_processors import notifications as unread
 from consortium.models import Notification, NotificationPreference, Role
 from contracts.bidding.services import bids as bid_services
 from contracts.delivery.services import returns as return_services
@@ -25,6 +24,7 @@ from contracts.evaluation.services import award as award_services
 from contracts.evaluation.services.review import evaluation_open
 from contracts.models import DeliveryReturn, MemberResponse, ReturnStatus
 from contracts.tendering.services import tenders as tender_services
+from desk.context_processors import desk as header
 from members import governance
 from pricing.models import Party
 from pricing.services import negotiations as negotiation_services
@@ -334,16 +334,19 @@ def test_a_visitor_has_no_unread_count(client):
     assert client.get(reverse("login")).context["notifications_unread"] == 0
 
 
-def test_the_unread_count_is_one_query_and_none_on_a_page_that_does_not_show_it(
+def test_the_header_counts_are_one_query_together_and_none_on_a_page_that_does_not_show_them(
         world, rf, django_assert_num_queries):
     member = world.user("member_a")
     _row(member), _row(member)
+    _row(world.user("member_b"))
     request = rf.get("/")
     request.user = member
     with django_assert_num_queries(0):
-        count = unread(request)["notifications_unread"]
+        context = header(request)
     with django_assert_num_queries(1):
+        count = context["notifications_unread"]
         assert count == 2 and count and str(count) == "2" and int(count) + 1 == 3
+        assert int(context["desk_count"]) >= 0
 
 
 def test_the_api_lists_ones_own_in_ones_language(world, api_for):

@@ -399,8 +399,8 @@ def test_page_costs_the_same_queries_whatever_the_number_of_members(world, clien
 
 
 # session, user, the service type (validation), the submissions, the service types (the select),
-# and the header's two counts (what needs the person, notifications unread)
-PAGE_QUERIES = 7
+# and the header's counts (what needs the person, notifications unread: one query)
+PAGE_QUERIES = 6
 
 
 # The API ----------------------------------------------------------------------------------------

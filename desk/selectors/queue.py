@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consortium.models import User
+from consortium.notifications import unread_notifications
 from contracts.bidding.selectors.bids import bids_visible_to, invitations_for_member, responses_for_member
 from contracts.delivery.selectors.contracts import subcontracts_visible_to
 from contracts.delivery.selectors.invoices import invoices_visible_to
@@ -476,11 +477,22 @@ class _Count(Func):
 
 
 def queue_count(user: User, *, now: dt.datetime | None = None) -> int:
-    """How many items ``queue_for`` gives the user, in one query (for the navigation)."""
-    if user is None or not user.is_authenticated or user.role not in READERS:
-        return 0
+    """How many items ``queue_for`` gives the user, in one query."""
+    return header_counts(user, now=now)[0]
+
+
+def header_counts(user: User, *, now: dt.datetime | None = None, queue: bool = True) -> tuple[int, int]:
+    """What the header shows: how many items ``queue_for`` gives the user (when ``queue``) and how
+    many of their notifications are unread, together in one query."""
+    if user is None or not user.is_authenticated:
+        return 0, 0
     now = now or timezone.now()
-    counts = {}
+    counts = {"unread": Subquery(
+        unread_notifications(user).order_by().annotate(n=_Count("pk")).values("n"),
+        output_field=IntegerField())}
+    if not queue or user.role not in READERS:
+        row = User.objects.filter(pk=user.pk).values(**counts).first()
+        return 0, (row["unread"] or 0) if row else 0
     for _reader, kinds in READERS[user.role]:
         for rows_of, per_row in kinds:
             rows = rows_of(user, now)
@@ -494,10 +506,11 @@ def queue_count(user: User, *, now: dt.datetime | None = None) -> int:
             else:
                 counts[f"n{len(counts)}"] = Case(When(Exists(ids), then=Value(1)), default=Value(0),
                                                  output_field=IntegerField())
-    if not counts:
-        return 0
     row = User.objects.filter(pk=user.pk).values(**counts).first()
-    return sum(row.values()) if row else 0
+    if not row:
+        return 0, 0
+    unread = row.pop("unread")
+    return sum(row.values()), unread
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from desk.kinds import HEADINGS, title
+from desk.kinds import HEADINGS, READY_WHEN_DUE, title
 from desk.selectors.queue import ballots_decided, queue_for, queue_groups
 from members import selectors as member_selectors
 from members.models import MembershipStatus
@@ -19,7 +19,9 @@ def _queue_rows(items, now):
     return [
         {"kind": group.kind, "heading": HEADINGS[group.kind],
          "items": [{"title": title(item), "url": item.url, "due": item.due, "count": item.count,
-                    "overdue": item.is_overdue(now)} for item in group.items]}
+                    "overdue": item.is_overdue(now) and group.kind not in READY_WHEN_DUE,
+                    "ready": item.is_overdue(now) and group.kind in READY_WHEN_DUE}
+                   for item in group.items]}
         for group in queue_groups(items)
     ]
 
