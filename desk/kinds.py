@@ -30,11 +30,16 @@ HEADINGS = {
     q.MARK_SHEET: gettext_lazy("Mark sheets to submit"),
     q.STANDSTILL_ENDING: gettext_lazy("Standstill periods ending or ended"),
     q.COUNTER_OFFER: gettext_lazy("Offers awaiting the council's reply"),
+    q.QUESTION_AWAITING: gettext_lazy("Your questions awaiting the council's answer"),
 }
 
-# Kinds whose date is when the thing can next be done, not a deadline: past it, the item is
-# ready (an award whose standstill has ended can be confirmed), never overdue.
-READY_WHEN_DUE = frozenset({q.STANDSTILL_ENDING})
+# Kinds whose date, once past, is not a deadline missed: how the page words the date then, and
+# its tag. An award whose standstill has ended is ready to confirm; a document that has expired
+# did so on its date (it needs renewing, which the tag says).
+PAST_DUE = {
+    q.STANDSTILL_ENDING: (gettext_lazy("ended %(date)s"), gettext_lazy("Ready to confirm"), "blue"),
+    q.DOCUMENTS_EXPIRED: (gettext_lazy("expired %(date)s"), gettext_lazy("Renew now"), "red"),
+}
 
 
 def _period(period) -> str:
@@ -84,7 +89,7 @@ def title(item: q.QueueItem) -> str:
         return _("%(return)s (sent back)") % {"return": text} if p["sent_back"] else text
     if kind == q.COSTS_WINDOW:
         return _("Your co-op's costs for %(year)s") % {"year": financial_year_label(p["year"])}
-    if kind == q.CLARIFICATION_TO_ANSWER:
+    if kind in (q.CLARIFICATION_TO_ANSWER, q.QUESTION_AWAITING):
         return _tender(p)
     if kind == q.TENDER_TO_EVALUATE:
         return ngettext("%(tender)s: %(n)s bid", "%(tender)s: %(n)s bids", p["n"]) % {

@@ -149,6 +149,20 @@ def test_a_question_waits_for_its_council_only_until_answered(world):
     assert items(world, "reviewer", q.CLARIFICATION_TO_ANSWER) == []
 
 
+def test_the_asking_consortium_waits_on_its_own_question_until_the_council_answers(world):
+    tender = cf.tender(world.council)
+    cf.lot(tender)
+    question = clarification_ask(tender=tender, by=world.user("coordinator"), question="Is travel time paid?")
+    [waiting] = items(world, "coordinator", q.QUESTION_AWAITING)
+    assert waiting.url == reverse("tender-detail", args=[tender.pk]) + "#clarifications"
+    assert waiting.due == (tender.clarification_deadline or tender.submission_deadline)
+    # Only the consortium that asked is waiting: the other consortium's coordinator is not,
+    # and nobody learns who asked.
+    nobody_else_has(world, q.QUESTION_AWAITING, "coordinator")
+    clarification_answer(clarification=question, by=world.user("reviewer"), answer="Yes, at the hourly rate.")
+    assert items(world, "coordinator", q.QUESTION_AWAITING) == []
+
+
 def test_a_tender_past_its_deadline_waits_for_evaluation_then_marks_then_the_standstill(world):
     # A tender past its deadline, with the consortium's sealed bid, not yet opened for evaluation.
     past = timezone.now() - dt.timedelta(days=1)
@@ -289,7 +303,7 @@ def test_an_expired_document_is_listed_for_its_coop_and_coordinator_until_renewe
 
 # --- the dashboard and the navigation --------------------------------------------------------------------
 
-def test_the_dashboard_lists_what_needs_you_soonest_first_with_overdue_flagged(world, client_for):
+def test_the_dashboard_lists_what_needs_you_soonest_first_with_what_is_past_flagged(world, client_for):
     today = timezone.localdate()
     f.ComplianceDocumentFactory(coop=world.coop_a, expires_on=today - dt.timedelta(days=3))
     soon = b.joint_bid_tender(world, deadline=timezone.now() + dt.timedelta(days=5))
@@ -301,7 +315,9 @@ def test_the_dashboard_lists_what_needs_you_soonest_first_with_overdue_flagged(w
     # The expired document first (overdue), then the two bids by their deadlines.
     assert queue.index("expiry=expired") < queue.index(f"/bids/{soon_bid.pk}/") < queue.index(
         f"/bids/{later_bid.pk}/")
-    assert "Overdue" in queue
+    # An expired document is not a deadline missed: it says when it expired, and to renew it.
+    assert f"expired {today - dt.timedelta(days=3):%-d %b %Y}" in queue and "Renew now" in queue
+    assert "Overdue" not in queue
     assert f"by {timezone.localtime(soon.submission_deadline):%-d %b %Y}" in queue
     assert "3 items need you" in queue
     # The register summary is still there, below.
@@ -406,10 +422,12 @@ def test_the_queue_and_the_dashboard_cost_a_fixed_number_of_queries(world, clien
         user = world.user(persona)
         with django_assert_max_num_queries(1):
             q.queue_count(user)
-        with django_assert_max_num_queries(8):
+        # one query per kind, whatever the number of items (the coordinator's kinds: nine)
+        with django_assert_max_num_queries(9):
             q.queue_for(user)
     client = client_for("coordinator")
-    with django_assert_max_num_queries(26):
+    # the coordinator's page: its own reads, a query per kind of item, and the unread count
+    with django_assert_max_num_queries(27):
         assert client.get(reverse("dashboard")).status_code == 200
     member = client_for("member_a")
     with django_assert_max_num_queries(22):

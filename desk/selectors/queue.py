@@ -95,6 +95,7 @@ TENDER_TO_EVALUATE = "tender_to_evaluate"
 MARK_SHEET = "mark_sheet"
 STANDSTILL_ENDING = "standstill_ending"
 COUNTER_OFFER = "counter_offer"
+QUESTION_AWAITING = "question_awaiting"
 
 OPEN_BID = (BidStatus.DRAFT, BidStatus.AWAITING_APPROVAL, BidStatus.APPROVED)
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.QUERIED, InvoiceStatus.ACCEPTED, InvoiceStatus.PART_PAID)
@@ -334,6 +335,24 @@ def ballots_decided(user: User, *, now: dt.datetime | None = None, days: int = 3
             .filter(decided_at__gte=since).order_by("-decided_at", "-pk"))
 
 
+def _questions_asked(user: User, now: dt.datetime) -> QuerySet:
+    """The consortium's questions about tenders still open, not answered yet."""
+    if not user.is_coordinator:
+        return Clarification.objects.none()
+    tenders = tenders_visible_to(user).filter(status=TenderStatus.PUBLISHED, submission_deadline__gt=now)
+    return Clarification.objects.filter(consortium_id=user.consortium_id, tender__in=tenders.values("pk"),
+                                        answered_at__isnull=True)
+
+
+def questions_awaiting(user: User, now: dt.datetime) -> list[QueueItem]:
+    """The consortium's questions the council has not answered yet, by the day the council's
+    answers are due (its clarification deadline, or else the submission deadline)."""
+    return [QueueItem(QUESTION_AWAITING, {"reference": c.tender.reference, "title": c.tender.title},
+                      c.tender.clarification_deadline or c.tender.submission_deadline,
+                      reverse("tender-detail", args=[c.tender_id]) + "#clarifications")
+            for c in _questions_asked(user, now).select_related("tender").order_by("asked_at", "pk")]
+
+
 # --- council reviewers --------------------------------------------------------------------------------
 
 def _questions(user: User, now: dt.datetime) -> QuerySet:
@@ -436,6 +455,7 @@ READERS: dict[str, tuple[tuple[Reader, tuple[tuple[Rows, bool], ...]], ...]] = {
         (returns_to_check, ((_returns_submitted, True),)),
         (invoices_unpaid, ((_invoices_unpaid, True),)),
         (documents_to_renew, ((_documents_expired, False), (_documents_expiring, False))),
+        (questions_awaiting, ((_questions_asked, True),)),
     ),
     "member": (
         (lots_offered, ((_lots_offered, True),)),

@@ -7,21 +7,30 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from desk.kinds import HEADINGS, READY_WHEN_DUE, title
+from desk.kinds import HEADINGS, PAST_DUE, title
 from desk.selectors.queue import ballots_decided, queue_for, queue_groups
 from members import selectors as member_selectors
 from members.models import MembershipStatus
 from members.selectors import ExpiryState
 
 
+def _item_row(item, now) -> dict:
+    row = {"title": title(item), "url": item.url, "due": item.due, "count": item.count,
+           "overdue": item.is_overdue(now), "past": None}
+    if row["overdue"] and item.kind in PAST_DUE:
+        wording, tag, colour = PAST_DUE[item.kind]
+        row["overdue"] = False
+        row["past"] = {"when": wording % {"date": date_format(timezone.localtime(item.due), "j M Y")},
+                       "tag": tag, "colour": colour}
+    return row
+
+
 def _queue_rows(items, now):
     return [
         {"kind": group.kind, "heading": HEADINGS[group.kind],
-         "items": [{"title": title(item), "url": item.url, "due": item.due, "count": item.count,
-                    "overdue": item.is_overdue(now) and group.kind not in READY_WHEN_DUE,
-                    "ready": item.is_overdue(now) and group.kind in READY_WHEN_DUE}
-                   for item in group.items]}
+         "items": [_item_row(item, now) for item in group.items]}
         for group in queue_groups(items)
     ]
 
