@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
+from consortium.numbers import plain
 from contracts.bidding.forms import STRATEGY_CHOICES, AdjustForm, RunForm
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
@@ -104,13 +105,13 @@ def bid_allocation(request, pk):
     })
 
 
-def allocation_gap(bid, matrix: selectors.Matrix) -> Decimal | None:
-    """The last run's optimality gap in percent, for coordinators only and only when it is not
-    zero (a run proven the best says nothing)."""
+def allocation_gap(bid, matrix: selectors.Matrix) -> str | None:
+    """The last run's optimality gap in percent, as people write it ("0.4"), for coordinators
+    only and only when it is not zero (a run proven the best says nothing)."""
     gap = bid.allocation_gap_percent
     if not matrix.sees_margins or gap is None or gap <= 0:
         return None
-    return gap
+    return plain(gap)
 
 
 def _job_context(job: AllocationJob | None) -> dict:
