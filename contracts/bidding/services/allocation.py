@@ -506,7 +506,8 @@ def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[i
             # Someone reserved capacity, answered or changed the bid between the solve and the
             # locks: solve again, now that nothing this allocation reads can move.
             left = None if deadline is None else max(0.0, deadline - time.perf_counter())
-            result = _solve(locked, strategy=strategy, excluded=excluded_now, fixed=fixed_now, time_limit=left)
+            result = _solve(locked, strategy=strategy, excluded=excluded_now, fixed=fixed_now,
+                            time_limit=left)
             again = True
             if _over_capacity(locked, result.shares):
                 raise DomainError(_("Members' capacity changed while the allocation was being made. "
