@@ -320,11 +320,17 @@ CELERY_BEAT_SCHEDULE = {
 # award decision before the award can be confirmed and the contract made.
 AWARD_STANDSTILL_WORKING_DAYS = env.int("AWARD_STANDSTILL_WORKING_DAYS", default=8)
 
-# A joint bid's allocation with more cells to fill than this (lots x opted-in members' capacity
-# by council area and time band) runs in the background as a Celery job, with its progress on
-# the page; smaller ones (the usual few lots and tens of members) run inside the request. With
-# minimum packages a fair-share solve of ~1,300 cells took about 5 s, of ~2,000 over a minute.
+# A joint bid's allocation is tried inside the request for at most ALLOCATION_INLINE_SECONDS of
+# solving (a hard limit on the optimiser, engine.allocate's time_limit); when it has not finished
+# by then nothing is saved and it is handed to the background as a Celery job, with its progress
+# on the page, so no web or API request waits longer on the solver. The size of a bid does not
+# predict its solve time (fair share with minimum packages took 15-21 s at 740 cells), so the
+# limit decides; a bid with more cells to fill than ALLOCATION_INLINE_MAX_CELLS (lots x opted-in
+# members' capacity by council area and time band) goes to the background at once, as such a
+# bid seldom finishes within the limit (bids of 1,400-1,700 cells took 11-97 s as jobs) and
+# trying first would only keep the person waiting longer. 0 sends every run to the background.
 # How a job survives a worker that dies under it: the block "Background jobs whose worker dies".
+ALLOCATION_INLINE_SECONDS = env.float("ALLOCATION_INLINE_SECONDS", default=2.0)
 ALLOCATION_INLINE_MAX_CELLS = env.int("ALLOCATION_INLINE_MAX_CELLS", default=1000)
 
 # --- Background jobs whose worker dies ------------------------------------------------------------

@@ -342,6 +342,13 @@ class Bid(models.Model):
     )
     response_deadline = models.DateTimeField(_("members respond by"), null=True, blank=True)
     strategy = models.CharField(_("allocation strategy"), max_length=20, blank=True)
+    # How far the last run of the optimiser may be from the best allocation possible, in percent
+    # of its objective (engine.AllocationResult.gap, rounded up): 0 when proven the best; more
+    # only when a mixed-integer solve stopped at its own limit with an answer in hand. None when
+    # not known: never run, or changed by hand since (a change by hand is not the optimiser's).
+    allocation_gap_percent = models.DecimalField(
+        _("allocation's optimality gap (%)"), max_digits=7, decimal_places=2, null=True, blank=True,
+        editable=False)
     ballot = models.OneToOneField("members.Ballot", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="bid", editable=False)
     version = models.PositiveIntegerField(_("submitted versions"), default=0, editable=False)
@@ -499,6 +506,10 @@ class AllocationJob(models.Model):
     language = models.CharField(max_length=10, default="en", editable=False)
     cells = models.PositiveIntegerField(_("cells to fill"), default=0, editable=False,
                                         help_text=_("Lots x members' capacity by area and time band."))
+    inline_timed_out = models.BooleanField(
+        _("too slow to make at once"), default=False, editable=False,
+        help_text=_("Tried inside the request first, and handed to the background when it was not "
+                    "worked out within the time a page waits (else it was large)."))
     status = models.CharField(_("status"), max_length=20, choices=AllocationJobStatus.choices,
                               default=AllocationJobStatus.QUEUED, editable=False)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False,

@@ -2,11 +2,13 @@
 
 - GET: the lots x members matrix (coordinators and board members of the bid's consortium; the
   board without floors or margins, in the explanations too), with the bid's latest background run (``job``);
-- POST: run the optimiser by a strategy (coordinators): 200 with the result when the allocation
-  is small enough to make at once; a large one (more cells than
-  ``settings.ALLOCATION_INLINE_MAX_CELLS``) answers 202 with a background job and its URL in
-  ``Location``: ``GET /api/v1/bids/{id}/allocation/jobs/{job_id}/`` shows its status, progress
-  and, once done, its summary (same readers as the matrix);
+- POST: run the optimiser by a strategy (coordinators): 200 with the result when the optimiser
+  works it out within ``settings.ALLOCATION_INLINE_SECONDS``; else (nothing saved) 202 with a
+  background job (``inline_timed_out`` true) and its URL in ``Location``, as for a large one
+  (more cells than ``settings.ALLOCATION_INLINE_MAX_CELLS``, queued without trying):
+  ``GET /api/v1/bids/{id}/allocation/jobs/{job_id}/`` shows its status, progress and, once
+  done, its summary (same readers as the matrix). The matrix's ``gap_percent`` (coordinators
+  only) says how near the last run came to the best allocation possible;
 - PATCH: set cells by hand (coordinators); a change that breaks a rule answers 400 with the
   reasons and changes nothing.
 Member users, council reviewers and other consortia get 404: they may not know the matrix exists.
@@ -113,6 +115,9 @@ class AllocationJobSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=AllocationJobStage.choices)
     stage_label = serializers.CharField(source="get_stage_display")
     cells = serializers.IntegerField(help_text=_("Cells to fill: why it runs in the background."))
+    inline_timed_out = serializers.BooleanField(help_text=_(
+        "Tried at once first, and handed to the background when it was not worked out within the "
+        "seconds a request waits; false: queued at once for its size."))
     error = serializers.CharField(help_text=_("Why it failed (empty unless failed)."))
     summary = SummarySerializer(allow_null=True, help_text=_("What it achieved, once done."))
     requested_by = serializers.SerializerMethodField()
@@ -145,6 +150,15 @@ class MatrixSerializer(serializers.Serializer):
     job = AllocationJobSerializer(allow_null=True, help_text=_(
         "The bid's latest background run, if any: while it is queued or running the allocation "
         "cannot be run again or changed by hand."))
+    gap_percent = serializers.SerializerMethodField(help_text=_(
+        "Coordinators only (null for others): how far the last run may be from the best allocation "
+        "possible, in percent, when the optimiser stopped at its time limit before proving it the "
+        "best; 0 when proven the best; null when not known (changed by hand since, or never run)."))
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True))
+    def get_gap_percent(self, matrix) -> str | None:
+        gap = matrix.bid.allocation_gap_percent
+        return None if gap is None or not matrix.sees_margins else str(gap)
 
 
 class RunResultSerializer(MatrixSerializer):
@@ -196,6 +210,7 @@ class BidAllocationView(APIView):
         if isinstance(summary, AllocationJob):
             return Response(AllocationJobSerializer(summary).data, status=status.HTTP_202_ACCEPTED,
                             headers={"Location": request.build_absolute_uri(job_url(summary))})
+        bid.refresh_from_db(fields=["strategy", "allocation_gap_percent"])  # as the run left them
         body = self._matrix(bid)
         body["summary"] = SummarySerializer(summary).data
         return Response(body)
@@ -207,6 +222,7 @@ class BidAllocationView(APIView):
         data = validated(AdjustInputSerializer, request.data, flat=False)
         changes = [services.Change(**change) for change in data["changes"]]
         services.allocation_adjust(bid=bid, changes=changes, by=request.user)
+        bid.refresh_from_db(fields=["allocation_gap_percent"])  # a change by hand clears it
         return Response(self._matrix(bid))
 
 

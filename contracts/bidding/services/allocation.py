@@ -21,9 +21,16 @@ locks.
 
 Every row written records its user in the audit history (django-simple-history).
 
-Large allocations (more cells to fill than ``settings.ALLOCATION_INLINE_MAX_CELLS``) run in the
-background: ``allocation_request`` queues an ``AllocationJob`` and, once that commits, the
-Celery task ``contracts.tasks.run_allocation_job``, which calls ``allocation_job_run``. The job
+No request waits long on the optimiser: ``allocation_request`` (and the re-run after a member
+declines) first tries the run inside the request with a hard limit of
+``settings.ALLOCATION_INLINE_SECONDS`` on the solver (``engine.allocate``'s ``time_limit``; the
+limit covers the solve again under the locks too). When the limit runs out the attempt saves
+nothing (the first solve holds no transaction, the second is inside the transaction that is
+rolled back) and the run is handed to the background: an ``AllocationJob`` (marked
+``inline_timed_out``) and, once that commits, the Celery task
+``contracts.tasks.run_allocation_job``, which calls ``allocation_job_run`` and has no limit. An
+allocation with more cells to fill than ``settings.ALLOCATION_INLINE_MAX_CELLS`` goes to the
+background at once, without trying: it seldom finishes within the limit. The job
 solves outside any transaction, writing its progress to its row in short UPDATEs that other
 requests see at once, then saves exactly as an inline run does, under the same locks (the bid,
 then the job, then the capacity declarations in primary-key order), and is marked done in that
@@ -45,14 +52,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 import os
 import re
 import socket
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -374,9 +383,11 @@ def _accepted(rows: list[Allocation]) -> list[engine.Share]:
 
 
 def _solve(inputs: Inputs, *, strategy: engine.Strategy, excluded: set[int],
-           fixed: list[engine.Share], progress: _Progress | None = None) -> engine.AllocationResult:
+           fixed: list[engine.Share], progress: _Progress | None = None,
+           time_limit: float | None = None) -> engine.AllocationResult:
     """Solve, keeping accepted shares exactly: a member that accepted keeps what it accepted and
-    gets nothing more (more would need its answer again)."""
+    gets nothing more (more would need its answer again). With ``time_limit`` (seconds),
+    ``engine.SolveTimeLimit`` is raised when the optimiser has not finished by then."""
     kept: dict[Scope, Decimal] = defaultdict(Decimal)
     for share in fixed:
         kept[(share.member, share.area, inputs.services[share.lot], share.time_band)] += share.volume
@@ -392,6 +403,7 @@ def _solve(inputs: Inputs, *, strategy: engine.Strategy, excluded: set[int],
             lots=inputs.lots, supplies=supplies, terms=inputs.terms, strategy=strategy,
             excluded_members=frozenset(excluded - accepted), fixed=tuple(fixed),
             area_names=inputs.area_names, band_names=_band_names(), progress=progress,
+            time_limit=time_limit,
         )
     except ValueError:
         raise DomainError(_("The shares members have accepted no longer fit the capacity they have "
@@ -446,18 +458,37 @@ def _summary(strategy: engine.Strategy, result: engine.AllocationResult, *, agai
     )
 
 
+def gap_percent(gap: float) -> Decimal:
+    """The optimiser's relative gap (``AllocationResult.gap``, 0.004 for 0.4%) as the percent
+    stored with the bid: rounded up to the hundredth, so that a gap however small is never shown
+    as none; one that cannot be told (not a finite number) or is beyond the column is stored as
+    its largest value."""
+    largest = Decimal("99999.99")
+    if not math.isfinite(gap):
+        return largest
+    if gap <= 0:
+        return ZERO.quantize(PENNY)
+    return min((Decimal(repr(gap)) * 100).quantize(PENNY, rounding=ROUND_UP), largest)
+
+
 def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[int],
          keep_responses: Iterable[int] = (), job: AllocationJob | None = None,
-         progress: _Progress | None = None) -> AllocationSummary:
+         progress: _Progress | None = None, time_limit: float | None = None) -> AllocationSummary:
     """Solve and save; with ``job``, as that background job (which must still be running when
-    the result is saved, and is marked done in the same transaction)."""
+    the result is saved, and is marked done in the same transaction).
+
+    ``time_limit`` (seconds) bounds the time spent in the optimiser, the solve again under the
+    locks included: when it runs out, ``engine.SolveTimeLimit`` is raised and nothing is saved
+    (the first solve is made outside any transaction; the second inside the one it aborts)."""
+    deadline = time.perf_counter() + time_limit if time_limit is not None else None
     # Solved first without locks: usually nobody else moved meanwhile, and the locks are then
     # held only for the check and the writes.
     rows = _live_rows(bid)
     excluded = _declined_coops(bid) | exclude
     fixed = _accepted(rows)
     inputs = gather_inputs(bid)
-    result = _solve(inputs, strategy=strategy, excluded=excluded, fixed=fixed, progress=progress)
+    result = _solve(inputs, strategy=strategy, excluded=excluded, fixed=fixed, progress=progress,
+                    time_limit=time_limit)
     with transaction.atomic():
         bid = _lock_bid(bid)
         if job is not None:
@@ -474,15 +505,18 @@ def _run(*, bid: Bid, strategy: engine.Strategy, by: User | None, exclude: set[i
                 or excluded_now != excluded or fixed_now != fixed or _over_capacity(locked, result.shares)):
             # Someone reserved capacity, answered or changed the bid between the solve and the
             # locks: solve again, now that nothing this allocation reads can move.
-            result = _solve(locked, strategy=strategy, excluded=excluded_now, fixed=fixed_now)
+            left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+            result = _solve(locked, strategy=strategy, excluded=excluded_now, fixed=fixed_now,
+                            time_limit=left)
             again = True
             if _over_capacity(locked, result.shares):
                 raise DomainError(_("Members' capacity changed while the allocation was being made. "
                                     "Run it again."))
         _write_run(inputs=locked, result=result, rows=rows_now, by=by)
-        if bid.strategy != strategy:
-            bid.strategy = str(strategy)
-            _save(bid, by, update_fields=["strategy"])
+        gap = gap_percent(result.gap)
+        if bid.strategy != strategy or bid.allocation_gap_percent != gap:
+            bid.strategy, bid.allocation_gap_percent = str(strategy), gap
+            _save(bid, by, update_fields=["strategy", "allocation_gap_percent"])
         _sync_responses(bid=bid, by=by, keep=keep_responses)
         summary = _summary(strategy, result, again=again)
         if job is not None:
@@ -514,11 +548,17 @@ def allocation_run(*, bid: Bid, strategy: str, by: User | None) -> AllocationSum
     return _run(bid=fresh, strategy=strategy, by=by, exclude=set())
 
 
+def _inline_seconds() -> float:
+    return max(0.0, float(settings.ALLOCATION_INLINE_SECONDS))
+
+
 def allocation_request(*, bid: Bid, strategy: str, by: User | None) -> AllocationSummary | AllocationJob:
-    """Run the allocation as ``allocation_run`` does when it is small enough to make inside the
-    request (at most ``settings.ALLOCATION_INLINE_MAX_CELLS`` cells to fill, see
-    ``allocation_cells``): returns what it achieved. A larger one is queued as a background job
-    and returned at once. Refused while another run of the bid is queued or running.
+    """Run the allocation as ``allocation_run`` does, inside the request, when the optimiser
+    finishes within ``settings.ALLOCATION_INLINE_SECONDS``: returns what it achieved. When it
+    does not, nothing is saved and the run is queued as a background job (``inline_timed_out``),
+    returned at once; so is, without trying, an allocation with more than
+    ``settings.ALLOCATION_INLINE_MAX_CELLS`` cells to fill (see ``allocation_cells``). Refused
+    while another run of the bid is queued or running.
     """
     strategy = _check_strategy(strategy)
     fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
@@ -526,9 +566,12 @@ def allocation_request(*, bid: Bid, strategy: str, by: User | None) -> Allocatio
     _check_open(fresh)
     _check_no_live_job(fresh)
     cells = allocation_cells(gather_inputs(fresh, floors=False), excluded=_declined_coops(fresh))
-    if cells <= settings.ALLOCATION_INLINE_MAX_CELLS:
-        return _run(bid=fresh, strategy=strategy, by=by, exclude=set())
-    return allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells)
+    if cells > settings.ALLOCATION_INLINE_MAX_CELLS:
+        return allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells)
+    try:
+        return _run(bid=fresh, strategy=strategy, by=by, exclude=set(), time_limit=_inline_seconds())
+    except engine.SolveTimeLimit:
+        return allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells, inline_timed_out=True)
 
 
 def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
@@ -538,8 +581,9 @@ def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
 
     Quiet (returns None) when the bid can no longer change (not a draft, or past its deadline):
     the decline stands and the coordinator sees the shortfall. Also None when a background run
-    is live (it reads the decline when it saves, under the bid's lock, and solves again) or
-    when the allocation is large: a background run is then queued for it.
+    is live (it reads the decline when it saves, under the bid's lock, and solves again), and
+    when the allocation is large or not worked out within ``settings.ALLOCATION_INLINE_SECONDS``
+    (as ``allocation_request``): a background run is then queued for it.
     """
     fresh = Bid.objects.select_related("tender").get(pk=bid.pk)
     try:
@@ -554,7 +598,12 @@ def allocation_rerun_after_decline(*, bid: Bid, coop: MemberCoop,
         # The decliner's answer and shares are declined already: the job leaves it out.
         allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells)
         return None
-    return _run(bid=fresh, strategy=strategy, by=by, exclude={coop.pk}, keep_responses=[coop.pk])
+    try:
+        return _run(bid=fresh, strategy=strategy, by=by, exclude={coop.pk}, keep_responses=[coop.pk],
+                    time_limit=_inline_seconds())
+    except engine.SolveTimeLimit:
+        allocation_job_create(bid=fresh, strategy=strategy, by=by, cells=cells, inline_timed_out=True)
+        return None
 
 
 # --- large runs in the background ---------------------------------------------------------------
@@ -647,16 +696,19 @@ def _lock_running_job(job: AllocationJob) -> None:
         raise _JobGone
 
 
-def allocation_job_create(*, bid: Bid, strategy: str, by: User | None, cells: int = 0) -> AllocationJob:
+def allocation_job_create(*, bid: Bid, strategy: str, by: User | None, cells: int = 0,
+                          inline_timed_out: bool = False) -> AllocationJob:
     """Queue a background run of the bid's allocation by ``strategy``; the Celery task starts
-    once this commits. Refused unless the bid is a draft before its deadline, and while
-    another run of the bid is queued or running."""
+    once this commits. ``inline_timed_out``: the run was tried inside the request first and did
+    not finish within the time allowed there (the page says so). Refused unless the bid is a
+    draft before its deadline, and while another run of the bid is queued or running."""
     strategy = _check_strategy(strategy)
     with transaction.atomic():
         bid = _lock_bid(bid)
         _check_open(bid)
         _check_no_live_job(bid)
         job = AllocationJob(bid=bid, strategy=str(strategy), requested_by=by, cells=cells,
+                            inline_timed_out=inline_timed_out,
                             language=translation.get_language() or settings.LANGUAGE_CODE)
         try:
             with transaction.atomic():
@@ -999,6 +1051,11 @@ def allocation_adjust(*, bid: Bid, changes: Iterable[Mapping[str, Any] | Change]
             else:
                 continue
             changed += 1
+        if changed and bid.allocation_gap_percent is not None:
+            # The allocation is no longer the optimiser's: how near its answer was to the best
+            # says nothing of it now.
+            bid.allocation_gap_percent = None
+            _save(bid, by, update_fields=["allocation_gap_percent"])
         _sync_responses(bid=bid, by=by)
     return changed
 

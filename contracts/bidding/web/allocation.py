@@ -8,10 +8,14 @@ Who may use it (``contracts.bidding.selectors.allocation`` decides):
 - member users, council reviewers and other consortia: 404 (a member sees its own work on the
   bid's member page).
 
-A large allocation runs in the background (``AllocationJob``): while it is queued or running the
+An allocation the optimiser does not work out within ``settings.ALLOCATION_INLINE_SECONDS``
+(or a large one, at once) runs in the background (``AllocationJob``): while it is queued or running the
 page shows its progress, polling ``/bids/<pk>/allocation/progress/`` with htmx (a fragment; when
 the run has ended it answers ``HX-Refresh`` so the whole page reloads with the result), and the
 run and hand-adjust forms are disabled. Without JavaScript a "Refresh" link does the same.
+
+Coordinators also read how near the last run came to the best allocation possible when the
+optimiser stopped short of proving it the best (``Bid.allocation_gap_percent`` above 0).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from consortium.errors import DomainError
+from consortium.numbers import plain
 from contracts.bidding.forms import STRATEGY_CHOICES, AdjustForm, RunForm
 from contracts.bidding.selectors import allocation as selectors
 from contracts.bidding.services import allocation as services
@@ -54,8 +59,14 @@ def bid_allocation(request, pk):
                     run_form.add_domain_error(error)
                 else:
                     if isinstance(summary, AllocationJob):
-                        messages.info(request, _("This allocation is large, so it is being worked out in the "
-                                                 "background. This page shows its progress."))
+                        if summary.inline_timed_out:
+                            messages.info(request, _(
+                                "This allocation takes more than a few seconds to work out, so it is being "
+                                "worked out in the background. Nothing has changed yet. This page shows its "
+                                "progress."))
+                        else:
+                            messages.info(request, _("This allocation is large, so it is being worked out in "
+                                                     "the background. This page shows its progress."))
                         return redirect("bid-allocation", pk=bid.pk)
                     messages.success(request, _(
                         "The allocation was made: %(coverage)s%% of the volume is covered, by %(members)s "
@@ -89,8 +100,18 @@ def bid_allocation(request, pk):
         "run_form": run_form,
         "adjust_form": adjust_form,
         "strategy_label": dict(STRATEGY_CHOICES).get(bid.strategy, ""),
+        "gap_percent": allocation_gap(bid, matrix),
         **_job_context(matrix.job),
     })
+
+
+def allocation_gap(bid, matrix: selectors.Matrix) -> str | None:
+    """The last run's optimality gap in percent, as people write it ("0.4"), for coordinators
+    only and only when it is not zero (a run proven the best says nothing)."""
+    gap = bid.allocation_gap_percent
+    if not matrix.sees_margins or gap is None or gap <= 0:
+        return None
+    return plain(gap)
 
 
 def _job_context(job: AllocationJob | None) -> dict:
