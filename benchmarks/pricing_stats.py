@@ -1,6 +1,6 @@
 """Benchmark 3: cost-of-care statistics end to end, from the database to the figures in pence, as
 the product computes them (pricing.selectors.evidence.evidence_table: one query of the latest
-submissions of active members, a row per council served; Decimal pounds to whole pence;
+submissions of active members, a row per council served, amounts in whole pence; the frame;
 pricing.statistics.by_region and cost_statistics), for 1,000 members x 8 service types x 5 years,
 against the limit: a bare query of the same rows (a raw cursor, pence computed by the database)
 plus pandas' groupby quantile of the same data (each member once per region and in all Wales),
@@ -33,7 +33,7 @@ SERVICE_TYPES = 8
 YEARS = 5
 FIRST_YEAR = 2022
 REPEATS = 5
-TARGET = 2.0
+TARGET = 1.5  # end to end within 1.5x a bare query plus pandas (median/median)
 # Lines in pence per contact hour around a Welsh build-up; the total is their sum.
 MEANS = {"contact_pay": 1260, "travel_pay": 330, "national_insurance": 120, "pension": 45,
          "holiday": 190, "training": 30, "sick_pay": 25, "notice": 8, "mileage": 200,
@@ -178,9 +178,10 @@ def _run() -> None:
         f"pandas: each member once per region and in all Wales, groupby(...).quantile of "
         f"{len(values)} columns: {seconds_text(bare_times)} ({REPEATS} runs each, in turn with ours; "
         f"of which the query alone {seconds_text(read_times)})")
-    say(f"   evidence_table (coordinators' figures: one query, Decimal to pence, by region, minimum, "
-        f"quartiles, maximum, members, sum of line medians, difference, rounded to the penny): "
-        f"{seconds_text(our_times)} -> {text} (target < {TARGET:.0f}x: "
+    say(f"   evidence_table (coordinators' figures: one query, pence worked out by the database, by "
+        f"region, minimum, quartiles, maximum, members, sum of line medians, difference, rounded to "
+        f"the penny): "
+        f"{seconds_text(our_times)} -> {text} (target < {TARGET:.1f}x: "
         f"{'met' if ratio < TARGET else 'NOT met'})")
     disclosed_ratio, disclosed_text = ratio_text(disclosed_times, bare_times)
     say(f"   evidence_table as others see it (disclosure control, nearest rank, 10p): "
