@@ -9,16 +9,17 @@ computes, per service type, year and region, the number of members and the minim
 quartile, median, upper quartile and maximum of every line and of the total, the sum of the
 line medians, and the difference between the median of totals and that sum.
 
-Money stays exact. Amounts come in as ``Decimal`` pounds with two places and are turned into
-whole pence (``int64``) before pandas sees them, so no pound figure is ever a float. Quartiles use
-pandas' default method, linear interpolation between the two nearest ranks (the method of
-numpy's ``quantile`` and of a spreadsheet's QUARTILE.INC / PERCENTILE.INC): for n values sorted
-ascending, the q-quantile sits at position (n - 1) x q. With q a quarter, a half or three
-quarters that position's fraction is 0, 0.25, 0.5 or 0.75, so every quartile is a whole number of
-quarter-pence, which a float64 holds exactly (pence totals are far below 2**53). Each statistic is
-then rounded to the penny once, half up (12.5p -> 13p), and only then turned back into
-``Decimal`` pounds (:func:`pounds`). The sum of line medians adds the line medians as rounded
-(as shown), so the figures on a page add up.
+Money stays exact. Amounts are stored as pounds with two places and come in as whole pence
+(``int64``), worked out by the database in the selector's query (:func:`pence` is the same for a
+Decimal), so no pound figure is ever a float. Quartiles use pandas' default method, linear
+interpolation between the two nearest ranks (the method of numpy's ``quantile`` and of a
+spreadsheet's QUARTILE.INC / PERCENTILE.INC): for n values sorted ascending, the q-quantile sits
+at position (n - 1) x q. With q a quarter, a half or three quarters that position's fraction is
+0, 0.25, 0.5 or 0.75, so every quartile is a whole number of quarter-pence, which a float64
+holds exactly (pence totals are far below 2**53). Each statistic is then rounded to the penny
+once, half up (12.5p -> 13p), and only then turned back into ``Decimal`` pounds
+(:func:`pounds`). The sum of line medians adds the line medians as rounded (as shown), so the
+figures on a page add up.
 
 Disclosure control (:func:`disclose`, :func:`disclosed_statistics`): what everyone but the
 consortium's coordinators sees (board members, member users, councils through negotiation
@@ -98,14 +99,13 @@ def empty_frame() -> pd.DataFrame:
 
 def submissions_frame(rows: Iterable[tuple]) -> pd.DataFrame:
     """The frame from rows of (coop, service type, year, *line amounts, total, region), amounts
-    as Decimal pounds (the shape of the selector's ``values_list``)."""
-    records = [
-        (row[0], row[1], row[2], row[-1], *(pence(amount) for amount in row[3:-1]))
-        for row in rows
-    ]
+    in whole pence (the shape of the selector's ``values_list``, whose database works out the
+    pence from the stored pounds: :func:`pence` does the same for a Decimal)."""
+    records = rows if isinstance(rows, list) else list(rows)
     if not records:
         return empty_frame()
-    frame = pd.DataFrame.from_records(records, columns=list(FRAME_COLUMNS))
+    columns = ["coop", "service_type", "financial_year", *VALUES, "region"]
+    frame = pd.DataFrame.from_records(records, columns=columns)[list(FRAME_COLUMNS)]
     return frame.astype({column: "int64" for column in FRAME_COLUMNS if column != "region"})
 
 

@@ -99,6 +99,22 @@ def test_empty_frame_gives_no_groups():
     assert table.empty
 
 
+@pytest.mark.parametrize("amount", ["0.29", "0.57", "1.15", "4.35", "1234567.89", "0.00", "0.01"])
+def test_the_database_gives_every_amount_in_whole_pence_exactly(world, amount):
+    # Amounts a binary float cannot hold (0.29 x 100 = 28.999...) come out as the same whole
+    # pence as statistics.pence gives for the Decimal, on SQLite as on PostgreSQL.
+    submit(world.coop_a, total=amount, running_costs=amount, contact_pay="0.00")
+    rows = list(selectors.latest_submission_rows(consortium=world.consortium))
+    assert rows, "the submission is read"
+    expected = statistics.pence(D(amount))
+    for row in rows:
+        amounts = dict(zip(statistics.VALUES, row[3:-1], strict=True))
+        assert amounts["total"] == amounts["running_costs"] == expected
+        assert amounts["contact_pay"] == 0 and isinstance(amounts["total"], int)
+    frame = statistics.submissions_frame(rows)
+    assert frame["total"].dtype == "int64" and set(frame["total"]) == {expected}
+
+
 def test_coordinator_sees_hand_computed_statistics_of_five_members(world):
     five_members(world)
     evidence = evidence_for(world, "coordinator")

@@ -29,7 +29,8 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Field, Q, QuerySet
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -146,11 +147,20 @@ def current_financial_year() -> int:
     return today.year if today.month >= 4 else today.year - 1
 
 
+def _pence(name: str) -> ExpressionWrapper:
+    """An amount in whole pence, worked out by the database: exact, as every amount is stored
+    with two places (rounded so that SQLite's binary floats give the same whole number). Python
+    turning 120,000 rows of Decimal pounds into pence took longer than all the statistics. The
+    driver gives a Python int already: the plain ``Field`` keeps Django from calling ``int()``
+    on each of the 1.4 million values again (a second of the benchmark's)."""
+    return ExpressionWrapper(Cast(Round(F(name) * 100), BigIntegerField()), output_field=Field())
+
+
 def latest_submission_rows(*, consortium: Consortium, financial_year: int | None = None,
                            service_type: ServiceType | None = None) -> QuerySet:
     """ONE query: (coop, service type, year, *lines, total, region served) of the latest
-    submission of each active member; a row per council the member serves (region null when it
-    serves none)."""
+    submission of each active member, amounts in whole pence (``_pence``); a row per council the
+    member serves (region null when it serves none)."""
     qs = CostSubmission.objects.filter(
         is_latest=True, coop__consortium=consortium, coop__status=MembershipStatus.ACTIVE,
     )
@@ -158,8 +168,9 @@ def latest_submission_rows(*, consortium: Consortium, financial_year: int | None
         qs = qs.filter(financial_year=financial_year)
     if service_type is not None:
         qs = qs.filter(service_type=service_type)
-    return qs.order_by().values_list(
-        "coop_id", "service_type_id", "financial_year", *LINE_FIELDS, "total",
+    pence = {f"{name}_pence": _pence(name) for name in statistics.VALUES}
+    return qs.order_by().annotate(**pence).values_list(
+        "coop_id", "service_type_id", "financial_year", *pence,
         "coop__councils_served__regional_partnership_board",
     )
 
