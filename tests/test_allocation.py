@@ -187,13 +187,13 @@ def test_welsh_shortfall_reported_when_it_cannot_be_met_and_coverage_comes_first
 
 def count_solves(monkeypatch) -> list[int]:
     calls = []
-    real = allocation.milp
+    real = allocation._highs_run
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(allocation, "milp", counted)
+    monkeypatch.setattr(allocation, "_highs_run", counted)
     return calls
 
 
@@ -206,17 +206,14 @@ def test_no_welsh_solve_when_the_coverage_answer_already_meets_every_welsh_share
     assert len(calls) == 2  # coverage, then the strategy: no Welsh phase was needed
 
 
-def test_coverage_still_comes_first_when_its_penalty_is_too_light_to_hold_it(monkeypatch):
-    lots = [lot(welsh="50")]
-    supplies = [supply(1, "100", floor="15"), supply(2, "20", floor="25", welsh="100")]
-    expected = run(lots, supplies)
-    assert expected.coverage == {(1, DAY): D("100.00")} and expected.welsh_shortfalls == {1: D("30.00")}
+def test_coverage_still_comes_first_when_welsh_hours_would_rather_drop_a_member(monkeypatch):
     calls = count_solves(monkeypatch)
-    # Dropping an hour of member 1 saves half an hour of Welsh shortfall: far more than this
-    # penalty, so the penalised answer gives up coverage and the engine pins coverage instead.
-    monkeypatch.setattr(allocation, "COVERAGE_WEIGHT", 1e-3)
-    assert run(lots, supplies) == expected
-    assert len(calls) == 4  # coverage, the penalised Welsh phase, the pinned one, the strategy
+    # Dropping an hour of member 1 would save half an hour of Welsh shortfall; the Welsh phase
+    # only moves within the coverage phase's optimal face (its columns and rows with a non-zero
+    # reduced cost or dual fixed), so coverage stays whole.
+    result = run([lot(welsh="50")], [supply(1, "100", floor="15"), supply(2, "20", floor="25", welsh="100")])
+    assert result.coverage == {(1, DAY): D("100.00")} and result.welsh_shortfalls == {1: D("30.00")}
+    assert len(calls) == 3  # coverage, Welsh, the strategy
 
 
 def test_only_capacity_for_the_lots_service_areas_and_bands_is_used():
