@@ -60,6 +60,7 @@ import highspy
 import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from scipy.sparse import csr_array
 
 from consortium import formatting
 from consortium.numbers import plain
@@ -337,6 +338,18 @@ class _Rows:
         self.lo.append(lo)
         self.hi.append(hi)
 
+    def subset(self, indices: Iterable[int]) -> _Rows:
+        rows = _Rows()
+        ends = [*self.starts[1:], len(self.cols)]
+        for i in indices:
+            a, b = self.starts[i], ends[i]
+            rows.add(self.cols[a:b], self.data[a:b], self.lo[i], self.hi[i])
+        return rows
+
+    def csc(self, width: int):
+        return csr_array((np.array(self.data), np.array(self.cols), np.array([*self.starts, len(self.cols)])),
+                         shape=(len(self.lo), width)).tocsc()
+
     def add_to(self, highs) -> None:
         if self.lo:
             highs.addRows(len(self.lo), np.array(self.lo), np.array(self.hi), len(self.cols),
@@ -496,8 +509,10 @@ class _Problem:
             rows.add([*ks, self.slacks[li]], [*coefs, 1.0], 0.0, math.inf)
             self.welsh_rows.append((np.array(ks), np.array(coefs), self.slacks[li]))
         self.under: list[tuple[int, list[int], float]] = []  # (shortfall column, its shares, target)
+        self.under_rows: list[int] = []  # the row of each in self.fair (-1: none)
+        self.fair = _Rows()  # added to the model for the strategy phase only
         if self.strategy is Strategy.FAIR_SHARE:
-            self._fair_share_rows(rows, lower, upper, integrality)
+            self._fair_share_rows(self.fair, lower, upper, integrality)
         self.width = len(lower)
         self.lower = np.array(lower)
         self.upper = np.array(upper)
@@ -533,6 +548,7 @@ class _Problem:
                 self.targets[(li, member, band)] = (target, declared[member], whole)
                 if target <= 0:  # |y - 0| = y: the hours' own cost of 1 counts it
                     self.under.append((-1, ks, 0.0))
+                    self.under_rows.append(-1)
                     continue
                 u = len(lower)
                 lower.append(0.0)
@@ -540,6 +556,7 @@ class _Problem:
                 integrality.append(0)
                 rows.add([*ks, u], [1.0] * len(ks) + [1.0], float(target), math.inf)
                 self.under.append((u, ks, float(target)))
+                self.under_rows.append(len(rows.lo) - 1)
                 pair_under[(li, member)].append(u)
                 pair_targets[(li, member)] += target
         # A member with a minimum package gets nothing or at least that package, so its total
@@ -592,8 +609,8 @@ class _Problem:
         highs.addCols(self.width, np.zeros(self.width), self.lower, self.upper, 0,
                       np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
         self.rows.add_to(highs)
-        self.all_cols = np.arange(self.width, dtype=np.int32)
-        self.all_rows = np.arange(len(self.rows.lo), dtype=np.int32)
+        self.now_lower = self.lower.copy()  # the column bounds as the phases leave them
+        self.now_upper = self.upper.copy()
         return highs
 
     def _time_left(self) -> float | None:
@@ -606,7 +623,7 @@ class _Problem:
 
     def _run(self, highs, c: np.ndarray, limit: float | None = None):
         """One HiGHS solve with the objective ``c``, warm started from the last one's answer."""
-        highs.changeColsCost(self.width, self.all_cols, c)
+        highs.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), c)
         left = self._time_left()
         limits = [t for t in (left, limit) if t is not None]
         highs.setOptionValue("time_limit", min(limits) if limits else math.inf)
@@ -622,7 +639,8 @@ class _Problem:
             if highs.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
                 raise SolveTimeLimit
         elif status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"the allocation solver stopped without an answer: {highs.modelStatusToString(status)}")
+            raise RuntimeError("the allocation solver stopped without an answer: "
+                               f"{highs.modelStatusToString(status)}")
         return np.array(highs.getSolution().col_value)
 
     def _hold(self, highs, c: np.ndarray) -> None:
@@ -640,6 +658,7 @@ class _Problem:
         fix = np.flatnonzero(np.abs(d) > 1e-7 * scale).astype(np.int32)
         if len(fix):
             highs.changeColsBounds(len(fix), fix, x[fix], x[fix])
+            self.now_lower[fix] = self.now_upper[fix] = x[fix]
         activity = np.array(solution.row_value)
         y = np.array(solution.row_dual)
         pin = np.flatnonzero(np.abs(y) > 1e-7 * scale).astype(np.int32)
@@ -677,13 +696,57 @@ class _Problem:
             self._hold(highs, coverage)
             slacks = np.array(list(self.slacks.values()), dtype=np.int32)
             highs.changeColsBounds(len(slacks), slacks, np.zeros(len(slacks)), np.zeros(len(slacks)))
+            self.now_lower[slacks] = self.now_upper[slacks] = 0.0
         else:
             self._hold(highs, coverage)
         self.progress(0.55, "strategy")
         costs = self.strategy_costs()
-        x = self._run(highs, costs)
+        x = self._fair_phase(highs, costs) if self.fair.lo else self._run(highs, costs)
         if self.is_mip:
             x = self._mixed(highs, costs, best, shortfall, x)
+        return x
+
+    def _fair_phase(self, highs, costs: np.ndarray) -> np.ndarray:
+        """Fair share's phase: a member's only column in a lot and band (most of them) that the
+        earlier phases left free needs no row: its cost (c - 2 up to the target t, c above it; c
+        the hours' own cost) is split between the column itself, bounded by t, and a copy of it
+        for the hours above t. As the copy costs more, the column fills first, and the cost of
+        y hours is c y + 2 max(0, t - y), as in the row form. The other members, lots and bands
+        get their shortfall row."""
+        width = self.width
+        split: list[int] = []
+        targets: list[float] = []
+        unused: list[int] = []
+        keep: list[int] = []
+        for (u, ks, target), row in zip(self.under, self.under_rows, strict=True):
+            if u < 0:
+                continue
+            if len(ks) == 1 and self.now_lower[ks[0]] < self.now_upper[ks[0]]:
+                split.append(ks[0])
+                targets.append(target)
+                unused.append(u)
+            else:
+                keep.append(row)
+        self.fair.subset(keep).add_to(highs)
+        c = costs.copy()
+        if split:
+            ks = np.array(split, dtype=np.int32)
+            t = np.array(targets)
+            top = self.now_upper[ks]
+            copies = self.rows.csc(width)[:, ks]
+            highs.addCols(len(ks), c[ks], np.zeros(len(ks)), np.maximum(0.0, top - t), copies.nnz,
+                          copies.indptr[:-1].astype(np.int32), copies.indices.astype(np.int32),
+                          copies.data.astype(np.float64))
+            highs.changeColsBounds(len(ks), ks, np.zeros(len(ks)), np.minimum(top, t))
+            gone = np.array(unused, dtype=np.int32)
+            highs.changeColsBounds(len(gone), gone, np.zeros(len(gone)), np.zeros(len(gone)))
+            c[ks] -= 2.0
+            c = np.concatenate([c, costs[ks]])
+        x = self._run(highs, c)
+        if split:
+            x, above = x[:width].copy(), x[width:]
+            x[ks] += above
+            x[gone] = np.maximum(0.0, t - x[ks])
         return x
 
     def _start(self, x: np.ndarray) -> np.ndarray:
@@ -721,13 +784,14 @@ class _Problem:
         n = len(self.vars)
         weighted[:n] -= heavy * COVERAGE_PENALTY
         weighted[list(self.slacks.values())] += heavy
-        highs.changeColsBounds(self.width, self.all_cols, self.lower, self.upper)
-        highs.changeRowsBounds(len(self.all_rows), self.all_rows, np.array(self.rows.lo), np.array(self.rows.hi))
-        highs.changeColsIntegrality(self.width, self.all_cols, self.integrality)
+        highs = self._highs()  # the whole model afresh, every row of fair share in its row form
+        self.fair.add_to(highs)
+        every = np.arange(self.width, dtype=np.int32)
+        highs.changeColsIntegrality(self.width, every, self.integrality)
         highs.setOptionValue("mip_rel_gap", MIP_GAP)
         highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall)
         start = self._start(relaxed)
-        highs.setSolution(self.width, self.all_cols, start)
+        highs.setSolution(self.width, every, start)
         x = self._run(highs, weighted, MIP_TIME_LIMIT)
         self.gap = max(0.0, float(highs.getInfo().mip_gap))
         if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
