@@ -1,7 +1,8 @@
 """The allocation engine for joint bids: a pure computation (no models, no database, no clock).
 
 For each lot and time band it decides how many hours a week each opted-in member delivers, in
-which council area, by solving a linear programme with HiGHS (``scipy.optimize.milp``).
+which council area, by solving a linear programme with HiGHS (through ``highspy``, HiGHS's own
+Python interface: one model, solved phase after phase from the last phase's answer).
 
 Hard constraints (never broken):
 
@@ -17,20 +18,35 @@ Hard constraints (never broken):
 The solve is lexicographic, in up to three phases over the same constraints:
 
 1. maximise coverage (the hours allocated, each lot and band capped by its demand);
-2. if any lot asks for Welsh-language hours: with coverage held at its optimum (less a tiny
-   tolerance), minimise the Welsh shortfall. The Welsh share is a *soft* constraint: the
-   Welsh-capable hours of a lot (each member's hours x its Welsh-speaking share) plus a slack must
-   reach the lot's Welsh share of its allocated hours. Coverage comes first, so a lot that cannot
-   have both gets its hours and a reported Welsh shortfall (the slack). Nothing is solved when
-   phase 1's answer already leaves no lot short; otherwise coverage is first held by a heavy
-   penalty rather than a pinned row (much faster at scale), and pinned only if that answer
-   falls short of the optimum;
+2. if any lot asks for Welsh-language hours: with coverage held at its optimum, minimise the
+   Welsh shortfall. The Welsh share is a *soft* constraint: the Welsh-capable hours of a lot
+   (each member's hours x its Welsh-speaking share) plus a slack must reach the lot's Welsh
+   share of its allocated hours. Coverage comes first, so a lot that cannot have both gets its
+   hours and a reported Welsh shortfall (the slack). Nothing is solved when phase 1's answer
+   already leaves no lot short;
 3. with coverage and Welsh shortfall held, minimise the coordinator's strategy: LOWEST_COST
    (floor rate x hours; a member without a floor counts as dearer than every member with one),
-   FAIR_SHARE (absolute deviation from each member's share of each lot and band in proportion to
-   its declared capacity, linearised with two non-negative deviation variables) or LOCAL_FIRST (a
+   FAIR_SHARE (the total absolute deviation of each member's hours in each lot and band from its
+   target there, the band's demand in proportion to the capacity it declared) or LOCAL_FIRST (a
    penalty on hours from members not based in the area), plus a tiny tie-break by member and area
    id (lower ids first).
+
+Each phase's optimum is held exactly, without a row pinning it: by complementary slackness the
+optimal points of a phase are the feasible points that keep every column with a non-zero reduced
+cost, and every row with a non-zero dual, where the phase's answer has them; those are fixed, and
+the next phase starts from the last one's basis (see ``_Problem._hold``). Fair share's deviation
+|y - t| is (y - t) + 2 max(0, t - y): with coverage held, sum y is constant, so the phase
+minimises the hours short of each target, with one shortfall row per member, lot and band, or
+none where the member has a single column there (see ``_Problem._fair_phase``): the same
+optimum as the textbook +/- pair per member, lot and band, in a far smaller and less degenerate
+model.
+
+With minimum packages, the LP relaxation is solved as above, its answer rounded to a solution
+(a member short of its minimum in a lot gets nothing there) and handed to HiGHS as the start of
+one mixed-integer solve of the three phases weighted (an hour of coverage, then of Welsh
+shortfall, far outweighing anything the strategy saves), which stops at ``MIP_TIME_LIMIT``
+seconds or once the proven relative gap is below ``MIP_GAP``; the gap proven is the result's
+``gap``.
 
 Every input is sorted into a canonical order before the model is built, so the same input in any
 order gives the same model and the same answer.
@@ -80,7 +96,7 @@ EPS = 1e-9
 WELSH_PENALTY = 100.0
 COVERAGE_PENALTY = 100.0
 MIP_TIME_LIMIT = 20.0
-MIP_GAP = 1e-4
+MIP_GAP = 1e-3
 
 
 class Strategy(StrEnum):
@@ -158,11 +174,12 @@ class AllocationResult:
     coverage: dict[tuple[int, str], Decimal]
     demand: dict[tuple[int, str], Decimal] = field(default_factory=dict)
     strategy: Strategy = Strategy.LOWEST_COST
-    # Wall time spent inside HiGHS (the milp calls), summed over the phases; a measurement, so it
+    # Wall time spent inside HiGHS (its solves), summed over the phases; a measurement, so it
     # takes no part in comparing two results.
     solver_seconds: float = field(default=0.0, compare=False)
-    # The relative optimality gap proven for this answer (0 when proven optimal): not zero only
-    # when a mixed-integer solve stopped at its own time limit with an answer in hand.
+    # The relative optimality gap proven for this answer (0 for an LP, proven optimal): for
+    # minimum packages, the gap HiGHS proved on the weighted objective (at most MIP_GAP when it
+    # finished, more when it stopped at MIP_TIME_LIMIT with an answer in hand).
     gap: float = field(default=0.0, compare=False)
 
     def volume(self, member: int, lot: int | None = None) -> Decimal:
@@ -621,9 +638,12 @@ class _Problem:
             raise SolveTimeLimit
         return left
 
-    def _run(self, highs, c: np.ndarray, limit: float | None = None):
-        """One HiGHS solve with the objective ``c``, warm started from the last one's answer."""
+    def _run(self, highs, c: np.ndarray, limit: float | None = None, start: np.ndarray | None = None):
+        """One HiGHS solve with the objective ``c``, warm started from the last one's answer (or,
+        for the mixed-integer solve, from the solution ``start``)."""
         highs.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), c)
+        if start is not None:  # after the costs: changing the model forgets a solution given
+            highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
         left = self._time_left()
         limits = [t for t in (left, limit) if t is not None]
         highs.setOptionValue("time_limit", min(limits) if limits else math.inf)
@@ -789,13 +809,15 @@ class _Problem:
         every = np.arange(self.width, dtype=np.int32)
         highs.changeColsIntegrality(self.width, every, self.integrality)
         highs.setOptionValue("mip_rel_gap", MIP_GAP)
-        highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall)
+        # Fair share counts |y - t| as y - t + 2 max(0, t - y): the sum of the targets t comes off.
+        targets = sum(target for u, _ks, target in self.under if u >= 0)
+        highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall - targets)
         start = self._start(relaxed)
-        highs.setSolution(self.width, every, start)
-        x = self._run(highs, weighted, MIP_TIME_LIMIT)
-        self.gap = max(0.0, float(highs.getInfo().mip_gap))
-        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            self.gap = min(self.gap, MIP_GAP)
+        x = self._run(highs, weighted, MIP_TIME_LIMIT, start)
+        if weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
+            x = start  # (HiGHS keeps the start as its incumbent; this only guards against a lapse)
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # stopped at MIP_TIME_LIMIT
+            self.gap = max(0.0, float(highs.getInfo().mip_gap))  # (optimal: within MIP_GAP, reported as 0)
         return x
 
 
