@@ -64,6 +64,7 @@ in sentences a coordinator can act on, every one it breaks.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import defaultdict
@@ -303,6 +304,7 @@ def _band_order(key: tuple[int, str]) -> tuple[int, int]:
     return key[0], BANDS.index(key[1])
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a large bid says the same few figures tens of thousands of times
 def _hours(value: Decimal) -> str:
     return f"{value.quantize(CENT, ROUND_HALF_UP)}"
 
@@ -791,8 +793,11 @@ class _Problem:
         return x
 
     def _mixed(self, highs, costs: np.ndarray, best: float, shortfall: float, relaxed: np.ndarray):
-        """Minimum packages: one mixed-integer solve of the three phases weighted, started from
-        the lexicographic LP answer rounded to a solution (``_start``), within MIP_TIME_LIMIT.
+        """Minimum packages: one mixed-integer solve of the three phases weighted, within
+        MIP_TIME_LIMIT, started from the lexicographic LP answer rounded to a solution: each
+        member in or out of each lot as the LP has it at or above its minimum package or not
+        (``_start``), then, with those fixed, the best shares by the same weighted objective (an
+        LP: the rounding alone leaves hours that others could take uncovered).
 
         An hour short of the LP's coverage (an upper bound) costs COVERAGE_PENALTY, an hour of
         Welsh shortfall above the LP's WELSH_PENALTY: both far above anything the strategy can
@@ -807,12 +812,16 @@ class _Problem:
         highs = self._highs()  # the whole model afresh, every row of fair share in its row form
         self.fair.add_to(highs)
         every = np.arange(self.width, dtype=np.int32)
-        highs.changeColsIntegrality(self.width, every, self.integrality)
-        highs.setOptionValue("mip_rel_gap", MIP_GAP)
         # Fair share counts |y - t| as y - t + 2 max(0, t - y): the sum of the targets t comes off.
         targets = sum(target for u, _ks, target in self.under if u >= 0)
         highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall - targets)
         start = self._start(relaxed)
+        binaries = np.array([pair.binary for pair in self.pairs if pair.binary is not None], dtype=np.int32)
+        highs.changeColsBounds(len(binaries), binaries, start[binaries], start[binaries])
+        start = self._run(highs, weighted)  # feasible: the rounded answer is a solution of it
+        highs.changeColsBounds(len(binaries), binaries, np.zeros(len(binaries)), np.ones(len(binaries)))
+        highs.changeColsIntegrality(self.width, every, self.integrality)
+        highs.setOptionValue("mip_rel_gap", MIP_GAP)
         x = self._run(highs, weighted, MIP_TIME_LIMIT, start)
         if weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
             x = start  # (HiGHS keeps the start as its incumbent; this only guards against a lapse)
