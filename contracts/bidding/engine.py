@@ -809,25 +809,74 @@ class _Problem:
         n = len(self.vars)
         weighted[:n] -= heavy * COVERAGE_PENALTY
         weighted[list(self.slacks.values())] += heavy
-        highs = self._highs()  # the whole model afresh, every row of fair share in its row form
-        self.fair.add_to(highs)
-        every = np.arange(self.width, dtype=np.int32)
-        # Fair share counts |y - t| as y - t + 2 max(0, t - y): the sum of the targets t comes off.
-        targets = sum(target for u, _ks, target in self.under if u >= 0)
-        highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall - targets)
+        highs = self._highs()  # the whole model afresh
         start = self._start(relaxed)
+        if self.strategy is Strategy.FAIR_SHARE:
+            weighted, start = self._fair_pairs(highs, weighted, start)
+        every = np.arange(len(weighted), dtype=np.int32)
+        integrality = np.zeros(len(weighted), dtype=np.uint8)
+        integrality[: self.width] = self.integrality
+        highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall)
         binaries = np.array([pair.binary for pair in self.pairs if pair.binary is not None], dtype=np.int32)
         highs.changeColsBounds(len(binaries), binaries, start[binaries], start[binaries])
         start = self._run(highs, weighted)  # feasible: the rounded answer is a solution of it
         highs.changeColsBounds(len(binaries), binaries, np.zeros(len(binaries)), np.ones(len(binaries)))
-        highs.changeColsIntegrality(self.width, every, self.integrality)
+        highs.changeColsIntegrality(len(every), every, integrality)
         highs.setOptionValue("mip_rel_gap", MIP_GAP)
         x = self._run(highs, weighted, MIP_TIME_LIMIT, start)
         if weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
             x = start  # (HiGHS keeps the start as its incumbent; this only guards against a lapse)
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # stopped at MIP_TIME_LIMIT
             self.gap = max(0.0, float(highs.getInfo().mip_gap))  # (optimal: within MIP_GAP, reported as 0)
-        return x
+        return x[: self.width]
+
+    def _fair_pairs(self, highs, weighted: np.ndarray, start: np.ndarray):
+        """Fair share with minimum packages: the deviation |y - t| as a +/- pair per member, lot
+        and band (with binaries, HiGHS's branch and bound does several times better on it than on
+        the shortfall form), with the cut that makes the relaxation see a member left out: a
+        member with a minimum package gets nothing or at least that package, so its total
+        deviation from a target T below the package is at least the line through (0, T) and
+        (package, package - T), which holds for every total it may have."""
+        width = self.width
+        weighted = weighted.copy()
+        shortfalls = [u for u, _ks, _t in self.under if u >= 0]
+        weighted[shortfalls] = 0.0
+        nil = np.zeros(len(shortfalls))
+        highs.changeColsBounds(len(shortfalls), np.array(shortfalls, dtype=np.int32), nil, nil)
+        rows = _Rows()
+        extra: list[float] = []  # the start's deviations
+        deviation_cols: dict[int, list[int]] = defaultdict(list)  # by column: its triple's +/- columns
+        for u, ks, target in self.under:
+            if u < 0:  # a target of nil: |y| = y, which the shares' own cost of 1 counts
+                continue
+            plus, minus = width + len(extra), width + len(extra) + 1
+            y = float(start[ks].sum())
+            extra += [max(0.0, y - target), max(0.0, target - y)]
+            weighted[ks] -= 1.0  # the shares' cost of 1 is the pair's now
+            rows.add([*ks, plus, minus], [1.0] * len(ks) + [-1.0, 1.0], target, target)
+            for k in ks:
+                deviation_cols[k] = [plus, minus]
+        total = len(extra)
+        highs.addCols(total, np.ones(total), np.zeros(total), np.full(total, math.inf), 0,
+                      np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        targets: dict[tuple[int, int], float] = defaultdict(float)
+        for (li, member, _band), (target, _declared, _whole) in self.targets.items():
+            targets[(li, member)] += float(target)
+        for pair in self.pairs:
+            low = self.terms.get(pair.member, _Terms(None, None)).min_package
+            target = targets.get((pair.lot, pair.member), 0.0)
+            if pair.binary is None or low is None or target >= float(low):
+                continue
+            slope = 1.0 - 2.0 * target / float(low)
+            columns = sorted({c for k in pair.vars for c in deviation_cols.get(k, ())})
+            # the hours of a nil target are their own deviation
+            coefs = [(1.0 - slope) if k not in deviation_cols else -slope for k in pair.vars]
+            rows.add([*columns, *pair.vars], [1.0] * len(columns) + coefs, target, math.inf)
+        rows.add_to(highs)
+        start = np.concatenate([start, np.array(extra)])
+        for u in shortfalls:
+            start[u] = 0.0
+        return np.concatenate([weighted, np.ones(total)]), start
 
 
 # ------------------------------------------------------------------------------------------------
