@@ -659,7 +659,7 @@ class _Problem:
             if limit is None or (left is not None and left <= limit):
                 raise SolveTimeLimit  # the caller's limit: nothing is returned
             if highs.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
-                raise SolveTimeLimit
+                return None  # its own limit, with no answer yet: the caller has its start
         elif status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError("the allocation solver stopped without an answer: "
                                f"{highs.modelStatusToString(status)}")
@@ -824,10 +824,11 @@ class _Problem:
         highs.changeColsIntegrality(len(every), every, integrality)
         highs.setOptionValue("mip_rel_gap", MIP_GAP)
         x = self._run(highs, weighted, MIP_TIME_LIMIT, start)
-        if weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
+        if x is None or weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
             x = start  # (HiGHS keeps the start as its incumbent; this only guards against a lapse)
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # stopped at MIP_TIME_LIMIT
-            self.gap = max(0.0, float(highs.getInfo().mip_gap))  # (optimal: within MIP_GAP, reported as 0)
+            gap = float(highs.getInfo().mip_gap)  # (optimal: within MIP_GAP, reported as 0)
+            self.gap = min(1.0, max(0.0, gap)) if math.isfinite(gap) else 1.0  # 1: nothing proven
         return x[: self.width]
 
     def _fair_pairs(self, highs, weighted: np.ndarray, start: np.ndarray):
