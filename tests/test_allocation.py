@@ -599,11 +599,11 @@ def least_fair_deviation(lots, supplies, member_terms, covered: float) -> float:
     for lt, s in columns:
         declared[(lt.lot, s.time_band, s.member)] += s.declared
     n, m = len(columns), len(triples)
-    width = n + 2 * m
     a_ub, b_ub = [], []
     for lt in lots:
         for band, volume in lt.volumes.items():
-            a_ub.append([1.0 if c[0] is lt and c[1].time_band == band else 0.0 for c in columns] + [0.0] * 2 * m)
+            a_ub.append([1.0 if c[0] is lt and c[1].time_band == band else 0.0 for c in columns]
+                        + [0.0] * 2 * m)
             b_ub.append(float(volume))
     for s in supplies:
         a_ub.append([1.0 if c[1] is s else 0.0 for c in columns] + [0.0] * 2 * m)
