@@ -42,11 +42,13 @@ optimum as the textbook +/- pair per member, lot and band, in a far smaller and 
 model.
 
 With minimum packages, the LP relaxation is solved as above, its answer rounded to a solution
-(a member short of its minimum in a lot gets nothing there) and handed to HiGHS as the start of
-one mixed-integer solve of the three phases weighted (an hour of coverage, then of Welsh
-shortfall, far outweighing anything the strategy saves), which stops at ``MIP_TIME_LIMIT``
-seconds or once the proven relative gap is below ``MIP_GAP``; the gap proven is the result's
-``gap``.
+(a member short of its minimum in a lot gets nothing there, then an LP with those choices fixed
+gives the others the hours left) and handed to HiGHS as the start of one mixed-integer solve
+of the three phases weighted (an hour of coverage, then of Welsh shortfall, far outweighing
+anything the strategy saves; fair share's deviation there as a +/- pair per member, lot and
+band), which stops at ``MIP_TIME_LIMIT`` seconds or once the proven relative gap is below
+``MIP_GAP``; the gap proven is the result's ``gap`` (0 within ``MIP_GAP``). A caller's
+``time_limit`` shorter than that still raises :class:`SolveTimeLimit`.
 
 Every input is sorted into a canonical order before the model is built, so the same input in any
 order gives the same model and the same answer.
@@ -725,7 +727,8 @@ class _Problem:
         costs = self.strategy_costs()
         x = self._fair_phase(highs, costs) if self.fair.lo else self._run(highs, costs)
         if self.is_mip:
-            x = self._mixed(highs, costs, best, shortfall, x)
+            del highs  # the mixed-integer solve builds its own model: one in memory at a time
+            x = self._mixed(costs, best, shortfall, x)
         return x
 
     def _fair_phase(self, highs, costs: np.ndarray) -> np.ndarray:
@@ -792,7 +795,7 @@ class _Problem:
                 x[u] = max(0.0, target - float(x[ks].sum()))
         return x
 
-    def _mixed(self, highs, costs: np.ndarray, best: float, shortfall: float, relaxed: np.ndarray):
+    def _mixed(self, costs: np.ndarray, best: float, shortfall: float, relaxed: np.ndarray):
         """Minimum packages: one mixed-integer solve of the three phases weighted, within
         MIP_TIME_LIMIT, started from the lexicographic LP answer rounded to a solution: each
         member in or out of each lot as the LP has it at or above its minimum package or not
