@@ -1,7 +1,8 @@
 """The allocation engine for joint bids: a pure computation (no models, no database, no clock).
 
 For each lot and time band it decides how many hours a week each opted-in member delivers, in
-which council area, by solving a linear programme with HiGHS (``scipy.optimize.milp``).
+which council area, by solving a linear programme with HiGHS (through ``highspy``, HiGHS's own
+Python interface: one model, solved phase after phase from the last phase's answer).
 
 Hard constraints (never broken):
 
@@ -17,20 +18,37 @@ Hard constraints (never broken):
 The solve is lexicographic, in up to three phases over the same constraints:
 
 1. maximise coverage (the hours allocated, each lot and band capped by its demand);
-2. if any lot asks for Welsh-language hours: with coverage held at its optimum (less a tiny
-   tolerance), minimise the Welsh shortfall. The Welsh share is a *soft* constraint: the
-   Welsh-capable hours of a lot (each member's hours x its Welsh-speaking share) plus a slack must
-   reach the lot's Welsh share of its allocated hours. Coverage comes first, so a lot that cannot
-   have both gets its hours and a reported Welsh shortfall (the slack). Nothing is solved when
-   phase 1's answer already leaves no lot short; otherwise coverage is first held by a heavy
-   penalty rather than a pinned row (much faster at scale), and pinned only if that answer
-   falls short of the optimum;
+2. if any lot asks for Welsh-language hours: with coverage held at its optimum, minimise the
+   Welsh shortfall. The Welsh share is a *soft* constraint: the Welsh-capable hours of a lot
+   (each member's hours x its Welsh-speaking share) plus a slack must reach the lot's Welsh
+   share of its allocated hours. Coverage comes first, so a lot that cannot have both gets its
+   hours and a reported Welsh shortfall (the slack). Nothing is solved when phase 1's answer
+   already leaves no lot short;
 3. with coverage and Welsh shortfall held, minimise the coordinator's strategy: LOWEST_COST
    (floor rate x hours; a member without a floor counts as dearer than every member with one),
-   FAIR_SHARE (absolute deviation from each member's share of each lot and band in proportion to
-   its declared capacity, linearised with two non-negative deviation variables) or LOCAL_FIRST (a
+   FAIR_SHARE (the total absolute deviation of each member's hours in each lot and band from its
+   target there, the band's demand in proportion to the capacity it declared) or LOCAL_FIRST (a
    penalty on hours from members not based in the area), plus a tiny tie-break by member and area
    id (lower ids first).
+
+Each phase's optimum is held exactly, without a row pinning it: by complementary slackness the
+optimal points of a phase are the feasible points that keep every column with a non-zero reduced
+cost, and every row with a non-zero dual, where the phase's answer has them; those are fixed, and
+the next phase starts from the last one's basis (see ``_Problem._hold``). Fair share's deviation
+|y - t| is (y - t) + 2 max(0, t - y): with coverage held, sum y is constant, so the phase
+minimises the hours short of each target, with one shortfall row per member, lot and band, or
+none where the member has a single column there (see ``_Problem._fair_phase``): the same
+optimum as the textbook +/- pair per member, lot and band, in a far smaller and less degenerate
+model.
+
+With minimum packages, the LP relaxation is solved as above, its answer rounded to a solution
+(a member short of its minimum in a lot gets nothing there, then an LP with those choices fixed
+gives the others the hours left) and handed to HiGHS as the start of one mixed-integer solve
+of the three phases weighted (an hour of coverage, then of Welsh shortfall, far outweighing
+anything the strategy saves; fair share's deviation there as a +/- pair per member, lot and
+band), which stops at ``MIP_TIME_LIMIT`` seconds or once the proven relative gap is below
+``MIP_GAP``; the gap proven is the result's ``gap`` (0 within ``MIP_GAP``). A caller's
+``time_limit`` shorter than that still raises :class:`SolveTimeLimit`.
 
 Every input is sorted into a canonical order before the model is built, so the same input in any
 order gives the same model and the same answer.
@@ -48,6 +66,7 @@ in sentences a coordinator can act on, every one it breaks.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import defaultdict
@@ -56,11 +75,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+import highspy
 import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
+from scipy.sparse import csr_array
 
 from consortium import formatting
 from consortium.numbers import plain
@@ -73,7 +92,14 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 TIE_BREAK = 1e-3  # the largest tie-break cost per hour: below any floor difference (1p)
 EPS = 1e-9
-COVERAGE_WEIGHT = 100.0  # hours of Welsh shortfall an hour of coverage outweighs (see _welsh_phase)
+# Minimum packages (see _Problem._mixed): an hour of Welsh shortfall costs WELSH_PENALTY x (the
+# dearest strategy cost per hour + 2), an hour of coverage COVERAGE_PENALTY times that; the solve
+# stops at MIP_TIME_LIMIT seconds with the best answer found and the gap it proved, or earlier once
+# the gap is below MIP_GAP.
+WELSH_PENALTY = 100.0
+COVERAGE_PENALTY = 100.0
+MIP_TIME_LIMIT = 20.0
+MIP_GAP = 1e-3
 
 
 class Strategy(StrEnum):
@@ -151,11 +177,12 @@ class AllocationResult:
     coverage: dict[tuple[int, str], Decimal]
     demand: dict[tuple[int, str], Decimal] = field(default_factory=dict)
     strategy: Strategy = Strategy.LOWEST_COST
-    # Wall time spent inside HiGHS (the milp calls), summed over the phases; a measurement, so it
+    # Wall time spent inside HiGHS (its solves), summed over the phases; a measurement, so it
     # takes no part in comparing two results.
     solver_seconds: float = field(default=0.0, compare=False)
-    # The relative optimality gap proven for this answer (0 when proven optimal): not zero only
-    # when a mixed-integer solve stopped at its own time limit with an answer in hand.
+    # The relative optimality gap proven for this answer (0 for an LP, proven optimal): for
+    # minimum packages, the gap HiGHS proved on the weighted objective (at most MIP_GAP when it
+    # finished, more when it stopped at MIP_TIME_LIMIT with an answer in hand).
     gap: float = field(default=0.0, compare=False)
 
     def volume(self, member: int, lot: int | None = None) -> Decimal:
@@ -279,6 +306,7 @@ def _band_order(key: tuple[int, str]) -> tuple[int, int]:
     return key[0], BANDS.index(key[1])
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a large bid says the same few figures tens of thousands of times
 def _hours(value: Decimal) -> str:
     return f"{value.quantize(CENT, ROUND_HALF_UP)}"
 
@@ -315,26 +343,39 @@ class _Var:
 
 
 class _Rows:
-    """A sparse constraint matrix built row by row."""
+    """A sparse constraint matrix built row by row (compressed by rows, as HiGHS takes it)."""
 
     def __init__(self):
-        self.rows: list[int] = []
+        self.starts: list[int] = []
         self.cols: list[int] = []
         self.data: list[float] = []
         self.lo: list[float] = []
         self.hi: list[float] = []
 
     def add(self, cols: Sequence[int], coefs: Sequence[float], lo: float, hi: float) -> None:
-        row = len(self.lo)
-        self.rows.extend([row] * len(cols))
+        self.starts.append(len(self.cols))
         self.cols.extend(cols)
         self.data.extend(coefs)
         self.lo.append(lo)
         self.hi.append(hi)
 
-    def constraint(self, n: int) -> LinearConstraint:
-        matrix = coo_array((self.data, (self.rows, self.cols)), shape=(len(self.lo), n)).tocsr()
-        return LinearConstraint(matrix, np.array(self.lo), np.array(self.hi))
+    def subset(self, indices: Iterable[int]) -> _Rows:
+        rows = _Rows()
+        ends = [*self.starts[1:], len(self.cols)]
+        for i in indices:
+            a, b = self.starts[i], ends[i]
+            rows.add(self.cols[a:b], self.data[a:b], self.lo[i], self.hi[i])
+        return rows
+
+    def csc(self, width: int):
+        return csr_array((np.array(self.data), np.array(self.cols), np.array([*self.starts, len(self.cols)])),
+                         shape=(len(self.lo), width)).tocsc()
+
+    def add_to(self, highs) -> None:
+        if self.lo:
+            highs.addRows(len(self.lo), np.array(self.lo), np.array(self.hi), len(self.cols),
+                          np.array(self.starts, dtype=np.int32), np.array(self.cols, dtype=np.int32),
+                          np.array(self.data, dtype=np.float64))
 
 
 @dataclass
@@ -368,6 +409,7 @@ class _Problem:
         self.strategy = Strategy(strategy)
         self.excluded = frozenset(excluded)
         self.solver_seconds = 0.0
+        self.gap = 0.0  # the relative optimality gap proven (see _mixed)
         self.deadline: float | None = None  # time.perf_counter() by which the solve must end
         self.progress: Callable[[float, str], None] = _no_progress
         self.vars: list[_Var] = []
@@ -430,7 +472,7 @@ class _Problem:
     # -- building -------------------------------------------------------------------------------
 
     def build(self):
-        """Columns: shares, then binaries, then Welsh slacks, then fair-share deviations."""
+        """Columns: shares, then binaries, then Welsh slacks, then fair-share shortfalls."""
         n = len(self.vars)
         available = [float(supply.available) for supply in self.supplies]
         lower = [0.0] * n
@@ -472,7 +514,7 @@ class _Problem:
             elif pair.bound is not None:
                 rows.add(pair.vars, ones, 0.0, pair.bound)
         self.slacks: dict[int, int] = {}
-        self.welsh_rows: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, coefficients) by lot
+        self.welsh_rows: list[tuple[np.ndarray, np.ndarray, int]] = []  # (columns, coefficients, slack)
         for li, lot in enumerate(self.lots):
             ks = self.lot_vars[li]
             if lot.welsh <= 0 or not ks:
@@ -486,28 +528,32 @@ class _Problem:
                 coef[share] = float(share - lot.welsh) / 100
             coefs = [coef[supplies[self.vars[k].supply].welsh_share] for k in ks]
             rows.add([*ks, self.slacks[li]], [*coefs, 1.0], 0.0, math.inf)
-            self.welsh_rows.append((np.array(ks), np.array(coefs)))
-        self.deviations: list[tuple[int, int, float]] = []  # (plus column, minus column, weight)
+            self.welsh_rows.append((np.array(ks), np.array(coefs), self.slacks[li]))
+        self.under: list[tuple[int, list[int], float]] = []  # (shortfall column, its shares, target)
+        self.under_rows: list[int] = []  # the row of each in self.fair (-1: none)
+        self.fair = _Rows()  # added to the model for the strategy phase only
         if self.strategy is Strategy.FAIR_SHARE:
-            self._fair_share_rows(rows, lower, upper, integrality)
-        self.one = len(lower)  # a column fixed at 1: a constant in an objective
-        lower.append(1.0)
-        upper.append(1.0)
-        integrality.append(0)
+            self._fair_share_rows(self.fair, lower, upper, integrality)
         self.width = len(lower)
-        self.bounds = Bounds(np.array(lower), np.array(upper))
-        self.integrality = np.array(integrality)
+        self.lower = np.array(lower)
+        self.upper = np.array(upper)
+        self.integrality = np.array(integrality, dtype=np.uint8)
         self.rows = rows
-        self.matrix: LinearConstraint | None = None
-        self.is_mip = any(integrality)
+        self.is_mip = bool(self.integrality.any())
 
     def _fair_share_rows(self, rows: _Rows, lower, upper, integrality) -> None:
         """Each member's target in a lot and band: the band's demand in proportion to the
-        capacity it declared for the lot's areas in that band."""
+        capacity it declared for the lot's areas in that band.
+
+        Fair share minimises the total absolute deviation sum |y - t| of each member's hours y
+        in a lot and band from its target t. As |y - t| = (y - t) + 2 max(0, t - y), that is
+        sum y - sum t + 2 sum u with one shortfall column u >= t - y, u >= 0 per member, lot and
+        band (one row and one column, where a +/- pair needs one row and two columns and makes
+        a far more degenerate model). The shares' cost of 1 an hour is part of the objective."""
         self.targets: dict[tuple[int, int, str], tuple[Decimal, Decimal, Decimal]] = {}
         by_band: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         out_of_reach = {k for pair in self.pairs if pair.unreachable for k in pair.vars}
-        pair_deviations: dict[tuple[int, int], list[int]] = defaultdict(list)
+        pair_under: dict[tuple[int, int], list[int]] = defaultdict(list)
         pair_targets: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         for k, var in enumerate(self.vars):
             supply = self.supplies[var.supply]
@@ -521,26 +567,31 @@ class _Problem:
             for member, ks in sorted(members.items()):
                 target = demand * declared[member] / whole if whole > 0 else ZERO
                 self.targets[(li, member, band)] = (target, declared[member], whole)
-                plus, minus = len(lower), len(lower) + 1
-                lower.extend([0.0, 0.0])
-                upper.extend([math.inf, math.inf])
-                integrality.extend([0, 0])
-                rows.add([*ks, plus, minus], [1.0] * len(ks) + [-1.0, 1.0], float(target), float(target))
-                self.deviations.append((plus, minus, 1.0))
-                pair_deviations[(li, member)] += [plus, minus]
+                if target <= 0:  # |y - 0| = y: the hours' own cost of 1 counts it
+                    self.under.append((-1, ks, 0.0))
+                    self.under_rows.append(-1)
+                    continue
+                u = len(lower)
+                lower.append(0.0)
+                upper.append(math.inf)
+                integrality.append(0)
+                rows.add([*ks, u], [1.0] * len(ks) + [1.0], float(target), math.inf)
+                self.under.append((u, ks, float(target)))
+                self.under_rows.append(len(rows.lo) - 1)
+                pair_under[(li, member)].append(u)
                 pair_targets[(li, member)] += target
         # A member with a minimum package gets nothing or at least that package, so its total
-        # deviation from a target T below the package is at least the line through (0, T) and
-        # (package, package - T), which holds for every such total. Without this cut the LP
-        # relaxation sees no deviation at all and branch and bound stalls.
+        # shortfall below a target T under the package is at least T (1 - Y / package), Y its
+        # hours in the lot: its total deviation Y - T + 2 U is then at least the line through
+        # (0, T) and (package, package - T), which holds for every total it may have. Without
+        # this cut the LP relaxation sees no deviation at all and branch and bound stalls.
         for pair in self.pairs:
             low = self.terms.get(pair.member, _Terms(None, None)).min_package
             target = pair_targets.get((pair.lot, pair.member), ZERO)
-            if pair.binary is None or low is None or target >= low:
+            if pair.binary is None or low is None or target >= low or target <= 0:
                 continue
-            slope = float(1 - 2 * target / low)
-            columns = pair_deviations[(pair.lot, pair.member)]
-            rows.add([*columns, *pair.vars], [1.0] * len(columns) + [-slope] * len(pair.vars),
+            columns = pair_under[(pair.lot, pair.member)]
+            rows.add([*columns, *pair.vars], [1.0] * len(columns) + [float(target / low)] * len(pair.vars),
                      float(target), math.inf)
 
     def strategy_costs(self) -> np.ndarray:
@@ -559,65 +610,87 @@ class _Problem:
                 cost = dearest if supply.floor is None else float(supply.floor)
             elif self.strategy is Strategy.LOCAL_FIRST:
                 cost = 0.0 if supply.local else 1.0
+            elif self.strategy is Strategy.FAIR_SHARE:
+                cost = 1.0  # the y of |y - t| = (y - t) + 2 max(0, t - y)
             per_supply[si] = cost + TIE_BREAK * rank[(supply.member, supply.area)]
         n = len(self.vars)
         c[:n] = per_supply[np.fromiter((var.supply for var in self.vars), dtype=np.intp, count=n)]
-        for plus, minus, weight in self.deviations:
-            c[plus] = c[minus] = weight
+        for u, _ks, _target in self.under:
+            if u >= 0:
+                c[u] = 2.0
         return c
 
     # -- solving --------------------------------------------------------------------------------
 
-    def _solve(self, c: np.ndarray, extra: _Rows | None, gap: float):
-        if self.matrix is None and self.rows.lo:
-            self.matrix = self.rows.constraint(self.width)  # built once, shared by the phases
-        constraints = [self.matrix] if self.matrix is not None else []
-        if extra is not None and extra.lo:
-            constraints.append(extra.constraint(self.width))
-        options = {"presolve": True}
-        if self.is_mip:
-            options["mip_rel_gap"] = gap
-        start = time.perf_counter()
-        if self.deadline is not None:
-            left = self.deadline - start
-            if left <= 0:
-                raise SolveTimeLimit
-            options["time_limit"] = left
-        result = milp(c, integrality=self.integrality if self.is_mip else None, bounds=self.bounds,
-                      constraints=constraints, options=options)
-        self.solver_seconds += time.perf_counter() - start
-        if result.status == 2:
-            raise _Infeasible
-        if result.status == 1 and self.deadline is not None:  # HiGHS stopped at the time limit
+    def _highs(self):
+        """The model in HiGHS, every column continuous (the LP; binaries relaxed to [0, 1])."""
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("random_seed", 0)
+        highs.addCols(self.width, np.zeros(self.width), self.lower, self.upper, 0,
+                      np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.rows.add_to(highs)
+        self.now_lower = self.lower.copy()  # the column bounds as the phases leave them
+        self.now_upper = self.upper.copy()
+        return highs
+
+    def _time_left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
             raise SolveTimeLimit
-        if result.x is None or result.status not in (0,):
-            raise RuntimeError(f"the allocation solver stopped without an answer: {result.message}")
-        return result
+        return left
 
-    def _welsh_phase(self, n: int, best: float, extra: _Rows, slack_cols: list[int],
-                     covering: np.ndarray) -> float:
-        """The least Welsh shortfall with coverage held at its optimum (less the tolerance in
-        ``extra``). Pinning coverage with a row over every share makes a highly degenerate model
-        that HiGHS is slow to solve (ten times the coverage phase on 100 lots x 1,000 members), so
-        coverage is first held by a penalty: each hour short of the optimum costs COVERAGE_WEIGHT
-        hours of Welsh shortfall. If the answer keeps coverage within the tolerance it is an
-        answer of the pinned model too (it is feasible there, and no point of the pinned model
-        does better on the penalised objective); otherwise the row is pinned after all.
+    def _run(self, highs, c: np.ndarray, limit: float | None = None, start: np.ndarray | None = None):
+        """One HiGHS solve with the objective ``c``, warm started from the last one's answer (or,
+        for the mixed-integer solve, from the solution ``start``)."""
+        highs.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), c)
+        if start is not None:  # after the costs: changing the model forgets a solution given
+            highs.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+        left = self._time_left()
+        limits = [t for t in (left, limit) if t is not None]
+        highs.setOptionValue("time_limit", min(limits) if limits else math.inf)
+        start = time.perf_counter()
+        _highs_run(highs)
+        self.solver_seconds += time.perf_counter() - start
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise _Infeasible
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            if limit is None or (left is not None and left <= limit):
+                raise SolveTimeLimit  # the caller's limit: nothing is returned
+            if highs.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+                return None  # its own limit, with no answer yet: the caller has its start
+        elif status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError("the allocation solver stopped without an answer: "
+                               f"{highs.modelStatusToString(status)}")
+        return np.array(highs.getSolution().col_value)
 
-        When the coverage phase's answer ``covering`` already leaves no lot short of Welsh hours,
-        the least shortfall is nil and nothing needs solving."""
-        short = sum(max(0.0, -float(coefs @ covering[ks])) for ks, coefs in self.welsh_rows)
-        if short <= EPS:
-            return short
-        welsh = np.zeros(self.width)
-        welsh[slack_cols] = 1.0
-        penalised = welsh.copy()
-        penalised[:n] -= COVERAGE_WEIGHT
-        penalised[self.one] = COVERAGE_WEIGHT * best  # the objective is then about the shortfall itself
-        soft = self._solve(penalised, None, 1e-9)
-        if float(soft.x[:n].sum()) >= extra.lo[0]:
-            return float(soft.x[slack_cols].sum())
-        return float(self._solve(welsh, extra, 1e-9).fun)
+    def _hold(self, highs, c: np.ndarray) -> None:
+        """Keep the next phases on the optimal face of the phase just solved for ``c``.
+
+        By complementary slackness, a feasible point is optimal for ``c`` exactly when every
+        column with a non-zero reduced cost stays at the bound it is at and every row with a
+        non-zero dual stays at its bound. So those columns and rows are fixed where they are:
+        every point the next phases can reach is then an optimum of this phase, with no row
+        over every share pinning the optimum (a highly degenerate model) and no tolerance."""
+        solution = highs.getSolution()
+        scale = max(1.0, float(np.abs(c).max()))
+        x = np.array(solution.col_value)
+        d = np.array(solution.col_dual)
+        fix = np.flatnonzero(np.abs(d) > 1e-7 * scale).astype(np.int32)
+        if len(fix):
+            highs.changeColsBounds(len(fix), fix, x[fix], x[fix])
+            self.now_lower[fix] = self.now_upper[fix] = x[fix]
+        activity = np.array(solution.row_value)
+        y = np.array(solution.row_dual)
+        pin = np.flatnonzero(np.abs(y) > 1e-7 * scale).astype(np.int32)
+        if len(pin):
+            highs.changeRowsBounds(len(pin), pin, activity[pin], activity[pin])
+
+    def _welsh_short(self, x: np.ndarray) -> float:
+        return sum(max(0.0, -float(coefs @ x[ks])) for ks, coefs, _slack in self.welsh_rows)
 
     def solve(self) -> np.ndarray:
         self.build()
@@ -626,39 +699,188 @@ class _Problem:
             for fraction, stage in ((0.15, "coverage"), (0.4, "welsh"), (0.55, "strategy")):
                 self.progress(fraction, stage)
             return np.zeros(self.width)
+        highs = self._highs()
         coverage = np.zeros(self.width)
         coverage[:n] = -1.0
         self.progress(0.15, "coverage")
-        first = self._solve(coverage, None, 1e-9)
-        best = -first.fun
-        extra = _Rows()
-        extra.add(list(range(n)), [1.0] * n, best - 1e-6 * max(1.0, best), math.inf)
+        x = self._run(highs, coverage)
+        best = float(x[:n].sum())
         self.progress(0.4, "welsh")
-        if self.slacks:
-            slack_cols = list(self.slacks.values())
-            shortfall = self._welsh_phase(n, best, extra, slack_cols, first.x)
-            extra.add(slack_cols, [1.0] * len(slack_cols), 0.0, shortfall + 1e-6 * max(1.0, shortfall))
+        shortfall = 0.0
+        welsh = np.zeros(self.width)
+        welsh[list(self.slacks.values())] = 1.0
+        if self.slacks and self._welsh_short(x) > EPS:
+            # Not needed when the coverage phase's answer already leaves no lot short.
+            self._hold(highs, coverage)
+            x = self._run(highs, welsh)
+            shortfall = float(x @ welsh)
+            self._hold(highs, welsh)
+        elif self.slacks:
+            # No shortfall: hold every slack at nil, and coverage where it is.
+            self._hold(highs, coverage)
+            slacks = np.array(list(self.slacks.values()), dtype=np.int32)
+            highs.changeColsBounds(len(slacks), slacks, np.zeros(len(slacks)), np.zeros(len(slacks)))
+            self.now_lower[slacks] = self.now_upper[slacks] = 0.0
+        else:
+            self._hold(highs, coverage)
         self.progress(0.55, "strategy")
         costs = self.strategy_costs()
+        x = self._fair_phase(highs, costs) if self.fair.lo else self._run(highs, costs)
         if self.is_mip:
-            # With binaries, a model whose coverage (and Welsh shortfall) rows are pinned at their
-            # optimum is hard for HiGHS' heuristics to find any solution of. The same optimum is
-            # first sought with those two held by penalties large enough to be exact (every
-            # solution is feasible then); only if it falls short are the rows pinned.
-            heavy = 100.0 * (float(np.abs(costs).max()) + 2.0)
-            penalised = costs.copy()
-            penalised[:n] -= heavy * 100.0
-            penalised[self.one] = heavy * 100.0 * best  # so the optimum is near the strategy's cost,
-            if self.slacks:  # and the relative gap means what it says
-                penalised[slack_cols] += heavy
-                penalised[self.one] -= heavy * shortfall
-            soft = self._solve(penalised, None, 1e-6)
-            covered = float(soft.x[:n].sum())
-            short = float(soft.x[slack_cols].sum()) if self.slacks else 0.0
-            if covered >= extra.lo[0] and (not self.slacks or short <= extra.hi[1]):
-                return soft.x
-        third = self._solve(costs, extra, 1e-6)
-        return third.x
+            del highs  # the mixed-integer solve builds its own model: one in memory at a time
+            x = self._mixed(costs, best, shortfall, x)
+        return x
+
+    def _fair_phase(self, highs, costs: np.ndarray) -> np.ndarray:
+        """Fair share's phase: a member's only column in a lot and band (most of them) that the
+        earlier phases left free needs no row: its cost (c - 2 up to the target t, c above it; c
+        the hours' own cost) is split between the column itself, bounded by t, and a copy of it
+        for the hours above t. As the copy costs more, the column fills first, and the cost of
+        y hours is c y + 2 max(0, t - y), as in the row form. The other members, lots and bands
+        get their shortfall row."""
+        width = self.width
+        split: list[int] = []
+        targets: list[float] = []
+        unused: list[int] = []
+        keep: list[int] = []
+        for (u, ks, target), row in zip(self.under, self.under_rows, strict=True):
+            if u < 0:
+                continue
+            if len(ks) == 1 and self.now_lower[ks[0]] < self.now_upper[ks[0]]:
+                split.append(ks[0])
+                targets.append(target)
+                unused.append(u)
+            else:
+                keep.append(row)
+        self.fair.subset(keep).add_to(highs)
+        c = costs.copy()
+        if split:
+            ks = np.array(split, dtype=np.int32)
+            t = np.array(targets)
+            top = self.now_upper[ks]
+            copies = self.rows.csc(width)[:, ks]
+            highs.addCols(len(ks), c[ks], np.zeros(len(ks)), np.maximum(0.0, top - t), copies.nnz,
+                          copies.indptr[:-1].astype(np.int32), copies.indices.astype(np.int32),
+                          copies.data.astype(np.float64))
+            highs.changeColsBounds(len(ks), ks, np.zeros(len(ks)), np.minimum(top, t))
+            gone = np.array(unused, dtype=np.int32)
+            highs.changeColsBounds(len(gone), gone, np.zeros(len(gone)), np.zeros(len(gone)))
+            c[ks] -= 2.0
+            c = np.concatenate([c, costs[ks]])
+        x = self._run(highs, c)
+        if split:
+            x, above = x[:width].copy(), x[width:]
+            x[ks] += above
+            x[gone] = np.maximum(0.0, t - x[ks])
+        return x
+
+    def _start(self, x: np.ndarray) -> np.ndarray:
+        """A solution with minimum packages from an LP answer: a member short of its minimum in a
+        lot is given nothing there, then the slacks and shortfalls follow (feasible, as only
+        shares are lowered, and every row with a lower bound has its own slack)."""
+        x = x.copy()
+        for pair in self.pairs:
+            if pair.binary is None:
+                continue
+            low = float(self.terms[pair.member].min_package)
+            if float(x[pair.vars].sum()) >= low - 1e-9:
+                x[pair.binary] = 1.0
+            else:
+                x[pair.vars] = 0.0
+                x[pair.binary] = 0.0
+        for ks, coefs, slack in self.welsh_rows:
+            x[slack] = max(0.0, -float(coefs @ x[ks]))
+        for u, ks, target in self.under:
+            if u >= 0:
+                x[u] = max(0.0, target - float(x[ks].sum()))
+        return x
+
+    def _mixed(self, costs: np.ndarray, best: float, shortfall: float, relaxed: np.ndarray):
+        """Minimum packages: one mixed-integer solve of the three phases weighted, within
+        MIP_TIME_LIMIT, started from the lexicographic LP answer rounded to a solution: each
+        member in or out of each lot as the LP has it at or above its minimum package or not
+        (``_start``), then, with those fixed, the best shares by the same weighted objective (an
+        LP: the rounding alone leaves hours that others could take uncovered).
+
+        An hour short of the LP's coverage (an upper bound) costs COVERAGE_PENALTY, an hour of
+        Welsh shortfall above the LP's WELSH_PENALTY: both far above anything the strategy can
+        save per hour, so coverage comes first, then Welsh hours, then the strategy. The
+        objective is measured from those bounds, so it is near the strategy's own cost and the
+        relative gap HiGHS proves (reported on the result) means what it says."""
+        heavy = WELSH_PENALTY * (float(np.abs(costs).max()) + 2.0)
+        weighted = costs.copy()
+        n = len(self.vars)
+        weighted[:n] -= heavy * COVERAGE_PENALTY
+        weighted[list(self.slacks.values())] += heavy
+        highs = self._highs()  # the whole model afresh
+        start = self._start(relaxed)
+        if self.strategy is Strategy.FAIR_SHARE:
+            weighted, start = self._fair_pairs(highs, weighted, start)
+        every = np.arange(len(weighted), dtype=np.int32)
+        integrality = np.zeros(len(weighted), dtype=np.uint8)
+        integrality[: self.width] = self.integrality
+        highs.changeObjectiveOffset(heavy * COVERAGE_PENALTY * best - heavy * shortfall)
+        binaries = np.array([pair.binary for pair in self.pairs if pair.binary is not None], dtype=np.int32)
+        highs.changeColsBounds(len(binaries), binaries, start[binaries], start[binaries])
+        start = self._run(highs, weighted)  # feasible: the rounded answer is a solution of it
+        highs.changeColsBounds(len(binaries), binaries, np.zeros(len(binaries)), np.ones(len(binaries)))
+        highs.changeColsIntegrality(len(every), every, integrality)
+        highs.setOptionValue("mip_rel_gap", MIP_GAP)
+        x = self._run(highs, weighted, MIP_TIME_LIMIT, start)
+        if x is None or weighted @ x > weighted @ start + 1e-9 * max(1.0, abs(weighted @ start)):
+            x = start  # (HiGHS keeps the start as its incumbent; this only guards against a lapse)
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # stopped at MIP_TIME_LIMIT
+            gap = float(highs.getInfo().mip_gap)  # (optimal: within MIP_GAP, reported as 0)
+            self.gap = min(1.0, max(0.0, gap)) if math.isfinite(gap) else 1.0  # 1: nothing proven
+        return x[: self.width]
+
+    def _fair_pairs(self, highs, weighted: np.ndarray, start: np.ndarray):
+        """Fair share with minimum packages: the deviation |y - t| as a +/- pair per member, lot
+        and band (with binaries, HiGHS's branch and bound does several times better on it than on
+        the shortfall form), with the cut that makes the relaxation see a member left out: a
+        member with a minimum package gets nothing or at least that package, so its total
+        deviation from a target T below the package is at least the line through (0, T) and
+        (package, package - T), which holds for every total it may have."""
+        width = self.width
+        weighted = weighted.copy()
+        shortfalls = [u for u, _ks, _t in self.under if u >= 0]
+        weighted[shortfalls] = 0.0
+        nil = np.zeros(len(shortfalls))
+        highs.changeColsBounds(len(shortfalls), np.array(shortfalls, dtype=np.int32), nil, nil)
+        rows = _Rows()
+        extra: list[float] = []  # the start's deviations
+        deviation_cols: dict[int, list[int]] = defaultdict(list)  # by column: its triple's +/- columns
+        for u, ks, target in self.under:
+            if u < 0:  # a target of nil: |y| = y, which the shares' own cost of 1 counts
+                continue
+            plus, minus = width + len(extra), width + len(extra) + 1
+            y = float(start[ks].sum())
+            extra += [max(0.0, y - target), max(0.0, target - y)]
+            weighted[ks] -= 1.0  # the shares' cost of 1 is the pair's now
+            rows.add([*ks, plus, minus], [1.0] * len(ks) + [-1.0, 1.0], target, target)
+            for k in ks:
+                deviation_cols[k] = [plus, minus]
+        total = len(extra)
+        highs.addCols(total, np.ones(total), np.zeros(total), np.full(total, math.inf), 0,
+                      np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        targets: dict[tuple[int, int], float] = defaultdict(float)
+        for (li, member, _band), (target, _declared, _whole) in self.targets.items():
+            targets[(li, member)] += float(target)
+        for pair in self.pairs:
+            low = self.terms.get(pair.member, _Terms(None, None)).min_package
+            target = targets.get((pair.lot, pair.member), 0.0)
+            if pair.binary is None or low is None or target >= float(low):
+                continue
+            slope = 1.0 - 2.0 * target / float(low)
+            columns = sorted({c for k in pair.vars for c in deviation_cols.get(k, ())})
+            # the hours of a nil target are their own deviation
+            coefs = [(1.0 - slope) if k not in deviation_cols else -slope for k in pair.vars]
+            rows.add([*columns, *pair.vars], [1.0] * len(columns) + coefs, target, math.inf)
+        rows.add_to(highs)
+        start = np.concatenate([start, np.array(extra)])
+        for u in shortfalls:
+            start[u] = 0.0
+        return np.concatenate([weighted, np.ones(total)]), start
 
 
 # ------------------------------------------------------------------------------------------------
@@ -921,13 +1143,18 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     report(0.95, "explain")
     reasons = _explain(problem, volumes)
     result = AllocationResult(tuple(shares), shortfalls, welsh, reasons, coverage, demand, strategy,
-                              problem.solver_seconds)
+                              problem.solver_seconds, problem.gap)
     report(1.0, "done")
     return result
 
 
 def _no_progress(fraction: float, stage: str) -> None:
     """The progress callback when none is given."""
+
+
+def _highs_run(highs) -> None:
+    """One solve by HiGHS (a seam: tests count the solves)."""
+    highs.run()
 
 
 @dataclass(frozen=True)
