@@ -988,15 +988,16 @@ def _param_day(value) -> str:
 def _uplift_note(params: dict) -> str:
     note = params.get("note", "")
     if note == UpliftDayNote.PUT_IN_FORCE_LATE:
-        return gettext("The card was put in force on %(on)s, after its start, so its rates apply from then.") % {
-            "on": _param_day(params.get("on"))}
+        return gettext("The card was put in force on %(on)s, after its start, so its rates apply "
+                       "from then.") % {"on": _param_day(params.get("on"))}
     if note == UpliftDayNote.RATES_ALREADY_VARY:
-        return gettext("The contract's rates already vary from %(day)s, so the card's rates apply from then.") % {
-            "day": _param_day(params.get("day"))}
+        return gettext("The contract's rates already vary from %(day)s, so the card's rates apply "
+                       "from then.") % {"day": _param_day(params.get("day"))}
     if note == UpliftDayNote.PERIODS_IN_USE:
         return gettext("Billing periods up to %(last)s already have returns or invoices, so the card's rates "
                        "apply from %(day)s; an earlier difference is corrected by an adjustment in a later "
-                       "return.") % {"last": _param_day(params.get("last")), "day": _param_day(params.get("day"))}
+                       "return.") % {"last": _param_day(params.get("last")),
+                                     "day": _param_day(params.get("day"))}
     return ""
 
 
@@ -1008,8 +1009,8 @@ def version_reason(code: str, params: dict, fallback: str, *, council: Council |
         council_id = params.get("council_id")
         if council is None or council.pk != council_id:
             council = Council.objects.filter(pk=council_id).first() if council_id is not None else None
-        text = gettext("Rates agreed with %(council)s in negotiation %(n)s (rate card for %(year)s), in force "
-                       "from %(day)s.") % {
+        text = gettext("Rates agreed with %(council)s in negotiation %(n)s (rate card for %(year)s), "
+                       "in force from %(day)s.") % {
             "council": str(council) if council is not None else params.get("council", ""),
             "n": params.get("n", ""), "year": params.get("year", ""), "day": _param_day(params.get("day"))}
         note = _uplift_note(params)

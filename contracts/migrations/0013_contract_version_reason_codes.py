@@ -14,15 +14,16 @@ from django.db import migrations, models
 MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 DAY = r"\d{1,2} [A-Z][a-z]{2} \d{4}"
-RATE_CARD = re.compile(rf"^Rates agreed with (?P<council>.+) in negotiation (?P<n>\d+) \(rate card for "
-                       rf"(?P<year>\d{{4}}-\d{{2}})\), in force from (?P<day>{DAY})\.(?: (?P<note>.+))?$", re.S)
-PUT_IN_FORCE_LATE = re.compile(rf"^The card was put in force on (?P<on>{DAY}), after its start, so its rates "
-                               rf"apply from then\.$")
-RATES_ALREADY_VARY = re.compile(rf"^The contract's rates already vary from (?P<day>{DAY}), so the card's rates "
-                                rf"apply from then\.$")
-PERIODS_IN_USE = re.compile(rf"^Billing periods up to (?P<last>{DAY}) already have returns or invoices, so the "
-                            rf"card's rates apply from (?P<day>{DAY}); an earlier difference is corrected by an "
-                            rf"adjustment in a later return\.$")
+RATE_CARD = re.compile(rf"^Rates agreed with (?P<council>.+) in negotiation (?P<n>\d+) \(rate card "
+                       rf"for (?P<year>\d{{4}}-\d{{2}})\), in force from (?P<day>{DAY})\."
+                       rf"(?: (?P<note>.+))?$", re.S)
+PUT_IN_FORCE_LATE = re.compile(rf"^The card was put in force on (?P<on>{DAY}), after its start, so its "
+                               rf"rates apply from then\.$")
+RATES_ALREADY_VARY = re.compile(rf"^The contract's rates already vary from (?P<day>{DAY}), so the card's "
+                                rf"rates apply from then\.$")
+PERIODS_IN_USE = re.compile(rf"^Billing periods up to (?P<last>{DAY}) already have returns or invoices, so "
+                            rf"the card's rates apply from (?P<day>{DAY}); an earlier difference is "
+                            rf"corrected by an adjustment in a later return\.$")
 
 
 def _iso(text):
@@ -102,9 +103,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="contractversion",
             name="reason",
-            field=models.TextField(blank=True, help_text="As typed; for a reason the product wrote (a reason code), "
-                                                         "its English text, kept for the record.",
-                                   verbose_name="reason"),
+            field=models.TextField(blank=True, verbose_name="reason", help_text=(
+                "As typed; for a reason the product wrote (a reason code), its English text, kept for "
+                "the record.")),
         ),
         migrations.RunPython(forwards, backwards),
     ]
