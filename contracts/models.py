@@ -1417,9 +1417,34 @@ class PaymentRunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class PaymentRunError(models.TextChoices):
+    """Why a payment run failed, as the product says it: written from the code in the reader's
+    language (``PaymentRun.error_text``). A failure without a code (a refusal's own message) is
+    shown as recorded."""
+
+    RECORDED = "", _("As recorded")
+    STOPPED = "stopped", _("Stopped before it finished")
+    UNREACHABLE = "unreachable", _("The background worker could not be reached")
+    UNEXPECTED = "unexpected", _("An unexpected error")
+
+
+def payment_run_error(code: str, fallback: str) -> str:
+    """A failed payment run's error in the active language (see ``PaymentRunError``)."""
+    if code == PaymentRunError.STOPPED:
+        return gettext("The payment run stopped before it finished. Nothing was paid: start another run.")
+    if code == PaymentRunError.UNREACHABLE:
+        return gettext("The payment run could not be started: the background worker cannot be reached. "
+                       "Nothing was paid: try again in a few minutes.")
+    if code == PaymentRunError.UNEXPECTED:
+        return gettext("The payment run failed unexpectedly. Nothing was paid: start another run, and if it "
+                       "fails again, tell the system's administrators.")
+    return fallback
+
+
 class PaymentRun(models.Model):
     """The consortium paying its members what is due to them: one bank file, one remittance
-    advice per member. All of a run's remittances are paid together, or none."""
+    advice per member. All of a run's remittances are paid together, or none. Why it failed is
+    read through ``error_text``, in the reader's language; ``error`` keeps the English text."""
 
     consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="payment_runs")
     status = models.CharField(_("status"), max_length=20, choices=PaymentRunStatus.choices,
@@ -1428,6 +1453,8 @@ class PaymentRun(models.Model):
     total = models.DecimalField(_("total (£)"), max_digits=14, decimal_places=2, default=ZERO,
                                 editable=False)
     error = models.TextField(blank=True, editable=False)
+    error_code = models.CharField(_("kind of error"), max_length=20, choices=PaymentRunError.choices,
+                                  blank=True, default=PaymentRunError.RECORDED, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -1436,6 +1463,11 @@ class PaymentRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def error_text(self) -> str:
+        """Why the run failed, in the reader's language ("" if it did not)."""
+        return payment_run_error(self.error_code, self.error)
 
 
 class Remittance(models.Model):
