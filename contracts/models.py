@@ -21,9 +21,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from consortium import formatting
 from consortium.models import Consortium, Council, ServiceType, TimeBand
 from members.models import CapacityDeclaration, MemberCoop
 
@@ -968,9 +970,70 @@ class Contract(models.Model):
         return f"{self.lot.tender.reference} lot {self.lot.number}"
 
 
+class VersionReason(models.TextChoices):
+    """Why the product itself varied a contract (a rate card agreed in a negotiation and put in
+    force, ``contracts.delivery.services.uplift``): the version's reason is written from the code
+    and ``reason_params`` in the reader's language. A reason a person typed (a variation, the
+    award's) has no code."""
+
+    TYPED = "", _("A reason as typed")
+    RATE_CARD = "rate_card", _("Rates agreed in a negotiation")
+
+
+class UpliftDayNote(models.TextChoices):
+    """Why an agreed card's rates apply from a later day than the card's own (``note`` in a
+    rate-card reason's params)."""
+
+    PUT_IN_FORCE_LATE = "put_in_force_late"
+    RATES_ALREADY_VARY = "rates_already_vary"
+    PERIODS_IN_USE = "periods_in_use"
+
+
+def _param_day(value) -> str:
+    try:
+        return formatting.day(dt.date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
+def _uplift_note(params: dict) -> str:
+    note = params.get("note", "")
+    if note == UpliftDayNote.PUT_IN_FORCE_LATE:
+        return gettext("The card was put in force on %(on)s, after its start, so its rates apply "
+                       "from then.") % {"on": _param_day(params.get("on"))}
+    if note == UpliftDayNote.RATES_ALREADY_VARY:
+        return gettext("The contract's rates already vary from %(day)s, so the card's rates apply "
+                       "from then.") % {"day": _param_day(params.get("day"))}
+    if note == UpliftDayNote.PERIODS_IN_USE:
+        return gettext("Billing periods up to %(last)s already have returns or invoices, so the card's rates "
+                       "apply from %(day)s; an earlier difference is corrected by an adjustment in a later "
+                       "return.") % {"last": _param_day(params.get("last")),
+                                     "day": _param_day(params.get("day"))}
+    return ""
+
+
+def version_reason(code: str, params: dict, fallback: str, *, council: Council | None = None) -> str:
+    """A contract version's reason in the active language (see ``VersionReason``): ``fallback``
+    (the text as typed) for a reason without a code. ``council``, if given and the one the params
+    name, saves looking it up; a council gone gives the English name kept in the params."""
+    if code == VersionReason.RATE_CARD:
+        council_id = params.get("council_id")
+        if council is None or council.pk != council_id:
+            council = Council.objects.filter(pk=council_id).first() if council_id is not None else None
+        text = gettext("Rates agreed with %(council)s in negotiation %(n)s (rate card for %(year)s), "
+                       "in force from %(day)s.") % {
+            "council": str(council) if council is not None else params.get("council", ""),
+            "n": params.get("n", ""), "year": params.get("year", ""), "day": _param_day(params.get("day"))}
+        note = _uplift_note(params)
+        return f"{text} {note}" if note else text
+    return fallback
+
+
 class ContractVersion(models.Model):
     """The terms of a contract from one version on: the original award, or a variation (volume,
-    rate, dates). ``terms`` holds the rate and weekly volume per time band."""
+    rate, dates). ``terms`` holds the rate and weekly volume per time band. A reason the product
+    wrote is stored as ``reason_code`` and ``reason_params`` and read, in the reader's language,
+    through ``reason_text``; ``reason`` keeps its English text for the record."""
 
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original award")
@@ -988,7 +1051,11 @@ class ContractVersion(models.Model):
     # The day this version's rates apply from (a rate variation's effective date; the start for
     # every other version): a billing period is priced at the version in force on its first day.
     effective_from = models.DateField(_("in force from"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, help_text=_(
+        "As typed; for a reason the product wrote (a reason code), its English text, kept for the record."))
+    reason_code = models.CharField(_("kind of reason"), max_length=30, choices=VersionReason.choices,
+                                   blank=True, default=VersionReason.TYPED)
+    reason_params = models.JSONField(_("reason's details"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -998,6 +1065,16 @@ class ContractVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "number"], name="contract_version_unique"),
         ]
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (as typed, for a reason a person gave)."""
+        if not self.reason_code:
+            return self.reason
+        council = None
+        if "contract" in self._state.fields_cache and "council" in self.contract._state.fields_cache:
+            council = self.contract.council
+        return version_reason(self.reason_code, self.reason_params or {}, self.reason, council=council)
 
 
 class VariationSide(models.TextChoices):
@@ -1351,9 +1428,34 @@ class PaymentRunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class PaymentRunError(models.TextChoices):
+    """Why a payment run failed, as the product says it: written from the code in the reader's
+    language (``PaymentRun.error_text``). A failure without a code (a refusal's own message) is
+    shown as recorded."""
+
+    RECORDED = "", _("As recorded")
+    STOPPED = "stopped", _("Stopped before it finished")
+    UNREACHABLE = "unreachable", _("The background worker could not be reached")
+    UNEXPECTED = "unexpected", _("An unexpected error")
+
+
+def payment_run_error(code: str, fallback: str) -> str:
+    """A failed payment run's error in the active language (see ``PaymentRunError``)."""
+    if code == PaymentRunError.STOPPED:
+        return gettext("The payment run stopped before it finished. Nothing was paid: start another run.")
+    if code == PaymentRunError.UNREACHABLE:
+        return gettext("The payment run could not be started: the background worker cannot be reached. "
+                       "Nothing was paid: try again in a few minutes.")
+    if code == PaymentRunError.UNEXPECTED:
+        return gettext("The payment run failed unexpectedly. Nothing was paid: start another run, and if it "
+                       "fails again, tell the system's administrators.")
+    return fallback
+
+
 class PaymentRun(models.Model):
     """The consortium paying its members what is due to them: one bank file, one remittance
-    advice per member. All of a run's remittances are paid together, or none."""
+    advice per member. All of a run's remittances are paid together, or none. Why it failed is
+    read through ``error_text``, in the reader's language; ``error`` keeps the English text."""
 
     consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="payment_runs")
     status = models.CharField(_("status"), max_length=20, choices=PaymentRunStatus.choices,
@@ -1362,6 +1464,8 @@ class PaymentRun(models.Model):
     total = models.DecimalField(_("total (£)"), max_digits=14, decimal_places=2, default=ZERO,
                                 editable=False)
     error = models.TextField(blank=True, editable=False)
+    error_code = models.CharField(_("kind of error"), max_length=20, choices=PaymentRunError.choices,
+                                  blank=True, default=PaymentRunError.RECORDED, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -1370,6 +1474,11 @@ class PaymentRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def error_text(self) -> str:
+        """Why the run failed, in the reader's language ("" if it did not)."""
+        return payment_run_error(self.error_code, self.error)
 
 
 class Remittance(models.Model):

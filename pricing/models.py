@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -210,11 +211,34 @@ RATE_CARD_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+class RateCardNote(models.TextChoices):
+    """Notes the product wrote on a card (agreed in a negotiation; a draft uplifted by a rule):
+    written from the code and ``notes_params`` in the reader's language. Notes a person typed (or
+    changed) have no code."""
+
+    TYPED = "", _("Notes as typed")
+    AGREED_IN_NEGOTIATION = "agreed_in_negotiation", _("Agreed in a negotiation")
+    UPLIFTED_BY_RULE = "uplifted_by_rule", _("Uplifted by a rule")
+
+
+def rate_card_notes(code: str, params: dict, fallback: str) -> str:
+    """A rate card's notes in the active language (see ``RateCardNote``)."""
+    if code == RateCardNote.AGREED_IN_NEGOTIATION:
+        return gettext("Agreed in negotiation round %(n)s.") % {"n": params.get("n", "")}
+    if code == RateCardNote.UPLIFTED_BY_RULE:
+        return gettext("Uplifted from the %(year)s card by the rule “%(rule)s”: %(share)s%% of each rate is "
+                       "pay, raised by %(pay)s%%; the rest raised by %(other)s%%.") % {
+            name: params.get(name, "") for name in ("year", "rule", "share", "pay", "other")}
+    return fallback
+
+
 class RateCard(models.Model):
     """Rates agreed between a consortium and a council for one service type, for a period.
 
     A card in force is never edited: a new card supersedes it (its ``effective_to`` is set to
-    the day before the new card starts).
+    the day before the new card starts). Notes the product wrote are stored as ``notes_code`` and
+    ``notes_params`` and read, in the reader's language, through ``notes_text``; ``notes`` keeps
+    their English text for the record.
     """
 
     consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="rate_cards")
@@ -229,7 +253,11 @@ class RateCard(models.Model):
                                       related_name="superseded_by", editable=False)
     negotiation = models.OneToOneField("Negotiation", on_delete=models.PROTECT, null=True,
                                        blank=True, related_name="rate_card", editable=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, help_text=_(
+        "As typed; for notes the product wrote (a notes code), their English text, kept for the record."))
+    notes_code = models.CharField(_("kind of notes"), max_length=30, choices=RateCardNote.choices,
+                                  blank=True, default=RateCardNote.TYPED, editable=False)
+    notes_params = models.JSONField(_("notes' details"), default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -252,6 +280,11 @@ class RateCard(models.Model):
             models.Index(fields=["consortium", "council", "service_type", "effective_from"],
                          name="rate_card_lookup_idx"),
         ]
+
+    @property
+    def notes_text(self) -> str:
+        """The notes in the reader's language (as typed, for notes a person wrote)."""
+        return rate_card_notes(self.notes_code, self.notes_params or {}, self.notes)
 
 
 class RateCardRate(models.Model):

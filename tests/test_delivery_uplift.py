@@ -30,6 +30,8 @@ from contracts.models import (
     ContractVersion,
     SubContractLine,
     VariationProposal,
+    VersionReason,
+    version_reason,
 )
 from members import governance
 from pricing.models import Negotiation, NegotiationStatus, RateCard
@@ -153,11 +155,13 @@ def test_an_ended_contract_is_not_varied(world, contract):
 
 
 def test_a_card_put_in_force_after_its_day_applies_from_the_day_it_was_put_in_force(world, contract):
-    card = RateCard(effective_from=APRIL, negotiation_id=1, council=world.council)
+    card = RateCard(effective_from=APRIL, negotiation_id=1, council=world.council, financial_year=2028)
     day, note = uplift.uplift_day(contract, card, on=dt.date(2028, 4, 20))
-    assert day == dt.date(2028, 4, 20) and formatting.day(dt.date(2028, 4, 20)) in note
+    assert day == dt.date(2028, 4, 20) and note == {"note": "put_in_force_late", "on": "2028-04-20"}
+    reason = version_reason(VersionReason.RATE_CARD, uplift.uplift_reason_params(card, day, note), "")
+    assert f"put in force on {formatting.day(dt.date(2028, 4, 20))}, after its start" in reason
     day, note = uplift.uplift_day(contract, card, on=dt.date(2028, 2, 1))
-    assert day == APRIL and note == ""
+    assert day == APRIL and note == {}
 
 
 # --- a period already used is never split -------------------------------------------------------

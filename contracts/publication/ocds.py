@@ -606,8 +606,9 @@ def _amendment(version: ContractVersion) -> dict:
         "id": str(version.number),
         "date": _when(version.created_at),
     }
-    if version.reason:
-        data["rationale"] = version.reason
+    reason = version.reason_text
+    if reason:
+        data["rationale"] = reason
     data["description"] = _(
         "%(kind)s (version %(number)s): the contract runs from %(start)s to %(end)s and is worth £%(value)s."
     ) % {

@@ -97,7 +97,9 @@ class RateCardSerializer(serializers.Serializer):
                                           help_text=_("The card this one superseded."))
     superseded_by = serializers.SerializerMethodField(help_text=_("The card that superseded this one."))
     negotiation = serializers.IntegerField(source="negotiation_id", allow_null=True)
-    notes = serializers.CharField()
+    notes = serializers.CharField(source="notes_text", help_text=_(
+        "As typed, or, for notes the product wrote (agreed in a negotiation, uplifted by a rule), in the "
+        "language of the request."))
     created_at = serializers.DateTimeField()
 
     def get_financial_year_label(self, card: RateCard) -> str:

@@ -52,6 +52,7 @@ from pricing.models import (
     NegotiationRound,
     NegotiationStatus,
     Party,
+    RateCardNote,
     RoundRate,
     RoundStatus,
     financial_year_label,
@@ -332,7 +333,7 @@ def offer_accept(*, round: NegotiationRound, by: User) -> Negotiation:  # noqa: 
         service_type=negotiation.service_type, financial_year=negotiation.financial_year,
         effective_from=rate_card_start(negotiation.financial_year), rates=rates, by=by,
         negotiation=negotiation,
-        notes=_("Agreed in negotiation round %(n)s.") % {"n": round_.number},
+        notes_code=RateCardNote.AGREED_IN_NEGOTIATION, notes_params={"n": round_.number},
     )
     rate_cards.rate_card_put_in_force(card=card, by=by)
     return negotiation

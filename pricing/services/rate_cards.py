@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,10 +29,12 @@ from pricing.models import (
     RATE_CARD_TRANSITIONS,
     Negotiation,
     RateCard,
+    RateCardNote,
     RateCardRate,
     RateCardStatus,
     UpliftRule,
     financial_year_label,
+    rate_card_notes,
 )
 from pricing.selectors import rate_cards as selectors
 from pricing.signals import rate_card_in_force
@@ -131,9 +133,13 @@ def rate_card_create(
     by: User | None,
     negotiation: Negotiation | None = None,
     notes: str = "",
+    notes_code: str = RateCardNote.TYPED,
+    notes_params: dict | None = None,
 ) -> RateCard:
     """A draft card with one rate per band given (pounds per hour, more than 0, in pence). Made
-    by the consortium's coordinators, or by the agreement of a ``negotiation``."""
+    by the consortium's coordinators, or by the agreement of a ``negotiation``. Notes the product
+    writes come as ``notes_code`` and ``notes_params`` (``pricing.models.RateCardNote``), read in
+    each reader's language; ``notes`` then keeps their English text for the record."""
     require(by is None or negotiation is not None or selectors.can_manage_rate_cards(by, consortium.pk),
             ONLY_COORDINATORS)
     _check_year(financial_year)
@@ -150,8 +156,12 @@ def rate_card_create(
     card = RateCard(
         consortium=consortium, council=council, service_type=service_type,
         financial_year=financial_year, effective_from=effective_from, effective_to=effective_to,
-        negotiation=negotiation, notes=notes or "", created_by=by,
+        negotiation=negotiation, notes=notes or "", notes_code=notes_code, notes_params=notes_params or {},
+        created_by=by,
     )
+    if notes_code:
+        with translation.override("en"):
+            card.notes = rate_card_notes(notes_code, card.notes_params, "")
     _save(card, by)
     _write_rates(card, cleaned, by)
     return card
@@ -179,7 +189,9 @@ def rate_card_update_draft(
     clear_effective_to: bool = False,
 ) -> RateCard:
     """Change a draft: what is given (None: unchanged). ``clear_effective_to`` makes the card
-    open-ended. A card in force, superseded or withdrawn is never changed."""
+    open-ended. A card in force, superseded or withdrawn is never changed. Notes the product wrote
+    stay its own (in each reader's language) unless they are changed from what the editor reads
+    (``notes_text``): then they are the editor's, as typed."""
     require(by is None or selectors.can_manage_rate_cards(by, card.consortium_id), ONLY_COORDINATORS)
     # Race: a draft being changed while another request puts it in force. The row lock makes
     # the status read here the one that holds until this change commits.
@@ -193,9 +205,9 @@ def rate_card_update_draft(
     if (card.effective_from, card.effective_to) != (new_from, new_to):
         card.effective_from, card.effective_to = new_from, new_to
         changed += ["effective_from", "effective_to"]
-    if notes is not None and notes != card.notes:
-        card.notes = notes
-        changed.append("notes")
+    if notes is not None and notes != card.notes_text:
+        card.notes, card.notes_code, card.notes_params = notes, RateCardNote.TYPED, {}
+        changed += ["notes", "notes_code", "notes_params"]
     if changed:
         _save(card, by, update_fields=changed)
     if cleaned is not None:
@@ -340,15 +352,12 @@ def rate_card_draft_uplift(
     if year > LAST_YEAR:
         raise DomainError(_("There is no financial year after %(year)s to uplift to.")
                           % {"year": financial_year_label(card.financial_year)}, field="financial_year")
-    notes = _("Uplifted from the %(year)s card by the rule “%(rule)s”: %(share)s%% of each rate is "
-              "pay, raised by %(pay)s%%; the rest raised by %(other)s%%.") % {
-        "year": financial_year_label(card.financial_year), "rule": rule.name, "share": rule.pay_share,
-        "pay": rule.pay_uplift, "other": rule.other_uplift,
-    }
+    params = {"year": financial_year_label(card.financial_year), "rule": rule.name,
+              "share": str(rule.pay_share), "pay": str(rule.pay_uplift), "other": str(rule.other_uplift)}
     return rate_card_create(
         consortium=card.consortium, council=card.council, service_type=card.service_type,
         financial_year=year, effective_from=effective_from or dt.date(year, 4, 1),
-        rates=new_rates, by=by, notes=notes,
+        rates=new_rates, by=by, notes_code=RateCardNote.UPLIFTED_BY_RULE, notes_params=params,
     )
 
 

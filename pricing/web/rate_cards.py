@@ -224,7 +224,7 @@ def rate_card_edit(request, pk: int):
     card = selectors.rate_card_get_for_user(user, pk)
     require(selectors.can_manage_rate_cards(user))
     initial = {**_card_initial(card), "effective_from": card.effective_from,
-               "effective_to": card.effective_to, "notes": card.notes}
+               "effective_to": card.effective_to, "notes": card.notes_text}
     form = RateCardEditForm(request.POST if request.method == "POST" else None, initial=initial)
     refusal = None
     if card.status != RateCardStatus.DRAFT and request.method != "POST":

@@ -67,7 +67,9 @@ class ContractVersionSerializer(serializers.Serializer):
     end = serializers.DateField()
     terms = serializers.JSONField(help_text=_("Rate and weekly volume per time band."))
     value = serializers.DecimalField(**MONEY)
-    reason = serializers.CharField()
+    reason = serializers.CharField(source="reason_text", help_text=_(
+        "Why the contract was varied: as typed, or, for a reason the product wrote (a rate card agreed "
+        "in a negotiation), in the language of the request."))
     effective_from = serializers.DateField(allow_null=True, help_text=_(
         "The day this version's terms apply from (a rate variation's effective date)."))
     created_at = serializers.DateTimeField()

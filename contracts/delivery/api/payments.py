@@ -93,7 +93,8 @@ class RunSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PaymentRunStatus.choices)
     pay_on = serializers.DateField()
     total = serializers.DecimalField(**MONEY)
-    error = serializers.CharField()
+    error = serializers.CharField(source="error_text", help_text=_(
+        "Why the run failed, in the language of the request (empty if it did not)."))
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)

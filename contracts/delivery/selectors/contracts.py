@@ -147,8 +147,8 @@ def contract_view(user: User, contract: Contract) -> ContractView:
     return ContractView(
         contract=contract, seen_as=seen_as,
         rates=list(ContractRate.objects.filter(contract=contract).order_by("time_band")),
-        versions=list(ContractVersion.objects.filter(contract=contract).select_related("created_by")
-                      .order_by("number")),
+        versions=list(ContractVersion.objects.filter(contract=contract)
+                      .select_related("created_by", "contract__council").order_by("number")),
         subcontracts=list(subcontracts),
         can_run=can_run_contracts(user) and contract.consortium_id == user.consortium_id,
     )

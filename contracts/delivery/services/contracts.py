@@ -490,16 +490,19 @@ def _vary_dates(contract: Contract, terms: _Terms, *, start: Any, end: Any) -> l
 
 def _record_version(contract: Contract, *, kind: str, terms: _Terms, current: Mapping[str, ContractRate],
                     lines: list[SubContractLine], by: User | None, reason: str,
-                    effective_from: dt.date | None = None) -> ContractVersion:
+                    effective_from: dt.date | None = None, reason_code: str = "",
+                    reason_params: Mapping[str, Any] | None = None) -> ContractVersion:
     """The versioning every variation ends with: the next version with the new terms and value,
     the current rates, every sub-contract's value and the contract itself brought up to date.
     The version is in force from ``effective_from`` (a rate variation's day) or, for the other
-    kinds, from today (or the start, if later)."""
+    kinds, from today (or the start, if later). A reason the product wrote comes with its code
+    and params (``contracts.models.VersionReason``); ``reason`` is then its English text."""
     value = contract_value(((terms.rates[b], terms.volumes[b]) for b in terms.rates), terms.start, terms.end)
     number = contract.version + 1
     in_force = effective_from or max(terms.start, timezone.localdate())
     version = ContractVersion(contract=contract, number=number, kind=kind, start=terms.start, end=terms.end,
                               terms=_terms(terms.rates, terms.volumes), value=value, reason=reason,
+                              reason_code=reason_code, reason_params=dict(reason_params or {}),
                               effective_from=in_force, created_by=by)
     _save(version, by)
     for band, row in current.items():
@@ -548,7 +551,8 @@ def contract_vary(*, contract: Contract, by: User, kind: str, reason: str,
 def contract_vary_as_agreed(*, contract: Contract, by: User | None, kind: str, reason: str,
                             rates: Mapping[str, Any] | None = None, volumes: Mapping[str, Any] | None = None,
                             start: dt.date | None = None, end: dt.date | None = None,
-                            effective_from: dt.date | None = None) -> ContractVersion:
+                            effective_from: dt.date | None = None, reason_code: str = "",
+                            reason_params: Mapping[str, Any] | None = None) -> ContractVersion:
     """A variation both sides agreed (``contracts.delivery.services.variations``: one side
     proposed it, the other accepted): no check of who ``by`` is, the agreement is the authority.
     Otherwise as ``contract_vary``: the same refusals and the same versioning."""
@@ -571,16 +575,20 @@ def contract_vary_as_agreed(*, contract: Contract, by: User | None, kind: str, r
     else:
         lines = _vary_dates(contract, terms, start=start, end=end)
     return _record_version(contract, kind=kind, terms=terms, current=current, lines=lines, by=by,
-                           reason=reason, effective_from=day)
+                           reason=reason, effective_from=day, reason_code=reason_code,
+                           reason_params=reason_params)
 
 
 @transaction.atomic
 def contract_vary_rates_as_agreed(*, contract: Contract, rates: Mapping[str, Any], effective_from: dt.date,
-                                  reason: str, by: User | None) -> ContractVersion:
+                                  reason: str, by: User | None, reason_code: str = "",
+                                  reason_params: Mapping[str, Any] | None = None) -> ContractVersion:
     """A rate variation the council agreed outside the contract's pages: a rate card agreed in a
     negotiation and put in force (``contracts.delivery.services.uplift``). No coordinator check:
     the agreement is the authority, and ``by`` (whoever put the card in force, or None) is named
     in the audit history. Otherwise as ``contract_vary`` with kind "rate": the same refusals of
-    the day and the same versioning."""
+    the day and the same versioning. The reason the product wrote comes as its code and params
+    (read in each reader's language) with ``reason``, its English text, for the record."""
     return contract_vary_as_agreed(contract=contract, by=by, kind=ContractVersion.Kind.RATE, reason=reason,
-                                   rates=rates, effective_from=effective_from)
+                                   rates=rates, effective_from=effective_from, reason_code=reason_code,
+                                   reason_params=reason_params)

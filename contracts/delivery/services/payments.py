@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium import formatting
@@ -54,8 +54,10 @@ from contracts.models import (
     InvoiceKind,
     InvoiceStatus,
     PaymentRun,
+    PaymentRunError,
     PaymentRunStatus,
     Remittance,
+    payment_run_error,
 )
 from members.models import BankAccount
 
@@ -201,10 +203,9 @@ def payment_runs_expire_stale(*, consortium_id: int) -> int:
             locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
             if locked.status in LIVE_RUN_STATUSES:
                 locked.status = PaymentRunStatus.FAILED
-                locked.error = _("The payment run stopped before it finished. Nothing was paid: start "
-                                 "another run.")
+                locked.error_code, locked.error = PaymentRunError.STOPPED, _english(PaymentRunError.STOPPED)
                 locked.finished_at = timezone.now()
-                _save(locked, None, update_fields=["status", "error", "finished_at"])
+                _save(locked, None, update_fields=["status", "error", "error_code", "finished_at"])
                 marked += 1
     return marked
 
@@ -234,17 +235,25 @@ def payment_run_start(*, consortium: Consortium, pay_on: dt.date, by: User | Non
 
 
 def _unreachable(run_id: int) -> None:
-    _fail(run_id, _("The payment run could not be started: the background worker cannot be reached. "
-                    "Nothing was paid: try again in a few minutes."))
+    _fail(run_id, code=PaymentRunError.UNREACHABLE)
 
 
-def _fail(run_id: int, error: str) -> None:
+def _english(code: str) -> str:
+    """A failure's English text, kept with its code for the record."""
+    with translation.override("en"):
+        return payment_run_error(code, "")
+
+
+def _fail(run_id: int, *, code: str = PaymentRunError.RECORDED, error: str = "") -> None:
+    """Fail the run: with a code (read in each reader's language; its English text is kept), or
+    with ``error``, a refusal's own message, as recorded."""
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in LIVE_RUN_STATUSES:
             return
-        run.status, run.error, run.finished_at = PaymentRunStatus.FAILED, error, timezone.now()
-        _save(run, None, update_fields=["status", "error", "finished_at"])
+        run.status, run.finished_at = PaymentRunStatus.FAILED, timezone.now()
+        run.error_code, run.error = code, _english(code) if code else error
+        _save(run, None, update_fields=["status", "error", "error_code", "finished_at"])
 
 
 def _paying(coop_id: int, run: PaymentRun) -> None:
@@ -288,9 +297,8 @@ def payment_run_execute(*, run_id: int) -> str | None:
             _save(run, run.created_by, update_fields=["status", "total", "finished_at", "started_at"])
             return run.status
     except DomainError as error:
-        _fail(run_id, str(error.message))
+        _fail(run_id, error=str(error.message))
     except Exception:
         logger.exception("Payment run %s failed", run_id)
-        _fail(run_id, _("The payment run failed unexpectedly. Nothing was paid: start another run, and if it "
-                        "fails again, tell the system's administrators."))
+        _fail(run_id, code=PaymentRunError.UNEXPECTED)
     return PaymentRun.objects.filter(pk=run_id).values_list("status", flat=True).first()

@@ -14,7 +14,10 @@ varies the live contracts it covers (``pricing.signals.rate_card_in_force``, ans
 - A day inside or before a billing period that a return or an invoice already stands on would
   split or reprice it (``contract_vary`` refuses that). An agreement cannot wait for a member's
   return, so the uplift then takes effect the day after the last such period; likewise not before
-  the contract's latest rate variation. The version's reason says so. A contract with no day left
+  the contract's latest rate variation. The version's reason says so.
+- The reason is stored as a code and its params (``VersionReason.RATE_CARD``), written in each
+  reader's language when read; the version's ``reason`` and the audit history keep its English
+  text for the record. A contract with no day left
   (every period to its end already used) is not varied.
 - Each contract varied gets a new version (kind "rate") named to whoever put the card in force,
   with its rates, its members' lines and values brought up to date, all in the audit history.
@@ -24,18 +27,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
+from django.utils import translation
 
-from consortium import formatting
 from consortium.models import User
 from contracts.delivery.selectors.terms import last_used_end, latest_rate_day, period_in_the_way
 from contracts.delivery.services.contracts import contract_vary_rates_as_agreed
-from contracts.models import LIVE_CONTRACT_STATUSES, Contract, ContractRate, ContractVersion
+from contracts.models import (
+    LIVE_CONTRACT_STATUSES,
+    Contract,
+    ContractRate,
+    ContractVersion,
+    UpliftDayNote,
+    VersionReason,
+    version_reason,
+)
 from pricing.models import RateCard, RateCardRate, financial_year_label
-
-
-def _day(day: dt.date) -> str:
-    return formatting.day(day)
 
 
 def contracts_covered(card: RateCard) -> list[Contract]:
@@ -46,26 +52,31 @@ def contracts_covered(card: RateCard) -> list[Contract]:
     ).order_by("pk"))
 
 
-def uplift_day(contract: Contract, card: RateCard, *, on: dt.date) -> tuple[dt.date, str]:
+def uplift_day(contract: Contract, card: RateCard, *, on: dt.date) -> tuple[dt.date, dict]:
     """The day the card's rates take effect on the contract, and why, if not the card's own day
-    (see the module's docstring)."""
+    (see the module's docstring): a note's params for ``contracts.models.version_reason`` (a
+    ``UpliftDayNote`` and its days, ISO), or {}."""
     day = max(card.effective_from, on, contract.start)
-    note = ""
+    note: dict = {}
     if day > card.effective_from and on > card.effective_from and on >= contract.start:
-        note = _("The card was put in force on %(on)s, after its start, so its rates apply from then.") % {
-            "on": _day(on)}
+        note = {"note": UpliftDayNote.PUT_IN_FORCE_LATE.value, "on": on.isoformat()}
     latest = latest_rate_day(contract)
     if latest is not None and day < latest:
         day = latest
-        note = _("The contract's rates already vary from %(day)s, so the card's rates apply from then.") % {
-            "day": _day(day)}
+        note = {"note": UpliftDayNote.RATES_ALREADY_VARY.value}
     if period_in_the_way(contract, day) is not None:
         last = last_used_end(contract)
         day = last + dt.timedelta(days=1)
-        note = _("Billing periods up to %(last)s already have returns or invoices, so the card's rates apply "
-                 "from %(day)s; an earlier difference is corrected by an adjustment in a later return.") % {
-            "last": _day(last), "day": _day(day)}
+        note = {"note": UpliftDayNote.PERIODS_IN_USE.value, "last": last.isoformat()}
     return day, note
+
+
+def uplift_reason_params(card: RateCard, day: dt.date, note: dict) -> dict:
+    """What a version's reason (``VersionReason.RATE_CARD``) is written from in any language: the
+    council (its id, and its English name should it go), the negotiation, the card's year and
+    the day, with the note why the day moved, if it did."""
+    return {"council_id": card.council_id, "council": card.council.name_en, "n": card.negotiation_id,
+            "year": financial_year_label(card.financial_year), "day": day.isoformat(), **note}
 
 
 def contracts_uplift(*, card: RateCard, by: User | None, on: dt.date) -> list[ContractVersion]:
@@ -83,11 +94,10 @@ def contracts_uplift(*, card: RateCard, by: User | None, on: dt.date) -> list[Co
         day, note = uplift_day(contract, card, on=on)
         if day > contract.end:
             continue
-        reason = _("Rates agreed with %(council)s in negotiation %(n)s (rate card for %(year)s), in force "
-                   "from %(day)s.") % {"council": card.council.name, "n": card.negotiation_id,
-                                       "year": financial_year_label(card.financial_year), "day": _day(day)}
-        if note:
-            reason = f"{reason} {note}"
-        made.append(contract_vary_rates_as_agreed(contract=contract, rates=rates, effective_from=day,
-                                                  reason=reason, by=by))
+        params = uplift_reason_params(card, day, note)
+        with translation.override("en"):
+            record = version_reason(VersionReason.RATE_CARD, params, "", council=card.council)
+        made.append(contract_vary_rates_as_agreed(
+            contract=contract, rates=rates, effective_from=day, reason=record,
+            reason_code=VersionReason.RATE_CARD, reason_params=params, by=by))
     return made
