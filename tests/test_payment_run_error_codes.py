@@ -18,7 +18,7 @@ from contracts.models import PaymentRun, PaymentRunError, PaymentRunStatus
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("contracts.migrations.0014_payment_run_error_codes")
+migration = importlib.import_module("contracts.migrations.0015_payment_run_error_codes")
 
 STOPPED_CY = "Stopiodd y rhediad talu cyn gorffen. Ni thalwyd dim: dechreuwch rediad arall."
 UNREACHABLE_CY = "Nid oedd modd dechrau'r rhediad talu: ni ellir cyrraedd y gweithiwr cefndir."

@@ -28,7 +28,7 @@ from tests.factories import service
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("contracts.migrations.0013_contract_version_reason_codes")
+migration = importlib.import_module("contracts.migrations.0014_contract_version_reason_codes")
 
 APRIL = dt.date(2028, 4, 1)
 WELSH_START = "Cyfraddau a gytunwyd gyda Caerdydd yn nhrafodaeth"

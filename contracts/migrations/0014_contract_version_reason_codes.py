@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("consortium", "0001_initial"),
-        ("contracts", "0012_variation_proposals"),
+        ("contracts", "0013_allocation_gap_and_inline_time_limit"),
     ]
 
     operations = [

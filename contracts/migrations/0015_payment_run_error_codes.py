@@ -28,7 +28,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0013_contract_version_reason_codes'),
+        ('contracts', '0014_contract_version_reason_codes'),
     ]
 
     operations = [
