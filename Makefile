@@ -1,5 +1,5 @@
 # Two commands: `make run` serves the demo on SQLite (with Celery beat beside it); `make test` runs
-# every check (`make fuzz`: the API fuzzing's deep pass, longer than the fast one in `make test`;
+# every check (`make fuzz`: the deep passes, longer than the fast ones in `make test`;
 # `make demo-reset`: the demo from scratch at the next `make run`).
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -80,11 +80,18 @@ check: install
 test: install lint check
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal $(PYTEST_ARGS)
 
-# 100 examples per API operation for every persona and schemathesis' coverage phase for each:
-# no 5xx, every answer as documented. At most 25 CPU-minutes, against two or three for
-# the fast pass: run it before a release, or after changing the API.
+# The deep passes of what `make test` checks in a fast pass (FUZZ=deep selects them):
+# - the API fuzzing: 100 examples per API operation for every persona and schemathesis' coverage
+#   phase for each (no 5xx, every answer as documented), where the fast pass gives the
+#   coordinator 6 and the other roles 2;
+# - the confidentiality sweep: every GET route read by every demo login with every demo object
+#   of the route's kind (each bid, lot, tender, member, submission...: ~2,300 requests), where
+#   the fast pass reads every route as every login with three objects of each kind (the
+#   first, the middle and the last the demo made).
+# At most 30 CPU-minutes: run it before a release, or after changing the API or what a page shows.
 fuzz: install
-	FUZZ=deep $(BIN)/pytest -p no:cacheprovider -n 2 tests/test_api_fuzz.py $(PYTEST_ARGS)
+	FUZZ=deep $(BIN)/pytest -p no:cacheprovider -n 2 tests/test_api_fuzz.py tests/test_confidentiality.py \
+		$(PYTEST_ARGS)
 
 bench: install
 	$(PY) benchmarks/run.py
