@@ -22,6 +22,7 @@ from consortium import formatting
 from consortium.audit import delete_audited, save_audited
 from consortium.dates import check_date_in_range
 from consortium.errors import DomainError
+from consortium.mail import language_of
 from consortium.models import Consortium, Council, ServiceType, User
 
 from .access import may_edit_member, may_manage_register
@@ -312,10 +313,20 @@ def document_delete(*, document: ComplianceDocument, by: User | None) -> None:
     delete_audited(document, by)
 
 
-def _reminder_recipients(coop: MemberCoop) -> list[str]:
-    emails = [c.email for c in coop.contacts.all() if c.email]
-    emails += [link.user.email for link in coop.users.select_related("user") if link.user.email]
-    return sorted(set(emails))
+def _reminder_recipients(coop: MemberCoop) -> dict[str, list[str]]:
+    """The co-op's addresses by the language each reads: its users' own preferred language; its
+    contacts (who have none recorded) the default."""
+    by_address: dict[str, str] = {}
+    for link in coop.users.select_related("user"):
+        if link.user.email:
+            by_address.setdefault(link.user.email.lower(), language_of(link.user.preferred_language))
+    for contact in coop.contacts.all():
+        if contact.email:
+            by_address.setdefault(contact.email.lower(), language_of(None))
+    grouped: dict[str, list[str]] = {}
+    for address, language in sorted(by_address.items()):
+        grouped.setdefault(language, []).append(address)
+    return grouped
 
 
 def compliance_reminders_send(*, today: dt.date | None = None) -> int:
@@ -352,16 +363,17 @@ def compliance_reminders_send(*, today: dt.date | None = None) -> int:
                     ComplianceReminder.objects.create(
                         document=doc, days_before=days, expires_on=doc.expires_on
                     )
-                    recipients = _reminder_recipients(doc.coop)
-                    subject = _("%(doc)s expires on %(date)s") % {
-                        "doc": doc.title, "date": formatting.day(doc.expires_on)
-                    }
-                    body = _(
-                        "%(coop)s: the compliance document \"%(doc)s\" expires on %(date)s. "
-                        "Please upload its renewal before then."
-                    ) % {"coop": doc.coop, "doc": doc.title,
-                         "date": formatting.day(doc.expires_on)}
-                    if recipients:
+                    # Each reads it in their own language (one message per language).
+                    for language, recipients in _reminder_recipients(doc.coop).items():
+                        with translation.override(language):
+                            subject = _("%(doc)s expires on %(date)s") % {
+                                "doc": doc.title, "date": formatting.day(doc.expires_on)
+                            }
+                            body = _(
+                                "%(coop)s: the compliance document \"%(doc)s\" expires on %(date)s. "
+                                "Please upload its renewal before then."
+                            ) % {"coop": doc.coop, "doc": doc.title,
+                                 "date": formatting.day(doc.expires_on)}
                         transaction.on_commit(
                             lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r)
                         )

@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consortium import formatting
 from consortium.models import TimeBand
@@ -124,6 +124,25 @@ def test_reminders_mail_each_due_document_once(world, mailoutbox, django_capture
     assert formatting.day(soon.expires_on) in mail.subject
     assert "Gofal A" in mail.body and "renewal" in mail.body
     assert sorted(mail.to) == ["eleri@gofal-a.example", "member-a@example.org"]
+
+
+def test_a_reminder_reaches_each_reader_in_their_own_language(world, mailoutbox,
+                                                              django_capture_on_commit_callbacks):
+    member = world.user("member_a")
+    member.preferred_language = "cy"
+    member.save(update_fields=["preferred_language"])
+    services.contact_save(coop=world.coop_a, by=None, name="Eleri Jones", email="eleri@gofal-a.example",
+                          is_primary=True)
+    doc = _due_document(world.coop_a, 10, title="Employers' liability insurance")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.compliance_reminders_send() == 1
+    by_reader = {tuple(m.to): m for m in mailoutbox}
+    assert set(by_reader) == {("member-a@example.org",), ("eleri@gofal-a.example",)}
+    with translation.override("cy"):
+        welsh_day = formatting.day(doc.expires_on)
+    welsh, english = by_reader[("member-a@example.org",)], by_reader[("eleri@gofal-a.example",)]
+    assert welsh_day in welsh.subject and "expires" not in welsh.subject
+    assert formatting.day(doc.expires_on) in english.subject and "expires" in english.subject
 
 
 def test_renewed_document_is_reminded_again_for_its_new_expiry(world, mailoutbox,
