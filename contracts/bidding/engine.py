@@ -1292,22 +1292,29 @@ def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) ->
 
 def _explain(problem: _Problem, volumes: list[Decimal]) -> dict[int, list[Reason]]:
     """Each member's reasons for its share: left out, then per lot its package, the capacity and
-    strategy behind each of its columns, and its fair share targets."""
+    strategy behind each of its columns, and its fair share targets.
+
+    A large bid has tens of thousands of columns, so what depends only on a supply (its area and
+    band, whether it is used up, the lots drawing on it, its floor in words) is worked out once
+    per supply, not once per column."""
     out: dict[int, list[Reason]] = defaultdict(list)
     for member in sorted({s.member for s in problem.supplies} & problem.excluded):
         out[member].append(Reason("left_out"))
     use = _SupplyUse(problem, volumes)
     lowest = _lowest_floors(problem)
     no_terms = _Terms(None, None)
+    columns = _ColumnReasons(problem, use, lowest)
+    fair = problem.strategy is Strategy.FAIR_SHARE
     for pair in problem.pairs:
         lot = problem.lots[pair.lot]
-        total = sum((volumes[k] for k in pair.vars), ZERO)
+        total = sum([volumes[k] for k in pair.vars], ZERO)
         reasons = _package_reasons(pair, lot, problem.terms.get(pair.member, no_terms), total)
         for k in pair.vars:
-            reasons += _column_reasons(problem, problem.vars[k], lot, use, lowest)
-        if problem.strategy is Strategy.FAIR_SHARE:
+            columns.add(reasons, k, lot.lot)
+        if fair:
             reasons += _fair_reasons(problem, pair, lot)
-        out[pair.member] += [Reason(code, lot.lot, params) for code, params in reasons]
+        number = lot.lot
+        out[pair.member] += [Reason(code, number, params) for code, params in reasons]
     return dict(out)
 
 
@@ -1317,27 +1324,74 @@ class _SupplyUse:
     def __init__(self, problem: _Problem, volumes: list[Decimal]):
         self.used: dict[int, Decimal] = defaultdict(lambda: ZERO)
         self.lots: dict[int, set[int]] = defaultdict(set)
+        used, lots, numbers = self.used, self.lots, [lot.lot for lot in problem.lots]
         for k, var in enumerate(problem.vars):
-            self.used[var.supply] += volumes[k]
-            self.lots[var.supply].add(problem.lots[var.lot].lot)
+            volume = volumes[k]
+            if volume:  # adding nothing changes no total
+                used[var.supply] += volume
+            lots[var.supply].add(numbers[var.lot])
 
     def exhausted(self, si: int, supply: MemberSupply) -> bool:
         return supply.available > 0 and self.used[si] + CENT > supply.available
 
 
+class _ColumnReasons:
+    """The reasons of one column (a member's supply in a lot): its capacity when used up, and
+    the strategy's reason; what depends on the supply alone is worked out once per supply."""
+
+    def __init__(self, problem: _Problem, use: _SupplyUse, lowest: dict[tuple[int, str], Decimal]):
+        self.problem = problem
+        self.use = use
+        self.lowest = lowest
+        self.strategy = problem.strategy
+        self.by_supply: dict[int, tuple] = {}  # si -> (supply, exhausted, lots drawing on it sorted)
+
+    def _supply(self, si: int) -> tuple:
+        supply = self.problem.supplies[si]
+        exhausted = self.use.exhausted(si, supply)
+        floor = None if supply.floor is None else _hours(supply.floor)
+        known = (supply, exhausted, sorted(self.use.lots[si]) if exhausted else None, floor)
+        self.by_supply[si] = known
+        return known
+
+    def add(self, said: _Said, k: int, number: int) -> None:
+        var = self.problem.vars[k]
+        si = var.supply
+        known = self.by_supply.get(si) or self._supply(si)
+        supply, exhausted, lots, floor = known
+        if exhausted and var.fixed is None:
+            said.append(("capacity", {"hours": _hours(supply.available),
+                                      "lots": [lot for lot in lots if lot != number],
+                                      "area": supply.area, "band": supply.time_band}))
+        strategy = self.strategy
+        if strategy is Strategy.LOWEST_COST:
+            if floor is None:
+                said.append(("no_floor", {"area": supply.area, "band": supply.time_band}))
+                return
+            best = self.lowest.get((var.lot, supply.time_band))
+            if supply.floor == best:
+                said.append(("lowest_floor", {"floor": floor, "area": supply.area, "band": supply.time_band}))
+            else:
+                said.append(("floor", {"floor": floor, "best": _hours(best), "area": supply.area,
+                                       "band": supply.time_band}))
+        elif strategy is Strategy.LOCAL_FIRST:
+            said.append(("local" if supply.local else "not_local",
+                         {"area": supply.area, "band": supply.time_band}))
+
+
 def _lowest_floors(problem: _Problem) -> dict[tuple[int, str], Decimal]:
     """The lowest floor among the supplies of each (lot index, time band)."""
     lowest: dict[tuple[int, str], Decimal] = {}
+    supplies = problem.supplies
     for var in problem.vars:
-        supply = problem.supplies[var.supply]
-        if supply.floor is not None:
+        supply = supplies[var.supply]
+        floor = supply.floor
+        if floor is not None:
             key = (var.lot, supply.time_band)
-            lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
+            best = lowest.get(key)
+            if best is None or floor < best:
+                lowest[key] = floor
     return lowest
-
-
-def _where(supply: MemberSupply) -> dict[str, object]:
-    return {"area": supply.area, "band": supply.time_band}
 
 
 _Said = list[tuple[str, dict[str, object]]]  # (code, params) of one lot's reasons
@@ -1360,30 +1414,6 @@ def _package_reasons(pair: _Pair, lot: _Lot, terms: _Terms, total: Decimal) -> _
     if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
         said.append(("max", {"hours": _hours(terms.max_package)}))
     return said
-
-
-def _column_reasons(problem: _Problem, var: _Var, lot: _Lot, use: _SupplyUse,
-                    lowest: dict[tuple[int, str], Decimal]) -> _Said:
-    """One of the member's columns in a lot: its capacity when used up, and the strategy's reason."""
-    said: _Said = []
-    supply = problem.supplies[var.supply]
-    if var.fixed is None and use.exhausted(var.supply, supply):
-        said.append(("capacity", {"hours": _hours(supply.available),
-                                  "lots": sorted(use.lots[var.supply] - {lot.lot}), **_where(supply)}))
-    if problem.strategy is Strategy.LOWEST_COST:
-        said.append(_floor_reason(supply, lowest.get((var.lot, supply.time_band))))
-    elif problem.strategy is Strategy.LOCAL_FIRST:
-        said.append(("local" if supply.local else "not_local", _where(supply)))
-    return said
-
-
-def _floor_reason(supply: MemberSupply, best: Decimal | None) -> tuple[str, dict[str, object]]:
-    """Lowest cost first: the member's floor beside the lowest in its lot and band."""
-    if supply.floor is None:
-        return ("no_floor", _where(supply))
-    if supply.floor == best:
-        return ("lowest_floor", {"floor": _hours(supply.floor), **_where(supply)})
-    return ("floor", {"floor": _hours(supply.floor), "best": _hours(best), **_where(supply)})
 
 
 def _fair_reasons(problem: _Problem, pair: _Pair, lot: _Lot) -> _Said:
