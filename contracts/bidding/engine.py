@@ -66,7 +66,6 @@ in sentences a coordinator can act on, every one it breaks.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import math
@@ -1087,7 +1086,26 @@ def welsh_gap(shares: Iterable[tuple[Decimal, Decimal]], percent: Decimal) -> De
 # ------------------------------------------------------------------------------------------------
 # The entry points
 
+def _collector_paused(function):
+    """Python's cyclic garbage collector paused while ``function`` runs: a large bid makes
+    hundreds of thousands of objects (columns, rounded hours, reasons), none of them in a cycle,
+    and the collector would otherwise walk them all again and again as they pile up (a fifth of
+    the Python time at 100 lots x 1,000 members). Switched back on afterwards, if it was on."""
 
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
              terms: Iterable[MemberTerms] = (), strategy: Strategy | str,
              excluded_members: Iterable[int] = frozenset(),
@@ -1117,34 +1135,6 @@ def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
     is returned then). ``gap`` on the result is the relative optimality gap proven for the
     answer: 0 when it is proven optimal.
     """
-    with _collector_paused():
-        return _allocate(lots=lots, supplies=supplies, terms=terms, strategy=strategy,
-                         excluded_members=excluded_members, fixed=fixed, area_names=area_names,
-                         band_names=band_names, progress=progress, time_limit=time_limit)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector paused for one allocation: a large bid makes hundreds
-    of thousands of objects (columns, rounded hours, reasons), none of them in a cycle, and the
-    collector would otherwise walk them all again and again as they pile up (a fifth of the
-    Python time at 100 lots x 1,000 members). Switched back on afterwards, if it was on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
-              terms: Iterable[MemberTerms] = (), strategy: Strategy | str,
-              excluded_members: Iterable[int] = frozenset(),
-              fixed: Sequence[Share] = (), area_names: Mapping[int, str] | None = None,
-              band_names: Mapping[str, str] | None = None,
-              progress: Callable[[float, str], None] | None = None,
-              time_limit: float | None = None) -> AllocationResult:
     started = time.perf_counter()
     try:
         strategy = Strategy(strategy)
