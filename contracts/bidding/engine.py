@@ -67,6 +67,7 @@ in sentences a coordinator can act on, every one it breaks.
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import time
 from collections import defaultdict
@@ -209,6 +210,11 @@ def _decimal(value, what: str) -> Decimal:
     return value
 
 
+def _fine(value) -> bool:
+    """A Decimal that :func:`_decimal` would take as it is (finite, not negative)."""
+    return type(value) is Decimal and value.is_finite() and value >= 0
+
+
 def _percent(value, what: str) -> Decimal:
     value = _decimal(value, what)
     if value > HUNDRED:
@@ -275,6 +281,13 @@ def _clean_supplies(supplies: Iterable[MemberSupply]) -> list[MemberSupply]:
     seen: dict[tuple, MemberSupply] = {}
     for supply in supplies:
         key = _supply_key(supply)
+        welsh, floor = supply.welsh_share, supply.floor
+        if (key not in seen and supply.time_band in BANDS and _fine(supply.available)
+                and _fine(supply.declared) and _fine(welsh) and welsh <= HUNDRED
+                and (floor is None or _fine(floor))):  # the common case, checked without sentences
+            seen[key] = MemberSupply(supply.member, supply.area, supply.service, supply.time_band,
+                                     supply.available, supply.declared, welsh, floor, bool(supply.local))
+            continue
         where = f"member {supply.member}, area {supply.area}, service {supply.service}, {supply.time_band}"
         _band(supply.time_band, where)
         if key in seen:
@@ -432,21 +445,23 @@ class _Problem:
         for si, supply in enumerate(supplies):
             by_place[(supply.service, supply.area, supply.time_band)].append(si)
         self.lot_vars: list[list[int]] = []  # the columns of each lot, in order
+        excluded, columns = self.excluded, self.vars
+        spent = [supply.available <= 0 for supply in supplies]  # once per supply, not per lot
         for li, lot in enumerate(lots):
             candidates = sorted(si for area in lot.areas for band, volume in lot.volumes.items() if volume > 0
                                 for si in by_place.get((lot.service, area, band), ()))
             mine = []
+            members = lot.members
             for si in candidates:
                 supply = supplies[si]
-                if supply.member in self.excluded or (lot.members is not None
-                                                      and supply.member not in lot.members):
+                if supply.member in excluded or (members is not None and supply.member not in members):
                     continue
                 kept = fixed_map.pop((lot.lot, supply.member, supply.area, supply.time_band), None) \
                     if fixed_map else None
-                if kept is None and supply.available <= 0:
+                if kept is None and spent[si]:
                     continue
-                mine.append(len(self.vars))
-                self.vars.append(_Var(li, si, kept))
+                mine.append(len(columns))
+                columns.append(_Var(li, si, kept))
             self.lot_vars.append(mine)
         if fixed_map:
             lot, member, area, band = sorted(fixed_map)[0]
@@ -459,13 +474,19 @@ class _Problem:
         for k, var in enumerate(self.vars):
             grouped[(var.lot, self.supplies[var.supply].member)].append(k)
         self.pairs: list[_Pair] = []
+        columns, supplies, no_terms = self.vars, self.supplies, _Terms(None, None)
+        any_fixed = any(var.fixed is not None for var in columns)
         for (li, member), ks in sorted(grouped.items()):
             lot = self.lots[li]
-            terms = self.terms.get(member, _Terms(None, None))
+            terms = self.terms.get(member, no_terms)
             bounds = [b for b in (lot.cap, terms.max_package) if b is not None]
-            reach = sum((self.supplies[self.vars[k].supply].available if self.vars[k].fixed is None
-                         else self.vars[k].fixed for k in ks), ZERO)
-            fixed = sum((self.vars[k].fixed for k in ks if self.vars[k].fixed is not None), ZERO)
+            if any_fixed:
+                reach = sum([supplies[columns[k].supply].available if columns[k].fixed is None
+                             else columns[k].fixed for k in ks], ZERO)
+                fixed = sum([columns[k].fixed for k in ks if columns[k].fixed is not None], ZERO)
+            else:
+                reach = sum([supplies[columns[k].supply].available for k in ks], ZERO)
+                fixed = ZERO
             self.pairs.append(_Pair(li, member, ks, float(min(bounds)) if bounds else None,
                                     min([reach, *bounds]), fixed))
 
@@ -890,19 +911,22 @@ class _Problem:
 class _Rounder:
     def __init__(self, problem: _Problem, x: np.ndarray):
         self.p = problem
+        n = len(problem.vars)
+        # Each share rounded down to the hundredth and the remainder, for every column at once:
+        # the same floating-point operations as one column at a time, so the same values.
+        value = np.maximum(0.0, x[:n])
+        hundredths = np.floor(value * 100 + 1e-5)
+        rest = np.maximum(0.0, value - hundredths / 100)
         x = x.tolist()  # Python floats: the same values, read far faster one by one
         self.x = x
-        self.q: list[Decimal] = []
-        self.rest: list[float] = []
+        self.rest: list[float] = rest.tolist()
+        self.q: list[Decimal] = [ZERO] * n  # Decimal(0) / 100 is ZERO
+        for k in np.flatnonzero(hundredths).tolist():
+            self.q[k] = Decimal(int(hundredths[k])) / 100
         for k, var in enumerate(problem.vars):
             if var.fixed is not None:
-                self.q.append(var.fixed)
-                self.rest.append(0.0)
-                continue
-            value = max(0.0, x[k])
-            hundredths = math.floor(value * 100 + 1e-5)
-            self.q.append(Decimal(hundredths) / 100)
-            self.rest.append(max(0.0, value - hundredths / 100))
+                self.q[k] = var.fixed
+                self.rest[k] = 0.0
         self.pair_of: dict[int, _Pair] = {}
         for pair in problem.pairs:
             for k in pair.vars:
@@ -912,11 +936,13 @@ class _Rounder:
         self.pair_float: dict[int, float] = defaultdict(float)
         self.bound: dict[int, Decimal | None] = {}  # per id(pair): min(lot cap, maximum package)
         for pair in problem.pairs:
-            self.pair_float[id(pair)] = float(sum(x[k] for k in pair.vars))
+            self.pair_float[id(pair)] = float(sum([x[k] for k in pair.vars]))
             self.bound[id(pair)] = self._pair_bound(pair)
         for k, var in enumerate(problem.vars):
-            self.used[var.supply] += self.q[k]
-            self.pair_total[id(self.pair_of[k])] += self.q[k]
+            volume = self.q[k]
+            if volume:  # adding nothing changes no total
+                self.used[var.supply] += volume
+                self.pair_total[id(self.pair_of[k])] += volume
 
     def _min(self, pair: _Pair) -> Decimal | None:
         return self.p.terms.get(pair.member, _Terms(None, None)).min_package
@@ -951,9 +977,11 @@ class _Rounder:
     def run(self) -> list[Decimal]:
         for (li, band), ks in sorted(self.p.demand_rows.items()):
             demand = self.p.lots[li].volumes[band]
-            solved = Decimal(repr(float(sum(self.x[k] for k in ks))))
+            solved = Decimal(repr(float(sum([self.x[k] for k in ks]))))
             target = min(demand, solved.quantize(CENT, ROUND_HALF_UP))
-            units = int((target - sum((self.q[k] for k in ks), ZERO)) / CENT)
+            units = int((target - sum([self.q[k] for k in ks], ZERO)) / CENT)
+            if units <= 0:  # nothing to hand back in this band
+                continue
 
             def short(k):
                 low = self._min(self.pair_of[k])
@@ -1058,7 +1086,26 @@ def welsh_gap(shares: Iterable[tuple[Decimal, Decimal]], percent: Decimal) -> De
 # ------------------------------------------------------------------------------------------------
 # The entry points
 
+def _collector_paused(function):
+    """Python's cyclic garbage collector paused while ``function`` runs: a large bid makes
+    hundreds of thousands of objects (columns, rounded hours, reasons), none of them in a cycle,
+    and the collector would otherwise walk them all again and again as they pile up (a fifth of
+    the Python time at 100 lots x 1,000 members). Switched back on afterwards, if it was on."""
 
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def allocate(*, lots: Iterable[LotDemand], supplies: Iterable[MemberSupply],
              terms: Iterable[MemberTerms] = (), strategy: Strategy | str,
              excluded_members: Iterable[int] = frozenset(),
@@ -1292,22 +1339,29 @@ def _sentence(reason: Reason, view: str, text: dict[str, str], names: _Names) ->
 
 def _explain(problem: _Problem, volumes: list[Decimal]) -> dict[int, list[Reason]]:
     """Each member's reasons for its share: left out, then per lot its package, the capacity and
-    strategy behind each of its columns, and its fair share targets."""
+    strategy behind each of its columns, and its fair share targets.
+
+    A large bid has tens of thousands of columns, so what depends only on a supply (its area and
+    band, whether it is used up, the lots drawing on it, its floor in words) is worked out once
+    per supply, not once per column."""
     out: dict[int, list[Reason]] = defaultdict(list)
     for member in sorted({s.member for s in problem.supplies} & problem.excluded):
         out[member].append(Reason("left_out"))
     use = _SupplyUse(problem, volumes)
     lowest = _lowest_floors(problem)
     no_terms = _Terms(None, None)
+    columns = _ColumnReasons(problem, use, lowest)
+    fair = problem.strategy is Strategy.FAIR_SHARE
     for pair in problem.pairs:
         lot = problem.lots[pair.lot]
-        total = sum((volumes[k] for k in pair.vars), ZERO)
+        total = sum([volumes[k] for k in pair.vars], ZERO)
         reasons = _package_reasons(pair, lot, problem.terms.get(pair.member, no_terms), total)
         for k in pair.vars:
-            reasons += _column_reasons(problem, problem.vars[k], lot, use, lowest)
-        if problem.strategy is Strategy.FAIR_SHARE:
+            columns.add(reasons, k, lot.lot)
+        if fair:
             reasons += _fair_reasons(problem, pair, lot)
-        out[pair.member] += [Reason(code, lot.lot, params) for code, params in reasons]
+        number = lot.lot
+        out[pair.member] += [Reason(code, number, params) for code, params in reasons]
     return dict(out)
 
 
@@ -1317,27 +1371,74 @@ class _SupplyUse:
     def __init__(self, problem: _Problem, volumes: list[Decimal]):
         self.used: dict[int, Decimal] = defaultdict(lambda: ZERO)
         self.lots: dict[int, set[int]] = defaultdict(set)
+        used, lots, numbers = self.used, self.lots, [lot.lot for lot in problem.lots]
         for k, var in enumerate(problem.vars):
-            self.used[var.supply] += volumes[k]
-            self.lots[var.supply].add(problem.lots[var.lot].lot)
+            volume = volumes[k]
+            if volume:  # adding nothing changes no total
+                used[var.supply] += volume
+            lots[var.supply].add(numbers[var.lot])
 
     def exhausted(self, si: int, supply: MemberSupply) -> bool:
         return supply.available > 0 and self.used[si] + CENT > supply.available
 
 
+class _ColumnReasons:
+    """The reasons of one column (a member's supply in a lot): its capacity when used up, and
+    the strategy's reason; what depends on the supply alone is worked out once per supply."""
+
+    def __init__(self, problem: _Problem, use: _SupplyUse, lowest: dict[tuple[int, str], Decimal]):
+        self.problem = problem
+        self.use = use
+        self.lowest = lowest
+        self.strategy = problem.strategy
+        self.by_supply: dict[int, tuple] = {}  # si -> (supply, exhausted, lots drawing on it sorted)
+
+    def _supply(self, si: int) -> tuple:
+        supply = self.problem.supplies[si]
+        exhausted = self.use.exhausted(si, supply)
+        floor = None if supply.floor is None else _hours(supply.floor)
+        known = (supply, exhausted, sorted(self.use.lots[si]) if exhausted else None, floor)
+        self.by_supply[si] = known
+        return known
+
+    def add(self, said: _Said, k: int, number: int) -> None:
+        var = self.problem.vars[k]
+        si = var.supply
+        known = self.by_supply.get(si) or self._supply(si)
+        supply, exhausted, lots, floor = known
+        if exhausted and var.fixed is None:
+            said.append(("capacity", {"hours": _hours(supply.available),
+                                      "lots": [lot for lot in lots if lot != number],
+                                      "area": supply.area, "band": supply.time_band}))
+        strategy = self.strategy
+        if strategy is Strategy.LOWEST_COST:
+            if floor is None:
+                said.append(("no_floor", {"area": supply.area, "band": supply.time_band}))
+                return
+            best = self.lowest.get((var.lot, supply.time_band))
+            if supply.floor == best:
+                said.append(("lowest_floor", {"floor": floor, "area": supply.area, "band": supply.time_band}))
+            else:
+                said.append(("floor", {"floor": floor, "best": _hours(best), "area": supply.area,
+                                       "band": supply.time_band}))
+        elif strategy is Strategy.LOCAL_FIRST:
+            said.append(("local" if supply.local else "not_local",
+                         {"area": supply.area, "band": supply.time_band}))
+
+
 def _lowest_floors(problem: _Problem) -> dict[tuple[int, str], Decimal]:
     """The lowest floor among the supplies of each (lot index, time band)."""
     lowest: dict[tuple[int, str], Decimal] = {}
+    supplies = problem.supplies
     for var in problem.vars:
-        supply = problem.supplies[var.supply]
-        if supply.floor is not None:
+        supply = supplies[var.supply]
+        floor = supply.floor
+        if floor is not None:
             key = (var.lot, supply.time_band)
-            lowest[key] = min(lowest.get(key, supply.floor), supply.floor)
+            best = lowest.get(key)
+            if best is None or floor < best:
+                lowest[key] = floor
     return lowest
-
-
-def _where(supply: MemberSupply) -> dict[str, object]:
-    return {"area": supply.area, "band": supply.time_band}
 
 
 _Said = list[tuple[str, dict[str, object]]]  # (code, params) of one lot's reasons
@@ -1360,30 +1461,6 @@ def _package_reasons(pair: _Pair, lot: _Lot, terms: _Terms, total: Decimal) -> _
     if terms.max_package is not None and total > 0 and total + CENT > terms.max_package:
         said.append(("max", {"hours": _hours(terms.max_package)}))
     return said
-
-
-def _column_reasons(problem: _Problem, var: _Var, lot: _Lot, use: _SupplyUse,
-                    lowest: dict[tuple[int, str], Decimal]) -> _Said:
-    """One of the member's columns in a lot: its capacity when used up, and the strategy's reason."""
-    said: _Said = []
-    supply = problem.supplies[var.supply]
-    if var.fixed is None and use.exhausted(var.supply, supply):
-        said.append(("capacity", {"hours": _hours(supply.available),
-                                  "lots": sorted(use.lots[var.supply] - {lot.lot}), **_where(supply)}))
-    if problem.strategy is Strategy.LOWEST_COST:
-        said.append(_floor_reason(supply, lowest.get((var.lot, supply.time_band))))
-    elif problem.strategy is Strategy.LOCAL_FIRST:
-        said.append(("local" if supply.local else "not_local", _where(supply)))
-    return said
-
-
-def _floor_reason(supply: MemberSupply, best: Decimal | None) -> tuple[str, dict[str, object]]:
-    """Lowest cost first: the member's floor beside the lowest in its lot and band."""
-    if supply.floor is None:
-        return ("no_floor", _where(supply))
-    if supply.floor == best:
-        return ("lowest_floor", {"floor": _hours(supply.floor), **_where(supply)})
-    return ("floor", {"floor": _hours(supply.floor), "best": _hours(best), **_where(supply)})
 
 
 def _fair_reasons(problem: _Problem, pair: _Pair, lot: _Lot) -> _Said:
