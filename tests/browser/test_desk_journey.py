@@ -31,7 +31,8 @@ HEADINGS = {"en": "Dashboard", "cy": "Dangosfwrdd"}
 
 # What each role finds in its queue (the kinds' data-kind codes).
 EXPECTED = {
-    "coordinator": {"bid_deadline", "answers_outstanding", "ballot_open", "documents_expired"},
+    "coordinator": {"bid_deadline", "answers_outstanding", "ballot_open", "documents_expired",
+                    "question_awaiting"},
     "member-a": {"work_to_answer", "lot_offered", "documents_expired"},
     "board": {"ballot_to_vote"},
     "reviewer": {"clarification_to_answer", "tender_to_evaluate"},
