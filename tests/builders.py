@@ -299,3 +299,34 @@ def contract_started(contract: Contract, *, weeks_ago: int = 8) -> Contract:
     contract.refresh_from_db()
     billing_periods_make(contract)
     return contract
+
+
+# --- allocation on a real Celery worker -------------------------------------------------------------
+
+def allocation_on_real_worker(bid, by, celery_worker, monkeypatch, *, strategy: str = "fair_share"):
+    """Request the bid's allocation with the job sent to the real worker of ``celery_worker``
+    (not run eagerly), and wait for it: the job, and what the task returned. The caller has set
+    what makes the request hand over to the job (a cell limit, a time limit)."""
+    from celery.backends.redis import RedisBackend
+
+    from consortium.celery import app
+    from contracts import tasks
+    from contracts.bidding.services import allocation as services
+
+    queue, broker, log = celery_worker
+    sent = []
+    monkeypatch.setattr(services, "_enqueue_job", lambda job_id: sent.append(
+        tasks.run_allocation_job.apply_async(args=[job_id], queue=queue)))
+    results = RedisBackend(app=app, url=broker)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        job = services.allocation_request(bid=bid, strategy=strategy, by=by)  # commits
+        assert len(sent) == 1, job  # handed over to the job, sent once
+        try:
+            outcome = app.AsyncResult(sent[0].id, backend=results).get(timeout=120)
+        except Exception as exc:
+            raise AssertionError(f"the worker did not answer: {exc}\n{log.read_text()}") from exc
+    finally:
+        app.conf.task_always_eager = eager
+    return job, outcome

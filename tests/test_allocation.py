@@ -495,21 +495,18 @@ def test_progress_is_reported_even_with_nothing_to_allocate():
 # -- property test against an independent coverage LP ---------------------------------------------------
 
 
-def coverage_bound(lots, supplies, member_terms) -> float:
-    """The most volume any allocation could cover: the coverage LP with capacity, demand, caps and
-    maximum packages, but minimum packages relaxed and Welsh ignored (written separately here)."""
-    columns = [(lt, s) for lt in lots for s in supplies
-               if s.area in lt.areas and lt.volumes.get(s.time_band, 0) > 0
-               and (lt.members is None or s.member in lt.members)]
-    if not columns:
-        return 0.0
+def reference_limits(lots, supplies, member_terms, columns, *, extra: int = 0) -> tuple[list, list]:
+    """The rows (and right-hand sides) every reference model here shares, written separately from
+    the engine: demand per lot and band, capacity per supply, and each member's cap and maximum
+    package per lot; ``extra`` zero columns after the shares for a model's own variables."""
+    pad = [0.0] * extra
     rows, bounds = [], []
     for lt in lots:
         for band, volume in lt.volumes.items():
-            rows.append([1.0 if c[0] is lt and c[1].time_band == band else 0.0 for c in columns])
+            rows.append([1.0 if c[0] is lt and c[1].time_band == band else 0.0 for c in columns] + pad)
             bounds.append(float(volume))
     for s in supplies:
-        rows.append([1.0 if c[1] is s else 0.0 for c in columns])
+        rows.append([1.0 if c[1] is s else 0.0 for c in columns] + pad)
         bounds.append(float(s.available))
     maxima = {t.member: t.max_package for t in member_terms if t.max_package is not None}
     for lt in lots:
@@ -519,8 +516,20 @@ def coverage_bound(lots, supplies, member_terms) -> float:
                       float(maxima[member]) if member in maxima else None]
             limits = [x for x in limits if x is not None]
             if limits:
-                rows.append([1.0 if c[0] is lt and c[1].member == member else 0.0 for c in columns])
+                rows.append([1.0 if c[0] is lt and c[1].member == member else 0.0 for c in columns] + pad)
                 bounds.append(min(limits))
+    return rows, bounds
+
+
+def coverage_bound(lots, supplies, member_terms) -> float:
+    """The most volume any allocation could cover: the coverage LP with capacity, demand, caps and
+    maximum packages, but minimum packages relaxed and Welsh ignored (written separately here)."""
+    columns = [(lt, s) for lt in lots for s in supplies
+               if s.area in lt.areas and lt.volumes.get(s.time_band, 0) > 0
+               and (lt.members is None or s.member in lt.members)]
+    if not columns:
+        return 0.0
+    rows, bounds = reference_limits(lots, supplies, member_terms, columns)
     result = linprog(-np.ones(len(columns)), A_ub=np.array(rows), b_ub=np.array(bounds), bounds=(0, None),
                      method="highs")
     assert result.status == 0
@@ -599,26 +608,7 @@ def least_fair_deviation(lots, supplies, member_terms, covered: float) -> float:
     for lt, s in columns:
         declared[(lt.lot, s.time_band, s.member)] += s.declared
     n, m = len(columns), len(triples)
-    a_ub, b_ub = [], []
-    for lt in lots:
-        for band, volume in lt.volumes.items():
-            a_ub.append([1.0 if c[0] is lt and c[1].time_band == band else 0.0 for c in columns]
-                        + [0.0] * 2 * m)
-            b_ub.append(float(volume))
-    for s in supplies:
-        a_ub.append([1.0 if c[1] is s else 0.0 for c in columns] + [0.0] * 2 * m)
-        b_ub.append(float(s.available))
-    maxima = {t.member: t.max_package for t in member_terms if t.max_package is not None}
-    for lt in lots:
-        for member in {s.member for s in supplies}:
-            limits = [float(lt.max_member_share) * float(sum(lt.volumes.values())) / 100
-                      if lt.max_member_share is not None else None,
-                      float(maxima[member]) if member in maxima else None]
-            limits = [x for x in limits if x is not None]
-            if limits:
-                a_ub.append([1.0 if c[0] is lt and c[1].member == member else 0.0 for c in columns]
-                            + [0.0] * 2 * m)
-                b_ub.append(min(limits))
+    a_ub, b_ub = reference_limits(lots, supplies, member_terms, columns, extra=2 * m)
     a_ub.append([-1.0] * n + [0.0] * 2 * m)  # coverage held
     b_ub.append(-(covered - 1e-7))
     a_eq, b_eq = [], []

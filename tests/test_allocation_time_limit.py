@@ -34,6 +34,7 @@ from contracts.models import (
     ResponseStatus,
 )
 from members.models import CapacityDeclaration
+from tests import builders as b
 from tests import factories as f
 from tests.contracts_factories import a_bid, cells, declare, opt_in
 
@@ -285,29 +286,11 @@ def test_a_large_job_says_so_in_the_api(world, coordinator, settings, api_for):
 @pytest.mark.postgres  # the worker is another process: it must share a real database
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_slow_run_is_finished_by_a_real_worker(world, settings, monkeypatch, celery_worker):
-    from celery.backends.redis import RedisBackend
-
-    from consortium.celery import app
-
-    queue, broker, log = celery_worker
     settings.ALLOCATION_INLINE_SECONDS = 0
-    coordinator = world.user("coordinator")
     bid = two_member_bid(world)
-    sent = []
-    monkeypatch.setattr(services, "_enqueue_job", lambda job_id: sent.append(
-        tasks.run_allocation_job.apply_async(args=[job_id], queue=queue)))
-    results = RedisBackend(app=app, url=broker)
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        job = services.allocation_request(bid=bid, strategy="fair_share", by=coordinator)  # commits
-        assert isinstance(job, AllocationJob) and job.inline_timed_out and len(sent) == 1
-        try:
-            outcome = app.AsyncResult(sent[0].id, backend=results).get(timeout=120)
-        except Exception as exc:
-            raise AssertionError(f"the worker did not answer: {exc}\n{log.read_text()}") from exc
-    finally:
-        app.conf.task_always_eager = eager
+    job, outcome = b.allocation_on_real_worker(bid, world.user("coordinator"), celery_worker, monkeypatch)
+    assert isinstance(job, AllocationJob) and job.inline_timed_out
+    log = celery_worker[2]
 
     assert outcome == DONE, log.read_text()
     job.refresh_from_db()
