@@ -157,8 +157,8 @@ class MatrixSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True))
     def get_gap_percent(self, matrix) -> str | None:
-        gap = matrix.bid.allocation_gap_percent
-        return None if gap is None or not matrix.sees_margins else str(gap)
+        gap = matrix.gap_percent
+        return None if gap is None else str(gap)
 
 
 class RunResultSerializer(MatrixSerializer):

@@ -255,6 +255,12 @@ class Matrix:
     job: AllocationJob | None = None  # the latest background run
 
     @property
+    def gap_percent(self) -> Decimal | None:
+        """How far the last run may be from the best allocation possible, in percent (0: proven
+        the best; None: not known). For coordinators only, as the margins: None for the board."""
+        return self.bid.allocation_gap_percent if self.sees_margins else None
+
+    @property
     def job_live(self) -> bool:
         """A background run is queued or running (and has not stopped answering): the
         allocation cannot be run or changed by hand until it ends."""

@@ -100,18 +100,16 @@ def bid_allocation(request, pk):
         "run_form": run_form,
         "adjust_form": adjust_form,
         "strategy_label": dict(STRATEGY_CHOICES).get(bid.strategy, ""),
-        "gap_percent": allocation_gap(bid, matrix),
+        "gap_percent": allocation_gap(matrix),
         **_job_context(matrix.job),
     })
 
 
-def allocation_gap(bid, matrix: selectors.Matrix) -> str | None:
-    """The last run's optimality gap in percent, as people write it ("0.4"), for coordinators
-    only and only when it is not zero (a run proven the best says nothing)."""
-    gap = bid.allocation_gap_percent
-    if not matrix.sees_margins or gap is None or gap <= 0:
-        return None
-    return plain(gap)
+def allocation_gap(matrix: selectors.Matrix) -> str | None:
+    """The last run's optimality gap in percent, as people write it ("0.4"), where the reader may
+    see it and only when it is not zero (a run proven the best says nothing)."""
+    gap = matrix.gap_percent
+    return plain(gap) if gap is not None and gap > 0 else None
 
 
 def _job_context(job: AllocationJob | None) -> dict:
