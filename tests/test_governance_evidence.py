@@ -267,6 +267,27 @@ def test_indicators_now_and_the_last_day_each_held_from_the_registers_history(wo
     assert not indicators[ev.TYPE_B].applicable  # no type B member
 
 
+def test_the_last_day_an_indicator_held_is_londons_day_not_utcs(world):
+    """A change made half an hour after midnight on a summer night is that day's in London and
+    the day before's in UTC: the page says London's day, whatever the time the page is read."""
+    london = timezone.get_current_timezone()
+    now = timezone.localtime()
+    year = now.year if now.date() > dt.date(now.year, 7, 1) else now.year - 1
+    summer_night = dt.datetime(year, 7, 1, 0, 30, tzinfo=london)
+    for coop in (world.coop_a, world.coop_b):
+        _backdate_history(coop, _ago(days=400))
+    coop_b = MemberCoop.objects.get(pk=world.coop_b.pk)
+    coop_b.social_coop_type = SocialCoopType.NONE
+    coop_b.save()
+    latest = MemberCoop.history.filter(id=coop_b.pk).order_by("-history_date", "-history_id").first()
+    MemberCoop.history.filter(history_id=latest.history_id).update(history_date=summer_night)
+
+    for as_of in (timezone.now(), now):  # the clock in UTC, as requests have it, and in London
+        social = {i.code: i for i in member_control_evidence(world.consortium, as_of=as_of).indicators}[
+            ev.SOCIAL_COOPS]
+        assert social.last_true_on == dt.date(year, 7, 1)
+
+
 def test_type_b_indicator_pools_the_workers_of_type_b_members(world):
     f.MemberCoopFactory(consortium=world.consortium, social_coop_type=SocialCoopType.B,
                         total_workers=10, disadvantaged_workers=2)

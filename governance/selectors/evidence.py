@@ -182,7 +182,7 @@ def seat_class_label(seat_class: str) -> str:
 def member_control_evidence(consortium: Consortium, *, as_of: dt.datetime | None = None) -> Evidence:
     """Everything the member-control page and a joint bid's governance section show, as of
     ``as_of`` (now by default). Reads only ``consortium``'s rows."""
-    as_of = as_of or timezone.now()
+    as_of = timezone.localtime(as_of or timezone.now())  # days are London's, not UTC's
     today = _day(as_of)
     rules = rules_in_force(consortium)
     since = ev.year_before(today)
