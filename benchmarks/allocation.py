@@ -415,12 +415,13 @@ def _run_small() -> None:
     say(f"   the floor: one coverage solve of the same model's LP relaxation, built here: "
         f"{limit_seconds * 1000:.1f} ms (best of {REPEATS}); covers {optimum:,.2f} h of {demand:,} h")
     for strategy in Strategy:
-        seconds, result = _best(lambda strategy=strategy: allocate(lots=lots, supplies=supplies, terms=terms,
-                                                                   strategy=strategy))
+        seconds, cpu, result = _best_of(REPEATS, lambda strategy=strategy: allocate(
+            lots=lots, supplies=supplies, terms=terms, strategy=strategy))
         problems = [p for p in check_shares(lots=lots, supplies=supplies, terms=terms, shares=result.shares)
                     if "Welsh" not in p]
-        say(f"   allocate({strategy.value}): {seconds * 1000:.1f} ms = {seconds / limit_seconds:.1f}x the "
-            f"floor (target < {TARGET_SECONDS:.0f} s: {_yes(seconds < TARGET_SECONDS)}); HiGHS "
+        say(f"   allocate({strategy.value}): {seconds * 1000:.1f} ms ({cpu * 1000:.1f} ms of CPU) = "
+            f"{seconds / limit_seconds:.1f}x the floor (target < {TARGET_SECONDS:.0f} s: wall "
+            f"{_yes(seconds < TARGET_SECONDS)}, CPU {_yes(cpu < TARGET_SECONDS)}); HiGHS "
             f"{result.solver_seconds * 1000:.1f} ms of it; gap {result.gap:.2%}; covers {result.total:,} h, "
             f"Welsh short {_welsh_short(result)} h, {len(result.shares)} shares, {len(problems)} broken "
             f"constraints")
@@ -579,10 +580,11 @@ def _run_large() -> None:
     say(f"   allocate(local_first), once: {_t(_pair(local))} = {_ratio(_pair(local), floor)} the floor; "
         f"covers "
         f"{local['total']:,.2f} h")
-    mip_ok = mixed["seconds"] <= 20 and mixed["gap"] <= 0.01
+    within = mixed["gap"] <= 0.01
+    mip_ok = f"wall {_yes(within and mixed['seconds'] <= 20)}, CPU {_yes(within and mixed['cpu'] <= 20)}"
     say(f"   with minimum packages for one member in ten (mixed-integer; another draw of the instance), "
         f"allocate(lowest_cost), once: {_t(_pair(mixed))}, HiGHS {mixed['solver']:.2f} s; optimality gap "
-        f"proven {mixed['gap']:.3%} (0: within {MIP_GAP_TEXT}; target within 1% in <= 20 s: {_yes(mip_ok)}); "
+        f"proven {mixed['gap']:.3%} (0: within {MIP_GAP_TEXT}; target within 1% in <= 20 s: {mip_ok}); "
         f"peak memory {mixed['peak_mb']:.0f} MB (target <= 500: {_yes(mixed['peak_mb'] <= 500)}); covers "
         f"{mixed['total']:,.2f} h, Welsh short {mixed['welsh']:,.2f} h")
 
