@@ -15,7 +15,8 @@ Two depths, one code path:
 The token endpoint is fuzzed as a visitor only: signed in, it is the same endpoint.
 
 The document is built once per process (drf-spectacular takes seconds over it) and both
-loaders read their own copy of it. The app is called in-process through its WSGI handler, in
+loaders read their own copy of it; the world once per module and process, each operation's test
+in a savepoint of its own. The app is called in-process through its WSGI handler, in
 the test's thread and so inside the test's transaction: the world's rows are visible and every
 write is rolled back afterwards.
 """
@@ -42,6 +43,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from werkzeug.test import Client as WSGIClient
+
+from conftest import build_world
+from tests.shared_rows import rows_for_the_module
 
 TOKEN_PATH = "/api/v1/auth/token/"
 SCHEMA_PATH = "/api/schema/"
@@ -127,6 +131,22 @@ CHECKS = [
     success_status_is_documented,
     success_content_type_is_documented,
 ]
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = build_world()
+        yield made
+
+
+@pytest.fixture
+def world(db, _module_world):
+    """The root conftest's world, made once for the module (each operation's test in a savepoint
+    rolled back at its end, so what one operation writes no other sees); each test gets its own
+    copies of its objects."""
+    return copy.deepcopy(_module_world)
 
 
 @pytest.fixture
