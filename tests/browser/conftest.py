@@ -135,7 +135,10 @@ PAGE_AS_SCANNED = """() => {
     for (const token of root.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
         token.removeAttribute("value");
     }
-    return [location.href, window.innerWidth, window.innerHeight, root.outerHTML].join("\\n");
+    return {
+        page: [location.href, window.innerWidth, window.innerHeight, root.outerHTML].join("\\n"),
+        axeLoaded: typeof window.axe?.run === "function",
+    };
 }"""
 _scanned_clean: set[str] = set()
 
@@ -149,10 +152,11 @@ def assert_accessible(page) -> None:
         # loaded document, and start again if the document is replaced while axe is injected.
         page.wait_for_load_state("load")
         try:
-            scanned = hashlib.sha256(page.evaluate(PAGE_AS_SCANNED).encode()).hexdigest()
+            state = page.evaluate(PAGE_AS_SCANNED)
+            scanned = hashlib.sha256(state["page"].encode()).hexdigest()
             if scanned in _scanned_clean:
                 return
-            if not page.evaluate("() => typeof window.axe?.run === 'function'"):
+            if not state["axeLoaded"]:
                 page.add_script_tag(url=AXE_URL)
             violations = page.evaluate(AXE_RUN, AXE_TAGS)
             break
