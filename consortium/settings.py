@@ -122,6 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation on PostgreSQL: it compiles a query whose estimated cost passes
+    # jit_above_cost, and the header's counts (one query of many subqueries, run on every page,
+    # a few milliseconds to execute) were estimated past it and compiled each time, ~250 ms a
+    # page. The site's queries are short; compiling never pays for itself.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "consortium.User"
