@@ -7,6 +7,7 @@ tendering council (Cardiff) and a reviewer of another council (Gwynedd); an anon
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 
@@ -150,9 +151,29 @@ class World:
         return self.users.get(persona)
 
 
+@pytest.fixture(scope="module")
+def _shared_world(request, django_db_setup, django_db_blocker):
+    """In a module marked ``shared_world``: the world made once for the module's tests, in the
+    module's transaction (tests/shared_rows.py); elsewhere nothing (each test makes its own)."""
+    if request.node.get_closest_marker("shared_world") is None:
+        yield None
+        return
+    from tests.shared_rows import rows_for_the_module
+
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = build_world()
+        yield made
+
+
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
+def world(db, _shared_world) -> World:
+    """The world's rows: made for the test, or, in a module marked ``shared_world``, made once
+    for the module, the test in a savepoint rolled back at its end and given its own copies of
+    the objects (the same rows either way, at a third of a second less a test)."""
+    if _shared_world is None:
+        return build_world()
+    return copy.deepcopy(_shared_world)
 
 
 def build_world() -> World:

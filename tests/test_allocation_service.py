@@ -31,6 +31,9 @@ from tests.contracts_factories import a_bid, cells, declare, opt_in
 from tests.pricing_factories import cost_submission
 
 DAY, EVENING, WEEKEND = TimeBand.WEEKDAY_DAY, TimeBand.EVENING, TimeBand.WEEKEND
+pytestmark = pytest.mark.shared_world
+
+
 D = Decimal
 
 

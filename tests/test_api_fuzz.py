@@ -44,8 +44,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import Client as WSGIClient
 
-from conftest import build_world
-from tests.shared_rows import rows_for_the_module
+pytestmark = pytest.mark.shared_world
+
 
 TOKEN_PATH = "/api/v1/auth/token/"
 SCHEMA_PATH = "/api/schema/"
@@ -131,22 +131,6 @@ CHECKS = [
     success_status_is_documented,
     success_content_type_is_documented,
 ]
-
-
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup, django_db_blocker):
-    with rows_for_the_module(django_db_blocker):
-        with django_db_blocker.unblock():
-            made = build_world()
-        yield made
-
-
-@pytest.fixture
-def world(db, _module_world):
-    """The root conftest's world, made once for the module (each operation's test in a savepoint
-    rolled back at its end, so what one operation writes no other sees); each test gets its own
-    copies of its objects."""
-    return copy.deepcopy(_module_world)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from members.models import (
 )
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 API = "/api/v1"
 

@@ -40,6 +40,8 @@ from tests import contracts_factories as cf
 from tests.builders import WEEKDAY, evaluated_lot, past_standstill, score
 from tests.factories import MemberCoopFactory, member_user
 
+pytestmark = pytest.mark.shared_world
+
 
 @pytest.fixture
 def ev(world):

@@ -21,7 +21,7 @@ from tests.factories import UserFactory, board_of_three
 
 subject_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 
 @pytest.fixture

@@ -36,6 +36,9 @@ from tests.contracts_factories import allocate
 from tests.factories import UserFactory
 from tests.pricing_factories import cost_submission
 
+pytestmark = pytest.mark.shared_world
+
+
 WEEKDAY = TimeBand.WEEKDAY_DAY
 FLOOR_A = Decimal("32.21")  # the example inputs' weekday floor (tests/pricing_factories.py)
 

@@ -43,6 +43,9 @@ from tests.builders import (
 )
 from tests.factories import service
 
+pytestmark = pytest.mark.shared_world
+
+
 YES = {"confirm": "yes"}
 
 

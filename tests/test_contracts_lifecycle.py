@@ -36,6 +36,9 @@ from members.models import CapacityDeclaration
 from members.services import capacity_declare
 from tests.builders import END, START, WEEKDAY, WEEKEND, evaluated_lot, past_standstill
 
+pytestmark = pytest.mark.shared_world
+
+
 D = Decimal
 
 

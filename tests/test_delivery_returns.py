@@ -24,7 +24,7 @@ from contracts.delivery.services import returns as services
 from contracts.models import BillingPeriod, DeliveryReturn, ReturnLine, ReturnStatus
 from tests.builders import WEEKDAY, WEEKEND, accepted_return, started_contract
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 CRF = "GB-CRF"
 COUNTS = {"visits_planned": 10, "visits_delivered": 9, "visits_missed": 1, "visits_late": 2,

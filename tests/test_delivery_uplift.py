@@ -41,7 +41,7 @@ from tests.builders import WEEKDAY, WEEKEND, accepted_return, live_contract
 from tests.factories import board_of_three, service
 from tests.pricing_factories import cost_submission
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 APRIL = dt.date(2028, 4, 1)  # inside the four-weekly period 6 March - 2 April 2028
 

@@ -39,6 +39,8 @@ from tests.builders import submitted_joint_bid
 from tests.governance_factories import ElectionFactory, MeetingFactory, MotionFactory, NominationFactory
 from tests.test_review import _pass_deadline
 
+pytestmark = pytest.mark.shared_world
+
 
 def _ago(*, months: int = 0, days: int = 0) -> dt.datetime:
     """That long before now, at the same time of day (months by the calendar)."""

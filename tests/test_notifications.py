@@ -40,7 +40,7 @@ from tests.builders import (
 from tests.factories import UserFactory, board_of_three, member_user, second_reviewer, service
 from tests.pricing_factories import cost_submission
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 
 def told(kind: str) -> set[str]:

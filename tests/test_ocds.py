@@ -54,6 +54,9 @@ from tests import ocds_factories as of
 from tests.builders import WEEKDAY, approved_joint_bid, evaluated_lot
 from tests.ocds_validation import assert_valid, codelists, merge_patch, problems_of, release_schema
 
+pytestmark = pytest.mark.shared_world
+
+
 API = "/api/v1/ocds/"
 PENNY = Decimal("0.01")
 

@@ -9,7 +9,6 @@ and that an evidence document reaches only those who may see it. Two consortia t
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from decimal import Decimal
@@ -22,7 +21,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import build_world
 from consortium.errors import DomainErrors
 from outcomes.admin import LivingWageRateForm
 from outcomes.models import (
@@ -36,25 +34,14 @@ from outcomes.selectors import quality as selectors
 from outcomes.services import quality as services
 from tests import factories as f
 from tests.outcomes_quality_factories import PDF, governance_report, inspection
-from tests.shared_rows import rows_for_the_module
+
+pytestmark = pytest.mark.shared_world
+
 
 TODAY = timezone.localdate()
 LAST_YEAR = selectors.financial_year_of(TODAY) - 1
 # An AGM for last year's accounts, held in the window and not in the future.
 AGM = min(TODAY, dt.date(LAST_YEAR + 1, 9, 24))
-
-
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup, django_db_blocker):
-    with rows_for_the_module(django_db_blocker):
-        with django_db_blocker.unblock():
-            made = build_world()
-        yield made
-
-
-@pytest.fixture
-def world(db, _module_world):
-    return copy.deepcopy(_module_world)
 
 
 @pytest.fixture(autouse=True)

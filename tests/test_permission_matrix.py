@@ -14,7 +14,6 @@ in one assertion message, as "route[persona]: expected X, got Y".
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter
 from functools import cache
@@ -26,11 +25,12 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from conftest import build_world
 from tests.personas import PERSONAS
 from tests.policies import Policy, all_policies, personas
 from tests.routes import API_PREFIX, policy_url, url_patterns, web_routes
-from tests.shared_rows import rows_for_the_module
+
+pytestmark = pytest.mark.shared_world
+
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -273,21 +273,6 @@ def check_policy(policy: Policy, world) -> list[str]:
                     )
             transaction.set_rollback(True)
     return problems
-
-
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup, django_db_blocker):
-    with rows_for_the_module(django_db_blocker):
-        with django_db_blocker.unblock():
-            made = build_world()
-        yield made
-
-
-@pytest.fixture
-def world(db, _module_world):
-    """The root conftest's world, made once for the module (each test in a savepoint rolled back
-    at its end); each test gets its own copies of its objects."""
-    return copy.deepcopy(_module_world)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=[p.label for p in POLICIES])

@@ -26,6 +26,9 @@ from tests.pages import page_cells
 from tests.pricing_factories import EVIDENCE_YEAR as YEAR
 from tests.pricing_factories import evidence_submission as submit
 
+pytestmark = pytest.mark.shared_world
+
+
 D = Decimal
 
 

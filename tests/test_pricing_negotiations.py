@@ -28,7 +28,7 @@ from pricing.services import negotiations as services
 from tests.factories import board_of_three, service
 from tests.pricing_factories import cost_submission
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 YEAR = 2026
 OPENING = {"weekday_day": Decimal("27.50"), "weekend": Decimal("33.00")}

@@ -16,6 +16,9 @@ from pricing.selectors.evidence import current_financial_year
 from pricing.services import rate_cards as services
 from tests.factories import service
 
+pytestmark = pytest.mark.shared_world
+
+
 D = Decimal
 APRIL_2025, APRIL_2026 = dt.date(2025, 4, 1), dt.date(2026, 4, 1)
 

@@ -25,6 +25,9 @@ from pricing.forms import current_financial_year
 from tests import factories as f
 from tests.pricing_factories import EXAMPLE_INPUTS, cost_submission
 
+pytestmark = pytest.mark.shared_world
+
+
 URL = reverse("pricing-scenario")
 API_URL = "/api/v1/pricing/scenarios/"
 YEAR = current_financial_year()

@@ -32,7 +32,7 @@ from contracts.tendering.services import tenders as services
 from tests import contracts_factories as cf
 from tests.factories import ConsortiumFactory, service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.personas import PERSONAS
 from tests.policies.capacity import POLICIES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
 DECLARE = reverse("capacity-declare")
 LIST = reverse("capacity-list")

@@ -35,6 +35,9 @@ from members.models import (
 )
 from tests import factories as f
 
+pytestmark = pytest.mark.shared_world
+
+
 TODAY = timezone.localdate
 reasons_migration = importlib.import_module("members.migrations.0009_subjects_and_reasons_from_stored_text")
 
