@@ -4,6 +4,7 @@ that shows it, the count in the navigation, and the short navigation per role.""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from decimal import Decimal
@@ -12,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import World, build_world
 from consortium.models import TimeBand
 from contracts.bidding.services import bids as bid_services
 from contracts.delivery.services import invoices as invoice_services
@@ -43,8 +45,25 @@ from tests import contracts_factories as cf
 from tests import factories as f
 from tests.personas import PERSONAS
 from tests.pricing_factories import inputs
+from tests.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup, django_db_blocker) -> World:
+    """The world's rows, made once for the module (each test runs in its own savepoint)."""
+    with rows_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = build_world()
+        yield made
+
+
+@pytest.fixture
+def world(_world_rows, db) -> World:
+    """Each test's own copy of the world's objects as they were made: nothing a test changes or
+    caches on them reaches the next."""
+    return copy.deepcopy(_world_rows)
 
 WEEKDAY, WEEKEND = TimeBand.WEEKDAY_DAY, TimeBand.WEEKEND
 
@@ -57,10 +76,22 @@ def items(world, persona: str, kind: str | None = None) -> list[q.QueueItem]:
     return [item for item in found if kind is None or item.kind == kind]
 
 
-def nobody_else_has(world, kind: str, *allowed: str) -> None:
-    for persona in PERSONAS:
-        if persona not in allowed and persona != "anonymous":
-            assert items(world, persona, kind) == [], (persona, kind)
+def queues(world) -> dict[str, list[q.QueueItem]]:
+    """Every signed-in persona's queue as it is now (each checked against the navigation's count):
+    read once for all the checks made of one state."""
+    return {persona: items(world, persona) for persona in PERSONAS if persona != "anonymous"}
+
+
+def of(found: list[q.QueueItem], kind: str) -> list[q.QueueItem]:
+    return [item for item in found if item.kind == kind]
+
+
+def nobody_else_has(world, kind: str, *allowed: str, seen: dict | None = None) -> None:
+    """No persona but ``allowed`` has an item of ``kind``, in ``seen`` (from ``queues``) or, when
+    not given, in every persona's queue read afresh."""
+    for persona, found in (seen if seen is not None else queues(world)).items():
+        if persona not in allowed:
+            assert of(found, kind) == [], (persona, kind)
 
 
 # --- coordinators, members and the board: a joint bid ---------------------------------------------
@@ -70,21 +101,22 @@ def test_a_bid_in_progress_needs_members_then_the_board_then_the_coordinator(wor
     bid = b.allocate_both(world, b.draft_joint_bid(world, tender))
     bid_url = reverse("bid-detail", args=[bid.pk])
 
-    [deadline] = items(world, "coordinator", q.BID_DEADLINE)
+    seen = queues(world)
+    [deadline] = of(seen["coordinator"], q.BID_DEADLINE)
     assert deadline.url == bid_url and deadline.due == tender.submission_deadline
     assert deadline.params["stage"] == "draft"
-    [answers] = items(world, "coordinator", q.ANSWERS_OUTSTANDING)
+    [answers] = of(seen["coordinator"], q.ANSWERS_OUTSTANDING)
     assert answers.count == 2 and answers.url == bid_url
     assert answers.due == MemberResponse.objects.filter(bid=bid).order_by("respond_by").first().respond_by
     for persona in ("member_a", "member_b"):
-        [work] = items(world, persona, q.WORK_TO_ANSWER)
+        [work] = of(seen[persona], q.WORK_TO_ANSWER)
         assert work.url == reverse("member-bid-work")
     # The other consortium, and the councils (before the deadline): nothing of the bid.
-    nobody_else_has(world, q.BID_DEADLINE, "coordinator")
-    nobody_else_has(world, q.ANSWERS_OUTSTANDING, "coordinator")
-    nobody_else_has(world, q.WORK_TO_ANSWER, "member_a", "member_b")
+    nobody_else_has(world, q.BID_DEADLINE, "coordinator", seen=seen)
+    nobody_else_has(world, q.ANSWERS_OUTSTANDING, "coordinator", seen=seen)
+    nobody_else_has(world, q.WORK_TO_ANSWER, "member_a", "member_b", seen=seen)
     for persona in ("reviewer", "reviewer_other", "coordinator_other"):
-        assert all(tender.reference not in str(item.params) for item in items(world, persona)), persona
+        assert all(tender.reference not in str(item.params) for item in seen[persona]), persona
 
     # Coop A accepts: its item goes, the coordinator waits for one member.
     a = world.user("member_a")
@@ -218,8 +250,9 @@ def test_an_offer_waits_for_the_other_side_until_it_answers(world):
 
     [offer] = items(world, "reviewer", q.COUNTER_OFFER)
     assert offer.url == reverse("negotiation-detail", args=[negotiation.pk])
-    nobody_else_has(world, q.COUNTER_OFFER, "reviewer")
-    nobody_else_has(world, q.NEGOTIATION_REPLY)
+    seen = queues(world)
+    nobody_else_has(world, q.COUNTER_OFFER, "reviewer", seen=seen)
+    nobody_else_has(world, q.NEGOTIATION_REPLY, seen=seen)
     council_round = negotiation_services.counter_offer(
         negotiation=negotiation, party=Party.COUNCIL, rates={"weekday_day": "25.40", "weekend": "30.10"},
         rationale="Our budget", by=world.user("reviewer"))
@@ -383,20 +416,26 @@ ROLE_PAGES = {
 @pytest.mark.parametrize("persona", list(ROLE_PAGES))
 def test_the_navigation_is_short_and_every_page_it_had_is_two_clicks_away(world, client_for, persona):
     client = client_for(persona)
-    page = client.get(reverse("tender-list")).content.decode()
+    start = client.get(reverse("tender-list"))
+    page = start.content.decode()
     nav = page[page.index('id="navigation"'):page.index("</nav>")]
     top = re.findall(r'class="govuk-header__link" href="([^"]+)"', nav)
     # the dashboard, at most six sections or pages, and the person's notifications
     assert top[0] == reverse("dashboard") and len(top) <= 8, top
     reachable = set(top)
+    status = {reverse("tender-list"): start.status_code}  # each page opened once
     for url in top:
         if url.startswith("/sections/"):
             hub = client.get(url)
             assert hub.status_code == 200
+            status[url] = hub.status_code
             reachable |= set(re.findall(r'<a class="govuk-link[^"]*" href="([^"]+)"', hub.content.decode()))
     for name in ROLE_PAGES[persona]:
-        assert reverse(name) in reachable, (persona, name)
-        assert client.get(reverse(name)).status_code in (200, 302), (persona, name)
+        url = reverse(name)
+        assert url in reachable, (persona, name)
+        if url not in status:
+            status[url] = client.get(url).status_code
+        assert status[url] in (200, 302), (persona, name)
 
 
 # --- the number of queries does not grow with the data ------------------------------------------------------

@@ -21,6 +21,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Func,
     IntegerField,
     Min,
@@ -274,11 +275,13 @@ def _periods_unreturned(user: User, now: dt.datetime) -> QuerySet:
     back), each with its sub-contract and its return's status."""
     if not user.is_member_user:
         return BillingPeriod.objects.none()
-    subs = subcontracts_visible_to(user).prefetch_related(None).filter(contract_id=OuterRef("contract_id"))
-    sub_id = Subquery(subs.values("pk")[:1])
-    mine = DeliveryReturn.objects.filter(period=OuterRef("pk"), subcontract_id=OuterRef("sub_id"))
-    return (BillingPeriod.objects.filter(end__lt=timezone.localdate(now))
-            .annotate(sub_id=sub_id).filter(sub_id__isnull=False)
+    # Only the periods of the co-op's own contracts are read (joined to its sub-contract, one
+    # per contract), not every contract's, each looked up again: the plan stays small however
+    # many contracts the other co-ops have.
+    subs = subcontracts_visible_to(user).prefetch_related(None).order_by().values("pk")
+    mine = DeliveryReturn.objects.filter(period=OuterRef("pk"), subcontract_id=OuterRef("sub_id")).order_by()
+    return (BillingPeriod.objects.filter(end__lt=timezone.localdate(now), contract__subcontracts__in=subs)
+            .annotate(sub_id=F("contract__subcontracts__pk"))
             .annotate(return_status=Subquery(mine.values("status")[:1]))
             .filter(Q(return_status__isnull=True) | Q(return_status__in=RETURN_NOT_IN))
             .select_related("contract__lot__tender"))
