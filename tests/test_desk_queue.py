@@ -4,7 +4,6 @@ that shows it, the count in the navigation, and the short navigation per role.""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from decimal import Decimal
@@ -13,7 +12,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import World, build_world
 from consortium.models import TimeBand
 from contracts.bidding.services import bids as bid_services
 from contracts.delivery.services import invoices as invoice_services
@@ -45,25 +43,9 @@ from tests import contracts_factories as cf
 from tests import factories as f
 from tests.personas import PERSONAS
 from tests.pricing_factories import inputs
-from tests.shared_rows import rows_for_the_module
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_world]
 
-
-@pytest.fixture(scope="module")
-def _world_rows(django_db_setup, django_db_blocker) -> World:
-    """The world's rows, made once for the module (each test runs in its own savepoint)."""
-    with rows_for_the_module(django_db_blocker):
-        with django_db_blocker.unblock():
-            made = build_world()
-        yield made
-
-
-@pytest.fixture
-def world(_world_rows, db) -> World:
-    """Each test's own copy of the world's objects as they were made: nothing a test changes or
-    caches on them reaches the next."""
-    return copy.deepcopy(_world_rows)
 
 WEEKDAY, WEEKEND = TimeBand.WEEKDAY_DAY, TimeBand.WEEKEND
 

@@ -120,8 +120,9 @@ def format_violations(url: str, violations: list[dict]) -> str:
 # Each page is scanned with axe; a scan reads the script from the live server (the same file),
 # so the browser compiles it once per context rather than being handed half a megabyte of source
 # on every page. A page already scanned clean in this session, element for element (the form's
-# CSRF token aside: it changes on every request), at the same address and window size, is not
-# scanned again: axe would find what it found (the login page, which every sign-in visits).
+# CSRF token aside: it changes on every request; and axe's own script, left in a page restored on
+# going back), at the same address and window size, is not scanned again: axe would find what it
+# found (the login page, which every sign-in visits; a dashboard each time a person comes back).
 AXE_URL = "/static/vendor/axe/axe.min.js"
 AXE_RUN = """async (tags) => {
     if (typeof window.axe?.run !== "function") {
@@ -134,6 +135,11 @@ PAGE_AS_SCANNED = """() => {
     const root = document.documentElement.cloneNode(true);
     for (const token of root.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
         token.removeAttribute("value");
+    }
+    for (const script of root.querySelectorAll("script")) {  // axe itself, on a page shown again
+        if (script.src.endsWith("/axe/axe.min.js") || script.textContent.startsWith("/*! axe v")) {
+            script.remove();
+        }
     }
     return {
         page: [location.href, window.innerWidth, window.innerHeight, root.outerHTML].join("\\n"),
