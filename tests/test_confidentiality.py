@@ -44,7 +44,7 @@ import logging
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
@@ -188,6 +188,12 @@ class Secrets:
     """The figures one persona must not find, each with what it is (for the report)."""
 
     patterns: list[tuple[re.Pattern, Decimal, str]]
+    # Each figure's renderings: the pattern can only match where one of them is in the text,
+    # and looking for a string is far cheaper than running the pattern over a whole page.
+    forms: dict[Decimal, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.forms = {value: tuple(renderings(value)) for _pattern, value, _what in self.patterns}
 
     @classmethod
     def of(cls, user: User | None, figures: dict[int, dict[Decimal, str]]) -> Secrets:
@@ -202,7 +208,8 @@ class Secrets:
         return cls([(pattern_for(v), v, what) for v, what in sorted(hidden.items())])
 
     def found_in(self, text: str) -> list[str]:
-        return [f"{value} ({what})" for pattern, value, what in self.patterns if pattern.search(text)]
+        return [f"{value} ({what})" for pattern, value, what in self.patterns
+                if any(form in text for form in self.forms[value]) and pattern.search(text)]
 
 
 # --- what to fetch ----------------------------------------------------------------------------
