@@ -225,37 +225,6 @@ def test_explanations_stored_as_text_before_become_a_reason_that_names_no_floor(
         "Lot 1: allocated by an earlier run; run the allocation again to see why."]
 
 
-def test_in_the_demo_the_board_reads_no_members_floor_where_the_coordinator_reads_them(db):
-    """The demo's bid in progress, read by its board member and its coordinator."""
-    import io
 
-    from django.core.management import call_command
-    from django.test import Client
-    from rest_framework.test import APIClient
-
-    from consortium.models import User
-    from contracts import demo as contracts_demo
-    from contracts.models import Allocation, Bid
-    from members import demo as members_demo
-    from pricing.models import CostFloor
-
-    call_command("seed_demo", stdout=io.StringIO())
-    bid = Bid.objects.get(tender__reference=contracts_demo.REFERENCE,
-                          consortium__name=members_demo.CONSORTIUM_NAME)
-    coops = set(Allocation.objects.filter(bid_lot__bid=bid).values_list("coop_id", flat=True))
-    floors = set(CostFloor.objects.filter(submission__coop_id__in=coops, submission__is_latest=True)
-                 .values_list("rate", flat=True))
-    assert floors
-
-    def read(username: str) -> str:
-        user = User.objects.get(username=username)
-        web, api = Client(), APIClient()
-        web.force_login(user)
-        api.force_authenticate(user)
-        return (web.get(reverse("bid-allocation", args=[bid.pk])).content.decode()
-                + api.get(f"/api/v1/bids/{bid.pk}/allocation/").content.decode())
-
-    assert any(_shows(read("coordinator"), floor) for floor in floors)
-    board = read("board")
-    assert "price limited by members" in board
-    assert [floor for floor in floors if _shows(board, floor)] == []
+# The same in the demo (its bid in progress, read by its board member and its coordinator):
+# tests/test_confidentiality.py, with the demo it seeds once for all its readers.
