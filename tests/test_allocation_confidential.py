@@ -181,6 +181,7 @@ def test_after_a_hand_adjustment_the_reasons_match_the_table(world, priced_bid, 
     assert "24.00 h a week allocated" in html and "40.00 h a week allocated" not in html
 
 
+@pytest.mark.postgres  # the migration is run inside the test's transaction: PostgreSQL's DDL rolls back
 def test_explanations_stored_as_text_before_become_a_reason_that_names_no_floor(world):
     """The migration: an old row's English text (with floors in it) becomes one reason saying
     that an earlier run allocated it; the text is gone.
