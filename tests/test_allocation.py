@@ -580,14 +580,20 @@ def test_random_instances_keep_every_constraint_and_reach_the_coverage_bound(cas
     bound = coverage_bound(lots, supplies, member_terms)
     assert covered <= bound + 1e-6
     assert covered <= float(sum(s.available for s in supplies)) + 1e-6
+    # Shares are in hundredths: at most a hundredth per lot and band is lost to rounding, and a
+    # hundredth more per member in a capped lot, whose cap (a share of the lot) may fall between
+    # two hundredths (35% of 0.02 h is 0.007 h: in hundredths, nothing).
+    capped = {(lot.lot, s.member) for lot in lots if lot.max_member_share is not None
+              for s in supplies if s.area in lot.areas and lot.volumes.get(s.time_band, 0) > 0}
+    allowance = 0.01 * (len(result.coverage) + len(capped)) + 1e-6
     if all(t.min_package is None for t in member_terms):
-        # An LP: the optimum, less at most a hundredth per lot and band lost to rounding.
-        assert covered >= bound - 0.01 * len(result.coverage) - 1e-6
+        # An LP: the optimum, less what rounding loses.
+        assert covered >= bound - allowance
     else:
         # Members without a minimum package alone cover at least what they could.
         minimums = {t.member for t in member_terms if t.min_package is not None}
         free = [s for s in supplies if s.member not in minimums]
-        assert covered >= coverage_bound(lots, free, member_terms) - 0.01 * len(result.coverage) - 1e-6
+        assert covered >= coverage_bound(lots, free, member_terms) - allowance
 
 
 def test_a_stored_reason_with_a_figure_that_is_not_a_number_still_reads():
